@@ -1,0 +1,35 @@
+# Navarkos: `make` builds everything, `make run` starts a local fleet, `make test` runs every test.
+GO ?= go
+BIN := $(CURDIR)/bin
+DATA_DIR ?= $(HOME)/.navarkos
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOTEST_FLAGS ?= -timeout 45m
+
+.PHONY: all build tools navarkos run test test-unit generate verify-generate bench clean
+
+all: build
+
+build: tools navarkos
+
+# The Kubernetes components, etcd, kwok and kwokctl; skipped when bin/ already has the right versions.
+tools:
+	@hack/build-tools.sh
+
+navarkos:
+	$(GO) build -ldflags "-X github.com/navarkos/navarkos/internal/cli/cmd/version.Version=$(VERSION)" -o $(BIN)/navarkos ./cmd/navarkos
+
+run: build
+	$(BIN)/navarkos up --data-dir $(DATA_DIR)
+
+test: build
+	KUBEBUILDER_ASSETS=$(BIN) NAVARKOS_BIN_DIR=$(BIN) $(GO) test $(GOTEST_FLAGS) ./...
+
+generate:
+	$(GO) tool controller-gen object paths=./api/...
+	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+
+bench: build
+	bench/cluster-lifecycle.sh
+
+clean:
+	rm -rf $(BIN)

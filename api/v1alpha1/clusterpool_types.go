@@ -1,0 +1,209 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ProviderName names the provider that runs the lifecycle of a pool's clusters.
+// +kubebuilder:validation:Enum=local;static;capi
+type ProviderName string
+
+const (
+	// ProviderLocal makes real clusters on this machine from the Kubernetes components and kwok.
+	ProviderLocal ProviderName = "local"
+	// ProviderStatic joins clusters that already exist, from a kubeconfig Secret.
+	ProviderStatic ProviderName = "static"
+	// ProviderCAPI makes clusters through Cluster API. It is reserved and not implemented yet.
+	ProviderCAPI ProviderName = "capi"
+)
+
+// Market says how a pool's nodes are bought.
+// +kubebuilder:validation:Enum=OnDemand;Spot
+type Market string
+
+const (
+	// MarketOnDemand nodes are not pre-empted.
+	MarketOnDemand Market = "OnDemand"
+	// MarketSpot nodes are cheaper but the provider may pre-empt them.
+	MarketSpot Market = "Spot"
+)
+
+// OfflineMode says what taking an idle cluster offline means.
+// +kubebuilder:validation:Enum=Hibernate;Delete
+type OfflineMode string
+
+const (
+	// OfflineHibernate stops the cluster and keeps its data, so that waking it is fast.
+	OfflineHibernate OfflineMode = "Hibernate"
+	// OfflineDelete removes the cluster and everything the provider made for it.
+	OfflineDelete OfflineMode = "Delete"
+)
+
+// NodeShape is the size of every node of a pool.
+type NodeShape struct {
+	// cpu is the allocatable CPU of one node.
+	// +required
+	CPU resource.Quantity `json:"cpu"`
+
+	// memory is the allocatable memory of one node.
+	// +required
+	Memory resource.Quantity `json:"memory"`
+
+	// pods is the most pods one node runs.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	Pods int32 `json:"pods"`
+}
+
+// Price is what a pool's capacity costs, in the fleet's currency.
+type Price struct {
+	// perNodeHour is the price of one node for one hour.
+	// +required
+	PerNodeHour resource.Quantity `json:"perNodeHour"`
+
+	// perClusterHour is the fixed price of one cluster's control plane for one hour.
+	// +optional
+	PerClusterHour *resource.Quantity `json:"perClusterHour,omitempty"`
+
+	// market says whether the nodes are on-demand or spot.
+	// +optional
+	// +kubebuilder:default=OnDemand
+	Market Market `json:"market,omitempty"`
+}
+
+// CountRange bounds a count from below and above.
+// +kubebuilder:validation:XValidation:rule="self.min <= self.max",message="min must not exceed max"
+type CountRange struct {
+	// min is the lowest allowed count.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
+	Min int32 `json:"min"`
+
+	// max is the highest allowed count.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
+	Max int32 `json:"max"`
+}
+
+// LocalTemplate tunes the clusters that the local provider makes.
+type LocalTemplate struct {
+	// extraArgs pass flags to the components of each cluster, as component=flag=value,
+	// e.g. kube-apiserver=max-requests-inflight=800.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:Pattern=`^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok-controller)=[a-z0-9][-a-z0-9]*=.*$`
+	ExtraArgs []string `json:"extraArgs,omitempty"`
+}
+
+// ProviderTemplate holds provider-specific settings for the clusters of a pool.
+type ProviderTemplate struct {
+	// local tunes the local provider.
+	// +optional
+	Local *LocalTemplate `json:"local,omitempty"`
+}
+
+// ClusterPoolSpec describes where clusters can be made, how big they are and what they cost.
+// +kubebuilder:validation:XValidation:rule="self.provider != 'static' || !has(self.template) || !has(self.template.local)",message="template.local is only valid with the local provider",fieldPath=".template.local"
+type ClusterPoolSpec struct {
+	// provider runs the lifecycle of the pool's clusters.
+	// +required
+	Provider ProviderName `json:"provider"`
+
+	// region is where the pool's clusters run, e.g. us-east.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Region string `json:"region"`
+
+	// zone is the zone within the region, if the pool is pinned to one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Zone string `json:"zone,omitempty"`
+
+	// nodeShape is the size of every node.
+	// +required
+	NodeShape NodeShape `json:"nodeShape"`
+
+	// price is what the pool's capacity costs.
+	// +required
+	Price Price `json:"price"`
+
+	// clusters bounds how many clusters the pool may hold.
+	// +required
+	Clusters CountRange `json:"clusters"`
+
+	// nodesPerCluster bounds the node count of each cluster.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self.max >= 1",message="max must be at least 1"
+	NodesPerCluster CountRange `json:"nodesPerCluster"`
+
+	// idleTTL is how long a cluster may run without user workloads before it goes offline.
+	// +optional
+	// +kubebuilder:default="20m"
+	IdleTTL *metav1.Duration `json:"idleTTL,omitempty"`
+
+	// offlineMode says whether an idle cluster is hibernated or deleted.
+	// +optional
+	// +kubebuilder:default=Hibernate
+	OfflineMode OfflineMode `json:"offlineMode,omitempty"`
+
+	// template holds provider-specific settings.
+	// +optional
+	Template *ProviderTemplate `json:"template,omitempty"`
+}
+
+// ClusterPoolStatus is the observed state of a pool.
+type ClusterPoolStatus struct {
+	// clusters is how many Cluster objects name this pool.
+	// +optional
+	Clusters int32 `json:"clusters,omitempty"`
+
+	// readyClusters is how many of them are Ready.
+	// +optional
+	ReadyClusters int32 `json:"readyClusters,omitempty"`
+}
+
+// ClusterPool is a place where member clusters can be made, with their shape, limits and price.
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,shortName=cp;pool;pools,categories=navarkos
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`
+// +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.region`
+// +kubebuilder:printcolumn:name="CPU",type=string,JSONPath=`.spec.nodeShape.cpu`
+// +kubebuilder:printcolumn:name="Memory",type=string,JSONPath=`.spec.nodeShape.memory`
+// +kubebuilder:printcolumn:name="Node-Hour",type=string,JSONPath=`.spec.price.perNodeHour`
+// +kubebuilder:printcolumn:name="Clusters",type=integer,JSONPath=`.status.clusters`
+// +kubebuilder:printcolumn:name="Max",type=integer,JSONPath=`.spec.clusters.max`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ClusterPool struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec describes the pool.
+	// +required
+	Spec ClusterPoolSpec `json:"spec"`
+
+	// status is the observed state of the pool.
+	// +optional
+	Status ClusterPoolStatus `json:"status,omitempty"`
+}
+
+// ClusterPoolList is a list of ClusterPools.
+// +kubebuilder:object:root=true
+type ClusterPoolList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ClusterPool `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ClusterPool{}, &ClusterPoolList{})
+}

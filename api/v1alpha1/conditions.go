@@ -1,0 +1,77 @@
+package v1alpha1
+
+// Condition types of a Cluster.
+const (
+	// ClusterProvisionedCondition is True once the provider has made (or joined) the cluster.
+	ClusterProvisionedCondition = "Provisioned"
+	// ClusterScalingCondition is True while the node count moves towards spec.nodes.
+	ClusterScalingCondition = "Scaling"
+	// ClusterHealthyCondition is True while the cluster's API answers health checks.
+	ClusterHealthyCondition = "Healthy"
+	// ClusterReadyCondition is True when the cluster is provisioned, healthy, online and at its node count.
+	ClusterReadyCondition = "Ready"
+)
+
+// Reasons of the Cluster conditions.
+const (
+	// ClusterPoolNotFoundReason: spec.pool names no ClusterPool.
+	ClusterPoolNotFoundReason = "PoolNotFound"
+	// ClusterProviderUnsupportedReason: the pool's provider is not available in this controller.
+	ClusterProviderUnsupportedReason = "ProviderUnsupported"
+	// ClusterProvisioningReason: the provider is making the cluster.
+	ClusterProvisioningReason = "Provisioning"
+	// ClusterResumingReason: the provider is waking the cluster.
+	ClusterResumingReason = "Resuming"
+	// ClusterProvisionedReason: the provider made the cluster.
+	ClusterProvisionedReason = "Provisioned"
+	// ClusterJoinedReason: the cluster was joined from a kubeconfig.
+	ClusterJoinedReason = "Joined"
+	// ClusterProviderFailedReason: the provider returned an error; the controller retries with backoff.
+	ClusterProviderFailedReason = "ProviderFailed"
+	// ClusterKubeconfigInvalidReason: the kubeconfig Secret is missing, lacks its key, or does not parse.
+	ClusterKubeconfigInvalidReason = "KubeconfigInvalid"
+	// ClusterUnreachableReason: the cluster's API did not answer.
+	ClusterUnreachableReason = "Unreachable"
+	// ClusterHeartbeatReason: the cluster's API answered the last health check.
+	ClusterHeartbeatReason = "HeartbeatOK"
+	// ClusterScalingUpReason: nodes are being added.
+	ClusterScalingUpReason = "ScalingUp"
+	// ClusterScalingDownReason: nodes are being removed.
+	ClusterScalingDownReason = "ScalingDown"
+	// ClusterAtDesiredNodesReason: the node count matches spec.nodes.
+	ClusterAtDesiredNodesReason = "AtDesiredNodes"
+	// ClusterNodesOutOfRangeReason: spec.nodes is outside the pool's nodesPerCluster range.
+	ClusterNodesOutOfRangeReason = "NodesOutOfRange"
+	// ClusterNotManagedReason: the provider does not manage node counts (joined clusters).
+	ClusterNotManagedReason = "NotManaged"
+	// ClusterHibernatedReason: the cluster is stopped with its data kept.
+	ClusterHibernatedReason = "Hibernated"
+	// ClusterOfflineReason: the cluster was removed from its provider on request.
+	ClusterOfflineReason = "Offline"
+	// ClusterDeletingReason: the Cluster is being deleted.
+	ClusterDeletingReason = "Deleting"
+	// ClusterReadyReason: the cluster is ready for workloads.
+	ClusterReadyReason = "Ready"
+	// ClusterInternalErrorReason: the controller could not observe the state.
+	ClusterInternalErrorReason = "InternalError"
+)
+
+// Labels and annotations set by Navarkos.
+const (
+	// PoolLabel on a Cluster names its ClusterPool.
+	PoolLabel = "n6s.io/pool"
+	// RegionLabel on a Cluster names its region.
+	RegionLabel = "topology.kubernetes.io/region"
+	// ZoneLabel on a Cluster names its zone.
+	ZoneLabel = "topology.kubernetes.io/zone"
+	// ProviderLabel on a Cluster names its provider.
+	ProviderLabel = "n6s.io/provider"
+	// ManagedNodeLabel marks the nodes that Navarkos made in a member cluster.
+	ManagedNodeLabel = "n6s.io/managed-node"
+)
+
+// ClusterFinalizer guards the removal of what a provider made for a Cluster.
+const ClusterFinalizer = "n6s.io/cluster-cleanup"
+
+// SystemNamespace holds Navarkos' own objects in the fleet API, such as kubeconfig Secrets.
+const SystemNamespace = "navarkos-system"

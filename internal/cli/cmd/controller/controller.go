@@ -1,0 +1,88 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/options"
+	"github.com/navarkos/navarkos/internal/controller/cluster"
+	"github.com/navarkos/navarkos/internal/provider"
+	"github.com/navarkos/navarkos/internal/provider/static"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+type flagpole struct {
+	healthInterval    time.Duration
+	metricsAddr       string
+	probeAddr         string
+	leaderElection    bool
+	leaderElectionNS  string
+	installCRDs       bool
+	enableLocal       bool
+	maxConcurrentWork int
+}
+
+// NewCommand returns `navarkos controller`.
+func NewCommand(g *options.Global) *cobra.Command {
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "controller",
+		Short: "Run the Navarkos controllers against an existing fleet API server (production mode)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), g, f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", ":8080", "address to serve Prometheus metrics on (0 turns them off)")
+	fs.StringVar(&f.probeAddr, "health-probe-addr", ":8081", "address to serve /healthz and /readyz on")
+	fs.BoolVar(&f.leaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
+	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", n6sv1alpha1.SystemNamespace, "namespace of the leader election Lease")
+	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting")
+	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
+	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
+	return cmd
+}
+
+func runE(ctx context.Context, g *options.Global, f *flagpole) error {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
+	cfg, err := g.RESTConfig()
+	if err != nil {
+		return err
+	}
+	if f.installCRDs {
+		c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
+		if err != nil {
+			return fmt.Errorf("failed to connect to the fleet API at %s: %w", cfg.Host, err)
+		}
+		if err := setup.InstallCRDs(ctx, c); err != nil {
+			return err
+		}
+	}
+	providers := provider.Registry{n6sv1alpha1.ProviderStatic: static.Provider{}}
+	if f.enableLocal {
+		providers[n6sv1alpha1.ProviderLocal] = g.Fleet().LocalProvider()
+	}
+	mgr, err := setup.NewManager(ctx, cfg, setup.Options{
+		Providers:               providers,
+		HealthInterval:          f.healthInterval,
+		MetricsAddr:             f.metricsAddr,
+		HealthProbeAddr:         f.probeAddr,
+		LeaderElection:          f.leaderElection,
+		LeaderElectionNamespace: f.leaderElectionNS,
+		MaxConcurrentClusters:   f.maxConcurrentWork,
+	})
+	if err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}

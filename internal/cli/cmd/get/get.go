@@ -1,0 +1,116 @@
+package get
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/util/duration"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/options"
+)
+
+// NewCommand returns `navarkos get`.
+func NewCommand(g *options.Global) *cobra.Command {
+	return &cobra.Command{
+		Use:       "get clusters|pools",
+		Short:     "List the fleet's clusters or pools",
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.Client()
+			if err != nil {
+				return err
+			}
+			return runE(cmd.Context(), cmd.OutOrStdout(), c, args[0], time.Now())
+		},
+	}
+}
+
+func runE(ctx context.Context, out io.Writer, c client.Client, noun string, now time.Time) error {
+	if strings.HasPrefix(noun, "cluster") && noun != "clusterpools" {
+		list := &n6sv1alpha1.ClusterList{}
+		if err := c.List(ctx, list); err != nil {
+			return fmt.Errorf("failed to list Clusters: %w", err)
+		}
+		return writeTable(out, ClusterTable(list.Items, now))
+	}
+	list := &n6sv1alpha1.ClusterPoolList{}
+	if err := c.List(ctx, list); err != nil {
+		return fmt.Errorf("failed to list ClusterPools: %w", err)
+	}
+	return writeTable(out, PoolTable(list.Items))
+}
+
+// ClusterTable renders clusters as rows under a header, sorted by name.
+func ClusterTable(clusters []n6sv1alpha1.Cluster, now time.Time) [][]string {
+	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
+	rows := [][]string{{"NAME", "POOL", "REGION", "DESIRED", "PHASE", "NODES", "CPU USED/ALLOC", "PODS USED/ALLOC", "$/HOUR", "HEARTBEAT", "REASON"}}
+	for _, c := range clusters {
+		st := c.Status
+		nodes := fmt.Sprintf("%d", st.Nodes)
+		if c.Spec.Nodes != nil {
+			nodes = fmt.Sprintf("%d/%d", st.Nodes, *c.Spec.Nodes)
+		}
+		cost := "-"
+		if st.CostPerHour != nil {
+			cost = st.CostPerHour.AsDec().String()
+		}
+		heartbeat := "-"
+		if st.LastHeartbeatTime != nil {
+			heartbeat = duration.HumanDuration(now.Sub(st.LastHeartbeatTime.Time)) + " ago"
+		}
+		reason := "-"
+		if cond := meta.FindStatusCondition(st.Conditions, n6sv1alpha1.ClusterReadyCondition); cond != nil && cond.Status != "True" {
+			reason = cond.Reason
+		}
+		rows = append(rows, []string{
+			c.Name, orDash(c.Spec.Pool), orDash(c.Labels[n6sv1alpha1.RegionLabel]), string(c.Spec.DesiredState), orDash(string(st.Phase)), nodes,
+			st.Capacity.Used.CPU.String() + "/" + st.Capacity.Allocatable.CPU.String(),
+			fmt.Sprintf("%d/%d", st.Capacity.Used.Pods, st.Capacity.Allocatable.Pods),
+			cost, heartbeat, reason,
+		})
+	}
+	return rows
+}
+
+// PoolTable renders pools as rows under a header, sorted by name.
+func PoolTable(pools []n6sv1alpha1.ClusterPool) [][]string {
+	sort.Slice(pools, func(i, j int) bool { return pools[i].Name < pools[j].Name })
+	rows := [][]string{{"NAME", "PROVIDER", "REGION", "NODE SHAPE", "$/NODE-HOUR", "MARKET", "CLUSTERS", "NODES/CLUSTER", "OFFLINE"}}
+	for _, p := range pools {
+		s := p.Spec
+		rows = append(rows, []string{
+			p.Name, string(s.Provider), s.Region,
+			fmt.Sprintf("%s CPU, %s, %d pods", s.NodeShape.CPU.String(), s.NodeShape.Memory.String(), s.NodeShape.Pods),
+			s.Price.PerNodeHour.AsDec().String(), orDash(string(s.Price.Market)),
+			fmt.Sprintf("%d/%d ready, max %d", p.Status.ReadyClusters, p.Status.Clusters, s.Clusters.Max),
+			fmt.Sprintf("%d-%d", s.NodesPerCluster.Min, s.NodesPerCluster.Max),
+			orDash(string(s.OfflineMode)),
+		})
+	}
+	return rows
+}
+
+func writeTable(out io.Writer, rows [][]string) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(w, strings.Join(r, "\t"))
+	}
+	return w.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

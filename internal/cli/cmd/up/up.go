@@ -1,0 +1,87 @@
+package up
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/navarkos/navarkos/internal/cli/options"
+	"github.com/navarkos/navarkos/internal/controller/cluster"
+	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+type flagpole struct {
+	apiServerPort  int
+	healthInterval time.Duration
+	metricsAddr    string
+}
+
+// NewCommand returns `navarkos up`.
+func NewCommand(g *options.Global) *cobra.Command {
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run a local fleet: the fleet API server, the controllers and the local pools",
+		Long: `Run a local fleet in the foreground: a fleet API server (etcd and kube-apiserver),
+the Navarkos CRDs, the default local pools, and every controller.
+
+Stop it with Ctrl-C: member clusters and the fleet API server stop and keep their data.
+Run it again with the same --data-dir to resume.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), cmd.OutOrStdout(), g, f)
+		},
+	}
+	cmd.Flags().IntVar(&f.apiServerPort, "api-port", 0, "port of the fleet API server when it is first created (default: a free port)")
+	cmd.Flags().DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
+	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "0", "address to serve controller metrics on (0 turns them off)")
+	return cmd
+}
+
+func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) error {
+	fl := g.Fleet()
+	fl.APIServerPort = f.apiServerPort
+	if err := os.MkdirAll(g.DataDir, 0o700); err != nil {
+		return fmt.Errorf("failed to create data directory %s: %w", g.DataDir, err)
+	}
+	logPath := filepath.Join(g.DataDir, "navarkos.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("failed to open log file %s: %w", logPath, err)
+	}
+	defer logFile.Close()
+	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
+	fmt.Fprintf(out, "Starting a local fleet in %s (controller logs: %s)\n", g.DataDir, logPath)
+	start := time.Now()
+	return fl.Run(ctx, fleet.RunOptions{
+		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr},
+		Progress: func(step string) {
+			fmt.Fprintf(out, "  [%5.1fs] %s\n", time.Since(start).Seconds(), step)
+		},
+		Ready: func(cfg *rest.Config) {
+			fmt.Fprintf(out, "Fleet ready in %.1fs at %s; kubeconfig: %s\n", time.Since(start).Seconds(), cfg.Host, fl.KubeconfigPath())
+			fmt.Fprint(out, nextSteps(fl.KubeconfigPath(), g.DataDir))
+		},
+	})
+}
+
+// nextSteps tells a newcomer what to try once the fleet runs.
+func nextSteps(kubeconfig, dataDir string) string {
+	return fmt.Sprintf(`Next:
+  export KUBECONFIG=%s
+  navarkos get pools
+  kubectl apply -f examples/cluster.yaml      # a Cluster of 3 nodes in local-eu-west
+  navarkos get clusters                        # Ready in seconds
+  navarkos kubeconfig demo > demo.kubeconfig   # a real member cluster
+Press Ctrl-C to stop the fleet; its state stays in %s.
+`, kubeconfig, dataDir)
+}

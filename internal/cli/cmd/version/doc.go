@@ -1,0 +1,2 @@
+// Package version implements `navarkos version`.
+package version

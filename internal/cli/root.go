@@ -1,0 +1,33 @@
+// Package cli assembles the navarkos command.
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
+	"github.com/navarkos/navarkos/internal/cli/cmd/get"
+	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/cli/cmd/up"
+	"github.com/navarkos/navarkos/internal/cli/cmd/version"
+	"github.com/navarkos/navarkos/internal/cli/options"
+)
+
+// NewRootCommand returns the navarkos command with every subcommand.
+func NewRootCommand() *cobra.Command {
+	g := &options.Global{}
+	root := &cobra.Command{
+		Use:           "navarkos",
+		Short:         "Navarkos: a multi-cluster manager that makes clusters when applications need them",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	g.AddFlags(root.PersistentFlags())
+	root.AddCommand(
+		up.NewCommand(g),
+		controller.NewCommand(g),
+		kubeconfig.NewCommand(g),
+		get.NewCommand(g),
+		version.NewCommand(),
+	)
+	return root
+}

@@ -1,0 +1,142 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/provider/local"
+)
+
+const (
+	// KubeVersion is the Kubernetes version of the binaries the fleet runs.
+	KubeVersion = "v1.37.2"
+	// apiServerName is the kwokctl name of the fleet API server.
+	apiServerName = "navarkos-fleet"
+	// housekeepingControllers are the only kube-controller-manager controllers of the fleet API:
+	// workloads there are templates and must never get pods.
+	housekeepingControllers = "namespace,garbagecollector,serviceaccount-token,serviceaccount"
+)
+
+// Fleet is a local fleet rooted at a data directory.
+type Fleet struct {
+	// DataDir holds the fleet API server, the member clusters and the admin kubeconfig.
+	DataDir string
+	// BinDir holds the Kubernetes, etcd and kwok binaries.
+	BinDir string
+	// APIServerPort fixes the fleet API server's port on first creation; 0 picks a free one.
+	APIServerPort int
+}
+
+// KubeconfigPath is where the fleet's admin kubeconfig is written.
+func (f Fleet) KubeconfigPath() string { return filepath.Join(f.DataDir, "fleet.kubeconfig") }
+
+// ControlPlane runs the fleet API server.
+func (f Fleet) ControlPlane() kwokctl.Runner {
+	return kwokctl.Runner{BinDir: f.BinDir, WorkDir: filepath.Join(f.DataDir, "control-plane"), KubeVersion: KubeVersion}
+}
+
+// Members runs the local member clusters.
+func (f Fleet) Members() kwokctl.Runner {
+	return kwokctl.Runner{BinDir: f.BinDir, WorkDir: filepath.Join(f.DataDir, "members"), KubeVersion: KubeVersion}
+}
+
+// LocalProvider is the local provider over the fleet's member directory.
+func (f Fleet) LocalProvider() *local.Provider {
+	return &local.Provider{Runner: f.Members(), CreateTimeout: 2 * time.Minute}
+}
+
+// CheckBinaries reports the binaries the fleet needs that are missing.
+func (f Fleet) CheckBinaries() error {
+	var missing []string
+	for _, b := range []string{"kwokctl", "kwok", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		if _, err := os.Stat(filepath.Join(f.BinDir, b)); err != nil {
+			missing = append(missing, b)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing binaries in %s: %s (run `make` to build them)", f.BinDir, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// StartAPIServer starts the fleet API server, creating it on first use, and writes the admin kubeconfig.
+// Components left running by an earlier run that was killed are adopted, not duplicated.
+func (f Fleet) StartAPIServer(ctx context.Context) error {
+	cp := f.ControlPlane()
+	switch {
+	case cp.Complete(apiServerName):
+		if err := cp.Start(ctx, apiServerName); err != nil {
+			return fmt.Errorf("failed to start the fleet API server: %w", err)
+		}
+	default:
+		// Nothing, or the leftovers of a creation that did not finish.
+		if err := cp.Delete(ctx, apiServerName); err != nil {
+			return err
+		}
+		err := cp.Create(ctx, apiServerName, kwokctl.CreateOptions{
+			Disable:       []string{"kube-scheduler", "kwok-controller"},
+			ExtraArgs:     []string{"kube-controller-manager=controllers=" + housekeepingControllers},
+			APIServerPort: f.APIServerPort,
+		})
+		if err != nil {
+			return fmt.Errorf("failed to create the fleet API server: %w", err)
+		}
+	}
+	data, err := local.FlattenKubeconfig(cp.KubeconfigPath(apiServerName), "navarkos")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(f.KubeconfigPath(), data, 0o600); err != nil {
+		return fmt.Errorf("failed to write the fleet kubeconfig: %w", err)
+	}
+	return nil
+}
+
+// Stop stops every member cluster and then the fleet API server, keeping all data.
+func (f Fleet) Stop(ctx context.Context) error {
+	members := f.Members()
+	names, err := members.Clusters()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range names {
+		errs = append(errs, members.Stop(ctx, name))
+	}
+	if f.ControlPlane().Exists(apiServerName) {
+		errs = append(errs, f.ControlPlane().Stop(ctx, apiServerName))
+	}
+	return errors.Join(errs...)
+}
+
+// Lock makes sure that one process at a time runs the fleet of a data directory.
+// The lock is an flock, so the kernel releases it even when the holder is killed.
+func (f Fleet) Lock() (unlock func(), err error) {
+	if err := os.MkdirAll(f.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("failed to create data directory %s: %w", f.DataDir, err)
+	}
+	path := filepath.Join(f.DataDir, "navarkos.lock")
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		_ = file.Close()
+		return nil, fmt.Errorf("another navarkos (pid %s) runs the fleet in %s", strings.TrimSpace(string(holder)), f.DataDir)
+	}
+	_ = file.Truncate(0)
+	_, _ = file.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return func() {
+		_ = os.Remove(path)
+		_ = file.Close()
+	}, nil
+}

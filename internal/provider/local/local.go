@@ -1,0 +1,122 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/provider"
+)
+
+// apiServerComponent is the component whose process decides whether a local cluster runs.
+const apiServerComponent = "kube-apiserver"
+
+// Provider makes local clusters with kwokctl's binary runtime.
+//
+// kwokctl is maintained with kwok, generates each cluster's PKI and component flags, and
+// runs the components as detached processes with pid files, so a cluster outlives a crash
+// of Navarkos and is adopted by the next start. Stopping keeps etcd's data, which makes
+// hibernation cheap.
+type Provider struct {
+	// Runner runs kwokctl in the provider's work directory.
+	Runner kwokctl.Runner
+	// CreateTimeout bounds the wait for a new cluster to be ready.
+	CreateTimeout time.Duration
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// Observe reports whether the cluster's directory exists and whether its kube-apiserver runs.
+func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.State, error) {
+	if !p.Runner.Exists(req.Name) {
+		return provider.StateAbsent, nil
+	}
+	if !p.Runner.Complete(req.Name) {
+		return provider.StateIncomplete, nil
+	}
+	procs, err := p.Runner.Processes(req.Name)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := procs[apiServerComponent]; ok {
+		return provider.StateRunning, nil
+	}
+	return provider.StateStopped, nil
+}
+
+// Create replaces any leftover of an unfinished attempt with a new cluster.
+func (p *Provider) Create(ctx context.Context, req provider.Request) error {
+	if err := p.Runner.Delete(ctx, req.Name); err != nil {
+		return fmt.Errorf("failed to clear leftovers of local cluster %s: %w", req.Name, err)
+	}
+	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout}
+	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
+		opts.ExtraArgs = req.Pool.Template.Local.ExtraArgs
+	}
+	return p.Runner.Create(ctx, req.Name, opts)
+}
+
+// Resume starts the components of a stopped cluster.
+func (p *Provider) Resume(ctx context.Context, req provider.Request) error {
+	return p.Runner.Start(ctx, req.Name)
+}
+
+// Hibernate stops the components and keeps the data.
+func (p *Provider) Hibernate(ctx context.Context, req provider.Request) error {
+	return p.Runner.Stop(ctx, req.Name)
+}
+
+// Delete stops the components and removes the cluster's directory.
+func (p *Provider) Delete(ctx context.Context, req provider.Request) error {
+	return p.Runner.Delete(ctx, req.Name)
+}
+
+// Kubeconfig returns kwokctl's admin kubeconfig with its certificate files inlined.
+func (p *Provider) Kubeconfig(_ context.Context, req provider.Request) ([]byte, error) {
+	return FlattenKubeconfig(p.Runner.KubeconfigPath(req.Name), req.Name)
+}
+
+// ScaleNodes creates or removes kwok nodes until the cluster has req.Nodes of them.
+func (p *Provider) ScaleNodes(ctx context.Context, req provider.Request) error {
+	if req.Pool == nil {
+		return fmt.Errorf("local cluster %s has no pool to take its node shape from", req.Name)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", p.Runner.KubeconfigPath(req.Name))
+	if err != nil {
+		return fmt.Errorf("failed to load the kubeconfig of local cluster %s: %w", req.Name, err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("failed to build a client for local cluster %s: %w", req.Name, err)
+	}
+	return ScaleNodes(ctx, cs, req.Name, req.Nodes, *req.Pool)
+}
+
+// FlattenKubeconfig loads a kubeconfig, inlines the files it names and renames its context to name.
+func FlattenKubeconfig(path, name string) ([]byte, error) {
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load kubeconfig %s: %w", path, err)
+	}
+	if err := clientcmdapi.FlattenConfig(cfg); err != nil {
+		return nil, fmt.Errorf("failed to inline the files of kubeconfig %s: %w", path, err)
+	}
+	current, ok := cfg.Contexts[cfg.CurrentContext]
+	if !ok {
+		return nil, fmt.Errorf("kubeconfig %s has no current context", path)
+	}
+	out := clientcmdapi.NewConfig()
+	out.Clusters[name] = cfg.Clusters[current.Cluster]
+	out.AuthInfos[name] = cfg.AuthInfos[current.AuthInfo]
+	out.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+	out.CurrentContext = name
+	if out.Clusters[name] == nil || out.AuthInfos[name] == nil {
+		return nil, fmt.Errorf("kubeconfig %s names a cluster or user it does not define", path)
+	}
+	return clientcmd.Write(*out)
+}

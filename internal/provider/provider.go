@@ -1,0 +1,61 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// ErrNotSupported is returned by a provider for an operation it does not manage,
+// such as scaling the nodes of a joined cluster.
+var ErrNotSupported = errors.New("not supported by this provider")
+
+// Request names one cluster and carries what a provider needs to act on it.
+type Request struct {
+	// Name is the Cluster's name, unique in the fleet.
+	Name string
+	// Pool is the spec of the cluster's pool; nil for a joined cluster without a pool.
+	Pool *n6sv1alpha1.ClusterPoolSpec
+	// Nodes is the desired node count.
+	Nodes int32
+	// Kubeconfig is the content of the Cluster's kubeconfig Secret, for joined clusters.
+	Kubeconfig []byte
+}
+
+// State is what a provider observes of a cluster.
+type State string
+
+const (
+	// StateAbsent: the provider holds nothing for the cluster.
+	StateAbsent State = "Absent"
+	// StateIncomplete: the leftovers of a creation that did not finish; Create replaces them.
+	StateIncomplete State = "Incomplete"
+	// StateStopped: the cluster exists with its data but does not run.
+	StateStopped State = "Stopped"
+	// StateRunning: the cluster's processes or machines run.
+	StateRunning State = "Running"
+)
+
+// Provider runs the lifecycle of member clusters. Every method is idempotent:
+// the Cluster Manager may call it again after a crash or a retry.
+type Provider interface {
+	// Observe reports the cluster's state at the provider. It changes nothing. The provider,
+	// not the Cluster's status, is the truth about what exists: the status may be stale.
+	Observe(ctx context.Context, req Request) (State, error)
+	// Create makes and starts the cluster. Leftovers of an earlier, unfinished attempt are replaced.
+	Create(ctx context.Context, req Request) error
+	// Resume starts a stopped cluster with its data.
+	Resume(ctx context.Context, req Request) error
+	// Hibernate stops a cluster and keeps its data.
+	Hibernate(ctx context.Context, req Request) error
+	// Delete removes everything the provider made for the cluster. Deleting an absent cluster succeeds.
+	Delete(ctx context.Context, req Request) error
+	// Kubeconfig returns an admin kubeconfig for the cluster, with every credential inlined.
+	Kubeconfig(ctx context.Context, req Request) ([]byte, error)
+	// ScaleNodes makes the running cluster have req.Nodes nodes of the pool's shape.
+	ScaleNodes(ctx context.Context, req Request) error
+}
+
+// Registry maps provider names to providers.
+type Registry map[n6sv1alpha1.ProviderName]Provider

@@ -1,0 +1,92 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/config/crd"
+)
+
+// fieldOwner is the field manager Navarkos applies its own objects with.
+const fieldOwner = client.FieldOwner("navarkos")
+
+// CRDs returns the fleet API's CustomResourceDefinitions.
+func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	paths, err := fs.Glob(crd.Files, "bases/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for _, p := range paths {
+		raw, err := crd.Files.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		c := &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(raw, c); err != nil {
+			return nil, fmt.Errorf("failed to parse CRD %s: %w", p, err)
+		}
+		c.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// InstallCRDs applies the CRDs and the system namespace, and waits until the CRDs are served.
+func InstallCRDs(ctx context.Context, c client.Client) error {
+	crds, err := CRDs()
+	if err != nil {
+		return err
+	}
+	for _, obj := range crds {
+		if err := c.Patch(ctx, obj, client.Apply, fieldOwner, client.ForceOwnership); err != nil {
+			return fmt.Errorf("failed to apply CRD %s: %w", obj.Name, err)
+		}
+	}
+	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}}
+	if err := c.Patch(ctx, ns, client.Apply, fieldOwner); err != nil {
+		return fmt.Errorf("failed to apply namespace %s: %w", ns.Name, err)
+	}
+	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		for _, want := range crds {
+			got := &apiextensionsv1.CustomResourceDefinition{}
+			if err := c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			if !established(got) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+func established(c *apiextensionsv1.CustomResourceDefinition) bool {
+	for _, cond := range c.Status.Conditions {
+		if cond.Type == apiextensionsv1.Established {
+			return cond.Status == apiextensionsv1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// EnsureObjects creates each object that does not exist yet and leaves existing ones as users changed them.
+func EnsureObjects(ctx context.Context, c client.Client, objs ...client.Object) error {
+	for _, o := range objs {
+		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("failed to create %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/cluster"
+	"github.com/navarkos/navarkos/internal/controller/clusterpool"
+	"github.com/navarkos/navarkos/internal/provider"
+)
+
+// Options configures the controllers.
+type Options struct {
+	// Providers are the enabled cluster providers.
+	Providers provider.Registry
+	// HealthInterval is how often each cluster's health and capacity are observed.
+	HealthInterval time.Duration
+	// MetricsAddr serves Prometheus metrics; "0" turns them off.
+	MetricsAddr string
+	// HealthProbeAddr serves /healthz and /readyz; empty turns them off.
+	HealthProbeAddr string
+	// LeaderElection makes only one replica of the controllers act at a time.
+	LeaderElection bool
+	// LeaderElectionNamespace holds the leader election Lease.
+	LeaderElectionNamespace string
+	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once.
+	MaxConcurrentClusters int
+}
+
+// Scheme knows the Kubernetes built-in kinds and the Navarkos kinds.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntimeMust(clientgoscheme.AddToScheme(s))
+	utilruntimeMust(apiextensionsv1.AddToScheme(s))
+	utilruntimeMust(n6sv1alpha1.AddToScheme(s))
+	return s
+}
+
+func utilruntimeMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// NewManager builds a manager for the fleet API at cfg with every controller registered.
+func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	metricsAddr := opts.MetricsAddr
+	if metricsAddr == "" {
+		metricsAddr = "0"
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  Scheme(),
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:  opts.HealthProbeAddr,
+		LeaderElection:          opts.LeaderElection,
+		LeaderElectionID:        "navarkos-controllers.n6s.io",
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			// Only Navarkos' own namespace holds Secrets the controllers need to watch;
+			// joined clusters name theirs there by default.
+			&corev1.Secret{}: {Namespaces: map[string]cache.Config{n6sv1alpha1.SystemNamespace: {}}},
+		}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failed to create the controller manager: %w", err)
+	}
+	if opts.HealthProbeAddr != "" {
+		if err := addChecks(mgr); err != nil {
+			return nil, err
+		}
+	}
+	clusters := &cluster.Reconciler{
+		Client:                  mgr.GetClient(),
+		Providers:               opts.Providers,
+		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
+		Clock:                   clock.RealClock{},
+		HealthInterval:          opts.HealthInterval,
+		MaxConcurrentReconciles: max(opts.MaxConcurrentClusters, 4),
+	}
+	if err := clusters.SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the Cluster Manager: %w", err)
+	}
+	if err := (&clusterpool.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the ClusterPool controller: %w", err)
+	}
+	return mgr, nil
+}
