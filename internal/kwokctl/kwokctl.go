@@ -209,16 +209,22 @@ func (r Runner) run(ctx context.Context, name string, args ...string) error {
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kwokctl %s for cluster %s failed: %w: %s", strings.Join(args[2:], " "), name, err, lastLines(out.String(), 5))
+		verb := strings.Join(args[2:min(4, len(args))], " ")
+		return fmt.Errorf("kwokctl %s %s failed: %w: %s", verb, name, err, lastLines(out.String(), 3, 300))
 	}
 	return nil
 }
 
-// lastLines keeps the tail of a command's output for an error message.
-func lastLines(s string, n int) string {
+// lastLines keeps the tail of a command's output for an error message: n lines of at most width bytes.
+func lastLines(s string, n, width int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
+	}
+	for i, l := range lines {
+		if len(l) > width {
+			lines[i] = l[:width] + "…"
+		}
 	}
 	return strings.Join(lines, " | ")
 }

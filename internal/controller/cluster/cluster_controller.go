@@ -95,7 +95,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if err := r.Client.Update(ctx, c); err != nil {
 			return ctrl.Result{}, fmt.Errorf("failed to add finalizer to Cluster %s: %w", c.Name, err)
 		}
-		return ctrl.Result{}, nil
+		// Go on: the For predicate ignores this metadata-only update, so no new event would come.
 	}
 
 	before := c.DeepCopy()

@@ -227,11 +227,22 @@ func (r *Reconciler) providerOp(ctx context.Context, s *scope, op string, fn fun
 	ctrl.LoggerFrom(ctx).Info("Calling provider", "provider", s.providerName, "operation", op)
 	if err := fn(ctx, s.req); err != nil {
 		s.providerErr = &opError{op: op, err: err}
-		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, n6sv1alpha1.ClusterProviderFailedReason, op, "Provider %s failed to %s the cluster: %v", s.providerName, op, err)
+		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, n6sv1alpha1.ClusterProviderFailedReason, op, "%s", eventNote(providerMessage(s)))
 		return fmt.Errorf("failed to %s Cluster %s with provider %s: %w", op, c.Name, s.providerName, err)
 	}
 	r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, opReason(op), op, "Provider %s did %s", s.providerName, op)
 	return nil
+}
+
+// maxEventNote is the longest note the events API accepts.
+const maxEventNote = 1024
+
+// eventNote shortens a message to fit an Event.
+func eventNote(msg string) string {
+	if len(msg) <= maxEventNote {
+		return msg
+	}
+	return msg[:maxEventNote-3] + "..."
 }
 
 func opReason(op string) string {

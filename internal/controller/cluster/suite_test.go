@@ -1,0 +1,151 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/cluster"
+	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/provider"
+	"github.com/navarkos/navarkos/internal/provider/local"
+	"github.com/navarkos/navarkos/internal/provider/static"
+	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+const testHealthInterval = time.Second
+
+var (
+	testEnv *envtest.Environment
+	k8s     client.Client
+	// brokenLocal is a real local provider whose kube-apiserver binary always fails.
+	brokenLocal *local.Provider
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	env, err := testenv.NewEnvironment()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	testEnv = env
+	cfg, err := testEnv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "failed to start envtest:", err)
+		return 1
+	}
+	defer func() { _ = testEnv.Stop() }()
+
+	tmp, err := os.MkdirTemp("", "navarkos-cluster-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	brokenLocal, err = newBrokenLocalProvider(tmp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done, err := startManager(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	cancel()
+	<-done
+	return code
+}
+
+func startManager(ctx context.Context, cfg *rest.Config) (<-chan struct{}, error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		return nil, err
+	}
+	k8s = mgr.GetClient()
+	r := &cluster.Reconciler{
+		Client: mgr.GetClient(),
+		Providers: provider.Registry{
+			n6sv1alpha1.ProviderStatic: static.Provider{},
+			n6sv1alpha1.ProviderLocal:  brokenLocal,
+		},
+		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
+		Clock:                   clock.RealClock{},
+		HealthInterval:          testHealthInterval,
+		MaxConcurrentReconciles: 4,
+	}
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		return nil, err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		return nil, err
+	}
+	if err := setup.InstallCRDs(ctx, c); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager stopped:", err)
+		}
+	}()
+	return done, nil
+}
+
+// newBrokenLocalProvider builds the real local provider over a bin directory whose
+// kube-apiserver exits at once, so that every creation fails inside kwokctl.
+func newBrokenLocalProvider(tmp string) (*local.Provider, error) {
+	if err := testenv.RequireBinaries("kwokctl", "kwok", "etcd", "kube-controller-manager", "kube-scheduler"); err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(tmp, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return nil, err
+	}
+	for _, b := range []string{"kwokctl", "kwok", "etcd", "kube-controller-manager", "kube-scheduler"} {
+		if err := os.Symlink(filepath.Join(testenv.BinDir(), b), filepath.Join(bin, b)); err != nil {
+			return nil, err
+		}
+	}
+	script := "#!/bin/sh\necho 'kube-apiserver: refusing to start (test fault)' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "kube-apiserver"), []byte(script), 0o755); err != nil {
+		return nil, err
+	}
+	return &local.Provider{
+		Runner:        kwokctl.Runner{BinDir: bin, WorkDir: filepath.Join(tmp, "work"), KubeVersion: "v1.37.2"},
+		CreateTimeout: 10 * time.Second,
+	}, nil
+}
+
+// zapLevel keeps a passing run quiet; NAVARKOS_TEST_VERBOSE=1 shows the controllers' logs.
+func zapLevel() zapcore.Level {
+	if os.Getenv("NAVARKOS_TEST_VERBOSE") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.PanicLevel
+}

@@ -1,0 +1,121 @@
+package cluster_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// TestAPIRejectsBadObjects checks that the fleet API itself refuses invalid pools and
+// clusters, naming the field at fault.
+func TestAPIRejectsBadObjects(t *testing.T) {
+	tests := []struct {
+		name    string
+		obj     client.Object
+		wantErr []string
+	}{
+		{
+			name:    "pool with more min clusters than max",
+			obj:     testPool("bad-min-max", func(p *n6sv1alpha1.ClusterPool) { p.Spec.Clusters = n6sv1alpha1.CountRange{Min: 3, Max: 1} }),
+			wantErr: []string{"spec.clusters", "min must not exceed max"},
+		},
+		{
+			name:    "pool with more min nodes than max",
+			obj:     testPool("bad-node-range", func(p *n6sv1alpha1.ClusterPool) { p.Spec.NodesPerCluster = n6sv1alpha1.CountRange{Min: 4, Max: 2} }),
+			wantErr: []string{"spec.nodesPerCluster", "min must not exceed max"},
+		},
+		{
+			name:    "pool with negative min nodes",
+			obj:     testPool("bad-negative-nodes", func(p *n6sv1alpha1.ClusterPool) { p.Spec.NodesPerCluster.Min = -1 }),
+			wantErr: []string{"spec.nodesPerCluster.min", "greater than or equal to 0"},
+		},
+		{
+			name:    "pool with an unknown provider",
+			obj:     testPool("bad-provider", withProvider("gke")),
+			wantErr: []string{"spec.provider", `Unsupported value: "gke"`},
+		},
+		{
+			name:    "pool with a region that is not a DNS label",
+			obj:     testPool("bad-region", func(p *n6sv1alpha1.ClusterPool) { p.Spec.Region = "US East" }),
+			wantErr: []string{"spec.region"},
+		},
+		{
+			name:    "pool with zero pods per node",
+			obj:     testPool("bad-pods", func(p *n6sv1alpha1.ClusterPool) { p.Spec.NodeShape.Pods = 0 }),
+			wantErr: []string{"spec.nodeShape.pods"},
+		},
+		{
+			name: "pool with a malformed extra arg",
+			obj: testPool("bad-extra-args", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"kubelet=v=4"}}}
+			}),
+			wantErr: []string{"spec.template.local.extraArgs[0]"},
+		},
+		{
+			name:    "pool with an unknown offline mode",
+			obj:     testPool("bad-offline", func(p *n6sv1alpha1.ClusterPool) { p.Spec.OfflineMode = "Sleep" }),
+			wantErr: []string{"spec.offlineMode", `Unsupported value: "Sleep"`},
+		},
+		{
+			name: "pool with a price that is not a quantity",
+			obj: testPool("bad-price", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Price.PerNodeHour = resource.Quantity{}
+			}),
+			wantErr: nil, // a zero price is allowed: on-premises capacity may be free
+		},
+		{
+			name:    "cluster with negative nodes",
+			obj:     testCluster("bad-nodes", fromPool("any"), withNodes(-1)),
+			wantErr: []string{"spec.nodes", "greater than or equal to 0"},
+		},
+		{
+			name:    "cluster with neither pool nor kubeconfig",
+			obj:     testCluster("bad-empty"),
+			wantErr: []string{"spec", "needs a pool to be made from, or a kubeconfigSecretRef"},
+		},
+		{
+			name:    "cluster with an unknown desired state",
+			obj:     testCluster("bad-state", fromPool("any"), func(c *n6sv1alpha1.Cluster) { c.Spec.DesiredState = "Paused" }),
+			wantErr: []string{"spec.desiredState", `Unsupported value: "Paused"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := k8s.Create(context.Background(), tt.obj)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), tt.obj)
+			}
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("want the object accepted, got %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("want the API to reject the object with %q, it was accepted", tt.wantErr)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err.Error(), want)
+				}
+			}
+		})
+	}
+}
+
+// TestPoolOfClusterIsImmutable checks that a Cluster cannot move to another pool.
+func TestPoolOfClusterIsImmutable(t *testing.T) {
+	c := testCluster("immutable-pool", fromPool("pool-a"))
+	create(t, c)
+	patch := client.MergeFrom(c.DeepCopy())
+	c.Spec.Pool = "pool-b"
+	err := k8s.Patch(context.Background(), c, patch)
+	if err == nil || !strings.Contains(err.Error(), "spec.pool") || !strings.Contains(err.Error(), "pool is immutable") {
+		t.Fatalf("want the pool change rejected with spec.pool: pool is immutable, got %v", err)
+	}
+}

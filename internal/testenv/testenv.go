@@ -1,0 +1,48 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// RepoRoot is the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// BinDir is where `make` puts kube-apiserver, etcd, kwok, kwokctl and navarkos.
+// NAVARKOS_BIN_DIR overrides it.
+func BinDir() string {
+	if dir := os.Getenv("NAVARKOS_BIN_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(RepoRoot(), "bin")
+}
+
+// RequireBinaries fails with a clear message when the binaries the tests need are missing.
+func RequireBinaries(names ...string) error {
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(BinDir(), n)); err != nil {
+			return fmt.Errorf("%s is missing from %s: run `make test`, which builds it first", n, BinDir())
+		}
+	}
+	return nil
+}
+
+// NewEnvironment returns an envtest environment with the Navarkos CRDs, running the
+// etcd and kube-apiserver from BinDir.
+func NewEnvironment() (*envtest.Environment, error) {
+	if err := RequireBinaries("etcd", "kube-apiserver"); err != nil {
+		return nil, err
+	}
+	return &envtest.Environment{
+		BinaryAssetsDirectory: BinDir(),
+		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}, nil
+}
