@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,8 +19,8 @@ import (
 const (
 	// KubeVersion is the Kubernetes version of the binaries the fleet runs.
 	KubeVersion = "v1.37.2"
-	// apiServerName is the kwokctl name of the fleet API server.
-	apiServerName = "navarkos-fleet"
+	// APIServerName is the kwokctl name of the fleet API server; no local member cluster may take it.
+	APIServerName = "navarkos-fleet"
 	// housekeepingControllers are the only kube-controller-manager controllers of the fleet API:
 	// workloads there are templates and must never get pods.
 	housekeepingControllers = "namespace,garbagecollector,serviceaccount-token,serviceaccount"
@@ -38,19 +39,28 @@ type Fleet struct {
 // KubeconfigPath is where the fleet's admin kubeconfig is written.
 func (f Fleet) KubeconfigPath() string { return filepath.Join(f.DataDir, "fleet.kubeconfig") }
 
-// ControlPlane runs the fleet API server.
-func (f Fleet) ControlPlane() kwokctl.Runner {
-	return kwokctl.Runner{BinDir: f.BinDir, WorkDir: filepath.Join(f.DataDir, "control-plane"), KubeVersion: KubeVersion}
+// Runner runs the fleet API server and the local member clusters. They share one kwokctl
+// work directory because kwokctl only avoids the ports of the clusters it can see there:
+// with two directories, a member could take a stopped fleet API server's port.
+func (f Fleet) Runner() kwokctl.Runner {
+	return kwokctl.Runner{BinDir: f.BinDir, WorkDir: filepath.Join(f.DataDir, "kwok"), KubeVersion: KubeVersion}
 }
 
-// Members runs the local member clusters.
-func (f Fleet) Members() kwokctl.Runner {
-	return kwokctl.Runner{BinDir: f.BinDir, WorkDir: filepath.Join(f.DataDir, "members"), KubeVersion: KubeVersion}
-}
+// APIServerDir holds the fleet API server's configuration, data and logs.
+func (f Fleet) APIServerDir() string { return f.Runner().ClusterDir(APIServerName) }
 
-// LocalProvider is the local provider over the fleet's member directory.
+// LocalProvider is the local provider over the fleet's work directory.
 func (f Fleet) LocalProvider() *local.Provider {
-	return &local.Provider{Runner: f.Members(), CreateTimeout: 2 * time.Minute}
+	return &local.Provider{Runner: f.Runner(), CreateTimeout: 2 * time.Minute, Reserved: APIServerName}
+}
+
+// Members lists the local member clusters.
+func (f Fleet) Members() ([]string, error) {
+	names, err := f.Runner().Clusters()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(names, func(n string) bool { return n == APIServerName }), nil
 }
 
 // CheckBinaries reports the binaries the fleet needs that are missing.
@@ -70,18 +80,18 @@ func (f Fleet) CheckBinaries() error {
 // StartAPIServer starts the fleet API server, creating it on first use, and writes the admin kubeconfig.
 // Components left running by an earlier run that was killed are adopted, not duplicated.
 func (f Fleet) StartAPIServer(ctx context.Context) error {
-	cp := f.ControlPlane()
+	cp := f.Runner()
 	switch {
-	case cp.Complete(apiServerName):
-		if err := cp.Start(ctx, apiServerName); err != nil {
+	case cp.Complete(APIServerName):
+		if err := cp.Start(ctx, APIServerName); err != nil {
 			return fmt.Errorf("failed to start the fleet API server: %w", err)
 		}
 	default:
 		// Nothing, or the leftovers of a creation that did not finish.
-		if err := cp.Delete(ctx, apiServerName); err != nil {
+		if err := cp.Delete(ctx, APIServerName); err != nil {
 			return err
 		}
-		err := cp.Create(ctx, apiServerName, kwokctl.CreateOptions{
+		err := cp.Create(ctx, APIServerName, kwokctl.CreateOptions{
 			Disable:       []string{"kube-scheduler", "kwok-controller"},
 			ExtraArgs:     []string{"kube-controller-manager=controllers=" + housekeepingControllers},
 			APIServerPort: f.APIServerPort,
@@ -90,7 +100,7 @@ func (f Fleet) StartAPIServer(ctx context.Context) error {
 			return fmt.Errorf("failed to create the fleet API server: %w", err)
 		}
 	}
-	data, err := local.FlattenKubeconfig(cp.KubeconfigPath(apiServerName), "navarkos")
+	data, err := local.FlattenKubeconfig(cp.KubeconfigPath(APIServerName), "navarkos")
 	if err != nil {
 		return err
 	}
@@ -102,17 +112,17 @@ func (f Fleet) StartAPIServer(ctx context.Context) error {
 
 // Stop stops every member cluster and then the fleet API server, keeping all data.
 func (f Fleet) Stop(ctx context.Context) error {
-	members := f.Members()
-	names, err := members.Clusters()
+	names, err := f.Members()
 	if err != nil {
 		return err
 	}
+	r := f.Runner()
 	var errs []error
 	for _, name := range names {
-		errs = append(errs, members.Stop(ctx, name))
+		errs = append(errs, r.Stop(ctx, name))
 	}
-	if f.ControlPlane().Exists(apiServerName) {
-		errs = append(errs, f.ControlPlane().Stop(ctx, apiServerName))
+	if r.Exists(APIServerName) {
+		errs = append(errs, r.Stop(ctx, APIServerName))
 	}
 	return errors.Join(errs...)
 }

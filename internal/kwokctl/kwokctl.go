@@ -3,6 +3,7 @@ package kwokctl
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Runner runs kwokctl against one work directory, with the binaries of one bin directory.
@@ -110,20 +114,30 @@ func (r Runner) Processes(name string) (map[string]int, error) {
 	return live, nil
 }
 
-// Alive reports whether a process runs. A zombie, killed but not yet reaped, does not count.
+// Alive reports whether a process still runs or holds resources such as ports. A zombie
+// counts as gone once all its threads have exited: a killed multi-threaded process shows
+// state Z while its other threads still tear down and hold its sockets.
 func Alive(pid int) bool {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return false
 	}
-	// The state follows the command name, which is in parentheses and may hold spaces.
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return false
+	var state string
+	threads := 1
+	for _, line := range strings.Split(string(raw), "\n") {
+		key, value, _ := strings.Cut(line, ":")
+		value = strings.TrimSpace(value)
+		switch key {
+		case "State":
+			state = value
+		case "Threads":
+			if n, err := strconv.Atoi(value); err == nil {
+				threads = n
+			}
+		}
 	}
-	state := s[i+2]
-	return state != 'Z' && state != 'X'
+	zombie := strings.HasPrefix(state, "Z") || strings.HasPrefix(state, "X")
+	return !zombie || threads > 1
 }
 
 // Create makes and starts a cluster, waiting for it to be ready.
@@ -169,27 +183,67 @@ func (r Runner) Start(ctx context.Context, name string) error {
 	return r.run(ctx, name, "start", "cluster")
 }
 
-// Stop stops every component of a cluster and keeps its data.
+// Stop stops every component of a cluster, waits for them to exit, and keeps the data.
 func (r Runner) Stop(ctx context.Context, name string) error {
-	if _, err := r.Processes(name); err != nil {
+	procs, err := r.Processes(name)
+	if err != nil {
 		return err
 	}
-	return r.run(ctx, name, "stop", "cluster")
+	if err := r.run(ctx, name, "stop", "cluster"); err != nil {
+		return err
+	}
+	return waitExited(ctx, name, procs)
+}
+
+// exitTimeout bounds the wait for killed components to exit and release their ports.
+const exitTimeout = 30 * time.Second
+
+// waitExited waits until none of procs runs: kill returns before the kernel has torn a
+// process down, and its ports are free only after that.
+func waitExited(ctx context.Context, name string, procs map[string]int) error {
+	ctx, cancel := context.WithTimeout(ctx, exitTimeout)
+	defer cancel()
+	for {
+		var running []string
+		for component, pid := range procs {
+			if Alive(pid) {
+				running = append(running, fmt.Sprintf("%s (pid %d)", component, pid))
+			}
+		}
+		if len(running) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("components of local cluster %s did not exit: %s", name, strings.Join(running, ", "))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Delete stops a cluster and removes its directory. Deleting a missing cluster succeeds.
 func (r Runner) Delete(ctx context.Context, name string) error {
+	procs, err := r.Processes(name)
+	if err != nil {
+		return err
+	}
 	if r.Exists(name) {
-		if _, err := r.Processes(name); err != nil {
-			return err
-		}
 		// kwokctl removes a context from this kubeconfig; pointing it into the work directory keeps the user's own untouched.
 		contexts := filepath.Join(r.WorkDir, "kwokctl-contexts.kubeconfig")
 		if err := r.run(ctx, name, "delete", "cluster", "--kubeconfig", contexts); err != nil {
-			return err
+			// A creation killed half-way can leave a configuration kwokctl cannot read;
+			// the pid files still say what to stop.
+			log.FromContext(ctx).Info("kwokctl could not delete the cluster; killing its processes from their pid files", "cluster", name, "error", err.Error())
 		}
 	}
-	// kwokctl leaves the directory when creation failed half-way; nothing in it is worth keeping.
+	for _, pid := range procs {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("failed to kill pid %d of local cluster %s: %w", pid, name, err)
+		}
+	}
+	if err := waitExited(ctx, name, procs); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(r.ClusterDir(name)); err != nil {
 		return fmt.Errorf("failed to remove the directory of local cluster %s: %w", name, err)
 	}
@@ -201,6 +255,9 @@ func (r Runner) bin(name string) string { return filepath.Join(r.BinDir, name) }
 func (r Runner) run(ctx context.Context, name string, args ...string) error {
 	args = append([]string{"--name", name}, args...)
 	cmd := exec.CommandContext(ctx, r.bin("kwokctl"), args...)
+	// kwokctl dies with Navarkos: a creation must never go on unobserved, or the next
+	// run would race it while replacing its leftovers.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+r.WorkDir)
 	if r.KubeVersion != "" {
 		cmd.Env = append(cmd.Env, "KWOK_KUBE_VERSION="+r.KubeVersion)
@@ -215,6 +272,12 @@ func (r Runner) run(ctx context.Context, name string, args ...string) error {
 	return nil
 }
 
+// kwokctlLine is the part of one of kwokctl's JSON log lines worth showing.
+type kwokctlLine struct {
+	Msg string `json:"msg"`
+	Err string `json:"err"`
+}
+
 // lastLines keeps the tail of a command's output for an error message: n lines of at most width bytes.
 func lastLines(s string, n, width int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -222,6 +285,11 @@ func lastLines(s string, n, width int) string {
 		lines = lines[len(lines)-n:]
 	}
 	for i, l := range lines {
+		var parsed kwokctlLine
+		if json.Unmarshal([]byte(l), &parsed) == nil && parsed.Msg != "" {
+			l = strings.TrimSuffix(parsed.Msg+": "+parsed.Err, ": ")
+			lines[i] = l
+		}
 		if len(l) > width {
 			lines[i] = l[:width] + "…"
 		}

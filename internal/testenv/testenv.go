@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"go.uber.org/zap/zapcore"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
@@ -45,4 +46,12 @@ func NewEnvironment() (*envtest.Environment, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 	}, nil
+}
+
+// LogLevel keeps a passing run's controller logs quiet; NAVARKOS_TEST_VERBOSE=1 shows them all.
+func LogLevel() zapcore.Level {
+	if os.Getenv("NAVARKOS_TEST_VERBOSE") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.PanicLevel
 }

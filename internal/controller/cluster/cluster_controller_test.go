@@ -2,11 +2,8 @@ package cluster_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 const waitTimeout = 60 * time.Second
@@ -219,7 +216,7 @@ func TestFailingProviderIsRetriedAndLeavesNothing(t *testing.T) {
 	dir := brokenLocal.Runner.ClusterDir("doomed")
 	_, err := os.Stat(dir)
 	g.Expect(os.IsNotExist(err)).To(BeTrue(), "the cluster directory %s must be gone", dir)
-	g.Expect(processesUnder(dir)).To(BeEmpty(), "no process of the failed cluster may remain")
+	g.Expect(testenv.ProcessesUnder(dir)).To(BeEmpty(), "no process of the failed cluster may remain")
 }
 
 // providerFailures counts the ProviderFailed warnings recorded for a Cluster, series included.
@@ -238,21 +235,4 @@ func providerFailures(g Gomega, name string) int {
 		}
 	}
 	return n
-}
-
-// processesUnder lists the live processes whose command line mentions dir.
-func processesUnder(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var found []string
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(raw), dir) {
-			continue
-		}
-		var pid int
-		if _, err := fmt.Sscan(e.Name(), &pid); err == nil && kwokctl.Alive(pid) {
-			found = append(found, strings.ReplaceAll(string(raw), "\x00", " "))
-		}
-	}
-	return found
 }

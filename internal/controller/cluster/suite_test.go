@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -41,7 +40,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(testenv.LogLevel())))
 	env, err := testenv.NewEnvironment()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -140,12 +139,4 @@ func newBrokenLocalProvider(tmp string) (*local.Provider, error) {
 		Runner:        kwokctl.Runner{BinDir: bin, WorkDir: filepath.Join(tmp, "work"), KubeVersion: "v1.37.2"},
 		CreateTimeout: 10 * time.Second,
 	}, nil
-}
-
-// zapLevel keeps a passing run quiet; NAVARKOS_TEST_VERBOSE=1 shows the controllers' logs.
-func zapLevel() zapcore.Level {
-	if os.Getenv("NAVARKOS_TEST_VERBOSE") != "" {
-		return zapcore.DebugLevel
-	}
-	return zapcore.PanicLevel
 }

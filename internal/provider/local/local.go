@@ -27,12 +27,26 @@ type Provider struct {
 	Runner kwokctl.Runner
 	// CreateTimeout bounds the wait for a new cluster to be ready.
 	CreateTimeout time.Duration
+	// Reserved is a cluster name in the work directory that is not a member, such as the
+	// fleet API server's; the provider refuses to touch it.
+	Reserved string
+}
+
+// guard refuses requests for the reserved name.
+func (p *Provider) guard(req provider.Request) error {
+	if p.Reserved != "" && req.Name == p.Reserved {
+		return fmt.Errorf("the name %q is reserved for the fleet API server; choose another Cluster name", req.Name)
+	}
+	return nil
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
 // Observe reports whether the cluster's directory exists and whether its kube-apiserver runs.
 func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.State, error) {
+	if err := p.guard(req); err != nil {
+		return "", err
+	}
 	if !p.Runner.Exists(req.Name) {
 		return provider.StateAbsent, nil
 	}
@@ -51,6 +65,9 @@ func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.St
 
 // Create replaces any leftover of an unfinished attempt with a new cluster.
 func (p *Provider) Create(ctx context.Context, req provider.Request) error {
+	if err := p.guard(req); err != nil {
+		return err
+	}
 	if err := p.Runner.Delete(ctx, req.Name); err != nil {
 		return fmt.Errorf("failed to clear leftovers of local cluster %s: %w", req.Name, err)
 	}
@@ -63,26 +80,41 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 
 // Resume starts the components of a stopped cluster.
 func (p *Provider) Resume(ctx context.Context, req provider.Request) error {
+	if err := p.guard(req); err != nil {
+		return err
+	}
 	return p.Runner.Start(ctx, req.Name)
 }
 
 // Hibernate stops the components and keeps the data.
 func (p *Provider) Hibernate(ctx context.Context, req provider.Request) error {
+	if err := p.guard(req); err != nil {
+		return err
+	}
 	return p.Runner.Stop(ctx, req.Name)
 }
 
 // Delete stops the components and removes the cluster's directory.
 func (p *Provider) Delete(ctx context.Context, req provider.Request) error {
+	if err := p.guard(req); err != nil {
+		return err
+	}
 	return p.Runner.Delete(ctx, req.Name)
 }
 
 // Kubeconfig returns kwokctl's admin kubeconfig with its certificate files inlined.
 func (p *Provider) Kubeconfig(_ context.Context, req provider.Request) ([]byte, error) {
+	if err := p.guard(req); err != nil {
+		return nil, err
+	}
 	return FlattenKubeconfig(p.Runner.KubeconfigPath(req.Name), req.Name)
 }
 
 // ScaleNodes creates or removes kwok nodes until the cluster has req.Nodes of them.
 func (p *Provider) ScaleNodes(ctx context.Context, req provider.Request) error {
+	if err := p.guard(req); err != nil {
+		return err
+	}
 	if req.Pool == nil {
 		return fmt.Errorf("local cluster %s has no pool to take its node shape from", req.Name)
 	}

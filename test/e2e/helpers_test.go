@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+const (
+	// healthInterval is short so that the tests see changes quickly.
+	healthInterval = time.Second
+	// clusterTimeout bounds the wait for a local cluster to be created or woken on a busy 2-core machine.
+	clusterTimeout = 3 * time.Minute
+	poll           = 200 * time.Millisecond
+)
+
+func TestMain(m *testing.M) {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(testenv.LogLevel())))
+	os.Exit(m.Run())
+}
+
+// localFleet is an in-process local fleet under a temporary data directory.
+type localFleet struct {
+	fleet.Fleet
+	client client.Client
+	cfg    *rest.Config
+}
+
+// startFleet runs a local fleet in-process until the test ends, then checks that it left no process behind.
+func startFleet(t *testing.T) *localFleet {
+	t.Helper()
+	if err := testenv.RequireBinaries("kwokctl", "kwok", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *rest.Config, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- f.Run(ctx, fleet.RunOptions{
+			Controllers: setup.Options{HealthInterval: healthInterval},
+			Ready:       func(cfg *rest.Config) { ready <- cfg },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("the fleet stopped with an error: %v", err)
+		}
+		if left := testenv.ProcessesUnder(dataDir); len(left) > 0 {
+			t.Errorf("processes left behind after the fleet stopped: %v", left)
+		}
+	})
+	select {
+	case f.cfg = <-ready:
+	case err := <-done:
+		t.Fatalf("the fleet failed to start: %v", err)
+	case <-time.After(clusterTimeout):
+		t.Fatal("timed out waiting for the fleet API server and controllers to start")
+	}
+	c, err := client.New(f.cfg, client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.client = c
+	return f
+}
+
+func (f *localFleet) getCluster(g Gomega, name string) *n6sv1alpha1.Cluster {
+	c := &n6sv1alpha1.Cluster{}
+	g.Expect(f.client.Get(context.Background(), client.ObjectKey{Name: name}, c)).To(Succeed())
+	return c
+}
+
+// patchCluster changes a Cluster's spec with a merge patch.
+func (f *localFleet) patchCluster(t *testing.T, name string, change func(*n6sv1alpha1.Cluster)) {
+	t.Helper()
+	c := &n6sv1alpha1.Cluster{}
+	if err := f.client.Get(context.Background(), client.ObjectKey{Name: name}, c); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(c.DeepCopy())
+	change(c)
+	if err := f.client.Patch(context.Background(), c, patch); err != nil {
+		t.Fatalf("failed to patch Cluster %s: %v", name, err)
+	}
+}
+
+// member builds a client of a member cluster from the kubeconfig Navarkos stored for it.
+func (f *localFleet) member(t *testing.T, name string) kubernetes.Interface {
+	t.Helper()
+	data, err := kubeconfig.Get(context.Background(), f.client, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+	if err != nil {
+		t.Fatalf("the kubeconfig of Cluster %s does not load: %v", name, err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func condition(c *n6sv1alpha1.Cluster, typ string) metav1.Condition {
+	if cd := meta.FindStatusCondition(c.Status.Conditions, typ); cd != nil {
+		return *cd
+	}
+	return metav1.Condition{}
+}
+
+// expectReady asserts that a Cluster is Ready with the given node count.
+func expectReady(g Gomega, c *n6sv1alpha1.Cluster, nodes int32) {
+	g.Expect(condition(c, n6sv1alpha1.ClusterReadyCondition).Status).To(Equal(metav1.ConditionTrue), "conditions: %+v", c.Status.Conditions)
+	g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseReady))
+	g.Expect(c.Status.Nodes).To(Equal(nodes))
+	g.Expect(c.Status.Capacity.Allocatable.Pods).To(Equal(nodes * 110))
+}
+
+

@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+// TestClusterLifecycle takes one local member cluster through create, scale, hibernate,
+// resume, an outage and delete, and checks what is left at each step.
+func TestClusterLifecycle(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	f := startFleet(t)
+	const name = "lifecycle"
+	clusterDir := f.Runner().ClusterDir(name)
+
+	// Create from a pool: 2 nodes of 4 CPU and 110 pods each, priced by the pool.
+	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec:       n6sv1alpha1.ClusterSpec{Pool: "local-us-east", Nodes: ptr.To[int32](2)},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		expectReady(g, c, 2)
+		g.Expect(c.Status.Capacity.Allocatable.CPU.String()).To(Equal("8"))
+		g.Expect(c.Status.Capacity.Allocatable.Memory.String()).To(Equal("32Gi"))
+		g.Expect(c.Status.CostPerHour.String()).To(Equal("484m"), "0.10 per cluster-hour + 2 × 0.192 per node-hour")
+		g.Expect(c.Labels).To(HaveKeyWithValue(n6sv1alpha1.RegionLabel, "us-east"))
+		g.Expect(c.Status.LastHeartbeatTime).NotTo(BeNil())
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the new cluster to be Ready with 2 nodes")
+
+	// Pods scheduled on the member become Running, and the used capacity shows them.
+	member := f.member(t, name)
+	deployment := webDeployment(3)
+	_, err := member.AppsV1().Deployments("default").Create(ctx, deployment, metav1.CreateOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	expectAvailable(g, member, 3)
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		g.Expect(c.Status.Capacity.Used.Pods).To(Equal(int32(3)))
+		g.Expect(c.Status.Capacity.Used.CPU.String()).To(Equal("300m"))
+		g.Expect(c.Status.IdleSince).To(BeNil())
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the used capacity to count the 3 pods")
+
+	// Scale up, then down: the pods survive on the remaining node.
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.Nodes = ptr.To[int32](3) })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		expectReady(g, c, 3)
+		g.Expect(c.Status.Capacity.Allocatable.CPU.String()).To(Equal("12"))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for 3 nodes")
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.Nodes = ptr.To[int32](1) })
+	g.Eventually(func(g Gomega) {
+		expectReady(g, f.getCluster(g, name), 1)
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for 1 node")
+	expectAvailable(g, member, 3)
+
+	// Hibernate: every process stops, the port closes, the data stays.
+	endpoint := f.getCluster(g, name).Status.Endpoint
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.DesiredState = n6sv1alpha1.DesiredHibernated })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseHibernated))
+		g.Expect(condition(c, n6sv1alpha1.ClusterReadyCondition).Reason).To(Equal(n6sv1alpha1.ClusterHibernatedReason))
+		g.Expect(c.Status.CostPerHour).To(BeNil())
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for Hibernated")
+	g.Eventually(func() []string { return testenv.ProcessesUnder(clusterDir) }, clusterTimeout, poll).
+		Should(BeEmpty(), "waiting for the hibernated cluster's processes to exit")
+	g.Expect(testenv.Listening(endpoint)).To(BeFalse(), "the hibernated cluster's API port %s must be closed", endpoint)
+	g.Expect(clusterDir).To(BeADirectory(), "hibernation keeps the data")
+
+	// Resume: the same endpoint answers, with the workload it had.
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.DesiredState = n6sv1alpha1.DesiredOnline })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		expectReady(g, c, 1)
+		g.Expect(c.Status.Endpoint).To(Equal(endpoint))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the resumed cluster to be Ready")
+	expectAvailable(g, member, 3)
+
+	// An outage: a frozen kube-apiserver makes the cluster Unhealthy; thawed, it recovers.
+	pids, err := f.Runner().Processes(name)
+	g.Expect(err).NotTo(HaveOccurred())
+	apiserver, err := os.FindProcess(pids["kube-apiserver"])
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
+	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		healthy := condition(c, n6sv1alpha1.ClusterHealthyCondition)
+		g.Expect(healthy.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(healthy.Reason).To(Equal(n6sv1alpha1.ClusterUnreachableReason))
+		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseUnhealthy))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for Healthy=False while the API server is frozen")
+	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		expectReady(g, f.getCluster(g, name), 1)
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the thawed cluster to be Ready again")
+
+	// Delete: no process, port, directory or kubeconfig Secret remains.
+	g.Expect(f.client.Delete(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(f.client.Get(ctx, client.ObjectKey{Name: name}, &n6sv1alpha1.Cluster{}))
+	}, clusterTimeout, poll).Should(BeTrue(), "waiting for the Cluster to be deleted")
+	g.Expect(testenv.ProcessesUnder(clusterDir)).To(BeEmpty())
+	g.Expect(testenv.Listening(endpoint)).To(BeFalse(), "the deleted cluster's API port %s must be closed", endpoint)
+	_, err = os.Stat(clusterDir)
+	g.Expect(os.IsNotExist(err)).To(BeTrue(), "the deleted cluster's directory %s must be gone", clusterDir)
+	err = f.client.Get(ctx, client.ObjectKey{Namespace: n6sv1alpha1.SystemNamespace, Name: name + "-kubeconfig"}, &corev1.Secret{})
+	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the kubeconfig Secret must be gone, got %v", err)
+}
+
+func webDeployment(replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": "web"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name:  "web",
+					Image: "web:1",
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+						corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi"),
+					}},
+				}}},
+			},
+		},
+	}
+}
+
+// expectAvailable waits until the web Deployment has n available replicas on kwok nodes.
+func expectAvailable(g Gomega, member kubernetes.Interface, n int32) {
+	g.Eventually(func(g Gomega) {
+		d, err := member.AppsV1().Deployments("default").Get(context.Background(), "web", metav1.GetOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(d.Status.AvailableReplicas).To(Equal(n))
+		pods, err := member.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+		g.Expect(err).NotTo(HaveOccurred())
+		running := 0
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+				running++
+			}
+		}
+		g.Expect(running).To(Equal(int(n)))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for %d Running web pods in the member", n)
+}

@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+// TestRestartSafety kills `navarkos up` with SIGKILL while a cluster is being created,
+// starts it again, and checks that the cluster ends Ready with no duplicate or orphan.
+// Then Ctrl-C must stop everything, and a third run must bring the cluster back.
+func TestRestartSafety(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	fl := fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}
+	const name = "restart"
+	clusterDir := fl.Runner().ClusterDir(name)
+
+	first := startUp(t, dataDir)
+	c := fleetClient(t, fl)
+	g.Expect(c.Create(ctx, &n6sv1alpha1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec:       n6sv1alpha1.ClusterSpec{Pool: "local-eu-west", Nodes: ptr.To[int32](2)},
+	})).To(Succeed())
+	g.Eventually(func() bool { return fileExists(clusterDir) }, clusterTimeout, poll/10).
+		Should(BeTrue(), "waiting for the creation of the cluster to start")
+	_ = first.stop(t, syscall.SIGKILL)
+
+	second := startUp(t, dataDir)
+	var endpoint string
+	g.Eventually(func(g Gomega) {
+		cl := &n6sv1alpha1.Cluster{}
+		g.Expect(c.Get(ctx, client.ObjectKey{Name: name}, cl)).To(Succeed())
+		expectReady(g, cl, 2)
+		endpoint = cl.Status.Endpoint
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to be Ready after the restart")
+	names, err := fl.Members()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(names).To(Equal([]string{name}), "one local cluster, no duplicate")
+	for _, exe := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"} {
+		g.Expect(testenv.CountProcesses(exe, clusterDir)).To(Equal(1), "exactly one %s for the member", exe)
+	}
+	controlPlane := fl.APIServerDir()
+	g.Expect(testenv.CountProcesses("kube-apiserver", controlPlane)).To(Equal(1), "exactly one fleet API server")
+	g.Expect(testenv.CountProcesses("etcd", controlPlane)).To(Equal(1), "exactly one fleet etcd")
+
+	// Ctrl-C stops every process and frees every port and the lock.
+	g.Expect(second.stop(t, syscall.SIGINT)).To(Succeed(), "navarkos up must exit cleanly on Ctrl-C:\n%s", second.output.String())
+	g.Expect(testenv.ProcessesUnder(dataDir)).To(BeEmpty())
+	g.Expect(testenv.Listening(endpoint)).To(BeFalse(), "member port %s must be free", endpoint)
+	cfg := restConfig(t, fl)
+	g.Expect(testenv.Listening(cfg.Host)).To(BeFalse(), "fleet API port %s must be free", cfg.Host)
+	g.Expect(filepath.Join(dataDir, "navarkos.lock")).NotTo(BeAnExistingFile())
+
+	// The next run resumes the fleet with its state.
+	third := startUp(t, dataDir)
+	g.Eventually(func(g Gomega) {
+		cl := &n6sv1alpha1.Cluster{}
+		g.Expect(c.Get(ctx, client.ObjectKey{Name: name}, cl)).To(Succeed())
+		expectReady(g, cl, 2)
+		g.Expect(cl.Status.Endpoint).To(Equal(endpoint))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to come back after a restart")
+	g.Expect(third.stop(t, syscall.SIGTERM)).To(Succeed(), "navarkos up must exit cleanly on SIGTERM:\n%s", third.output.String())
+	g.Expect(testenv.ProcessesUnder(dataDir)).To(BeEmpty())
+}
+
+func restConfig(t *testing.T, fl fleet.Fleet) *rest.Config {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", fl.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func fleetClient(t *testing.T, fl fleet.Fleet) client.Client {
+	t.Helper()
+	c, err := client.New(restConfig(t, fl), client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
