@@ -137,5 +137,3 @@ func expectReady(g Gomega, c *n6sv1alpha1.Cluster, nodes int32) {
 	g.Expect(c.Status.Nodes).To(Equal(nodes))
 	g.Expect(c.Status.Capacity.Allocatable.Pods).To(Equal(nodes * 110))
 }
-
-
