@@ -30,7 +30,10 @@ func nodeIndex(cluster, node string) (int, bool) {
 		return 0, false
 	}
 	i, err := strconv.Atoi(rest)
-	return i, err == nil && i >= 0
+	if err != nil || i < 0 {
+		return 0, false
+	}
+	return i, true
 }
 
 // NewNode builds the i-th simulated node of a cluster in the pool's shape.

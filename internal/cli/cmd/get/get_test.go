@@ -1,0 +1,83 @@
+package get
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+func TestClusterTable(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	cost := resource.MustParse("0.484")
+	clusters := []n6sv1alpha1.Cluster{
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "zeta"},
+			Spec:       n6sv1alpha1.ClusterSpec{KubeconfigSecretRef: &n6sv1alpha1.SecretReference{Name: "s"}, DesiredState: n6sv1alpha1.DesiredOnline},
+			Status: n6sv1alpha1.ClusterStatus{Phase: n6sv1alpha1.ClusterPhaseUnhealthy, Conditions: []metav1.Condition{
+				{Type: n6sv1alpha1.ClusterReadyCondition, Status: metav1.ConditionFalse, Reason: n6sv1alpha1.ClusterUnreachableReason},
+			}},
+		},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "alpha", Labels: map[string]string{n6sv1alpha1.RegionLabel: "us-east"}},
+			Spec:       n6sv1alpha1.ClusterSpec{Pool: "local-us-east", Nodes: ptr.To[int32](2), DesiredState: n6sv1alpha1.DesiredOnline},
+			Status: n6sv1alpha1.ClusterStatus{
+				Phase: n6sv1alpha1.ClusterPhaseReady, Nodes: 2, CostPerHour: &cost,
+				LastHeartbeatTime: &metav1.Time{Time: now.Add(-3 * time.Second)},
+				Capacity: n6sv1alpha1.ClusterCapacity{
+					Allocatable: n6sv1alpha1.ResourceAmounts{CPU: resource.MustParse("8"), Pods: 220},
+					Used:        n6sv1alpha1.ResourceAmounts{CPU: resource.MustParse("300m"), Pods: 3},
+				},
+				Conditions: []metav1.Condition{{Type: n6sv1alpha1.ClusterReadyCondition, Status: metav1.ConditionTrue, Reason: "Ready"}},
+			},
+		},
+	}
+	var buf bytes.Buffer
+	if err := writeTable(&buf, ClusterTable(clusters, now)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := [][]string{
+		{"NAME", "POOL", "REGION", "DESIRED", "PHASE", "NODES"},
+		{"alpha", "local-us-east", "us-east", "Online", "Ready", "2/2", "300m/8", "3/220", "0.484", "3s", "ago", "-"},
+		{"zeta", "-", "-", "Online", "Unhealthy", "0", "0/0", "0/0", "-", "-", "Unreachable"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i, w := range want {
+		got := strings.Fields(lines[i])
+		for j, cell := range w {
+			if j >= len(got) || got[j] != cell {
+				t.Errorf("line %d = %q, want fields starting %q", i, lines[i], w)
+				break
+			}
+		}
+	}
+}
+
+func TestPoolTable(t *testing.T) {
+	pools := []n6sv1alpha1.ClusterPool{{
+		ObjectMeta: metav1.ObjectMeta{Name: "p"},
+		Spec: n6sv1alpha1.ClusterPoolSpec{
+			Provider: n6sv1alpha1.ProviderLocal, Region: "eu-west",
+			NodeShape:       n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+			Price:           n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.216"), Market: n6sv1alpha1.MarketSpot},
+			Clusters:        n6sv1alpha1.CountRange{Max: 3},
+			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10},
+		},
+		Status: n6sv1alpha1.ClusterPoolStatus{Clusters: 2, ReadyClusters: 1},
+	}}
+	rows := PoolTable(pools)
+	got := strings.Join(rows[1], "|")
+	want := "p|local|eu-west|4 CPU, 16Gi, 110 pods|0.216|Spot|1/2 ready, max 3|1-10|-"
+	if got != want {
+		t.Errorf("row = %q, want %q", got, want)
+	}
+}

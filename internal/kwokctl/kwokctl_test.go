@@ -1,0 +1,83 @@
+package kwokctl
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+func TestAlive(t *testing.T) {
+	if !Alive(os.Getpid()) {
+		t.Fatal("the test process itself must be alive")
+	}
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if !Alive(pid) {
+		t.Fatal("a running child must be alive")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// Until it is reaped the child is a zombie, which must not count as alive.
+	NewWithT(t).Eventually(func() bool { return Alive(pid) }, 10*time.Second, 10*time.Millisecond).
+		Should(BeFalse(), "waiting for the killed, unreaped child %d to count as gone", pid)
+	_ = cmd.Wait()
+	if Alive(pid) {
+		t.Fatal("a reaped child must not be alive")
+	}
+}
+
+func TestProcessesDropsStalePidFiles(t *testing.T) {
+	r := Runner{WorkDir: t.TempDir()}
+	pids := filepath.Join(r.ClusterDir("c1"), "pids")
+	if err := os.MkdirAll(pids, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(pids, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("kube-apiserver.pid", strconv.Itoa(os.Getpid()))
+	write("etcd.pid", strconv.Itoa(dead.Process.Pid))
+	write("kwok-controller.pid", "garbage")
+
+	procs, err := r.Processes("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 1 || procs["kube-apiserver"] != os.Getpid() {
+		t.Fatalf("Processes = %v, want only the live kube-apiserver", procs)
+	}
+	for _, stale := range []string{"etcd.pid", "kwok-controller.pid"} {
+		if _, err := os.Stat(filepath.Join(pids, stale)); !os.IsNotExist(err) {
+			t.Errorf("stale pid file %s must be removed so that kwokctl restarts the component", stale)
+		}
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	out := "noise\n" +
+		`{"time":"t","level":"ERROR","msg":"Execute exit","err":"empty path"}` + "\n" +
+		"plain line\n"
+	got := lastLines(out, 2, 40)
+	want := "Execute exit: empty path | plain line"
+	if got != want {
+		t.Errorf("lastLines = %q, want %q", got, want)
+	}
+	if got := lastLines("0123456789", 1, 4); got != "0123…" {
+		t.Errorf("long lines must be cut, got %q", got)
+	}
+}
