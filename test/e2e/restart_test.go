@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
@@ -48,6 +51,17 @@ func TestRestartSafety(t *testing.T) {
 		expectReady(g, cl, 2)
 		endpoint = cl.Status.Endpoint
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to be Ready after the restart")
+	// The CLI reads the same fleet: a readable table, and a kubeconfig that reaches the member.
+	table := runCLI(t, dataDir, "get", "clusters")
+	g.Expect(table).To(MatchRegexp(`(?m)^restart\s+local-eu-west\s+eu-west\s+Online\s+Ready\s+2/2\s`))
+	memberKubeconfig := filepath.Join(t.TempDir(), "member.kubeconfig")
+	g.Expect(os.WriteFile(memberKubeconfig, []byte(runCLI(t, dataDir, "kubeconfig", name)), 0o600)).To(Succeed())
+	memberCfg, err := clientcmd.BuildConfigFromFlags("", memberKubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	nodes, err := kubernetes.NewForConfigOrDie(memberCfg).CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(nodes.Items).To(HaveLen(2))
+
 	names, err := fl.Members()
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(names).To(Equal([]string{name}), "one local cluster, no duplicate")
@@ -76,6 +90,17 @@ func TestRestartSafety(t *testing.T) {
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to come back after a restart")
 	g.Expect(third.stop(t, syscall.SIGTERM)).To(Succeed(), "navarkos up must exit cleanly on SIGTERM:\n%s", third.output.String())
 	g.Expect(testenv.ProcessesUnder(dataDir)).To(BeEmpty())
+}
+
+// runCLI runs the navarkos binary against the fleet in dataDir and returns its output.
+func runCLI(t *testing.T, dataDir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), append([]string{"--data-dir", dataDir}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("navarkos %v failed: %v\n%s", args, err, out)
+	}
+	return string(out)
 }
 
 func restConfig(t *testing.T, fl fleet.Fleet) *rest.Config {
