@@ -29,7 +29,7 @@ const (
 	// progressRequeue publishes a new phase before a long provider call starts.
 	progressRequeue = 10 * time.Millisecond
 	// nodeWaitRequeue re-checks a cluster whose new nodes are not Ready yet.
-	nodeWaitRequeue = time.Second
+	nodeWaitRequeue = 250 * time.Millisecond
 	// poolIndexKey indexes Clusters by spec.pool.
 	poolIndexKey = "spec.pool"
 )
