@@ -3,7 +3,8 @@ GO ?= go
 BIN := $(CURDIR)/bin
 DATA_DIR ?= $(HOME)/.navarkos
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-GOTEST_FLAGS ?= -timeout 45m
+# -p 1: local clusters of different test packages would otherwise race for the same free ports.
+GOTEST_FLAGS ?= -p 1 -timeout 45m
 
 .PHONY: all build tools navarkos run test test-unit generate verify-generate bench clean
 

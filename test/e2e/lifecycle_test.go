@@ -44,6 +44,14 @@ func TestClusterLifecycle(t *testing.T) {
 		g.Expect(c.Status.LastHeartbeatTime).NotTo(BeNil())
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the new cluster to be Ready with 2 nodes")
 
+	// The pool counts its clusters.
+	g.Eventually(func(g Gomega) {
+		pool := &n6sv1alpha1.ClusterPool{}
+		g.Expect(f.client.Get(ctx, client.ObjectKey{Name: "local-us-east"}, pool)).To(Succeed())
+		g.Expect(pool.Status.Clusters).To(Equal(int32(1)))
+		g.Expect(pool.Status.ReadyClusters).To(Equal(int32(1)))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the pool to count its Ready cluster")
+
 	// Pods scheduled on the member become Running, and the used capacity shows them.
 	member := f.member(t, name)
 	deployment := webDeployment(3)
@@ -69,6 +77,18 @@ func TestClusterLifecycle(t *testing.T) {
 		expectReady(g, f.getCluster(g, name), 1)
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for 1 node")
 	expectAvailable(g, member, 3)
+
+	// More nodes than the pool allows: refused with a reason, and the cluster keeps what it has.
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.Nodes = ptr.To[int32](11) })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		scaling := condition(c, n6sv1alpha1.ClusterScalingCondition)
+		g.Expect(scaling.Reason).To(Equal(n6sv1alpha1.ClusterNodesOutOfRangeReason))
+		g.Expect(scaling.Message).To(ContainSubstring("outside pool local-us-east nodesPerCluster [1, 10]"))
+		g.Expect(condition(c, n6sv1alpha1.ClusterReadyCondition).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Status.Nodes).To(Equal(int32(1)))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for NodesOutOfRange")
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.Nodes = ptr.To[int32](1) })
 
 	// Hibernate: every process stops, the port closes, the data stays.
 	endpoint := f.getCluster(g, name).Status.Endpoint
@@ -111,6 +131,22 @@ func TestClusterLifecycle(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		expectReady(g, f.getCluster(g, name), 1)
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the thawed cluster to be Ready again")
+
+	// Offline: the provider's cluster goes away and the Cluster object stays; Online makes a new one.
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.DesiredState = n6sv1alpha1.DesiredOffline })
+	g.Eventually(func(g Gomega) {
+		c := f.getCluster(g, name)
+		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseOffline))
+		g.Expect(condition(c, n6sv1alpha1.ClusterProvisionedCondition).Reason).To(Equal(n6sv1alpha1.ClusterOfflineReason))
+		g.Expect(c.Status.Endpoint).To(BeEmpty())
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for Offline")
+	g.Expect(clusterDir).NotTo(BeADirectory(), "an offline cluster keeps nothing at the provider")
+	g.Expect(testenv.ProcessesUnder(clusterDir)).To(BeEmpty())
+	f.patchCluster(t, name, func(c *n6sv1alpha1.Cluster) { c.Spec.DesiredState = n6sv1alpha1.DesiredOnline })
+	g.Eventually(func(g Gomega) {
+		expectReady(g, f.getCluster(g, name), 1)
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster made anew after Offline")
+	endpoint = f.getCluster(g, name).Status.Endpoint
 
 	// Delete: no process, port, directory or kubeconfig Secret remains.
 	g.Expect(f.client.Delete(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
