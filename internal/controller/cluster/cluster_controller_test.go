@@ -236,3 +236,18 @@ func providerFailures(g Gomega, name string) int {
 	}
 	return n
 }
+
+func TestJoinedClusterCannotHibernate(t *testing.T) {
+	g := NewWithT(t)
+	create(t, kubeconfigSecret("sleepy-kubeconfig", memberKubeconfig(t)))
+	create(t, testCluster("sleepy", joinedBy("sleepy-kubeconfig"), func(c *n6sv1alpha1.Cluster) {
+		c.Spec.DesiredState = n6sv1alpha1.DesiredHibernated
+	}))
+	g.Eventually(func(g Gomega) {
+		c := getCluster(g, "sleepy")
+		ready := condition(c, n6sv1alpha1.ClusterReadyCondition)
+		g.Expect(ready.Reason).To(Equal(n6sv1alpha1.ClusterProviderFailedReason))
+		g.Expect(ready.Message).To(ContainSubstring("failed to hibernate the cluster: not supported by this provider"))
+		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseFailed))
+	}, waitTimeout, 100*time.Millisecond).Should(Succeed(), "waiting for the refusal to hibernate a joined cluster")
+}

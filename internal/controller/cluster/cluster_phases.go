@@ -228,7 +228,12 @@ func (r *Reconciler) providerOp(ctx context.Context, s *scope, op string, fn fun
 	if err := fn(ctx, s.req); err != nil {
 		s.providerErr = &opError{op: op, err: err}
 		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, n6sv1alpha1.ClusterProviderFailedReason, op, "%s", eventNote(providerMessage(s)))
-		return fmt.Errorf("failed to %s Cluster %s with provider %s: %w", op, c.Name, s.providerName, err)
+		err = fmt.Errorf("failed to %s Cluster %s with provider %s: %w", op, c.Name, s.providerName, err)
+		if errors.Is(err, provider.ErrNotSupported) {
+			// Retrying cannot help; a change of spec will bring the Cluster back.
+			return reconcile.TerminalError(err)
+		}
+		return err
 	}
 	r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, opReason(op), op, "Provider %s did %s", s.providerName, op)
 	return nil

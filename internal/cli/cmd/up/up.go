@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -59,7 +60,9 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 		return fmt.Errorf("failed to open log file %s: %w", logPath, err)
 	}
 	defer logFile.Close()
-	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
+	logger := zap.New(zap.WriteTo(logFile))
+	ctrl.SetLogger(logger)
+	klog.SetLogger(logger) // client-go's warnings go to the log file too, not over the progress lines
 	fmt.Fprintf(out, "Starting a local fleet in %s (controller logs: %s)\n", g.DataDir, logPath)
 	start := time.Now()
 	return fl.Run(ctx, fleet.RunOptions{
