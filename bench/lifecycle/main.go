@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -28,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/kwokctl"
 	"github.com/navarkos/navarkos/internal/setup"
@@ -47,8 +49,8 @@ func main() {
 }
 
 type sample struct {
-	create, scale time.Duration
-	memberRSS     int64
+	create, scale, unhealthy time.Duration
+	memberRSS                int64
 }
 
 func run(runs int, binDir string, nodes, scaleTo int32) error {
@@ -92,8 +94,9 @@ func run(runs int, binDir string, nodes, scaleTo int32) error {
 			return err
 		}
 		baseline = append(baseline, b)
-		fmt.Fprintf(os.Stderr, "run %d: navarkos create %v scale %v | kwokctl create %v scale %v\n", i+1,
-			s.create.Round(time.Millisecond), s.scale.Round(time.Millisecond), b.create.Round(time.Millisecond), b.scale.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "run %d: navarkos create %v scale %v unhealthy %v | kwokctl create %v scale %v\n", i+1,
+			s.create.Round(time.Millisecond), s.scale.Round(time.Millisecond), s.unhealthy.Round(time.Millisecond),
+			b.create.Round(time.Millisecond), b.scale.Round(time.Millisecond))
 	}
 	controlPlane := rssUnder(fl.APIServerDir()) + rssOf(os.Getpid())
 
@@ -110,11 +113,13 @@ func run(runs int, binDir string, nodes, scaleTo int32) error {
 	}
 	createN, createB := med(navarkos, secs(func(s sample) time.Duration { return s.create })), med(baseline, secs(func(s sample) time.Duration { return s.create }))
 	scaleN, scaleB := med(navarkos, secs(func(s sample) time.Duration { return s.scale })), med(baseline, secs(func(s sample) time.Duration { return s.scale }))
+	outage := med(navarkos, secs(func(s sample) time.Duration { return s.unhealthy }))
 	rss := med(navarkos, func(s sample) float64 { return float64(s.memberRSS) / (1 << 20) })
 
 	fmt.Printf("| measurement (median of %d) | Navarkos | kwokctl alone (baseline) | ratio |\n|---|---|---|---|\n", runs)
 	fmt.Printf("| Cluster created → Ready (%d nodes) | %.2f s | %.2f s | %.2f× |\n", nodes, createN, createB, createN/createB)
 	fmt.Printf("| scale %d → %d nodes → Ready | %.2f s | %.2f s | %.2f× |\n", nodes, scaleTo, scaleN, scaleB, scaleN/scaleB)
+	fmt.Printf("| frozen kube-apiserver → Healthy=False (health interval %s) | %.2f s | | |\n", cluster.DefaultHealthInterval, outage)
 	fmt.Printf("| RSS of one member cluster (%d nodes, all components) | %.0f MiB | | |\n", scaleTo, rss)
 	fmt.Printf("| RSS of the control plane (fleet etcd + kube-apiserver + kube-controller-manager + navarkos) | %.0f MiB | | |\n", float64(controlPlane)/(1<<20))
 	return nil
@@ -128,7 +133,8 @@ func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name 
 	if err := c.Create(ctx, cl); err != nil {
 		return s, err
 	}
-	if err := waitClusterReady(ctx, c, name, nodes); err != nil {
+	err := waitClusterReady(ctx, c, name, nodes)
+	if err != nil {
 		return s, err
 	}
 	s.create = time.Since(start)
@@ -144,6 +150,9 @@ func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name 
 	}
 	s.scale = time.Since(start)
 	s.memberRSS = rssUnder(fl.Runner().ClusterDir(name))
+	if s.unhealthy, err = measureOutage(ctx, c, fl, name); err != nil {
+		return s, err
+	}
 
 	if err := c.Delete(ctx, cl); err != nil {
 		return s, err
@@ -151,6 +160,41 @@ func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name 
 	return s, poll(ctx, func() (bool, error) {
 		err := c.Get(ctx, client.ObjectKey{Name: name}, &n6sv1alpha1.Cluster{})
 		return client.IgnoreNotFound(err) == nil && err != nil, client.IgnoreNotFound(err)
+	})
+}
+
+// measureOutage freezes the member's kube-apiserver and times how long the Cluster takes to turn Healthy=False.
+func measureOutage(ctx context.Context, c client.Client, fl fleet.Fleet, name string) (time.Duration, error) {
+	procs, err := fl.Runner().Processes(name)
+	if err != nil {
+		return 0, err
+	}
+	pid := procs["kube-apiserver"]
+	start := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return 0, err
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT) //nolint:errcheck // thawed again below on success
+	err = poll(ctx, func() (bool, error) {
+		cl := &n6sv1alpha1.Cluster{}
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, cl); err != nil {
+			return false, err
+		}
+		return meta.IsStatusConditionFalse(cl.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition), nil
+	})
+	took := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		return 0, err
+	}
+	return took, poll(ctx, func() (bool, error) {
+		cl := &n6sv1alpha1.Cluster{}
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, cl); err != nil {
+			return false, err
+		}
+		return meta.IsStatusConditionTrue(cl.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition), nil
 	})
 }
 
