@@ -72,19 +72,19 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 		},
 		Ready: func(cfg *rest.Config) {
 			fmt.Fprintf(out, "Fleet ready in %.1fs at %s; kubeconfig: %s\n", time.Since(start).Seconds(), cfg.Host, fl.KubeconfigPath())
-			fmt.Fprint(out, nextSteps(fl.KubeconfigPath(), g.DataDir))
+			fmt.Fprint(out, nextSteps(fl.KubeconfigPath(), g.BinDir, g.DataDir))
 		},
 	})
 }
 
 // nextSteps tells a newcomer what to try once the fleet runs.
-func nextSteps(kubeconfig, dataDir string) string {
-	return fmt.Sprintf(`Next:
-  export KUBECONFIG=%s
+func nextSteps(kubeconfig, binDir, dataDir string) string {
+	return fmt.Sprintf(`Next, in another terminal:
+  export KUBECONFIG=%s PATH=%s:$PATH
   navarkos get pools
   kubectl apply -f examples/cluster.yaml      # a Cluster of 3 nodes in local-eu-west
   navarkos get clusters                        # Ready in seconds
   navarkos kubeconfig demo > demo.kubeconfig   # a real member cluster
 Press Ctrl-C to stop the fleet; its state stays in %s.
-`, kubeconfig, dataDir)
+`, kubeconfig, binDir, dataDir)
 }
