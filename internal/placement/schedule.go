@@ -1,0 +1,295 @@
+package placement
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// RegionLabel is the cluster label that TopologyKey names to spread by region.
+const RegionLabel = "topology.kubernetes.io/region"
+
+// candidate is an eligible cluster with its score and, once known, its share.
+type candidate struct {
+	*Cluster
+	score    int64
+	capacity int64
+	weight   int64
+	replicas int64
+}
+
+// Schedule chooses clusters for a workload under a policy. It is deterministic: ties are
+// broken by cluster name.
+func Schedule(clusters []Cluster, w Workload, p Policy) Result {
+	eligible, excluded := filter(clusters, p)
+	scoreAll(eligible, w, p.Preferences)
+	sort.Slice(eligible, func(i, j int) bool {
+		if eligible[i].score != eligible[j].score {
+			return eligible[i].score > eligible[j].score
+		}
+		return eligible[i].Name < eligible[j].Name
+	})
+	if p.TopologyKey != "" {
+		eligible = spreadByTopology(eligible, p.TopologyKey)
+	}
+	chosen := eligible
+	if p.MaxClusters > 0 && len(chosen) > p.MaxClusters {
+		chosen = chosen[:p.MaxClusters]
+	}
+	res := Result{SpreadSatisfied: len(chosen) >= p.MinClusters}
+	replicas := int64(max(w.Replicas, 0))
+	var how string
+	switch {
+	case p.Mode == Duplicated:
+		for _, c := range chosen {
+			c.replicas = replicas
+		}
+		how = fmt.Sprintf("each gets all %d replicas", replicas)
+	case p.Division == ByWeight:
+		for _, c := range chosen {
+			c.weight = staticWeight(c.Cluster, p.Weights)
+		}
+		divide(chosen, replicas, false, p.MinClusters)
+		how = fmt.Sprintf("%d replicas divided by static weights", replicas)
+	default:
+		for _, c := range chosen {
+			c.capacity = c.Allocatable.Sub(c.Used).Fits(w.Request)
+			c.weight = c.capacity
+		}
+		res.Unplaced = int32(divide(chosen, replicas, true, p.MinClusters))
+		how = fmt.Sprintf("%d replicas divided by free capacity", replicas)
+	}
+	for _, c := range chosen {
+		if c.replicas > 0 || p.Mode == Duplicated {
+			res.Assignments = append(res.Assignments, Assignment{Cluster: c.Name, Replicas: int32(c.replicas), Score: c.score})
+		}
+	}
+	slices.SortFunc(res.Assignments, func(a, b Assignment) int { return strings.Compare(a.Cluster, b.Cluster) })
+	res.Reason = explain(len(clusters), eligible, excluded, res, p, how)
+	return res
+}
+
+// exclusion counts the clusters a constraint ruled out, for the explanation.
+type exclusion struct {
+	why   string
+	count int
+}
+
+// filter keeps the clusters that meet every required constraint.
+func filter(clusters []Cluster, p Policy) ([]*candidate, []exclusion) {
+	reasons := []string{"not schedulable", "not named", "outside regions", "labels do not match"}
+	counts := make([]int, len(reasons))
+	eligible := make([]*candidate, 0, len(clusters))
+	for i := range clusters {
+		c := &clusters[i]
+		switch {
+		case !c.Schedulable:
+			counts[0]++
+		case len(p.ClusterNames) > 0 && !slices.Contains(p.ClusterNames, c.Name):
+			counts[1]++
+		case len(p.Regions) > 0 && !slices.Contains(p.Regions, c.Region):
+			counts[2]++
+		case p.ClusterSelector != nil && !p.ClusterSelector.Matches(c.Labels):
+			counts[3]++
+		default:
+			eligible = append(eligible, &candidate{Cluster: c})
+		}
+	}
+	var excluded []exclusion
+	for i, n := range counts {
+		if n > 0 {
+			excluded = append(excluded, exclusion{why: reasons[i], count: n})
+		}
+	}
+	return eligible, excluded
+}
+
+// scoreAll gives each candidate the weighted mean of its preference scores, 0 to 100.
+func scoreAll(cands []*candidate, w Workload, prefs []Preference) {
+	var total int64
+	for _, pref := range prefs {
+		total += max(pref.Weight, 0)
+	}
+	if total == 0 || len(cands) == 0 {
+		return
+	}
+	minPrice := -1.0
+	prices := make([]float64, len(cands))
+	for i, c := range cands {
+		prices[i] = pricePerReplica(c.Cluster, w.Request)
+		if minPrice < 0 || prices[i] < minPrice {
+			minPrice = prices[i]
+		}
+	}
+	for i, c := range cands {
+		var sum int64
+		for _, pref := range prefs {
+			sum += max(pref.Weight, 0) * preferenceScore(c.Cluster, pref, prices[i], minPrice)
+		}
+		c.score = sum / total
+	}
+}
+
+func preferenceScore(c *Cluster, pref Preference, price, minPrice float64) int64 {
+	switch pref.Kind {
+	case PreferCost:
+		if price <= 0 {
+			return 100
+		}
+		return int64(100 * minPrice / price)
+	case PreferLocality:
+		n := len(pref.TargetRegions)
+		if i := slices.Index(pref.TargetRegions, c.Region); i >= 0 {
+			return int64(100 * (n - i) / n)
+		}
+		return 0
+	case PreferTier:
+		if c.Tier == pref.Tier {
+			return 100
+		}
+		return 0
+	}
+	return 0
+}
+
+// pricePerReplica is the node-hour price over the replicas of request that one node holds.
+func pricePerReplica(c *Cluster, request Resources) float64 {
+	perNode := c.NodeShape.Fits(request)
+	if perNode <= 0 {
+		return c.PricePerNodeHour
+	}
+	return c.PricePerNodeHour / float64(perNode)
+}
+
+// spreadByTopology reorders the ranked candidates so that each topology value contributes its
+// best cluster before any contributes a second one. Values take turns in the order of their best cluster.
+func spreadByTopology(ranked []*candidate, key string) []*candidate {
+	var order []string
+	byValue := map[string][]*candidate{}
+	for _, c := range ranked {
+		v := c.Labels[key]
+		if v == "" && key == RegionLabel {
+			v = c.Region
+		}
+		if _, seen := byValue[v]; !seen {
+			order = append(order, v)
+		}
+		byValue[v] = append(byValue[v], c)
+	}
+	out := make([]*candidate, 0, len(ranked))
+	for round := 0; len(out) < len(ranked); round++ {
+		for _, v := range order {
+			if round < len(byValue[v]) {
+				out = append(out, byValue[v][round])
+			}
+		}
+	}
+	return out
+}
+
+func staticWeight(c *Cluster, weights []StaticWeight) int64 {
+	for _, sw := range weights {
+		if (len(sw.Names) > 0 && slices.Contains(sw.Names, c.Name)) || (sw.Selector != nil && sw.Selector.Matches(c.Labels)) {
+			return max(sw.Weight, 0)
+		}
+	}
+	return 0
+}
+
+// divide shares replicas in proportion to the candidates' weights by the largest-remainder
+// method, ties going to the earlier (better ranked) candidate. With capped, no candidate gets
+// more than its weight (its capacity). It then makes sure the first minClusters candidates
+// that can take a replica have one, and returns the replicas left without a place.
+func divide(cands []*candidate, replicas int64, capped bool, minClusters int) int64 {
+	var total int64
+	for _, c := range cands {
+		total += c.weight
+	}
+	if total == 0 {
+		return replicas
+	}
+	toPlace := replicas
+	if capped {
+		toPlace = min(replicas, total)
+	}
+	type rest struct {
+		c   *candidate
+		rem int64
+	}
+	var placed int64
+	rests := make([]rest, 0, len(cands))
+	for _, c := range cands {
+		share := toPlace * c.weight
+		c.replicas = share / total
+		placed += c.replicas
+		rests = append(rests, rest{c, share % total})
+	}
+	sort.SliceStable(rests, func(i, j int) bool { return rests[i].rem > rests[j].rem })
+	for i := 0; placed < toPlace; i = (i + 1) % len(rests) {
+		c := rests[i].c
+		if c.weight > 0 && (!capped || c.replicas < c.capacity) {
+			c.replicas++
+			placed++
+		}
+	}
+	ensureMinimum(cands, minClusters, capped)
+	return replicas - placed
+}
+
+// ensureMinimum moves single replicas from the largest share to the first minClusters
+// candidates that have none, as long as the donor keeps at least one.
+func ensureMinimum(cands []*candidate, minClusters int, capped bool) {
+	for i := 0; i < len(cands) && i < minClusters; i++ {
+		c := cands[i]
+		if c.replicas > 0 || c.weight == 0 || (capped && c.capacity == 0) {
+			continue
+		}
+		var donor *candidate
+		for _, d := range cands {
+			if d.replicas > 1 && (donor == nil || d.replicas > donor.replicas) {
+				donor = d
+			}
+		}
+		if donor == nil {
+			return
+		}
+		donor.replicas--
+		c.replicas++
+	}
+}
+
+// explain writes the decision for humans: what was eligible, what was chosen, and how replicas were shared.
+func explain(total int, eligible []*candidate, excluded []exclusion, res Result, p Policy, how string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d clusters eligible", len(eligible), total)
+	if len(excluded) > 0 {
+		b.WriteString(" (excluded: ")
+		for i, e := range excluded {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%d %s", e.count, e.why)
+		}
+		b.WriteString(")")
+	}
+	if len(res.Assignments) == 0 {
+		b.WriteString("; no cluster chosen")
+	} else {
+		b.WriteString("; chose ")
+		for i, a := range res.Assignments {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s=%d (score %d)", a.Cluster, a.Replicas, a.Score)
+		}
+	}
+	fmt.Fprintf(&b, "; %s", how)
+	if res.Unplaced > 0 {
+		fmt.Fprintf(&b, "; %d replicas have no room", res.Unplaced)
+	}
+	if !res.SpreadSatisfied {
+		fmt.Fprintf(&b, "; spread needs at least %d clusters", p.MinClusters)
+	}
+	return b.String()
+}
