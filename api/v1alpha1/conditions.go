@@ -75,3 +75,44 @@ const ClusterFinalizer = "n6s.io/cluster-cleanup"
 
 // SystemNamespace holds Navarkos' own objects in the fleet API, such as kubeconfig Secrets.
 const SystemNamespace = "navarkos-system"
+
+// Condition types and reasons of Placements and Bindings.
+const (
+	// PlacementScheduledCondition is True when every selected resource has a Binding for the current spec.
+	PlacementScheduledCondition = "Scheduled"
+	// PlacementScheduledReason: every selected resource is bound.
+	PlacementScheduledReason = "Scheduled"
+	// PlacementNothingSelectedReason: the selectors pick no resource.
+	PlacementNothingSelectedReason = "NothingSelected"
+	// PlacementSpreadUnsatisfiedReason: fewer clusters than spread.minClusters are eligible.
+	PlacementSpreadUnsatisfiedReason = "SpreadUnsatisfied"
+	// PlacementSelectorInvalidReason: a selector names an unknown kind.
+	PlacementSelectorInvalidReason = "SelectorInvalid"
+
+	// BindingAppliedCondition is True when the resource is applied in every target cluster.
+	BindingAppliedCondition = "Applied"
+	// BindingAppliedReason: applied everywhere.
+	BindingAppliedReason = "Applied"
+	// BindingPartiallyAppliedReason: some clusters failed or conflict; the cluster list says which.
+	BindingPartiallyAppliedReason = "PartiallyApplied"
+	// BindingResourceGoneReason: the fleet object no longer exists.
+	BindingResourceGoneReason = "ResourceGone"
+)
+
+// PlacementFinalizer removes a placement's Bindings before the placement goes.
+const PlacementFinalizer = "n6s.io/placement-cleanup"
+
+// BindingFinalizer removes a resource from the member clusters before its Binding goes.
+const BindingFinalizer = "n6s.io/propagation-cleanup"
+
+// Labels Navarkos puts on the objects it propagates.
+const (
+	// ManagedByLabel marks member objects that Navarkos applied.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue is ManagedByLabel's value.
+	ManagedByValue = "navarkos"
+	// BindingAnnotation on a member object names its Binding as namespace/name.
+	BindingAnnotation = "n6s.io/binding"
+	// TierLabel on a Cluster or pool names its quality-of-service tier.
+	TierLabel = "n6s.io/tier"
+)

@@ -14,6 +14,11 @@ func (r Resources) Sub(o Resources) Resources {
 	return Resources{MilliCPU: max(r.MilliCPU-o.MilliCPU, 0), MemoryBytes: max(r.MemoryBytes-o.MemoryBytes, 0), Pods: max(r.Pods-o.Pods, 0)}
 }
 
+// Times returns n replicas' worth of r, each counted as one pod.
+func (r Resources) Times(n int64) Resources {
+	return Resources{MilliCPU: r.MilliCPU * n, MemoryBytes: r.MemoryBytes * n, Pods: n}
+}
+
 // Fits reports how many replicas of request fit into r.
 func (r Resources) Fits(request Resources) int64 {
 	n := r.Pods

@@ -1,0 +1,68 @@
+package placement
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// fleetView turns Clusters and their pools into the engine's view. A cluster that is
+// unhealthy for less than toleration stays schedulable, so that a short outage moves
+// nothing; next reports when the earliest such grace ends, for a requeue.
+func fleetView(clusters []n6sv1alpha1.Cluster, pools map[string]*n6sv1alpha1.ClusterPool, now time.Time, toleration time.Duration) (view []placement.Cluster, next time.Duration) {
+	view = make([]placement.Cluster, 0, len(clusters))
+	for i := range clusters {
+		c := &clusters[i]
+		pc := placement.Cluster{
+			Name:   c.Name,
+			Labels: labels.Set(c.Labels),
+			Region: c.Labels[n6sv1alpha1.RegionLabel],
+			Tier:   c.Labels[n6sv1alpha1.TierLabel],
+			Allocatable: placement.Resources{
+				MilliCPU: c.Status.Capacity.Allocatable.CPU.MilliValue(), MemoryBytes: c.Status.Capacity.Allocatable.Memory.Value(),
+				Pods: int64(c.Status.Capacity.Allocatable.Pods),
+			},
+			Used: placement.Resources{
+				MilliCPU: c.Status.Capacity.Used.CPU.MilliValue(), MemoryBytes: c.Status.Capacity.Used.Memory.Value(),
+				Pods: int64(c.Status.Capacity.Used.Pods),
+			},
+		}
+		if pool := pools[c.Spec.Pool]; pool != nil {
+			shape := pool.Spec.NodeShape
+			pc.NodeShape = placement.Resources{MilliCPU: shape.CPU.MilliValue(), MemoryBytes: shape.Memory.Value(), Pods: int64(shape.Pods)}
+			pc.PricePerNodeHour = pool.Spec.Price.PerNodeHour.AsApproximateFloat64()
+		}
+		pc.Schedulable, pc.NotSchedulableReason, next = schedulable(c, now, toleration, next)
+		view = append(view, pc)
+	}
+	return view, next
+}
+
+// schedulable decides whether a cluster may run workloads now, and shortens next to the end of its grace.
+func schedulable(c *n6sv1alpha1.Cluster, now time.Time, toleration, next time.Duration) (bool, string, time.Duration) {
+	if c.Spec.DesiredState != "" && c.Spec.DesiredState != n6sv1alpha1.DesiredOnline {
+		return false, "not desired Online", next
+	}
+	if !c.DeletionTimestamp.IsZero() {
+		return false, "being deleted", next
+	}
+	if meta.IsStatusConditionTrue(c.Status.Conditions, n6sv1alpha1.ClusterReadyCondition) {
+		return true, "", next
+	}
+	healthy := meta.FindStatusCondition(c.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition)
+	provisioned := meta.IsStatusConditionTrue(c.Status.Conditions, n6sv1alpha1.ClusterProvisionedCondition)
+	if provisioned && healthy != nil && healthy.Status != "True" {
+		if left := healthy.LastTransitionTime.Add(toleration).Sub(now); left > 0 {
+			if next == 0 || left < next {
+				next = left
+			}
+			return true, "", next
+		}
+		return false, "unhealthy for longer than the failover toleration", next
+	}
+	return false, "not Ready", next
+}

@@ -1,0 +1,465 @@
+package placement
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+const (
+	// BindingPlacementIndex indexes Bindings by the placement that made them, as kind/namespace/name.
+	BindingPlacementIndex = "spec.placement"
+	// defaultToleration applies when a placement does not set failoverToleration.
+	defaultToleration = 60 * time.Second
+)
+
+// Reconciler schedules the Placements (or, with ClusterScoped, the ClusterPlacements) of the fleet.
+type Reconciler struct {
+	// Client reads and writes the fleet API.
+	Client client.Client
+	// Clock tells how long a cluster has been unhealthy.
+	Clock clock.PassiveClock
+	// ClusterScoped selects ClusterPlacements instead of Placements.
+	ClusterScoped bool
+
+	controller controller.Controller
+	cache      cache.Cache
+	mapper     meta.RESTMapper
+	mu         sync.Mutex
+	watched    map[schema.GroupVersionKind]bool
+}
+
+// target is a Placement or a ClusterPlacement, seen through what both have.
+type target struct {
+	obj    client.Object
+	spec   *n6sv1alpha1.PlacementSpec
+	status *n6sv1alpha1.PlacementStatus
+	ref    n6sv1alpha1.PlacementReference
+}
+
+func (r *Reconciler) kind() string {
+	if r.ClusterScoped {
+		return "ClusterPlacement"
+	}
+	return "Placement"
+}
+
+// IndexBindings registers the Binding index the schedulers share; call it once per manager.
+func IndexBindings(ctx context.Context, mgr ctrl.Manager) error {
+	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, BindingPlacementIndex, func(o client.Object) []string {
+		p := o.(*n6sv1alpha1.Binding).Spec.Placement
+		return []string{placementKey(p.Kind, p.Namespace, p.Name)}
+	})
+	if err != nil {
+		return fmt.Errorf("failed to index Bindings by placement: %w", err)
+	}
+	return nil
+}
+
+// SetupWithManager registers the scheduler and its watches on Clusters and Bindings.
+// Watches on the selected kinds are added as placements name them.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.Clock == nil {
+		return errors.New("placement reconciler needs a Client and a Clock")
+	}
+	r.cache, r.mapper = mgr.GetCache(), mgr.GetRESTMapper()
+	r.watched = map[schema.GroupVersionKind]bool{}
+	var forObj client.Object = &n6sv1alpha1.Placement{}
+	if r.ClusterScoped {
+		forObj = &n6sv1alpha1.ClusterPlacement{}
+	}
+	c, err := ctrl.NewControllerManagedBy(mgr).
+		For(forObj, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.allPlacements), builder.WithPredicates(schedulingChanged{})).
+		Watches(&n6sv1alpha1.Binding{}, handler.EnqueueRequestsFromMapFunc(r.placementOfBinding), builder.WithPredicates(predicate.Funcs{
+			CreateFunc: func(event.CreateEvent) bool { return false },
+			UpdateFunc: func(event.UpdateEvent) bool { return false },
+		})).
+		Named(strings.ToLower(r.kind())).
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.controller = c
+	return nil
+}
+
+// Reconcile binds every resource the placement selects and unbinds the rest.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	t, err := r.get(ctx, req)
+	if err != nil || t == nil {
+		return ctrl.Result{}, err
+	}
+	if !t.obj.GetDeletionTimestamp().IsZero() {
+		if err := r.deleteBindings(ctx, t, nil); err != nil {
+			return ctrl.Result{}, err
+		}
+		if controllerutil.RemoveFinalizer(t.obj, n6sv1alpha1.PlacementFinalizer) {
+			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t.obj))
+		}
+		return ctrl.Result{}, nil
+	}
+	if controllerutil.AddFinalizer(t.obj, n6sv1alpha1.PlacementFinalizer) {
+		if err := r.Client.Update(ctx, t.obj); err != nil {
+			return ctrl.Result{}, fmt.Errorf("failed to add finalizer to %s %s: %w", r.kind(), req, err)
+		}
+	}
+	before := t.obj.DeepCopyObject().(client.Object)
+	res, cond, err := r.schedule(ctx, t)
+	cond.ObservedGeneration = t.obj.GetGeneration()
+	meta.SetStatusCondition(&t.status.Conditions, cond)
+	if err == nil {
+		t.status.ObservedGeneration = t.obj.GetGeneration()
+	}
+	if perr := r.Client.Status().Patch(ctx, t.obj, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+		err = errors.Join(err, fmt.Errorf("failed to patch the status of %s %s: %w", r.kind(), req, perr))
+	}
+	return res, err
+}
+
+// schedule runs the engine for every selected resource and writes their Bindings.
+func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, metav1.Condition, error) {
+	cond := metav1.Condition{Type: n6sv1alpha1.PlacementScheduledCondition}
+	resources, err := r.selectResources(ctx, t)
+	if err != nil {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementSelectorInvalidReason, err.Error()
+		return ctrl.Result{}, cond, reconcile.TerminalError(err)
+	}
+	t.status.SelectedResources = int32(len(resources))
+	policy, err := policyFor(t.spec)
+	if err != nil {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementSelectorInvalidReason, err.Error()
+		return ctrl.Result{}, cond, reconcile.TerminalError(err)
+	}
+	view, next, err := r.fleet(ctx, t.spec)
+	if err != nil {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
+		return ctrl.Result{}, cond, err
+	}
+
+	index := make(map[string]int, len(view))
+	for i, c := range view {
+		index[c.Name] = i
+	}
+	keep := map[client.ObjectKey]bool{}
+	spreadShort := 0
+	for i := range resources {
+		obj := &resources[i]
+		w, hasReplicas := workloadOf(obj)
+		p := policy
+		if !hasReplicas {
+			p.Mode = placement.Duplicated
+		}
+		decision := placement.Schedule(r.withoutOwnUsage(ctx, view, index, obj, w), w, p)
+		if !decision.SpreadSatisfied {
+			spreadShort++
+		}
+		key, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
+		if err != nil {
+			cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
+			return ctrl.Result{}, cond, err
+		}
+		keep[key] = true
+	}
+	if err := r.deleteBindings(ctx, t, keep); err != nil {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
+		return ctrl.Result{}, cond, err
+	}
+	switch {
+	case len(resources) == 0:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementNothingSelectedReason, "the resource selectors match no object"
+	case spreadShort > 0:
+		cond.Status, cond.Reason = metav1.ConditionFalse, n6sv1alpha1.PlacementSpreadUnsatisfiedReason
+		cond.Message = fmt.Sprintf("%d of %d resources run on fewer than %d clusters", spreadShort, len(resources), policy.MinClusters)
+	default:
+		cond.Status, cond.Reason = metav1.ConditionTrue, n6sv1alpha1.PlacementScheduledReason
+		cond.Message = fmt.Sprintf("%d resources bound", len(resources))
+	}
+	return ctrl.Result{RequeueAfter: next}, cond, nil
+}
+
+func (r *Reconciler) get(ctx context.Context, req ctrl.Request) (*target, error) {
+	if r.ClusterScoped {
+		p := &n6sv1alpha1.ClusterPlacement{}
+		if err := r.Client.Get(ctx, req.NamespacedName, p); err != nil {
+			return nil, client.IgnoreNotFound(err)
+		}
+		return &target{obj: p, spec: &p.Spec, status: &p.Status, ref: n6sv1alpha1.PlacementReference{Kind: "ClusterPlacement", Name: p.Name}}, nil
+	}
+	p := &n6sv1alpha1.Placement{}
+	if err := r.Client.Get(ctx, req.NamespacedName, p); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return &target{obj: p, spec: &p.Spec, status: &p.Status, ref: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: p.Namespace, Name: p.Name}}, nil
+}
+
+// fleet reads the Clusters and pools into the engine's view.
+func (r *Reconciler) fleet(ctx context.Context, spec *n6sv1alpha1.PlacementSpec) ([]placement.Cluster, time.Duration, error) {
+	clusters := &n6sv1alpha1.ClusterList{}
+	if err := r.Client.List(ctx, clusters); err != nil {
+		return nil, 0, fmt.Errorf("failed to list Clusters: %w", err)
+	}
+	poolList := &n6sv1alpha1.ClusterPoolList{}
+	if err := r.Client.List(ctx, poolList); err != nil {
+		return nil, 0, fmt.Errorf("failed to list ClusterPools: %w", err)
+	}
+	pools := map[string]*n6sv1alpha1.ClusterPool{}
+	for i := range poolList.Items {
+		pools[poolList.Items[i].Name] = &poolList.Items[i]
+	}
+	toleration := defaultToleration
+	if spec.FailoverToleration != nil {
+		toleration = spec.FailoverToleration.Duration
+	}
+	view, next := fleetView(clusters.Items, pools, r.Clock.Now(), toleration)
+	return view, next, nil
+}
+
+// selectResources lists the objects the selectors pick, and makes sure their kinds are watched.
+func (r *Reconciler) selectResources(ctx context.Context, t *target) ([]unstructured.Unstructured, error) {
+	var out []unstructured.Unstructured
+	seen := map[string]bool{}
+	for i, sel := range t.spec.ResourceSelectors {
+		gvk := schema.FromAPIVersionAndKind(sel.APIVersion, sel.Kind)
+		mapping, err := r.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return nil, fmt.Errorf("resourceSelectors[%d]: the fleet API does not serve %s %s: %w", i, sel.APIVersion, sel.Kind, err)
+		}
+		if err := r.watch(gvk); err != nil {
+			return nil, err
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		var opts []client.ListOption
+		if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+			ns := t.obj.GetNamespace()
+			if r.ClusterScoped {
+				ns = sel.Namespace
+			}
+			if ns != "" {
+				opts = append(opts, client.InNamespace(ns))
+			}
+		}
+		if sel.LabelSelector != nil {
+			s, err := metav1.LabelSelectorAsSelector(sel.LabelSelector)
+			if err != nil {
+				return nil, fmt.Errorf("resourceSelectors[%d].labelSelector: %w", i, err)
+			}
+			opts = append(opts, client.MatchingLabelsSelector{Selector: s})
+		}
+		if err := r.Client.List(ctx, list, opts...); err != nil {
+			return nil, fmt.Errorf("failed to list %s: %w", gvk.Kind, err)
+		}
+		for _, obj := range list.Items {
+			id := gvk.String() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+			if (sel.Name != "" && obj.GetName() != sel.Name) || seen[id] || !obj.GetDeletionTimestamp().IsZero() {
+				continue
+			}
+			seen[id] = true
+			obj.SetGroupVersionKind(gvk)
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+// watch starts watching a selected kind, so that new, changed and deleted objects reschedule their placements.
+func (r *Reconciler) watch(gvk schema.GroupVersionKind) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.watched[gvk] {
+		return nil
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	src := source.Kind(r.cache, client.Object(obj), handler.EnqueueRequestsFromMapFunc(r.placementsSelecting(gvk)),
+		predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))
+	if err := r.controller.Watch(src); err != nil {
+		return fmt.Errorf("failed to watch %s: %w", gvk, err)
+	}
+	r.watched[gvk] = true
+	return nil
+}
+
+// withoutOwnUsage frees, in a copy of the view, the capacity the resource's current replicas
+// take, so that dividing by free capacity does not flee from its own pods and flap.
+func (r *Reconciler) withoutOwnUsage(ctx context.Context, view []placement.Cluster, index map[string]int, obj *unstructured.Unstructured, w placement.Workload) []placement.Cluster {
+	ns := obj.GetNamespace()
+	if ns == "" {
+		ns = n6sv1alpha1.SystemNamespace
+	}
+	b := &n6sv1alpha1.Binding{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: BindingName(obj.GetKind(), obj.GetName())}, b); err != nil {
+		return view
+	}
+	adjusted := view
+	for _, tc := range b.Spec.Clusters {
+		i, ok := index[tc.Name]
+		if !ok || tc.Replicas == nil || *tc.Replicas == 0 {
+			continue
+		}
+		if &adjusted[0] == &view[0] {
+			adjusted = slices.Clone(view)
+		}
+		adjusted[i].Used = adjusted[i].Used.Sub(w.Request.Times(int64(*tc.Replicas)))
+	}
+	return adjusted
+}
+
+// writeBinding creates or updates the Binding of one resource.
+func (r *Reconciler) writeBinding(ctx context.Context, t *target, obj *unstructured.Unstructured, d placement.Result, hasReplicas bool) (client.ObjectKey, error) {
+	ns := obj.GetNamespace()
+	if ns == "" {
+		ns = n6sv1alpha1.SystemNamespace
+	}
+	b := &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: BindingName(obj.GetKind(), obj.GetName())}}
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, b, func() error {
+		if b.Spec.Placement.Name != "" && b.Spec.Placement != t.ref {
+			return fmt.Errorf("resource %s %s/%s is already placed by %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), b.Spec.Placement.Kind, b.Spec.Placement.Name)
+		}
+		b.Spec.Placement = t.ref
+		b.Spec.Resource = n6sv1alpha1.ResourceReference{
+			APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
+		}
+		b.Spec.Clusters = b.Spec.Clusters[:0]
+		for _, a := range d.Assignments {
+			tc := n6sv1alpha1.TargetCluster{Name: a.Cluster}
+			if hasReplicas {
+				tc.Replicas = &a.Replicas
+			}
+			b.Spec.Clusters = append(b.Spec.Clusters, tc)
+		}
+		b.Spec.UnplacedReplicas = d.Unplaced
+		b.Spec.Reason = truncate(d.Reason, 4096)
+		if t.obj.GetNamespace() == b.Namespace || t.obj.GetNamespace() == "" {
+			return controllerutil.SetOwnerReference(t.obj, b, r.Client.Scheme())
+		}
+		return nil
+	})
+	if err != nil {
+		return client.ObjectKey{}, fmt.Errorf("failed to write Binding %s/%s: %w", b.Namespace, b.Name, err)
+	}
+	return client.ObjectKeyFromObject(b), nil
+}
+
+// deleteBindings deletes the placement's Bindings that are not in keep (all of them when keep is nil).
+func (r *Reconciler) deleteBindings(ctx context.Context, t *target, keep map[client.ObjectKey]bool) error {
+	list := &n6sv1alpha1.BindingList{}
+	if err := r.Client.List(ctx, list, client.MatchingFields{BindingPlacementIndex: placementKey(t.ref.Kind, t.ref.Namespace, t.ref.Name)}); err != nil {
+		return fmt.Errorf("failed to list the Bindings of %s %s: %w", t.ref.Kind, t.ref.Name, err)
+	}
+	for i := range list.Items {
+		b := &list.Items[i]
+		if keep[client.ObjectKeyFromObject(b)] {
+			continue
+		}
+		if err := r.Client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("failed to delete Binding %s/%s: %w", b.Namespace, b.Name, err)
+		}
+	}
+	return nil
+}
+
+// allPlacements maps any scheduling-relevant Cluster change to every placement of this kind.
+func (r *Reconciler) allPlacements(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.placementsWhere(ctx, "", func(*n6sv1alpha1.PlacementSpec) bool { return true })
+}
+
+// placementsSelecting maps an object of a selected kind to the placements whose selectors may pick it.
+func (r *Reconciler) placementsSelecting(gvk schema.GroupVersionKind) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		ns := o.GetNamespace()
+		if r.ClusterScoped {
+			ns = ""
+		}
+		return r.placementsWhere(ctx, ns, func(spec *n6sv1alpha1.PlacementSpec) bool {
+			return slices.ContainsFunc(spec.ResourceSelectors, func(s n6sv1alpha1.ResourceSelector) bool {
+				return schema.FromAPIVersionAndKind(s.APIVersion, s.Kind) == gvk && (s.Name == "" || s.Name == o.GetName())
+			})
+		})
+	}
+}
+
+// placementOfBinding maps a deleted Binding back to its placement, which recreates it if still wanted.
+func (r *Reconciler) placementOfBinding(_ context.Context, o client.Object) []reconcile.Request {
+	p := o.(*n6sv1alpha1.Binding).Spec.Placement
+	if p.Kind != r.kind() {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Name}}}
+}
+
+func (r *Reconciler) placementsWhere(ctx context.Context, ns string, keep func(*n6sv1alpha1.PlacementSpec) bool) []reconcile.Request {
+	var reqs []reconcile.Request
+	if r.ClusterScoped {
+		list := &n6sv1alpha1.ClusterPlacementList{}
+		if err := r.Client.List(ctx, list); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Failed to list ClusterPlacements")
+			return nil
+		}
+		for i := range list.Items {
+			if keep(&list.Items[i].Spec) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+			}
+		}
+		return reqs
+	}
+	list := &n6sv1alpha1.PlacementList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list Placements")
+		return nil
+	}
+	for i := range list.Items {
+		if keep(&list.Items[i].Spec) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return reqs
+}
+
+// BindingName names the Binding of a resource: kind-name, hashed when that is too long.
+func BindingName(kind, name string) string {
+	n := strings.ToLower(kind) + "-" + name
+	if len(n) <= validation.DNS1123SubdomainMaxLength {
+		return n
+	}
+	sum := sha256.Sum256([]byte(n))
+	return n[:validation.DNS1123SubdomainMaxLength-17] + "-" + hex.EncodeToString(sum[:8])
+}
+
+func placementKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

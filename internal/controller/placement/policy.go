@@ -1,0 +1,92 @@
+package placement
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// policyFor translates a Placement spec into the engine's policy.
+func policyFor(spec *n6sv1alpha1.PlacementSpec) (placement.Policy, error) {
+	var p placement.Policy
+	if a := spec.ClusterAffinity; a != nil {
+		sel, err := selectorOrNil(a.ClusterSelector)
+		if err != nil {
+			return p, fmt.Errorf("clusterAffinity.clusterSelector: %w", err)
+		}
+		p.ClusterSelector, p.Regions, p.ClusterNames = sel, a.Regions, a.ClusterNames
+	}
+	if s := spec.Spread; s != nil {
+		p.MinClusters = int(s.MinClusters)
+		if s.MaxClusters != nil {
+			p.MaxClusters = int(*s.MaxClusters)
+		}
+		p.TopologyKey = s.TopologyKey
+	}
+	if r := spec.Replicas; r != nil && r.Mode == n6sv1alpha1.ReplicaModeDivided {
+		p.Mode = placement.Divided
+		if r.Division == n6sv1alpha1.DivisionWeighted {
+			p.Division = placement.ByWeight
+		}
+		for i, w := range r.Weights {
+			sel, err := selectorOrNil(w.ClusterSelector)
+			if err != nil {
+				return p, fmt.Errorf("replicas.weights[%d].clusterSelector: %w", i, err)
+			}
+			p.Weights = append(p.Weights, placement.StaticWeight{Names: w.ClusterNames, Selector: sel, Weight: int64(w.Weight)})
+		}
+	}
+	for _, pref := range spec.Preferences {
+		e := placement.Preference{Weight: int64(pref.Weight)}
+		switch {
+		case pref.Cost != nil:
+			e.Kind = placement.PreferCost
+		case pref.Locality != nil:
+			e.Kind, e.TargetRegions = placement.PreferLocality, pref.Locality.TargetRegions
+		case pref.QoS != nil:
+			e.Kind, e.Tier = placement.PreferTier, pref.QoS.Tier
+		}
+		p.Preferences = append(p.Preferences, e)
+	}
+	return p, nil
+}
+
+func selectorOrNil(s *metav1.LabelSelector) (labels.Selector, error) {
+	if s == nil {
+		return nil, nil
+	}
+	return metav1.LabelSelectorAsSelector(s)
+}
+
+// workloadOf reads the replica count and per-replica requests of a fleet object.
+// hasReplicas is false for objects without spec.replicas, which every chosen cluster gets whole.
+func workloadOf(obj *unstructured.Unstructured) (w placement.Workload, hasReplicas bool) {
+	replicas, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+	if err != nil || !found {
+		if _, isWorkload, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec"); !isWorkload {
+			return placement.Workload{Replicas: 1}, false
+		}
+		replicas = 1 // the API default for Deployments, StatefulSets and ReplicaSets
+	}
+	w.Replicas = int32(replicas)
+	podSpec, found, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec")
+	if !found {
+		return w, true
+	}
+	spec := &corev1.PodSpec{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(podSpec, spec); err != nil {
+		return w, true
+	}
+	for _, c := range spec.Containers {
+		w.Request.MilliCPU += c.Resources.Requests.Cpu().MilliValue()
+		w.Request.MemoryBytes += c.Resources.Requests.Memory().Value()
+	}
+	return w, true
+}

@@ -1,0 +1,127 @@
+package propagation
+
+import (
+	"strings"
+	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+func fleetDeployment() *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{
+			"name": "web", "namespace": "shop", "uid": "u1", "resourceVersion": "42", "generation": int64(3),
+			"labels":      map[string]any{"app": "web"},
+			"annotations": map[string]any{"kubectl.kubernetes.io/last-applied-configuration": "{}", "team": "a"},
+		},
+		"spec": map[string]any{
+			"replicas": int64(9),
+			"template": map[string]any{"spec": map[string]any{"containers": []any{
+				map[string]any{"name": "web", "image": "web:1"},
+				map[string]any{"name": "sidecar", "image": "proxy:1", "env": []any{map[string]any{"name": "MODE", "value": "a"}}},
+			}}},
+		},
+		"status": map[string]any{"replicas": int64(9)},
+	}}
+}
+
+func TestRenderStripsServerFieldsAndMarksOwnership(t *testing.T) {
+	src := fleetDeployment()
+	got, err := Render(src, Target{Cluster: "eu", Replicas: ptr.To[int32](4)}, nil, "shop/deployment-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetUID() != "" || got.GetResourceVersion() != "" || got.GetGeneration() != 0 {
+		t.Errorf("server-set metadata leaked: %v", got.Object["metadata"])
+	}
+	if _, has := got.Object["status"]; has {
+		t.Error("status must not be applied to members")
+	}
+	if r, _, _ := unstructured.NestedInt64(got.Object, "spec", "replicas"); r != 4 {
+		t.Errorf("replicas = %d, want the scheduler's 4", r)
+	}
+	if got.GetLabels()[n6sv1alpha1.ManagedByLabel] != "navarkos" || got.GetLabels()["app"] != "web" {
+		t.Errorf("labels = %v", got.GetLabels())
+	}
+	ann := got.GetAnnotations()
+	if ann[n6sv1alpha1.BindingAnnotation] != "shop/deployment-web" || ann["team"] != "a" || ann["kubectl.kubernetes.io/last-applied-configuration"] != "" {
+		t.Errorf("annotations = %v", ann)
+	}
+	// The fleet object is untouched.
+	if r, _, _ := unstructured.NestedInt64(src.Object, "spec", "replicas"); r != 9 || src.GetLabels()[n6sv1alpha1.ManagedByLabel] != "" {
+		t.Error("Render changed the fleet object")
+	}
+}
+
+func TestRenderOverrides(t *testing.T) {
+	overrides := []n6sv1alpha1.ClusterOverride{
+		{ClusterNames: []string{"other"}, Images: []n6sv1alpha1.ImageOverride{{Image: "never:1"}}},
+		{
+			ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"topology.kubernetes.io/region": "eu-west"}},
+			Images:          []n6sv1alpha1.ImageOverride{{Container: "web", Image: "web:2-eu"}},
+			Env:             []n6sv1alpha1.EnvOverride{{Name: "REGION", Value: "eu"}, {Container: "sidecar", Name: "MODE", Value: "b"}},
+			Labels:          map[string]string{"region": "eu"},
+			Annotations:     map[string]string{"note": "eu"},
+			Replicas:        ptr.To[int32](2),
+		},
+		{
+			ClusterNames: []string{"eu-1"},
+			JSONPatch: []n6sv1alpha1.JSONPatchOperation{
+				{Op: "add", Path: "/spec/template/spec/priorityClassName", Value: &apiextensionsv1.JSON{Raw: []byte(`"high"`)}},
+			},
+		},
+	}
+	got, err := Render(fleetDeployment(), Target{Cluster: "eu-1", Labels: map[string]string{"topology.kubernetes.io/region": "eu-west"}, Replicas: ptr.To[int32](5)}, overrides, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	containers, _, _ := unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
+	web, sidecar := containers[0].(map[string]any), containers[1].(map[string]any)
+	if web["image"] != "web:2-eu" || sidecar["image"] != "proxy:1" {
+		t.Errorf("images = %v, %v", web["image"], sidecar["image"])
+	}
+	if env := web["env"].([]any); len(env) != 1 || env[0].(map[string]any)["value"] != "eu" {
+		t.Errorf("web env = %v", env)
+	}
+	if env := sidecar["env"].([]any); len(env) != 2 || env[0].(map[string]any)["value"] != "b" {
+		t.Errorf("sidecar env = %v: MODE must be replaced and REGION added", env)
+	}
+	if r, _, _ := unstructured.NestedInt64(got.Object, "spec", "replicas"); r != 2 {
+		t.Errorf("replicas = %d, want the override's 2", r)
+	}
+	if pc, _, _ := unstructured.NestedString(got.Object, "spec", "template", "spec", "priorityClassName"); pc != "high" {
+		t.Errorf("priorityClassName = %q, want the JSON patch's", pc)
+	}
+	if got.GetLabels()["region"] != "eu" || got.GetAnnotations()["note"] != "eu" {
+		t.Errorf("metadata overrides missing: %v %v", got.GetLabels(), got.GetAnnotations())
+	}
+}
+
+func TestRenderReportsAPatchThatDoesNotApply(t *testing.T) {
+	overrides := []n6sv1alpha1.ClusterOverride{{
+		ClusterNames: []string{"c"},
+		JSONPatch:    []n6sv1alpha1.JSONPatchOperation{{Op: "replace", Path: "/spec/nothing/here", Value: &apiextensionsv1.JSON{Raw: []byte(`1`)}}},
+	}}
+	_, err := Render(fleetDeployment(), Target{Cluster: "c"}, overrides, "b")
+	if err == nil || !strings.Contains(err.Error(), "overrides[0]: jsonPatch does not apply") {
+		t.Fatalf("want a clear error naming the override, got %v", err)
+	}
+}
+
+func TestRenderImagesNeedContainers(t *testing.T) {
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "data": map[string]any{"k": "v"}}}
+	_, err := Render(cm, Target{Cluster: "c"}, []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"c"}, Images: []n6sv1alpha1.ImageOverride{{Image: "x"}}}}, "b")
+	if err == nil || !strings.Contains(err.Error(), "ConfigMap has not") {
+		t.Fatalf("want an error saying a ConfigMap has no containers, got %v", err)
+	}
+	got, err := Render(cm, Target{Cluster: "c"}, nil, "b")
+	if err != nil || got.Object["data"].(map[string]any)["k"] != "v" {
+		t.Fatalf("a ConfigMap must keep its data: %v %v", got, err)
+	}
+}
