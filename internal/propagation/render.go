@@ -126,10 +126,14 @@ func apply(obj *unstructured.Unstructured, o n6sv1alpha1.ClusterOverride, lbls, 
 }
 
 // editContainers sets images and environment variables in the pod template's containers.
+// Objects without a pod template, such as the ConfigMaps placed with a workload, are left as they are.
 func editContainers(obj *unstructured.Unstructured, o n6sv1alpha1.ClusterOverride) error {
 	containers, found, err := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
-	if err != nil || !found {
-		return fmt.Errorf("images and env need spec.template.spec.containers, which %s has not", obj.GetKind())
+	if err != nil {
+		return fmt.Errorf("spec.template.spec.containers of %s: %w", obj.GetKind(), err)
+	}
+	if !found {
+		return nil
 	}
 	for i, raw := range containers {
 		c, ok := raw.(map[string]any)

@@ -114,14 +114,18 @@ func TestRenderReportsAPatchThatDoesNotApply(t *testing.T) {
 	}
 }
 
-func TestRenderImagesNeedContainers(t *testing.T) {
+func TestRenderImageOverridesSkipObjectsWithoutContainers(t *testing.T) {
 	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "data": map[string]any{"k": "v"}}}
-	_, err := Render(cm, Target{Cluster: "c"}, []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"c"}, Images: []n6sv1alpha1.ImageOverride{{Image: "x"}}}}, "b")
-	if err == nil || !strings.Contains(err.Error(), "ConfigMap has not") {
-		t.Fatalf("want an error saying a ConfigMap has no containers, got %v", err)
+	got, err := Render(cm, Target{Cluster: "c"}, []n6sv1alpha1.ClusterOverride{{
+		ClusterNames: []string{"c"}, Images: []n6sv1alpha1.ImageOverride{{Image: "x"}}, Labels: map[string]string{"l": "1"},
+	}}, "b")
+	if err != nil {
+		t.Fatalf("an image override must not fail a ConfigMap placed with its workload: %v", err)
 	}
-	got, err := Render(cm, Target{Cluster: "c"}, nil, "b")
-	if err != nil || got.Object["data"].(map[string]any)["k"] != "v" {
-		t.Fatalf("a ConfigMap must keep its data: %v %v", got, err)
+	if got.Object["data"].(map[string]any)["k"] != "v" || got.GetLabels()["l"] != "1" {
+		t.Fatalf("a ConfigMap must keep its data and take the label override: %v", got.Object)
+	}
+	if _, has := got.Object["spec"]; has {
+		t.Fatal("an image override must not invent a pod template")
 	}
 }

@@ -20,6 +20,9 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
+	"github.com/navarkos/navarkos/internal/controller/placement"
+	"github.com/navarkos/navarkos/internal/controller/propagation"
+	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/provider"
 )
 
@@ -39,6 +42,8 @@ type Options struct {
 	LeaderElectionNamespace string
 	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once.
 	MaxConcurrentClusters int
+	// DriftResync is how often settled resources are re-applied to undo hand edits in members.
+	DriftResync time.Duration
 }
 
 // Scheme knows the Kubernetes built-in kinds and the Navarkos kinds.
@@ -90,6 +95,24 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	}
 	if err := (&clusterpool.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the ClusterPool controller: %w", err)
+	}
+	if err := placement.IndexBindings(ctx, mgr); err != nil {
+		return nil, err
+	}
+	for _, clusterScoped := range []bool{false, true} {
+		r := &placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped}
+		if err := r.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("failed to set up the scheduler: %w", err)
+		}
+	}
+	prop := &propagation.Reconciler{
+		Client:                  mgr.GetClient(),
+		Members:                 &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()},
+		MaxConcurrentReconciles: 8,
+		DriftResync:             opts.DriftResync,
+	}
+	if err := prop.SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up propagation: %w", err)
 	}
 	return mgr, nil
 }

@@ -30,6 +30,8 @@ const (
 	// clusterTimeout bounds the wait for a local cluster to be created or woken on a busy 2-core machine.
 	clusterTimeout = 3 * time.Minute
 	poll           = 200 * time.Millisecond
+	// driftResync is short so that drift correction shows within the test.
+	driftResync = 2 * time.Second
 )
 
 func TestMain(m *testing.M) {
@@ -57,7 +59,7 @@ func startFleet(t *testing.T) *localFleet {
 	done := make(chan error, 1)
 	go func() {
 		done <- f.Run(ctx, fleet.RunOptions{
-			Controllers: setup.Options{HealthInterval: healthInterval},
+			Controllers: setup.Options{HealthInterval: healthInterval, DriftResync: driftResync},
 			Ready:       func(cfg *rest.Config) { ready <- cfg },
 		})
 	}()

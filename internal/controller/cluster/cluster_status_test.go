@@ -125,8 +125,10 @@ func TestSetStatus(t *testing.T) {
 			wantReasons: map[string]string{n6sv1alpha1.ClusterProvisionedCondition: n6sv1alpha1.ClusterProvisionedReason, n6sv1alpha1.ClusterScalingCondition: n6sv1alpha1.ClusterProviderFailedReason},
 		},
 		{
-			name:      "missing pool",
-			scope:     testScope(func(s *scope) { s.blocker = &blocker{reason: n6sv1alpha1.ClusterPoolNotFoundReason, message: "no pool"} }),
+			name: "missing pool",
+			scope: testScope(func(s *scope) {
+				s.blocker = &blocker{reason: n6sv1alpha1.ClusterPoolNotFoundReason, message: "no pool"}
+			}),
 			wantPhase: n6sv1alpha1.ClusterPhasePending, wantReady: metav1.ConditionFalse,
 			wantReasons: map[string]string{n6sv1alpha1.ClusterProvisionedCondition: n6sv1alpha1.ClusterPoolNotFoundReason, n6sv1alpha1.ClusterHealthyCondition: n6sv1alpha1.ClusterPoolNotFoundReason},
 		},

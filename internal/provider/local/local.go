@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +31,10 @@ type Provider struct {
 	// Reserved is a cluster name in the work directory that is not a member, such as the
 	// fleet API server's; the provider refuses to touch it.
 	Reserved string
+
+	// creating serializes creations: kwokctl picks free ports by probing, so two creations
+	// at once can pick the same ones.
+	creating sync.Mutex
 }
 
 // guard refuses requests for the reserved name.
@@ -71,6 +76,8 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 	if err := p.Runner.Delete(ctx, req.Name); err != nil {
 		return fmt.Errorf("failed to clear leftovers of local cluster %s: %w", req.Name, err)
 	}
+	p.creating.Lock()
+	defer p.creating.Unlock()
 	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout}
 	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
 		opts.ExtraArgs = req.Pool.Template.Local.ExtraArgs

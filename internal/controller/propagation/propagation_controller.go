@@ -1,0 +1,361 @@
+package propagation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	placementctrl "github.com/navarkos/navarkos/internal/controller/placement"
+	"github.com/navarkos/navarkos/internal/member"
+	"github.com/navarkos/navarkos/internal/propagation"
+)
+
+const (
+	// fieldOwner is the server-side apply field manager of everything Navarkos puts in members.
+	fieldOwner = client.FieldOwner("navarkos")
+	// settleResync re-reads members while replicas are not all ready, to sum their status.
+	settleResync = 2 * time.Second
+	// DefaultDriftResync re-applies settled resources: members are not watched, so hand edits
+	// are found and undone at this pace.
+	DefaultDriftResync = 30 * time.Second
+	// targetClusterIndex indexes Bindings by their target clusters.
+	targetClusterIndex = "spec.clusters.name"
+)
+
+// Reconciler propagates Bindings.
+type Reconciler struct {
+	// Client reads and writes the fleet API.
+	Client client.Client
+	// Members gives clients of member clusters.
+	Members *member.Clients
+	// MaxConcurrentReconciles bounds how many Bindings are propagated at once.
+	MaxConcurrentReconciles int
+	// DriftResync is how often a settled Binding is applied again; 0 means DefaultDriftResync.
+	DriftResync time.Duration
+
+	controller controller.Controller
+	cache      cache.Cache
+	mu         sync.Mutex
+	watched    map[schema.GroupVersionKind]bool
+}
+
+// SetupWithManager registers the propagation controller with its index and watches.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.Client == nil || r.Members == nil {
+		return errors.New("propagation reconciler needs a Client and Members")
+	}
+	r.cache, r.watched = mgr.GetCache(), map[schema.GroupVersionKind]bool{}
+	if r.DriftResync <= 0 {
+		r.DriftResync = DefaultDriftResync
+	}
+	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, targetClusterIndex, func(o client.Object) []string {
+		var names []string
+		for _, c := range o.(*n6sv1alpha1.Binding).Spec.Clusters {
+			names = append(names, c.Name)
+		}
+		return names
+	})
+	if err != nil {
+		return fmt.Errorf("failed to index Bindings by cluster: %w", err)
+	}
+	c, err := ctrl.NewControllerManagedBy(mgr).
+		For(&n6sv1alpha1.Binding{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOnCluster), builder.WithPredicates(becameReady{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
+		Named("propagation").
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.controller = c
+	return nil
+}
+
+// Reconcile applies one Binding's resource where it belongs and removes it elsewhere.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	b := &n6sv1alpha1.Binding{}
+	if err := r.Client.Get(ctx, req.NamespacedName, b); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !b.DeletionTimestamp.IsZero() {
+		if err := r.removeEverywhere(ctx, b); err != nil {
+			return ctrl.Result{}, err
+		}
+		if controllerutil.RemoveFinalizer(b, n6sv1alpha1.BindingFinalizer) {
+			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, b))
+		}
+		return ctrl.Result{}, nil
+	}
+	if controllerutil.AddFinalizer(b, n6sv1alpha1.BindingFinalizer) {
+		if err := r.Client.Update(ctx, b); err != nil {
+			return ctrl.Result{}, fmt.Errorf("failed to add finalizer to Binding %s: %w", req, err)
+		}
+	}
+	before := b.DeepCopy()
+	res, err := r.propagate(ctx, b)
+	if perr := r.Client.Status().Patch(ctx, b, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+		err = errors.Join(err, fmt.Errorf("failed to patch the status of Binding %s: %w", req, perr))
+	}
+	return res, err
+}
+
+// propagate applies, prunes, records per-cluster state and sums status into the fleet object.
+func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctrl.Result, error) {
+	gvk := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind)
+	if err := r.watch(gvk); err != nil {
+		return ctrl.Result{}, err
+	}
+	src := &unstructured.Unstructured{}
+	src.SetGroupVersionKind(gvk)
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: b.Spec.Resource.Namespace, Name: b.Spec.Resource.Name}, src)
+	if apierrors.IsNotFound(err) {
+		setApplied(b, metav1.ConditionFalse, n6sv1alpha1.BindingResourceGoneReason, "the fleet object no longer exists")
+		return ctrl.Result{}, r.removeEverywhere(ctx, b)
+	}
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("failed to get %s %s/%s: %w", gvk.Kind, b.Spec.Resource.Namespace, b.Spec.Resource.Name, err)
+	}
+	spec, err := r.placementSpec(ctx, b)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	var states []n6sv1alpha1.ClusterResourceStatus
+	var members []*unstructured.Unstructured
+	var errs []error
+	for _, tc := range b.Spec.Clusters {
+		st, applied, err := r.applyTo(ctx, b, src, tc, spec)
+		states = append(states, st)
+		if applied != nil {
+			members = append(members, applied)
+		}
+		errs = append(errs, err)
+	}
+	for _, old := range b.Status.Clusters {
+		if slices.ContainsFunc(b.Spec.Clusters, func(tc n6sv1alpha1.TargetCluster) bool { return tc.Name == old.Name }) {
+			continue
+		}
+		if err := r.removeFrom(ctx, b, old.Name); err != nil {
+			// Keep it listed, so that removal is tried again.
+			states = append(states, n6sv1alpha1.ClusterResourceStatus{Name: old.Name, State: n6sv1alpha1.ResourceFailed, Message: "removal failed: " + err.Error()})
+			errs = append(errs, err)
+		}
+	}
+	b.Status.Clusters = states
+	failed := slices.ContainsFunc(states, func(s n6sv1alpha1.ClusterResourceStatus) bool { return s.State != n6sv1alpha1.ResourceApplied })
+	if failed {
+		setApplied(b, metav1.ConditionFalse, n6sv1alpha1.BindingPartiallyAppliedReason, "the resource is not applied in every cluster; see status.clusters")
+	} else {
+		setApplied(b, metav1.ConditionTrue, n6sv1alpha1.BindingAppliedReason, fmt.Sprintf("applied in %d clusters", len(states)))
+		b.Status.ObservedGeneration = b.Generation
+	}
+	settled, err := r.sumStatus(ctx, src, members)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return ctrl.Result{}, err
+	}
+	if !settled {
+		return ctrl.Result{RequeueAfter: settleResync}, nil
+	}
+	return ctrl.Result{RequeueAfter: r.DriftResync}, nil
+}
+
+// applyTo puts the rendered resource into one member with server-side apply.
+func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured, error) {
+	st := n6sv1alpha1.ClusterResourceStatus{Name: tc.Name, State: n6sv1alpha1.ResourcePending}
+	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured, error) {
+		st.State, st.Message = state, truncate(err.Error(), 4096)
+		return st, nil, nil
+	}
+	cl := &n6sv1alpha1.Cluster{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: tc.Name}, cl); err != nil {
+		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("cluster %s: %w", tc.Name, err))
+	}
+	var overrides []n6sv1alpha1.ClusterOverride
+	if spec != nil {
+		overrides = spec.Overrides
+	}
+	desired, err := propagation.Render(src, propagation.Target{Cluster: tc.Name, Labels: cl.Labels, Replicas: tc.Replicas}, overrides, b.Namespace+"/"+b.Name)
+	if err != nil {
+		// A broken override fails this cluster only; the others still get the resource.
+		return fail(n6sv1alpha1.ResourceFailed, err)
+	}
+	mc, err := r.Members.For(ctx, tc.Name)
+	if err != nil {
+		return fail(n6sv1alpha1.ResourceFailed, err)
+	}
+	if ns := desired.GetNamespace(); ns != "" {
+		if err := ensureNamespace(ctx, mc, ns); err != nil {
+			return fail(n6sv1alpha1.ResourceFailed, err)
+		}
+	}
+	existing := &unstructured.Unstructured{}
+	existing.SetGroupVersionKind(desired.GroupVersionKind())
+	err = mc.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+	switch {
+	case err == nil && !ours(existing, b) && (spec == nil || spec.ConflictPolicy != n6sv1alpha1.ConflictAdopt):
+		return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
+	case err != nil && !apierrors.IsNotFound(err):
+		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
+	}
+	if err := mc.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired), fieldOwner, client.ForceOwnership); err != nil {
+		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to apply %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
+	}
+	applied := &unstructured.Unstructured{}
+	applied.SetGroupVersionKind(desired.GroupVersionKind())
+	if err := mc.Get(ctx, client.ObjectKeyFromObject(desired), applied); err != nil {
+		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read back %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
+	}
+	st.State = n6sv1alpha1.ResourceApplied
+	ready, _, _ := unstructured.NestedInt64(applied.Object, "status", "readyReplicas")
+	st.ReadyReplicas = int32(ready)
+	return st, applied, nil
+}
+
+// ours reports whether a member object was made by Navarkos for this Binding.
+func ours(obj *unstructured.Unstructured, b *n6sv1alpha1.Binding) bool {
+	return obj.GetLabels()[n6sv1alpha1.ManagedByLabel] == n6sv1alpha1.ManagedByValue &&
+		obj.GetAnnotations()[n6sv1alpha1.BindingAnnotation] == b.Namespace+"/"+b.Name
+}
+
+// removeEverywhere deletes the resource from every cluster the Binding's status lists.
+func (r *Reconciler) removeEverywhere(ctx context.Context, b *n6sv1alpha1.Binding) error {
+	var errs []error
+	var left []n6sv1alpha1.ClusterResourceStatus
+	for _, st := range b.Status.Clusters {
+		if err := r.removeFrom(ctx, b, st.Name); err != nil {
+			errs = append(errs, err)
+			left = append(left, st)
+		}
+	}
+	b.Status.Clusters = left
+	return errors.Join(errs...)
+}
+
+// removeFrom deletes the member object if Navarkos made it for this Binding; a gone cluster has nothing left to delete.
+func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, cluster string) error {
+	mc, err := r.Members.For(ctx, cluster)
+	if apierrors.IsNotFound(err) || errors.Is(err, member.ErrNoKubeconfig) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind))
+	err = mc.Get(ctx, client.ObjectKey{Namespace: b.Spec.Resource.Namespace, Name: b.Spec.Resource.Name}, obj)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("failed to read %s %s in cluster %s: %w", b.Spec.Resource.Kind, b.Spec.Resource.Name, cluster, err)
+	}
+	if !ours(obj, b) {
+		return nil
+	}
+	if err := mc.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("failed to delete %s %s in cluster %s: %w", b.Spec.Resource.Kind, b.Spec.Resource.Name, cluster, err)
+	}
+	return nil
+}
+
+// placementSpec reads the spec of the Binding's placement; nil when it is gone.
+func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.Binding) (*n6sv1alpha1.PlacementSpec, error) {
+	ref := b.Spec.Placement
+	var spec *n6sv1alpha1.PlacementSpec
+	var err error
+	if ref.Kind == "ClusterPlacement" {
+		p := &n6sv1alpha1.ClusterPlacement{}
+		err, spec = r.Client.Get(ctx, client.ObjectKey{Name: ref.Name}, p), &p.Spec
+	} else {
+		p := &n6sv1alpha1.Placement{}
+		err, spec = r.Client.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p), &p.Spec
+	}
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to get %s %s: %w", ref.Kind, ref.Name, err)
+	}
+	return spec, nil
+}
+
+// watch follows the fleet objects of a bound kind, so that template changes roll out at once.
+func (r *Reconciler) watch(gvk schema.GroupVersionKind) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.watched[gvk] {
+		return nil
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	toBinding := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		ns := o.GetNamespace()
+		if ns == "" {
+			ns = n6sv1alpha1.SystemNamespace
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: placementctrl.BindingName(gvk.Kind, o.GetName())}}}
+	})
+	src := source.Kind(r.cache, client.Object(obj), toBinding, specChanged{})
+	if err := r.controller.Watch(src); err != nil {
+		return fmt.Errorf("failed to watch %s: %w", gvk, err)
+	}
+	r.watched[gvk] = true
+	return nil
+}
+
+// bindingsOnCluster maps a Cluster that became Ready to the Bindings that target it.
+func (r *Reconciler) bindingsOnCluster(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &n6sv1alpha1.BindingList{}
+	if err := r.Client.List(ctx, list, client.MatchingFields{targetClusterIndex: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list Bindings of a cluster", "cluster", o.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
+}
+
+func ensureNamespace(ctx context.Context, mc client.Client, name string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := mc.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("failed to create namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{
+		Type: n6sv1alpha1.BindingAppliedCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: b.Generation,
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
