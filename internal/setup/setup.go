@@ -12,9 +12,11 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -68,6 +70,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "navarkos-controllers.n6s.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		// Controller names must otherwise be unique per process, but one process may run
+		// several fleets, one after the other, as the tests do.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			// Only Navarkos' own namespace holds Secrets the controllers need to watch;
 			// joined clusters name theirs there by default.

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -93,10 +94,7 @@ func TestFederation(t *testing.T) {
 	expectMemberDeployment(g, eu, "web", 2, "web:1-eu")
 
 	// A hand edit in a member is undone.
-	d, err := us.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
-	g.Expect(err).NotTo(HaveOccurred())
-	d.Spec.Replicas = ptr.To[int32](1)
-	_, err = us.AppsV1().Deployments("shop").Update(ctx, d, metav1.UpdateOptions{})
+	_, err := us.AppsV1().Deployments("shop").Patch(ctx, "web", types.MergePatchType, []byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	expectMemberDeployment(g, us, "web", 4, "web:2")
 

@@ -56,17 +56,20 @@ func startFleet(t *testing.T) *localFleet {
 	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *rest.Config, 1)
-	done := make(chan error, 1)
+	done := make(chan struct{})
+	var runErr error
 	go func() {
-		done <- f.Run(ctx, fleet.RunOptions{
+		defer close(done)
+		runErr = f.Run(ctx, fleet.RunOptions{
 			Controllers: setup.Options{HealthInterval: healthInterval, DriftResync: driftResync},
 			Ready:       func(cfg *rest.Config) { ready <- cfg },
 		})
 	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("the fleet stopped with an error: %v", err)
+		<-done
+		if runErr != nil && !errors.Is(runErr, context.Canceled) {
+			t.Errorf("the fleet stopped with an error: %v", runErr)
 		}
 		if left := testenv.ProcessesUnder(dataDir); len(left) > 0 {
 			t.Errorf("processes left behind after the fleet stopped: %v", left)
@@ -74,8 +77,8 @@ func startFleet(t *testing.T) *localFleet {
 	})
 	select {
 	case f.cfg = <-ready:
-	case err := <-done:
-		t.Fatalf("the fleet failed to start: %v", err)
+	case <-done:
+		t.Fatalf("the fleet failed to start: %v", runErr)
 	case <-time.After(clusterTimeout):
 		t.Fatal("timed out waiting for the fleet API server and controllers to start")
 	}
