@@ -1,0 +1,229 @@
+package placement_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+const wait = 30 * time.Second
+
+func selectDeployment(name string) []n6sv1alpha1.ResourceSelector {
+	return []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: name}}
+}
+
+func TestAPIRejectsBadPlacements(t *testing.T) {
+	tests := []struct {
+		name    string
+		spec    n6sv1alpha1.PlacementSpec
+		wantErr []string
+	}{
+		{"selects nothing", n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{}}, []string{"spec.resourceSelectors", "should have at least 1 items"}},
+		{"has no selectors", n6sv1alpha1.PlacementSpec{}, []string{"spec.resourceSelectors: Required value"}},
+		{
+			"weights all zero",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Replicas: &n6sv1alpha1.ReplicaScheduling{
+				Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionWeighted,
+				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: []string{"x"}, Weight: 0}},
+			}},
+			[]string{"spec.replicas.weights", "weights must not all be zero"},
+		},
+		{
+			"min clusters above max",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Spread: &n6sv1alpha1.SpreadConstraint{MinClusters: 3, MaxClusters: ptr.To[int32](2)}},
+			[]string{"spec.spread", "minClusters must not exceed maxClusters"},
+		},
+		{
+			"a preference with two criteria",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Preferences: []n6sv1alpha1.Preference{
+				{Weight: 1, Cost: &n6sv1alpha1.CostPreference{}, QoS: &n6sv1alpha1.QoSPreference{Tier: "premium"}},
+			}},
+			[]string{"spec.preferences[0]", "exactly one of cost, locality and qos"},
+		},
+		{
+			"an override for no cluster",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Overrides: []n6sv1alpha1.ClusterOverride{{Replicas: ptr.To[int32](1)}}},
+			[]string{"spec.overrides[0]", "needs clusterNames or a clusterSelector"},
+		},
+		{
+			"a JSON patch with an unknown op",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Overrides: []n6sv1alpha1.ClusterOverride{{
+				ClusterNames: []string{"x"}, JSONPatch: []n6sv1alpha1.JSONPatchOperation{{Op: "move", Path: "/a"}},
+			}}},
+			[]string{"spec.overrides[0].jsonPatch[0].op", `Unsupported value: "move"`},
+		},
+		{
+			"a namespaced selector in a Placement",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "v1", Kind: "ConfigMap", Namespace: "other"}}},
+			[]string{"namespace is only for ClusterPlacement"},
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "bad-" + string(rune('a'+i))}, Spec: tt.spec}
+			err := k8s.Create(context.Background(), p)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), p)
+				t.Fatalf("want the API to reject the Placement with %q, it was accepted", tt.wantErr)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err.Error(), want)
+				}
+			}
+		})
+	}
+}
+
+// readyCluster makes a Cluster and writes the status the Cluster Manager would.
+func readyCluster(t *testing.T, name, region string, healthySince time.Duration, healthy bool) {
+	t.Helper()
+	ctx := context.Background()
+	c := &n6sv1alpha1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{n6sv1alpha1.RegionLabel: region}},
+		Spec:       n6sv1alpha1.ClusterSpec{KubeconfigSecretRef: &n6sv1alpha1.SecretReference{Name: name}},
+	}
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), c) })
+	setHealth(t, name, healthy, healthySince)
+}
+
+// setHealth writes a cluster's Ready and Healthy conditions, changed `since` ago.
+func setHealth(t *testing.T, name string, healthy bool, since time.Duration) {
+	t.Helper()
+	// The cache may not have the new Cluster yet, and an update may conflict: retry both.
+	NewWithT(t).Eventually(func() error { return writeHealth(name, healthy, since) }, wait, 50*time.Millisecond).
+		Should(Succeed(), "waiting to write the health of Cluster %s", name)
+}
+
+func writeHealth(name string, healthy bool, since time.Duration) error {
+	ctx := context.Background()
+	c := &n6sv1alpha1.Cluster{}
+	if err := k8s.Get(ctx, client.ObjectKey{Name: name}, c); err != nil {
+		return err
+	}
+	status := metav1.ConditionFalse
+	if healthy {
+		status = metav1.ConditionTrue
+	}
+	when := metav1.NewTime(time.Now().Add(-since))
+	c.Status.Conditions = nil
+	for _, typ := range []string{n6sv1alpha1.ClusterProvisionedCondition, n6sv1alpha1.ClusterHealthyCondition, n6sv1alpha1.ClusterReadyCondition} {
+		st := status
+		if typ == n6sv1alpha1.ClusterProvisionedCondition {
+			st = metav1.ConditionTrue
+		}
+		meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: typ, Status: st, Reason: "Test", LastTransitionTime: when})
+	}
+	c.Status.Capacity.Allocatable = n6sv1alpha1.ResourceAmounts{CPU: resource.MustParse("16"), Memory: resource.MustParse("64Gi"), Pods: 100}
+	return k8s.Status().Update(ctx, c)
+}
+
+func testDeployment(ns, name string, replicas int32) *appsv1.Deployment {
+	l := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: l},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i"}}}},
+		},
+	}
+}
+
+func bindingReplicas(g Gomega, ns, name string) map[string]int32 {
+	b := &n6sv1alpha1.Binding{}
+	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, b)).To(Succeed())
+	out := map[string]int32{}
+	for _, c := range b.Spec.Clusters {
+		out[c.Name] = ptr.Deref(c.Replicas, -1)
+	}
+	return out
+}
+
+// TestFailoverAfterToleration checks that replicas stay on a cluster that is unhealthy for
+// less than the toleration, and move once it has been unhealthy for longer.
+func TestFailoverAfterToleration(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "failover"}}
+	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
+	readyCluster(t, "fo-a", "eu", time.Hour, true)
+	readyCluster(t, "fo-b", "us", time.Hour, true)
+	g.Expect(k8s.Create(ctx, testDeployment("failover", "web", 6))).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "failover", Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors:  selectDeployment("web"),
+			ClusterAffinity:    &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"fo-a", "fo-b"}},
+			Replicas:           &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+			FailoverToleration: &metav1.Duration{Duration: 3 * time.Second},
+		},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 3, "fo-b": 3}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for 3+3 replicas")
+
+	// fo-b turns unhealthy: within the toleration nothing moves, after it everything does.
+	setHealth(t, "fo-b", false, 0)
+	g.Consistently(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 3, "fo-b": 3}))
+	}, 2*time.Second, 100*time.Millisecond).Should(Succeed(), "replicas must stay during the toleration")
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 6}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to fail over to fo-a")
+
+	// Back to health: the replicas are shared again, never more than desired.
+	setHealth(t, "fo-b", true, 0)
+	g.Eventually(func(g Gomega) {
+		got := bindingReplicas(g, "failover", "deployment-web")
+		g.Expect(got).To(Equal(map[string]int32{"fo-a": 3, "fo-b": 3}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to return")
+}
+
+func TestPlacementReportsNothingSelectedAndDeselects(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "select"}})).To(Succeed())
+	readyCluster(t, "sel-a", "eu", time.Hour, true)
+	p := &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "select", Name: "by-label"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{
+			APIVersion: "apps/v1", Kind: "Deployment", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"fleet": "yes"}},
+		}}},
+	}
+	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
+		g.Expect(cond).NotTo(BeNil())
+		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementNothingSelectedReason))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for NothingSelected")
+
+	// A labelled Deployment is picked up through the dynamic watch; removing the label unbinds it.
+	d := testDeployment("select", "api", 2)
+	d.Labels = map[string]string{"fleet": "yes"}
+	g.Expect(k8s.Create(ctx, d)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "select", "deployment-api")).To(Equal(map[string]int32{"sel-a": 2}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the labelled Deployment's Binding")
+	patch := client.MergeFrom(d.DeepCopy())
+	d.Labels = nil
+	g.Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
+	g.Eventually(func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: "select", Name: "deployment-api"}, &n6sv1alpha1.Binding{})
+	}, wait, 100*time.Millisecond).ShouldNot(Succeed(), "waiting for the deselected Deployment's Binding to go")
+}
