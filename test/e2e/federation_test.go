@@ -87,6 +87,8 @@ func TestFederation(t *testing.T) {
 		g.Expect(meta.IsStatusConditionTrue(b.Status.Conditions, n6sv1alpha1.BindingAppliedCondition)).To(BeTrue(), "%+v", b.Status)
 		g.Expect(b.Spec.Reason).To(ContainSubstring("divided by static weights"))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the Binding to be Applied")
+	g.Expect(runCLI(t, f.DataDir, "get", "bindings", "-n", "shop")).To(MatchRegexp(`(?m)^shop\s+deployment/web\s+placement/web\s+eu=2,us=4\s+True\s+0$`))
+	g.Expect(runCLI(t, f.DataDir, "get", "placements", "-A")).To(MatchRegexp(`(?m)^shop\s+web\s+2\s+True\s+Scheduled\s`))
 
 	// A template update rolls out everywhere; eu keeps its override.
 	patchDeployment(t, f.client, "web", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "web:2" })

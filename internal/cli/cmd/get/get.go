@@ -18,36 +18,114 @@ import (
 	"github.com/navarkos/navarkos/internal/cli/options"
 )
 
+type flagpole struct {
+	namespace     string
+	allNamespaces bool
+}
+
 // NewCommand returns `navarkos get`.
 func NewCommand(g *options.Global) *cobra.Command {
-	return &cobra.Command{
-		Use:       "get clusters|pools",
-		Short:     "List the fleet's clusters or pools",
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:       "get clusters|pools|placements|bindings",
+		Short:     "List the fleet's clusters, pools, placements or bindings",
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools"},
+		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools", "placements", "placement", "bindings", "binding"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.Client()
 			if err != nil {
 				return err
 			}
-			return runE(cmd.Context(), cmd.OutOrStdout(), c, args[0], time.Now())
+			return runE(cmd.Context(), cmd.OutOrStdout(), c, args[0], f, time.Now())
 		},
 	}
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of placements and bindings")
+	cmd.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "list placements and bindings of every namespace")
+	return cmd
 }
 
-func runE(ctx context.Context, out io.Writer, c client.Client, noun string, now time.Time) error {
-	if strings.HasPrefix(noun, "cluster") && noun != "clusterpools" {
+func runE(ctx context.Context, out io.Writer, c client.Client, noun string, f *flagpole, now time.Time) error {
+	var opts []client.ListOption
+	if !f.allNamespaces {
+		opts = append(opts, client.InNamespace(f.namespace))
+	}
+	switch strings.TrimSuffix(noun, "s") {
+	case "cluster":
 		list := &n6sv1alpha1.ClusterList{}
 		if err := c.List(ctx, list); err != nil {
 			return fmt.Errorf("failed to list Clusters: %w", err)
 		}
 		return writeTable(out, ClusterTable(list.Items, now))
+	case "placement":
+		list := &n6sv1alpha1.PlacementList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return fmt.Errorf("failed to list Placements: %w", err)
+		}
+		return writeTable(out, PlacementTable(list.Items))
+	case "binding":
+		list := &n6sv1alpha1.BindingList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return fmt.Errorf("failed to list Bindings: %w", err)
+		}
+		return writeTable(out, BindingTable(list.Items))
+	default:
+		list := &n6sv1alpha1.ClusterPoolList{}
+		if err := c.List(ctx, list); err != nil {
+			return fmt.Errorf("failed to list ClusterPools: %w", err)
+		}
+		return writeTable(out, PoolTable(list.Items))
 	}
-	list := &n6sv1alpha1.ClusterPoolList{}
-	if err := c.List(ctx, list); err != nil {
-		return fmt.Errorf("failed to list ClusterPools: %w", err)
+}
+
+// PlacementTable renders placements as rows under a header, sorted by namespace and name.
+func PlacementTable(placements []n6sv1alpha1.Placement) [][]string {
+	sort.Slice(placements, func(i, j int) bool {
+		return placements[i].Namespace+"/"+placements[i].Name < placements[j].Namespace+"/"+placements[j].Name
+	})
+	rows := [][]string{{"NAMESPACE", "NAME", "SELECTED", "SCHEDULED", "REASON", "MESSAGE"}}
+	for _, p := range placements {
+		status, reason, msg := "-", "-", "-"
+		if cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition); cond != nil {
+			status, reason, msg = string(cond.Status), cond.Reason, cond.Message
+		}
+		rows = append(rows, []string{p.Namespace, p.Name, fmt.Sprint(p.Status.SelectedResources), status, reason, msg})
 	}
-	return writeTable(out, PoolTable(list.Items))
+	return rows
+}
+
+// BindingTable renders bindings as rows: where each resource runs, with replicas and state per cluster.
+func BindingTable(bindings []n6sv1alpha1.Binding) [][]string {
+	sort.Slice(bindings, func(i, j int) bool {
+		return bindings[i].Namespace+"/"+bindings[i].Name < bindings[j].Namespace+"/"+bindings[j].Name
+	})
+	rows := [][]string{{"NAMESPACE", "RESOURCE", "PLACEMENT", "CLUSTERS", "APPLIED", "UNPLACED"}}
+	for _, b := range bindings {
+		state := map[string]n6sv1alpha1.ClusterResourceState{}
+		for _, s := range b.Status.Clusters {
+			state[s.Name] = s.State
+		}
+		var clusters []string
+		for _, tc := range b.Spec.Clusters {
+			cell := tc.Name
+			if tc.Replicas != nil {
+				cell += fmt.Sprintf("=%d", *tc.Replicas)
+			}
+			if st, ok := state[tc.Name]; ok && st != n6sv1alpha1.ResourceApplied {
+				cell += "(" + string(st) + ")"
+			}
+			clusters = append(clusters, cell)
+		}
+		applied := "-"
+		if cond := meta.FindStatusCondition(b.Status.Conditions, n6sv1alpha1.BindingAppliedCondition); cond != nil {
+			applied = string(cond.Status)
+		}
+		rows = append(rows, []string{
+			b.Namespace, strings.ToLower(b.Spec.Resource.Kind) + "/" + b.Spec.Resource.Name,
+			strings.ToLower(b.Spec.Placement.Kind) + "/" + b.Spec.Placement.Name,
+			orDash(strings.Join(clusters, ",")), applied, fmt.Sprint(b.Spec.UnplacedReplicas),
+		})
+	}
+	return rows
 }
 
 // ClusterTable renders clusters as rows under a header, sorted by name.

@@ -81,3 +81,23 @@ func TestPoolTable(t *testing.T) {
 		t.Errorf("row = %q, want %q", got, want)
 	}
 }
+
+func TestBindingTable(t *testing.T) {
+	bindings := []n6sv1alpha1.Binding{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deployment-web"},
+		Spec: n6sv1alpha1.BindingSpec{
+			Resource:  n6sv1alpha1.ResourceReference{Kind: "Deployment", Name: "web"},
+			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Name: "web"},
+			Clusters:  []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](2)}, {Name: "us", Replicas: ptr.To[int32](4)}},
+		},
+		Status: n6sv1alpha1.BindingStatus{
+			Clusters:   []n6sv1alpha1.ClusterResourceStatus{{Name: "eu", State: n6sv1alpha1.ResourceFailed}, {Name: "us", State: n6sv1alpha1.ResourceApplied}},
+			Conditions: []metav1.Condition{{Type: n6sv1alpha1.BindingAppliedCondition, Status: metav1.ConditionFalse}},
+		},
+	}}
+	got := strings.Join(BindingTable(bindings)[1], "|")
+	want := "shop|deployment/web|placement/web|eu=2(Failed),us=4|False|0"
+	if got != want {
+		t.Errorf("row = %q, want %q", got, want)
+	}
+}
