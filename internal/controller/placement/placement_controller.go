@@ -32,6 +32,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/propagation"
 )
 
 const (
@@ -170,6 +171,7 @@ func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, meta
 		index[c.Name] = i
 	}
 	keep := map[client.ObjectKey]bool{}
+	followers := map[dependency]map[string]bool{}
 	spreadShort := 0
 	for i := range resources {
 		obj := &resources[i]
@@ -188,6 +190,13 @@ func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, meta
 			return ctrl.Result{}, cond, err
 		}
 		keep[key] = true
+		if t.spec.Dependencies != n6sv1alpha1.DependenciesIgnore {
+			addFollowers(followers, obj, decision)
+		}
+	}
+	if err := r.bindDependencies(ctx, t, followers, keep); err != nil {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
+		return ctrl.Result{}, cond, err
 	}
 	if err := r.deleteBindings(ctx, t, keep); err != nil {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
@@ -334,6 +343,71 @@ func (r *Reconciler) withoutOwnUsage(ctx context.Context, view []placement.Clust
 	return adjusted
 }
 
+// dependency is a ConfigMap, Secret or ServiceAccount that a selected workload refers to.
+type dependency struct {
+	kind, namespace, name string
+}
+
+// addFollowers records the dependencies of a workload and the clusters they must follow it to.
+func addFollowers(followers map[dependency]map[string]bool, obj *unstructured.Unstructured, d placement.Result) {
+	spec := podSpecOf(obj)
+	if spec == nil {
+		return
+	}
+	deps := propagation.DependenciesOf(spec)
+	for kind, names := range map[string][]string{"ConfigMap": deps.ConfigMaps, "Secret": deps.Secrets, "ServiceAccount": deps.ServiceAccounts} {
+		for _, name := range names {
+			key := dependency{kind: kind, namespace: obj.GetNamespace(), name: name}
+			if followers[key] == nil {
+				followers[key] = map[string]bool{}
+			}
+			for _, a := range d.Assignments {
+				followers[key][a.Cluster] = true
+			}
+		}
+	}
+}
+
+// bindDependencies binds each dependency that the selectors did not pick to the clusters of
+// the workloads that use it. A dependency that does not exist, or that another placement
+// already binds, is left alone.
+func (r *Reconciler) bindDependencies(ctx context.Context, t *target, followers map[dependency]map[string]bool, keep map[client.ObjectKey]bool) error {
+	for dep, clusters := range followers {
+		key := client.ObjectKey{Namespace: dep.namespace, Name: BindingName(dep.kind, dep.name)}
+		if keep[key] {
+			continue // selected in its own right
+		}
+		obj := &unstructured.Unstructured{}
+		obj.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: dep.kind})
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: dep.namespace, Name: dep.name}, obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return fmt.Errorf("failed to get %s %s/%s: %w", dep.kind, dep.namespace, dep.name, err)
+		}
+		names := make([]string, 0, len(clusters))
+		for c := range clusters {
+			names = append(names, c)
+		}
+		slices.Sort(names)
+		decision := placement.Result{SpreadSatisfied: true, Reason: "follows the workloads that refer to it"}
+		for _, c := range names {
+			decision.Assignments = append(decision.Assignments, placement.Assignment{Cluster: c})
+		}
+		if _, err := r.writeBinding(ctx, t, obj, decision, false); err != nil {
+			if errors.Is(err, errPlacedElsewhere) {
+				continue
+			}
+			return err
+		}
+		keep[key] = true
+	}
+	return nil
+}
+
+// errPlacedElsewhere: the resource's Binding belongs to another placement.
+var errPlacedElsewhere = errors.New("already placed by another placement")
+
 // writeBinding creates or updates the Binding of one resource.
 func (r *Reconciler) writeBinding(ctx context.Context, t *target, obj *unstructured.Unstructured, d placement.Result, hasReplicas bool) (client.ObjectKey, error) {
 	ns := obj.GetNamespace()
@@ -343,7 +417,7 @@ func (r *Reconciler) writeBinding(ctx context.Context, t *target, obj *unstructu
 	b := &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: BindingName(obj.GetKind(), obj.GetName())}}
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, b, func() error {
 		if b.Spec.Placement.Name != "" && b.Spec.Placement != t.ref {
-			return fmt.Errorf("resource %s %s/%s is already placed by %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), b.Spec.Placement.Kind, b.Spec.Placement.Name)
+			return fmt.Errorf("resource %s %s/%s is %w %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), errPlacedElsewhere, b.Spec.Placement.Kind, b.Spec.Placement.Name)
 		}
 		b.Spec.Placement = t.ref
 		b.Spec.Resource = n6sv1alpha1.ResourceReference{

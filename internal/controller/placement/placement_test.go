@@ -227,3 +227,42 @@ func TestPlacementReportsNothingSelectedAndDeselects(t *testing.T) {
 		return k8s.Get(ctx, client.ObjectKey{Namespace: "select", Name: "deployment-api"}, &n6sv1alpha1.Binding{})
 	}, wait, 100*time.Millisecond).ShouldNot(Succeed(), "waiting for the deselected Deployment's Binding to go")
 }
+
+// TestDependenciesFollowTheirWorkload checks that the ConfigMap and Secret a Deployment refers
+// to are bound to the clusters the Deployment runs on, and not when the placement says Ignore.
+func TestDependenciesFollowTheirWorkload(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "deps"}})).To(Succeed())
+	readyCluster(t, "dep-a", "eu", time.Hour, true)
+	readyCluster(t, "dep-b", "us", time.Hour, true)
+	g.Expect(k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "deps", Name: "cfg"}})).To(Succeed())
+	g.Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "deps", Name: "creds"}})).To(Succeed())
+	d := testDeployment("deps", "app", 2)
+	d.Spec.Template.Spec.Containers[0].EnvFrom = []corev1.EnvFromSource{
+		{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}}},
+		{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}}},
+		{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "missing"}}},
+	}
+	g.Expect(k8s.Create(ctx, d)).To(Succeed())
+	p := &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "deps", Name: "app"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: selectDeployment("app"),
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"dep-b"}},
+		},
+	}
+	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "deps", "deployment-app")).To(Equal(map[string]int32{"dep-b": 2}))
+		g.Expect(bindingReplicas(g, "deps", "configmap-cfg")).To(Equal(map[string]int32{"dep-b": -1}))
+		g.Expect(bindingReplicas(g, "deps", "secret-creds")).To(Equal(map[string]int32{"dep-b": -1}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the dependencies to follow the Deployment to dep-b")
+
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Dependencies = n6sv1alpha1.DependenciesIgnore
+	g.Expect(k8s.Patch(ctx, p, patch)).To(Succeed())
+	g.Eventually(func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: "deps", Name: "configmap-cfg"}, &n6sv1alpha1.Binding{})
+	}, wait, 100*time.Millisecond).ShouldNot(Succeed(), "waiting for the ConfigMap's Binding to go with dependencies: Ignore")
+}

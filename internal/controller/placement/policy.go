@@ -76,12 +76,8 @@ func workloadOf(obj *unstructured.Unstructured) (w placement.Workload, hasReplic
 		replicas = 1 // the API default for Deployments, StatefulSets and ReplicaSets
 	}
 	w.Replicas = int32(replicas)
-	podSpec, found, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec")
-	if !found {
-		return w, true
-	}
-	spec := &corev1.PodSpec{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(podSpec, spec); err != nil {
+	spec := podSpecOf(obj)
+	if spec == nil {
 		return w, true
 	}
 	for _, c := range spec.Containers {
@@ -89,4 +85,17 @@ func workloadOf(obj *unstructured.Unstructured) (w placement.Workload, hasReplic
 		w.Request.MemoryBytes += c.Resources.Requests.Memory().Value()
 	}
 	return w, true
+}
+
+// podSpecOf reads the pod template of a workload; nil for objects without one.
+func podSpecOf(obj *unstructured.Unstructured) *corev1.PodSpec {
+	raw, found, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec")
+	if !found {
+		return nil
+	}
+	spec := &corev1.PodSpec{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, spec); err != nil {
+		return nil
+	}
+	return spec
 }
