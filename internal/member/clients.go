@@ -9,6 +9,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,10 +38,12 @@ type Clients struct {
 type cached struct {
 	digest [32]byte
 	client client.Client
+	// namespaces made or found in this member, so each is checked once per client.
+	namespaces *sync.Map
 }
 
 // For returns a client of the named member cluster.
-func (m *Clients) For(ctx context.Context, cluster string) (client.Client, error) {
+func (m *Clients) For(ctx context.Context, cluster string) (*Client, error) {
 	c := &n6sv1alpha1.Cluster{}
 	if err := m.Fleet.Get(ctx, client.ObjectKey{Name: cluster}, c); err != nil {
 		return nil, fmt.Errorf("failed to get Cluster %s: %w", cluster, err)
@@ -58,7 +62,7 @@ func (m *Clients) For(ctx context.Context, cluster string) (client.Client, error
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if got, ok := m.byName[cluster]; ok && got.digest == digest {
-		return got.client, nil
+		return &Client{Client: got.client, namespaces: got.namespaces}, nil
 	}
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
 	if err != nil {
@@ -73,6 +77,26 @@ func (m *Clients) For(ctx context.Context, cluster string) (client.Client, error
 	if m.byName == nil {
 		m.byName = map[string]cached{}
 	}
-	m.byName[cluster] = cached{digest: digest, client: cl}
-	return cl, nil
+	entry := cached{digest: digest, client: cl, namespaces: &sync.Map{}}
+	m.byName[cluster] = entry
+	return &Client{Client: cl, namespaces: entry.namespaces}, nil
+}
+
+// Client is a client of one member cluster.
+type Client struct {
+	client.Client
+	namespaces *sync.Map
+}
+
+// EnsureNamespace creates a namespace in the member unless it is known to exist.
+func (c *Client) EnsureNamespace(ctx context.Context, name string) error {
+	if _, known := c.namespaces.Load(name); known {
+		return nil
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("failed to create namespace %s: %w", name, err)
+	}
+	c.namespaces.Store(name, true)
+	return nil
 }

@@ -59,6 +59,12 @@ func Scheme() *runtime.Scheme {
 
 // NewManager builds a manager for the fleet API at cfg with every controller registered.
 func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	// client-go's default of 5 requests per second would throttle the controllers long
+	// before the fleet API server is busy.
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 200, 400
+	}
 	metricsAddr := opts.MetricsAddr
 	if metricsAddr == "" {
 		metricsAddr = "0"

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -408,40 +409,66 @@ func (r *Reconciler) bindDependencies(ctx context.Context, t *target, followers 
 // errPlacedElsewhere: the resource's Binding belongs to another placement.
 var errPlacedElsewhere = errors.New("already placed by another placement")
 
-// writeBinding creates or updates the Binding of one resource.
+// writeBinding creates or updates the Binding of one resource. An unchanged Binding costs no
+// API call, so rescheduling every resource of a placement stays cheap.
 func (r *Reconciler) writeBinding(ctx context.Context, t *target, obj *unstructured.Unstructured, d placement.Result, hasReplicas bool) (client.ObjectKey, error) {
 	ns := obj.GetNamespace()
 	if ns == "" {
 		ns = n6sv1alpha1.SystemNamespace
 	}
-	b := &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: BindingName(obj.GetKind(), obj.GetName())}}
-	_, err := controllerutil.CreateOrPatch(ctx, r.Client, b, func() error {
-		if b.Spec.Placement.Name != "" && b.Spec.Placement != t.ref {
-			return fmt.Errorf("resource %s %s/%s is %w %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), errPlacedElsewhere, b.Spec.Placement.Kind, b.Spec.Placement.Name)
-		}
-		b.Spec.Placement = t.ref
-		b.Spec.Resource = n6sv1alpha1.ResourceReference{
+	want := n6sv1alpha1.BindingSpec{
+		Placement: t.ref,
+		Resource: n6sv1alpha1.ResourceReference{
 			APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
-		}
-		b.Spec.Clusters = b.Spec.Clusters[:0]
-		for _, a := range d.Assignments {
-			tc := n6sv1alpha1.TargetCluster{Name: a.Cluster}
-			if hasReplicas {
-				tc.Replicas = &a.Replicas
-			}
-			b.Spec.Clusters = append(b.Spec.Clusters, tc)
-		}
-		b.Spec.UnplacedReplicas = d.Unplaced
-		b.Spec.Reason = truncate(d.Reason, 4096)
-		if t.obj.GetNamespace() == b.Namespace || t.obj.GetNamespace() == "" {
-			return controllerutil.SetOwnerReference(t.obj, b, r.Client.Scheme())
-		}
-		return nil
-	})
-	if err != nil {
-		return client.ObjectKey{}, fmt.Errorf("failed to write Binding %s/%s: %w", b.Namespace, b.Name, err)
+		},
+		UnplacedReplicas: d.Unplaced,
+		Reason:           truncate(d.Reason, 4096),
 	}
-	return client.ObjectKeyFromObject(b), nil
+	for _, a := range d.Assignments {
+		tc := n6sv1alpha1.TargetCluster{Name: a.Cluster}
+		if hasReplicas {
+			tc.Replicas = &a.Replicas
+		}
+		want.Clusters = append(want.Clusters, tc)
+	}
+	key := client.ObjectKey{Namespace: ns, Name: BindingName(obj.GetKind(), obj.GetName())}
+	b := &n6sv1alpha1.Binding{}
+	err := r.Client.Get(ctx, key, b)
+	switch {
+	case apierrors.IsNotFound(err):
+		b = &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: want}
+		if err := r.setOwner(t, b); err != nil {
+			return key, err
+		}
+		if err := r.Client.Create(ctx, b); err != nil {
+			return key, fmt.Errorf("failed to create Binding %s: %w", key, err)
+		}
+		return key, nil
+	case err != nil:
+		return key, fmt.Errorf("failed to get Binding %s: %w", key, err)
+	case b.Spec.Placement != t.ref:
+		return key, fmt.Errorf("resource %s %s/%s is %w %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), errPlacedElsewhere, b.Spec.Placement.Kind, b.Spec.Placement.Name)
+	case equality.Semantic.DeepEqual(b.Spec, want):
+		return key, nil
+	}
+	patch := client.MergeFrom(b.DeepCopy())
+	b.Spec = want
+	if err := r.setOwner(t, b); err != nil {
+		return key, err
+	}
+	if err := r.Client.Patch(ctx, b, patch); err != nil {
+		return key, fmt.Errorf("failed to update Binding %s: %w", key, err)
+	}
+	return key, nil
+}
+
+// setOwner makes the placement own its Binding, where an owner reference is allowed: a
+// namespaced owner only owns objects of its own namespace.
+func (r *Reconciler) setOwner(t *target, b *n6sv1alpha1.Binding) error {
+	if t.obj.GetNamespace() != "" && t.obj.GetNamespace() != b.Namespace {
+		return nil
+	}
+	return controllerutil.SetOwnerReference(t.obj, b, r.Client.Scheme())
 }
 
 // deleteBindings deletes the placement's Bindings that are not in keep (all of them when keep is nil).

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -141,17 +140,25 @@ func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctr
 		return ctrl.Result{}, err
 	}
 
-	var states []n6sv1alpha1.ClusterResourceStatus
-	var members []*unstructured.Unstructured
-	var errs []error
-	for _, tc := range b.Spec.Clusters {
-		st, applied, err := r.applyTo(ctx, b, src, tc, spec)
-		states = append(states, st)
-		if applied != nil {
-			members = append(members, applied)
-		}
-		errs = append(errs, err)
+	// Clusters are independent: apply to all of them at once.
+	states := make([]n6sv1alpha1.ClusterResourceStatus, len(b.Spec.Clusters))
+	applied := make([]*unstructured.Unstructured, len(b.Spec.Clusters))
+	wasApplied := map[string]bool{}
+	for _, st := range b.Status.Clusters {
+		wasApplied[st.Name] = st.State == n6sv1alpha1.ResourceApplied
 	}
+	var wg sync.WaitGroup
+	for i, tc := range b.Spec.Clusters {
+		wg.Go(func() { states[i], applied[i] = r.applyTo(ctx, b, src, tc, spec, wasApplied[tc.Name]) })
+	}
+	wg.Wait()
+	var members []*unstructured.Unstructured
+	for _, a := range applied {
+		if a != nil {
+			members = append(members, a)
+		}
+	}
+	var errs []error
 	for _, old := range b.Status.Clusters {
 		if slices.ContainsFunc(b.Spec.Clusters, func(tc n6sv1alpha1.TargetCluster) bool { return tc.Name == old.Name }) {
 			continue
@@ -181,12 +188,14 @@ func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctr
 	return ctrl.Result{RequeueAfter: r.DriftResync}, nil
 }
 
-// applyTo puts the rendered resource into one member with server-side apply.
-func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured, error) {
+// applyTo puts the rendered resource into one member with server-side apply. An object that
+// exists there and was not applied by Navarkos is left alone unless the placement adopts it;
+// once applied, the object is known to be ours and is not checked again.
+func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, knownOurs bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 	st := n6sv1alpha1.ClusterResourceStatus{Name: tc.Name, State: n6sv1alpha1.ResourcePending}
-	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured, error) {
+	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 		st.State, st.Message = state, truncate(err.Error(), 4096)
-		return st, nil, nil
+		return st, nil
 	}
 	cl := &n6sv1alpha1.Cluster{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Name: tc.Name}, cl); err != nil {
@@ -206,31 +215,29 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		return fail(n6sv1alpha1.ResourceFailed, err)
 	}
 	if ns := desired.GetNamespace(); ns != "" {
-		if err := ensureNamespace(ctx, mc, ns); err != nil {
+		if err := mc.EnsureNamespace(ctx, ns); err != nil {
 			return fail(n6sv1alpha1.ResourceFailed, err)
 		}
 	}
-	existing := &unstructured.Unstructured{}
-	existing.SetGroupVersionKind(desired.GroupVersionKind())
-	err = mc.Get(ctx, client.ObjectKeyFromObject(desired), existing)
-	switch {
-	case err == nil && !ours(existing, b) && (spec == nil || spec.ConflictPolicy != n6sv1alpha1.ConflictAdopt):
-		return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
-	case err != nil && !apierrors.IsNotFound(err):
-		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
+	if !knownOurs {
+		existing := &unstructured.Unstructured{}
+		existing.SetGroupVersionKind(desired.GroupVersionKind())
+		err = mc.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+		switch {
+		case err == nil && !ours(existing, b) && (spec == nil || spec.ConflictPolicy != n6sv1alpha1.ConflictAdopt):
+			return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
+		case err != nil && !apierrors.IsNotFound(err):
+			return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
+		}
 	}
+	// Apply decodes the member's answer into desired, status included.
 	if err := mc.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired), fieldOwner, client.ForceOwnership); err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to apply %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
 	}
-	applied := &unstructured.Unstructured{}
-	applied.SetGroupVersionKind(desired.GroupVersionKind())
-	if err := mc.Get(ctx, client.ObjectKeyFromObject(desired), applied); err != nil {
-		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read back %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
-	}
 	st.State = n6sv1alpha1.ResourceApplied
-	ready, _, _ := unstructured.NestedInt64(applied.Object, "status", "readyReplicas")
+	ready, _, _ := unstructured.NestedInt64(desired.Object, "status", "readyReplicas")
 	st.ReadyReplicas = int32(ready)
-	return st, applied, nil
+	return st, desired
 }
 
 // ours reports whether a member object was made by Navarkos for this Binding.
@@ -337,14 +344,6 @@ func (r *Reconciler) bindingsOnCluster(ctx context.Context, o client.Object) []r
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return reqs
-}
-
-func ensureNamespace(ctx context.Context, mc client.Client, name string) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := mc.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("failed to create namespace %s: %w", name, err)
-	}
-	return nil
 }
 
 func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, msg string) {

@@ -1,0 +1,288 @@
+// Command propagation measures how long a Deployment created on the fleet API takes to
+// exist in each member cluster, for many Deployments over several local clusters. The
+// baseline, in the same run, is the same Deployment created directly in a member and seen
+// through the same watch: the floor under any propagation.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+// profilePath, when set, receives a CPU profile of the fleet phase.
+var profilePath string
+
+func main() {
+	clusters := flag.Int("clusters", 5, "member clusters")
+	deployments := flag.Int("deployments", 1000, "Deployments created on the fleet API")
+	rate := flag.Float64("rate", 20, "Deployments created per second")
+	baseline := flag.Int("baseline", 200, "Deployments created directly in a member, for the baseline")
+	binDir := flag.String("bin-dir", "bin", "directory with the Kubernetes, etcd and kwok binaries")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fleet phase to this file")
+	flag.Parse()
+	profilePath = *cpuProfile
+	ctrl.SetLogger(logr.Discard())
+	if err := run(*clusters, *deployments, *baseline, *rate, *binDir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// seen records when each Deployment name first appeared in each member.
+type seen struct {
+	mu    sync.Mutex
+	times map[string]time.Time
+}
+
+func (s *seen) record(key string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.times[key]; !ok {
+		s.times[key] = at
+	}
+}
+
+func (s *seen) get(key string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.times[key]
+	return t, ok
+}
+
+func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) error {
+	binDir, err := filepath.Abs(binDir)
+	if err != nil {
+		return err
+	}
+	dataDir, err := os.MkdirTemp("", "navarkos-bench-propagation-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dataDir)
+	fl := fleet.Fleet{DataDir: dataDir, BinDir: binDir}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan *rest.Config, 1)
+	done := make(chan error, 1)
+	go func() { done <- fl.Run(ctx, fleet.RunOptions{Ready: func(cfg *rest.Config) { ready <- cfg }}) }()
+	var cfg *rest.Config
+	select {
+	case cfg = <-ready:
+	case err := <-done:
+		return fmt.Errorf("the fleet did not start: %w", err)
+	}
+	defer func() { cancel(); <-done }()
+	cfg.QPS, cfg.Burst = 500, 1000
+	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		return err
+	}
+
+	pools := []string{"local-us-east", "local-eu-west", "local-ap-south"}
+	var names []string
+	for i := range nClusters {
+		name := fmt.Sprintf("m%d", i)
+		names = append(names, name)
+		if err := c.Create(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterSpec{Pool: pools[i%len(pools)], Nodes: ptr.To[int32](1)}}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "waiting for %d member clusters\n", nClusters)
+	members := map[string]kubernetes.Interface{}
+	for _, name := range names {
+		if err := waitFor(ctx, 5*time.Minute, func() bool {
+			cl := &n6sv1alpha1.Cluster{}
+			return c.Get(ctx, client.ObjectKey{Name: name}, cl) == nil && cl.Status.Phase == n6sv1alpha1.ClusterPhaseReady
+		}); err != nil {
+			return fmt.Errorf("cluster %s: %w", name, err)
+		}
+		data, err := kubeconfig.Get(ctx, c, name)
+		if err != nil {
+			return err
+		}
+		mcfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+		if err != nil {
+			return err
+		}
+		mcfg.QPS, mcfg.Burst = 500, 1000
+		members[name], err = kubernetes.NewForConfig(mcfg)
+		if err != nil {
+			return err
+		}
+	}
+
+	s := &seen{times: map[string]time.Time{}}
+	for name, m := range members {
+		if err := watchMember(ctx, m, name, s); err != nil {
+			return err
+		}
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}); err != nil {
+		return err
+	}
+	if err := c.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: "all"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{
+			APIVersion: "apps/v1", Kind: "Deployment", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"bench": "fleet"}},
+		}}},
+	}); err != nil {
+		return err
+	}
+
+	// Baseline: create directly in the first member, seen through the same watch.
+	first := names[0]
+	base, err := createPaced(ctx, nBaseline, rate, "direct", func(d *appsv1.Deployment) error {
+		d.Namespace = "bench"
+		_, err := members[first].AppsV1().Deployments("bench").Create(ctx, d, metav1.CreateOptions{})
+		if err != nil && isNamespaceMissing(err) {
+			_, _ = members[first].CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}, metav1.CreateOptions{})
+			_, err = members[first].AppsV1().Deployments("bench").Create(ctx, d, metav1.CreateOptions{})
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var baseLat []time.Duration
+	if err := collect(ctx, base, []string{first}, s, &baseLat); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(os.Stderr, "creating %d Deployments on the fleet API at %.0f/s\n", nDeployments, rate)
+	if profilePath != "" {
+		f, err := os.Create(profilePath)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	created, err := createPaced(ctx, nDeployments, rate, "fleet", func(d *appsv1.Deployment) error {
+		d.Namespace, d.Labels = "bench", map[string]string{"bench": "fleet"}
+		return c.Create(ctx, d)
+	})
+	if err != nil {
+		return err
+	}
+	var lat []time.Duration
+	if err := collect(ctx, created, names, s, &lat); err != nil {
+		return err
+	}
+	rss := rssOf(os.Getpid()) + rssUnder(fl.APIServerDir())
+
+	p := func(xs []time.Duration, q float64) float64 {
+		slices.Sort(xs)
+		return float64(xs[int(q*float64(len(xs)-1))].Microseconds()) / 1000
+	}
+	bp50, bp99 := p(baseLat, 0.5), p(baseLat, 0.99)
+	np50, np99 := p(lat, 0.5), p(lat, 0.99)
+	fmt.Printf("| %d Deployments × %d clusters, created at %.0f/s | P50 | P99 |\n|---|---|---|\n", nDeployments, nClusters, rate)
+	fmt.Printf("| fleet API → object in a member (Navarkos) | %.0f ms | %.0f ms |\n", np50, np99)
+	fmt.Printf("| member API → object in that member (baseline, %d Deployments) | %.0f ms | %.0f ms |\n", nBaseline, bp50, bp99)
+	fmt.Printf("| ratio | %.1f× | %.1f× |\n", np50/bp50, np99/bp99)
+	fmt.Printf("\ncontrol plane RSS with %d propagated objects (%d Bindings): %.0f MiB\n", nDeployments*nClusters, nDeployments, float64(rss)/(1<<20))
+	return nil
+}
+
+// createPaced creates n Deployments at the given rate and returns their creation times.
+func createPaced(ctx context.Context, n int, rate float64, prefix string, create func(*appsv1.Deployment) error) (map[string]time.Time, error) {
+	created := map[string]time.Time{}
+	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	defer tick.Stop()
+	for i := range n {
+		<-tick.C
+		d := deployment(fmt.Sprintf("%s-%04d", prefix, i))
+		start := time.Now()
+		if err := create(d); err != nil {
+			return nil, fmt.Errorf("failed to create Deployment %s: %w", d.Name, err)
+		}
+		created[d.Name] = start
+	}
+	return created, ctx.Err()
+}
+
+// collect waits until every created Deployment is seen in every member and appends the latencies.
+func collect(ctx context.Context, created map[string]time.Time, clusters []string, s *seen, out *[]time.Duration) error {
+	return waitFor(ctx, 10*time.Minute, func() bool {
+		*out = (*out)[:0]
+		for name, at := range created {
+			for _, cl := range clusters {
+				t, ok := s.get(cl + "/" + name)
+				if !ok {
+					return false
+				}
+				*out = append(*out, t.Sub(at))
+			}
+		}
+		return true
+	})
+}
+
+func watchMember(ctx context.Context, m kubernetes.Interface, cluster string, s *seen) error {
+	w, err := m.AppsV1().Deployments("bench").Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	go func() {
+		for ev := range w.ResultChan() {
+			if d, ok := ev.Object.(*appsv1.Deployment); ok && ev.Type == watch.Added {
+				s.record(cluster+"/"+d.Name, time.Now())
+			}
+		}
+	}()
+	return nil
+}
+
+func deployment(name string) *appsv1.Deployment {
+	l := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: appsv1.DeploymentSpec{
+			// No replicas: the measure is the object's propagation, not pod scheduling.
+			Replicas: ptr.To[int32](0),
+			Selector: &metav1.LabelSelector{MatchLabels: l},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "app:1"}}}},
+		},
+	}
+}
+
+func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
