@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/procfs"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -98,7 +98,7 @@ func run(runs int, binDir string, nodes, scaleTo int32) error {
 			s.create.Round(time.Millisecond), s.scale.Round(time.Millisecond), s.unhealthy.Round(time.Millisecond),
 			b.create.Round(time.Millisecond), b.scale.Round(time.Millisecond))
 	}
-	controlPlane := rssUnder(fl.APIServerDir()) + rssOf(os.Getpid())
+	controlPlane := procfs.RSSUnder(fl.APIServerDir()) + procfs.RSSOf(os.Getpid())
 
 	med := func(xs []sample, f func(sample) float64) float64 {
 		vals := make([]float64, len(xs))
@@ -149,7 +149,7 @@ func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name 
 		return s, err
 	}
 	s.scale = time.Since(start)
-	s.memberRSS = rssUnder(fl.Runner().ClusterDir(name))
+	s.memberRSS = procfs.RSSUnder(fl.Runner().ClusterDir(name))
 	if s.unhealthy, err = measureOutage(ctx, c, fl, name); err != nil {
 		return s, err
 	}
@@ -292,36 +292,4 @@ func poll(ctx context.Context, cond func() (bool, error)) error {
 		}
 	}
 	return errors.New("timed out after 3 minutes")
-}
-
-// rssUnder sums the resident memory of the live processes whose command line mentions dir.
-func rssUnder(dir string) int64 {
-	entries, _ := os.ReadDir("/proc")
-	var total int64
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(raw), dir) && kwokctl.Alive(pid) {
-			total += rssOf(pid)
-		}
-	}
-	return total
-}
-
-// rssOf reads a process's resident set size in bytes.
-func rssOf(pid int) int64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

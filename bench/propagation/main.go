@@ -30,6 +30,7 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/procfs"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -194,7 +195,7 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	if err := collect(ctx, created, names, s, &lat); err != nil {
 		return err
 	}
-	rss := rssOf(os.Getpid()) + rssUnder(fl.APIServerDir())
+	rss := procfs.RSSOf(os.Getpid()) + procfs.RSSUnder(fl.APIServerDir())
 
 	p := func(xs []time.Duration, q float64) float64 {
 		slices.Sort(xs)

@@ -1,0 +1,43 @@
+package procfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/navarkos/navarkos/internal/kwokctl"
+)
+
+// RSSUnder sums the resident memory, in bytes, of the live processes whose command line mentions dir.
+func RSSUnder(dir string) int64 {
+	entries, _ := os.ReadDir("/proc")
+	var total int64
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(raw), dir) && kwokctl.Alive(pid) {
+			total += RSSOf(pid)
+		}
+	}
+	return total
+}
+
+// RSSOf reads a process's resident set size in bytes; 0 when the process is gone.
+func RSSOf(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
