@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -65,18 +64,12 @@ func run(runs int, binDir string, nodes, scaleTo int32) error {
 	defer os.RemoveAll(dataDir)
 	fl := fleet.Fleet{DataDir: dataDir, BinDir: binDir}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan *rest.Config, 1)
-	done := make(chan error, 1)
-	go func() { done <- fl.Run(ctx, fleet.RunOptions{Ready: func(cfg *rest.Config) { ready <- cfg }}) }()
-	var cfg *rest.Config
-	select {
-	case cfg = <-ready:
-	case err := <-done:
-		return fmt.Errorf("the fleet did not start: %w", err)
+	ctx := context.Background()
+	cfg, stop, err := fl.Start(ctx, fleet.RunOptions{})
+	if err != nil {
+		return err
 	}
-	defer func() { cancel(); <-done }()
+	defer stop() //nolint:errcheck // the figures are printed already
 	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
 	if err != nil {
 		return err

@@ -98,3 +98,32 @@ func (f Fleet) Run(ctx context.Context, opts RunOptions) (retErr error) {
 	}
 	return <-done
 }
+
+// Start runs the fleet in the background and returns once it is ready. stop ends the fleet,
+// waits until every local cluster has stopped, and returns what Run returned, if not cancellation.
+func (f Fleet) Start(ctx context.Context, opts RunOptions) (cfg *rest.Config, stop func() error, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan *rest.Config, 1)
+	done := make(chan struct{})
+	var runErr error
+	opts.Ready = func(c *rest.Config) { ready <- c }
+	go func() {
+		defer close(done)
+		runErr = f.Run(ctx, opts)
+	}()
+	stop = func() error {
+		cancel()
+		<-done
+		if errors.Is(runErr, context.Canceled) {
+			return nil
+		}
+		return runErr
+	}
+	select {
+	case cfg = <-ready:
+		return cfg, stop, nil
+	case <-done:
+		cancel()
+		return nil, nil, fmt.Errorf("the fleet did not start: %w", runErr)
+	}
+}

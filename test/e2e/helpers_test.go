@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"os"
 	"testing"
 	"time"
@@ -54,34 +53,21 @@ func startFleet(t *testing.T) *localFleet {
 	}
 	dataDir := t.TempDir()
 	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan *rest.Config, 1)
-	done := make(chan struct{})
-	var runErr error
-	go func() {
-		defer close(done)
-		runErr = f.Run(ctx, fleet.RunOptions{
-			Controllers: setup.Options{HealthInterval: healthInterval, DriftResync: driftResync},
-			Ready:       func(cfg *rest.Config) { ready <- cfg },
-		})
-	}()
+	cfg, stop, err := f.Start(context.Background(), fleet.RunOptions{
+		Controllers: setup.Options{HealthInterval: healthInterval, DriftResync: driftResync},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg = cfg
 	t.Cleanup(func() {
-		cancel()
-		<-done
-		if runErr != nil && !errors.Is(runErr, context.Canceled) {
-			t.Errorf("the fleet stopped with an error: %v", runErr)
+		if err := stop(); err != nil {
+			t.Errorf("the fleet stopped with an error: %v", err)
 		}
 		if left := testenv.ProcessesUnder(dataDir); len(left) > 0 {
 			t.Errorf("processes left behind after the fleet stopped: %v", left)
 		}
 	})
-	select {
-	case f.cfg = <-ready:
-	case <-done:
-		t.Fatalf("the fleet failed to start: %v", runErr)
-	case <-time.After(clusterTimeout):
-		t.Fatal("timed out waiting for the fleet API server and controllers to start")
-	}
 	c, err := client.New(f.cfg, client.Options{Scheme: setup.Scheme()})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -21,17 +20,15 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/kindwatch"
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/propagation"
 )
@@ -52,11 +49,8 @@ type Reconciler struct {
 	// ClusterScoped selects ClusterPlacements instead of Placements.
 	ClusterScoped bool
 
-	controller controller.Controller
-	cache      cache.Cache
-	mapper     meta.RESTMapper
-	mu         sync.Mutex
-	watched    map[schema.GroupVersionKind]bool
+	mapper meta.RESTMapper
+	kinds  *kindwatch.Watcher
 }
 
 // target is a Placement or a ClusterPlacement, seen through what both have.
@@ -92,8 +86,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Clock == nil {
 		return errors.New("placement reconciler needs a Client and a Clock")
 	}
-	r.cache, r.mapper = mgr.GetCache(), mgr.GetRESTMapper()
-	r.watched = map[schema.GroupVersionKind]bool{}
+	r.mapper = mgr.GetRESTMapper()
 	var forObj client.Object = &n6sv1alpha1.Placement{}
 	if r.ClusterScoped {
 		forObj = &n6sv1alpha1.ClusterPlacement{}
@@ -110,7 +103,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
-	r.controller = c
+	r.kinds = &kindwatch.Watcher{
+		Controller: c, Cache: mgr.GetCache(),
+		Handler: func(gvk schema.GroupVersionKind) handler.EventHandler {
+			return handler.EnqueueRequestsFromMapFunc(r.placementsSelecting(gvk))
+		},
+		Predicates: []predicate.Predicate{predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{})},
+	}
 	return nil
 }
 
@@ -263,7 +262,7 @@ func (r *Reconciler) selectResources(ctx context.Context, t *target) ([]unstruct
 		if err != nil {
 			return nil, fmt.Errorf("resourceSelectors[%d]: the fleet API does not serve %s %s: %w", i, sel.APIVersion, sel.Kind, err)
 		}
-		if err := r.watch(gvk); err != nil {
+		if err := r.kinds.Ensure(gvk); err != nil {
 			return nil, err
 		}
 		list := &unstructured.UnstructuredList{}
@@ -299,24 +298,6 @@ func (r *Reconciler) selectResources(ctx context.Context, t *target) ([]unstruct
 		}
 	}
 	return out, nil
-}
-
-// watch starts watching a selected kind, so that new, changed and deleted objects reschedule their placements.
-func (r *Reconciler) watch(gvk schema.GroupVersionKind) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.watched[gvk] {
-		return nil
-	}
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(gvk)
-	src := source.Kind(r.cache, client.Object(obj), handler.EnqueueRequestsFromMapFunc(r.placementsSelecting(gvk)),
-		predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))
-	if err := r.controller.Watch(src); err != nil {
-		return fmt.Errorf("failed to watch %s: %w", gvk, err)
-	}
-	r.watched[gvk] = true
-	return nil
 }
 
 // withoutOwnUsage frees, in a copy of the view, the capacity the resource's current replicas

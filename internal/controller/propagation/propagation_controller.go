@@ -15,16 +15,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/kindwatch"
 	placementctrl "github.com/navarkos/navarkos/internal/controller/placement"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/propagation"
@@ -53,10 +52,7 @@ type Reconciler struct {
 	// DriftResync is how often a settled Binding is applied again; 0 means DefaultDriftResync.
 	DriftResync time.Duration
 
-	controller controller.Controller
-	cache      cache.Cache
-	mu         sync.Mutex
-	watched    map[schema.GroupVersionKind]bool
+	kinds *kindwatch.Watcher
 }
 
 // SetupWithManager registers the propagation controller with its index and watches.
@@ -64,7 +60,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if r.Client == nil || r.Members == nil {
 		return errors.New("propagation reconciler needs a Client and Members")
 	}
-	r.cache, r.watched = mgr.GetCache(), map[schema.GroupVersionKind]bool{}
 	if r.DriftResync <= 0 {
 		r.DriftResync = DefaultDriftResync
 	}
@@ -87,7 +82,20 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
-	r.controller = c
+	// Fleet objects of bound kinds are followed so that template changes roll out at once.
+	r.kinds = &kindwatch.Watcher{
+		Controller: c, Cache: mgr.GetCache(),
+		Handler: func(gvk schema.GroupVersionKind) handler.EventHandler {
+			return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+				ns := o.GetNamespace()
+				if ns == "" {
+					ns = n6sv1alpha1.SystemNamespace
+				}
+				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: placementctrl.BindingName(gvk.Kind, o.GetName())}}}
+			})
+		},
+		Predicates: []predicate.Predicate{specChanged{}},
+	}
 	return nil
 }
 
@@ -122,7 +130,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // propagate applies, prunes, records per-cluster state and sums status into the fleet object.
 func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctrl.Result, error) {
 	gvk := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind)
-	if err := r.watch(gvk); err != nil {
+	if err := r.kinds.Ensure(gvk); err != nil {
 		return ctrl.Result{}, err
 	}
 	src := &unstructured.Unstructured{}
@@ -306,30 +314,6 @@ func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.Binding) 
 		return nil, fmt.Errorf("failed to get %s %s: %w", ref.Kind, ref.Name, err)
 	}
 	return spec, nil
-}
-
-// watch follows the fleet objects of a bound kind, so that template changes roll out at once.
-func (r *Reconciler) watch(gvk schema.GroupVersionKind) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.watched[gvk] {
-		return nil
-	}
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(gvk)
-	toBinding := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-		ns := o.GetNamespace()
-		if ns == "" {
-			ns = n6sv1alpha1.SystemNamespace
-		}
-		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: placementctrl.BindingName(gvk.Kind, o.GetName())}}}
-	})
-	src := source.Kind(r.cache, client.Object(obj), toBinding, specChanged{})
-	if err := r.controller.Watch(src); err != nil {
-		return fmt.Errorf("failed to watch %s: %w", gvk, err)
-	}
-	r.watched[gvk] = true
-	return nil
 }
 
 // bindingsOnCluster maps a Cluster that became Ready to the Bindings that target it.
