@@ -266,3 +266,36 @@ func TestDependenciesFollowTheirWorkload(t *testing.T) {
 		return k8s.Get(ctx, client.ObjectKey{Namespace: "deps", Name: "configmap-cfg"}, &n6sv1alpha1.Binding{})
 	}, wait, 100*time.Millisecond).ShouldNot(Succeed(), "waiting for the ConfigMap's Binding to go with dependencies: Ignore")
 }
+
+// TestClusterPlacementSelectsAcrossNamespaces checks a ClusterPlacement binding a namespaced
+// object of a named namespace and a cluster-scoped object, whose Binding lives in navarkos-system.
+func TestClusterPlacementSelectsAcrossNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}})).To(Succeed())
+	readyCluster(t, "cp-a", "eu", time.Hour, true)
+	g.Expect(k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "settings"}})).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.ClusterPlacement{
+		ObjectMeta: metav1.ObjectMeta{Name: "team-a"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: []n6sv1alpha1.ResourceSelector{
+				{APIVersion: "v1", Kind: "Namespace", Name: "team-a"},
+				{APIVersion: "v1", Kind: "ConfigMap", Namespace: "team-a", Name: "settings"},
+			},
+			ClusterAffinity: &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"cp-a"}},
+		},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, n6sv1alpha1.SystemNamespace, "namespace-team-a")).To(Equal(map[string]int32{"cp-a": -1}))
+		g.Expect(bindingReplicas(g, "team-a", "configmap-settings")).To(Equal(map[string]int32{"cp-a": -1}))
+		b := &n6sv1alpha1.Binding{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: "configmap-settings"}, b)).To(Succeed())
+		g.Expect(b.Spec.Placement).To(Equal(n6sv1alpha1.PlacementReference{Kind: "ClusterPlacement", Name: "team-a"}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the ClusterPlacement's Bindings")
+
+	// Deleting the ClusterPlacement removes its Bindings through its finalizer.
+	g.Expect(k8s.Delete(ctx, &n6sv1alpha1.ClusterPlacement{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}})).To(Succeed())
+	g.Eventually(func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: "configmap-settings"}, &n6sv1alpha1.Binding{})
+	}, wait, 100*time.Millisecond).ShouldNot(Succeed(), "waiting for the Bindings to go with their ClusterPlacement")
+}

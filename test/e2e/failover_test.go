@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// TestFailover freezes one member's kube-apiserver: once the cluster has been unhealthy for
+// the toleration, its replicas move to the other member; thawed, the fleet converges back
+// with no more replicas than desired.
+func TestFailover(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	f := startFleet(t)
+	for name, pool := range map[string]string{"fa": "local-us-east", "fb": "local-eu-west"} {
+		g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec:       n6sv1alpha1.ClusterSpec{Pool: pool, Nodes: ptr.To[int32](1)},
+		})).To(Succeed())
+	}
+	for _, name := range []string{"fa", "fb"} {
+		g.Eventually(func(g Gomega) { expectReady(g, f.getCluster(g, name), 1) }, clusterTimeout, poll).
+			Should(Succeed(), "waiting for member cluster %s", name)
+	}
+	fa, fb := f.member(t, "fa"), f.member(t, "fb")
+	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
+	svc := fleetDeployment("svc", 4)
+	g.Expect(f.client.Create(ctx, svc)).To(Succeed())
+	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "svc"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "svc"}},
+			Replicas: &n6sv1alpha1.ReplicaScheduling{
+				Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionWeighted,
+				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: []string{"fa", "fb"}, Weight: 1}},
+			},
+			FailoverToleration: &metav1.Duration{Duration: 3 * time.Second},
+		},
+	})).To(Succeed())
+	expectMemberDeployment(g, fa, "svc", 2, "svc:1")
+	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
+
+	pids, err := f.Runner().Processes("fb")
+	g.Expect(err).NotTo(HaveOccurred())
+	apiserver, err := os.FindProcess(pids["kube-apiserver"])
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
+	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	expectMemberDeployment(g, fa, "svc", 4, "svc:1")
+
+	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
+	expectMemberDeployment(g, fa, "svc", 2, "svc:1")
+	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
+	g.Eventually(func(g Gomega) {
+		d := &appsv1.Deployment{}
+		g.Expect(f.client.Get(ctx, client.ObjectKeyFromObject(svc), d)).To(Succeed())
+		g.Expect(d.Status.Replicas).To(Equal(int32(4)), "no surplus replicas once converged")
+		g.Expect(d.Status.ReadyReplicas).To(Equal(int32(4)))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the fleet to converge on 4 replicas")
+}
