@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
@@ -201,6 +202,34 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	fmt.Printf("| member API → object in that member (baseline, %d Deployments) | %.0f ms | %.0f ms |\n", nBaseline, bp50, bp99)
 	fmt.Printf("| ratio | %.1f× | %.1f× |\n", np50/bp50, np99/bp99)
 	fmt.Printf("\ncontrol plane RSS with %d propagated objects (%d Bindings): %.0f MiB\n", nDeployments*nClusters, nDeployments, float64(rss)/(1<<20))
+	return printReconcileTimes()
+}
+
+// printReconcileTimes shows where the controllers spent their time, from controller-runtime's own metrics.
+func printReconcileTimes() error {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n| controller | reconciles | mean reconcile time |\n|---|---|---|\n")
+	for _, mf := range families {
+		if mf.GetName() != "controller_runtime_reconcile_time_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSampleCount() == 0 {
+				continue
+			}
+			name := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" {
+					name = l.GetValue()
+				}
+			}
+			fmt.Printf("| %s | %d | %.1f ms |\n", name, h.GetSampleCount(), 1000*h.GetSampleSum()/float64(h.GetSampleCount()))
+		}
+	}
 	return nil
 }
 
