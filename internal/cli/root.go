@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
+	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/cli/cmd/up"
@@ -27,6 +28,7 @@ func NewRootCommand() *cobra.Command {
 		controller.NewCommand(g),
 		kubeconfig.NewCommand(g),
 		get.NewCommand(g),
+		describe.NewCommand(g),
 		version.NewCommand(),
 	)
 	return root

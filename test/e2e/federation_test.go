@@ -89,6 +89,8 @@ func TestFederation(t *testing.T) {
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the Binding to be Applied")
 	g.Expect(runCLI(t, f.DataDir, "get", "bindings", "-n", "shop")).To(MatchRegexp(`(?m)^shop\s+deployment/web\s+placement/web\s+eu=2,us=4\s+True\s+0$`))
 	g.Expect(runCLI(t, f.DataDir, "get", "placements", "-A")).To(MatchRegexp(`(?m)^shop\s+web\s+2\s+True\s+Scheduled\s`))
+	g.Expect(runCLI(t, f.DataDir, "describe", "deployment/web", "-n", "shop")).To(And(
+		ContainSubstring("Why:        3 of 3 clusters eligible"), ContainSubstring("us: 4 replicas, Applied (4 ready)")))
 
 	// A template update rolls out everywhere; eu keeps its override.
 	patchDeployment(t, f.client, "web", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "web:2" })

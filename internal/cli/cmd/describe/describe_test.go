@@ -1,0 +1,37 @@
+package describe
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+func TestDescribe(t *testing.T) {
+	b := &n6sv1alpha1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deployment-web"},
+		Spec: n6sv1alpha1.BindingSpec{
+			Resource:  n6sv1alpha1.ResourceReference{Kind: "Deployment", Namespace: "shop", Name: "web"},
+			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: "shop", Name: "web"},
+			Clusters:  []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](2)}, {Name: "us", Replicas: ptr.To[int32](4)}, {Name: "ap", Replicas: ptr.To[int32](1)}},
+			Reason:    "3 of 3 clusters eligible; chose ...",
+		},
+		Status: n6sv1alpha1.BindingStatus{Clusters: []n6sv1alpha1.ClusterResourceStatus{
+			{Name: "eu", State: n6sv1alpha1.ResourceFailed, Message: "overrides[0]: jsonPatch does not apply"},
+			{Name: "us", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 4},
+		}},
+	}
+	want := `Resource:   Deployment shop/web
+Placement:  Placement web
+Why:        3 of 3 clusters eligible; chose ...
+Clusters:
+  eu: 2 replicas, Failed (0 ready): overrides[0]: jsonPatch does not apply
+  us: 4 replicas, Applied (4 ready)
+  ap: 1 replicas, not applied yet
+`
+	if got := Describe(b); got != want {
+		t.Errorf("Describe =\n%s\nwant\n%s", got, want)
+	}
+}
