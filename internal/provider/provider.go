@@ -33,6 +33,8 @@ const (
 	StateIncomplete State = "Incomplete"
 	// StateStopped: the cluster exists with its data but does not run.
 	StateStopped State = "Stopped"
+	// StateDegraded: some of the cluster's processes or machines run, not all; resuming starts the others.
+	StateDegraded State = "Degraded"
 	// StateRunning: the cluster's processes or machines run.
 	StateRunning State = "Running"
 )

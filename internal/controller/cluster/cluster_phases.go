@@ -113,7 +113,7 @@ func (r *Reconciler) reconcileOnline(ctx context.Context, s *scope) (ctrl.Result
 		}
 		s.state = provider.StateRunning
 	}
-	if s.state == provider.StateStopped {
+	if s.state == provider.StateStopped || s.state == provider.StateDegraded {
 		if res, started := r.announce(s, n6sv1alpha1.ClusterResumingReason); !started {
 			return res, nil
 		}
@@ -147,7 +147,7 @@ func (r *Reconciler) reconcileHibernated(ctx context.Context, s *scope) (ctrl.Re
 	if err := r.observe(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	if s.state == provider.StateRunning {
+	if s.state == provider.StateRunning || s.state == provider.StateDegraded {
 		if err := r.providerOp(ctx, s, "hibernate", s.provider.Hibernate); err != nil {
 			return ctrl.Result{}, err
 		}

@@ -61,5 +61,5 @@ func newScope(c *n6sv1alpha1.Cluster) *scope {
 
 // provisioned is true while the provider holds the cluster and its data, running or not.
 func (s *scope) provisioned() bool {
-	return s.state == provider.StateRunning || s.state == provider.StateStopped
+	return s.state == provider.StateRunning || s.state == provider.StateDegraded || s.state == provider.StateStopped
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/clock"
@@ -115,6 +116,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // Reconcile binds every resource the placement selects and unbinds the rest.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if name, gvk, key, ok := parseResourceRequest(req.Name); ok {
+		return r.reconcileResource(ctx, client.ObjectKey{Namespace: req.Namespace, Name: name}, gvk, key)
+	}
 	t, err := r.get(ctx, req)
 	if err != nil || t == nil {
 		return ctrl.Result{}, err
@@ -144,6 +148,95 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		err = errors.Join(err, fmt.Errorf("failed to patch the status of %s %s: %w", r.kind(), req, perr))
 	}
 	return res, err
+}
+
+// reconcileResource schedules one resource of a placement after the resource changed: it
+// binds it if the placement still selects it, and unbinds it otherwise. Whole-placement
+// passes, on placement and cluster changes, keep the placement's status.
+func (r *Reconciler) reconcileResource(ctx context.Context, placementKey client.ObjectKey, gvk schema.GroupVersionKind, key client.ObjectKey) (ctrl.Result, error) {
+	t, err := r.get(ctx, ctrl.Request{NamespacedName: placementKey})
+	if err != nil || t == nil || !t.obj.GetDeletionTimestamp().IsZero() {
+		return ctrl.Result{}, err
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	err = r.Client.Get(ctx, key, obj)
+	if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, fmt.Errorf("failed to get %s %s: %w", gvk.Kind, key, err)
+	}
+	if err != nil || !obj.GetDeletionTimestamp().IsZero() || !r.selects(t, gvk, obj) {
+		return ctrl.Result{}, r.unbind(ctx, t, gvk.Kind, key)
+	}
+	policy, err := policyFor(t.spec)
+	if err != nil {
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	view, next, err := r.fleet(ctx, t.spec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	index := make(map[string]int, len(view))
+	for i, c := range view {
+		index[c.Name] = i
+	}
+	w, hasReplicas := workloadOf(obj)
+	if !hasReplicas {
+		policy.Mode = placement.Duplicated
+	}
+	decision := placement.Schedule(r.withoutOwnUsage(ctx, view, index, obj, w), w, policy)
+	bound, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if t.spec.Dependencies != n6sv1alpha1.DependenciesIgnore {
+		followers := map[dependency]map[string]bool{}
+		addFollowers(followers, obj, decision)
+		if err := r.bindDependencies(ctx, t, followers, map[client.ObjectKey]bool{bound: true}); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+// selects reports whether one of the placement's selectors picks the object.
+func (r *Reconciler) selects(t *target, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) bool {
+	for _, sel := range t.spec.ResourceSelectors {
+		if schema.FromAPIVersionAndKind(sel.APIVersion, sel.Kind) != gvk || (sel.Name != "" && sel.Name != obj.GetName()) {
+			continue
+		}
+		ns := t.obj.GetNamespace()
+		if r.ClusterScoped {
+			ns = sel.Namespace
+		}
+		if obj.GetNamespace() != "" && ns != "" && obj.GetNamespace() != ns {
+			continue
+		}
+		if sel.LabelSelector != nil {
+			ls, err := metav1.LabelSelectorAsSelector(sel.LabelSelector)
+			if err != nil || !ls.Matches(labels.Set(obj.GetLabels())) {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// unbind deletes the Binding of a resource the placement no longer selects, if the placement made it.
+func (r *Reconciler) unbind(ctx context.Context, t *target, kind string, key client.ObjectKey) error {
+	ns := key.Namespace
+	if ns == "" {
+		ns = n6sv1alpha1.SystemNamespace
+	}
+	b := &n6sv1alpha1.Binding{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: BindingName(kind, key.Name)}, b)
+	if err != nil || b.Spec.Placement != t.ref {
+		return client.IgnoreNotFound(err)
+	}
+	if err := r.Client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("failed to delete Binding %s/%s: %w", b.Namespace, b.Name, err)
+	}
+	return nil
 }
 
 // schedule runs the engine for every selected resource and writes their Bindings.
@@ -482,12 +575,33 @@ func (r *Reconciler) placementsSelecting(gvk schema.GroupVersionKind) handler.Ma
 		if r.ClusterScoped {
 			ns = ""
 		}
-		return r.placementsWhere(ctx, ns, func(spec *n6sv1alpha1.PlacementSpec) bool {
+		placements := r.placementsWhere(ctx, ns, func(spec *n6sv1alpha1.PlacementSpec) bool {
 			return slices.ContainsFunc(spec.ResourceSelectors, func(s n6sv1alpha1.ResourceSelector) bool {
 				return schema.FromAPIVersionAndKind(s.APIVersion, s.Kind) == gvk && (s.Name == "" || s.Name == o.GetName())
 			})
 		})
+		// Ask for this one resource only: rescheduling every resource of a placement at each
+		// event would cost O(resources) per event.
+		for i := range placements {
+			placements[i].Name = resourceRequestName(placements[i].Name, gvk, o.GetNamespace(), o.GetName())
+		}
+		return placements
 	}
+}
+
+// resourceRequestName encodes a request for one resource of a placement. Placement names
+// hold no slash, so the first one separates the placement from the resource.
+func resourceRequestName(placementName string, gvk schema.GroupVersionKind, ns, name string) string {
+	return strings.Join([]string{placementName, gvk.GroupKind().String(), gvk.Version, ns, name}, "/")
+}
+
+// parseResourceRequest reverses resourceRequestName; ok is false for a whole-placement request.
+func parseResourceRequest(reqName string) (placementName string, gvk schema.GroupVersionKind, key client.ObjectKey, ok bool) {
+	parts := strings.SplitN(reqName, "/", 5)
+	if len(parts) != 5 {
+		return "", gvk, key, false
+	}
+	return parts[0], schema.ParseGroupKind(parts[1]).WithVersion(parts[2]), client.ObjectKey{Namespace: parts[3], Name: parts[4]}, true
 }
 
 // placementOfBinding maps a deleted Binding back to its placement, which recreates it if still wanted.

@@ -14,8 +14,8 @@ import (
 	"github.com/navarkos/navarkos/internal/provider"
 )
 
-// apiServerComponent is the component whose process decides whether a local cluster runs.
-const apiServerComponent = "kube-apiserver"
+// components are the processes every local member cluster runs, named as their pid files are.
+var components = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"}
 
 // Provider makes local clusters with kwokctl's binary runtime.
 //
@@ -47,7 +47,7 @@ func (p *Provider) guard(req provider.Request) error {
 
 var _ provider.Provider = (*Provider)(nil)
 
-// Observe reports whether the cluster's directory exists and whether its kube-apiserver runs.
+// Observe reports whether the cluster's directory exists and whether all its components run.
 func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.State, error) {
 	if err := p.guard(req); err != nil {
 		return "", err
@@ -62,10 +62,22 @@ func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.St
 	if err != nil {
 		return "", err
 	}
-	if _, ok := procs[apiServerComponent]; ok {
-		return provider.StateRunning, nil
+	// A component can be down alone: a controller manager that gave up while its API server
+	// was unreachable, say. Resuming starts what is missing.
+	running := 0
+	for _, c := range components {
+		if _, ok := procs[c]; ok {
+			running++
+		}
 	}
-	return provider.StateStopped, nil
+	switch running {
+	case 0:
+		return provider.StateStopped, nil
+	case len(components):
+		return provider.StateRunning, nil
+	default:
+		return provider.StateDegraded, nil
+	}
 }
 
 // Create replaces any leftover of an unfinished attempt with a new cluster.
