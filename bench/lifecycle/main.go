@@ -27,11 +27,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/kwokctl"
 	"github.com/navarkos/navarkos/internal/procfs"
-	"github.com/navarkos/navarkos/internal/setup"
 )
 
 func main() {
@@ -53,27 +53,12 @@ type sample struct {
 }
 
 func run(runs int, binDir string, nodes, scaleTo int32) error {
-	binDir, err := filepath.Abs(binDir)
-	if err != nil {
-		return err
-	}
-	dataDir, err := os.MkdirTemp("", "navarkos-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dataDir)
-	fl := fleet.Fleet{DataDir: dataDir, BinDir: binDir}
-
 	ctx := context.Background()
-	cfg, stop, err := fl.Start(ctx, fleet.RunOptions{})
+	fl, c, stop, err := benchfleet.Start(ctx, binDir)
 	if err != nil {
 		return err
 	}
-	defer stop() //nolint:errcheck // the figures are printed already
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err != nil {
-		return err
-	}
+	defer stop()
 
 	var navarkos, baseline []sample
 	for i := range runs {

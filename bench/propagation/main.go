@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -28,10 +27,9 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
-	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/procfs"
-	"github.com/navarkos/navarkos/internal/setup"
 )
 
 // profilePath, when set, receives a CPU profile of the fleet phase.
@@ -75,27 +73,12 @@ func (s *seen) get(key string) (time.Time, bool) {
 }
 
 func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) error {
-	binDir, err := filepath.Abs(binDir)
-	if err != nil {
-		return err
-	}
-	dataDir, err := os.MkdirTemp("", "navarkos-bench-propagation-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dataDir)
-	fl := fleet.Fleet{DataDir: dataDir, BinDir: binDir}
 	ctx := context.Background()
-	cfg, stop, err := fl.Start(ctx, fleet.RunOptions{})
+	fl, c, stop, err := benchfleet.Start(ctx, binDir)
 	if err != nil {
 		return err
 	}
-	defer stop() //nolint:errcheck // the figures are printed already
-	cfg.QPS, cfg.Burst = 500, 1000
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err != nil {
-		return err
-	}
+	defer stop()
 
 	pools := []string{"local-us-east", "local-eu-west", "local-ap-south"}
 	var names []string
