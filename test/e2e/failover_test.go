@@ -11,7 +11,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -24,17 +23,8 @@ func TestFailover(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	f := startFleet(t)
-	for name, pool := range map[string]string{"fa": "local-us-east", "fb": "local-eu-west"} {
-		g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec:       n6sv1alpha1.ClusterSpec{Pool: pool, Nodes: ptr.To[int32](1)},
-		})).To(Succeed())
-	}
-	for _, name := range []string{"fa", "fb"} {
-		g.Eventually(func(g Gomega) { expectReady(g, f.getCluster(g, name), 1) }, clusterTimeout, poll).
-			Should(Succeed(), "waiting for member cluster %s", name)
-	}
-	fa, fb := f.member(t, "fa"), f.member(t, "fb")
+	members := f.startMembers(t, map[string]string{"fa": "local-us-east", "fb": "local-eu-west"})
+	fa, fb := members["fa"], members["fb"]
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
 	svc := fleetDeployment("svc", 4)
 	g.Expect(f.client.Create(ctx, svc)).To(Succeed())

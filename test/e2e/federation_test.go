@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -26,17 +25,8 @@ func TestFederation(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	f := startFleet(t)
-	for name, pool := range map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"} {
-		g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec:       n6sv1alpha1.ClusterSpec{Pool: pool, Nodes: ptr.To[int32](1)},
-		})).To(Succeed())
-	}
-	for _, name := range []string{"us", "eu", "ap"} {
-		g.Eventually(func(g Gomega) { expectReady(g, f.getCluster(g, name), 1) }, clusterTimeout, poll).
-			Should(Succeed(), "waiting for member cluster %s", name)
-	}
-	us, eu, ap := f.member(t, "us"), f.member(t, "eu"), f.member(t, "ap")
+	members := f.startMembers(t, map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"})
+	us, eu, ap := members["us"], members["eu"], members["ap"]
 
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
 	web := fleetDeployment("web", 6)

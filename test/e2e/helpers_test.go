@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -127,4 +128,24 @@ func expectReady(g Gomega, c *n6sv1alpha1.Cluster, nodes int32) {
 	g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseReady))
 	g.Expect(c.Status.Nodes).To(Equal(nodes))
 	g.Expect(c.Status.Capacity.Allocatable.Pods).To(Equal(nodes * 110))
+}
+
+// startMembers creates one Cluster of one node per name, from the pool each name maps to,
+// and waits until all are Ready; it returns a client of each member.
+func (f *localFleet) startMembers(t *testing.T, pools map[string]string) map[string]kubernetes.Interface {
+	t.Helper()
+	g := NewWithT(t)
+	for name, pool := range pools {
+		g.Expect(f.client.Create(context.Background(), &n6sv1alpha1.Cluster{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec:       n6sv1alpha1.ClusterSpec{Pool: pool, Nodes: ptr.To[int32](1)},
+		})).To(Succeed())
+	}
+	members := map[string]kubernetes.Interface{}
+	for name := range pools {
+		g.Eventually(func(g Gomega) { expectReady(g, f.getCluster(g, name), 1) }, clusterTimeout, poll).
+			Should(Succeed(), "waiting for member cluster %s", name)
+		members[name] = f.member(t, name)
+	}
+	return members
 }
