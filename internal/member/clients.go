@@ -48,6 +48,12 @@ func (m *Clients) For(ctx context.Context, cluster string) (*Client, error) {
 	if err := m.Fleet.Get(ctx, client.ObjectKey{Name: cluster}, c); err != nil {
 		return nil, fmt.Errorf("failed to get Cluster %s: %w", cluster, err)
 	}
+	return m.ForCluster(ctx, c)
+}
+
+// ForCluster returns a client of a member cluster the caller has read already.
+func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Client, error) {
+	cluster := c.Name
 	ref := c.Status.KubeconfigSecretRef
 	if ref == nil {
 		return nil, fmt.Errorf("cluster %s: %w", cluster, ErrNoKubeconfig)

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -42,7 +43,7 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionNamespace holds the leader election Lease.
 	LeaderElectionNamespace string
-	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once.
+	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once; 0 means 4.
 	MaxConcurrentClusters int
 	// DriftResync is how often settled resources are re-applied to undo hand edits in members.
 	DriftResync time.Duration
@@ -99,7 +100,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
 		Clock:                   clock.RealClock{},
 		HealthInterval:          opts.HealthInterval,
-		MaxConcurrentReconciles: max(opts.MaxConcurrentClusters, 4),
+		MaxConcurrentReconciles: cmp.Or(opts.MaxConcurrentClusters, 4),
 	}
 	if err := clusters.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the Cluster Manager: %w", err)

@@ -7,7 +7,10 @@ import (
 	"runtime"
 
 	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
 // RepoRoot is the repository's top directory.
@@ -54,4 +57,18 @@ func LogLevel() zapcore.Level {
 		return zapcore.DebugLevel
 	}
 	return zapcore.PanicLevel
+}
+
+// Start sets the test logger and starts an envtest environment with the Navarkos CRDs.
+func Start() (*envtest.Environment, *rest.Config, error) {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(LogLevel())))
+	env, err := NewEnvironment()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to start envtest: %w", err)
+	}
+	return env, cfg, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -171,31 +172,38 @@ func (r *Reconciler) reconcileResource(ctx context.Context, placementKey client.
 	if err != nil {
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	view, next, err := r.fleet(ctx, t.spec)
+	fl, err := r.fleet(ctx, t.spec)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	index := make(map[string]int, len(view))
-	for i, c := range view {
-		index[c.Name] = i
+	followers := map[dependency]map[string]bool{}
+	bound, _, err := r.bind(ctx, t, obj, policy, fl, followers)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
-	w, hasReplicas := workloadOf(obj)
+	if err := r.bindDependencies(ctx, t, followers, map[client.ObjectKey]bool{bound: true}); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: fl.graceEnds}, nil
+}
+
+// bind schedules one resource, writes its Binding, and records the dependencies that must
+// follow it unless the placement ignores them.
+func (r *Reconciler) bind(ctx context.Context, t *target, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (client.ObjectKey, placement.Result, error) {
+	spec := podSpecOf(obj)
+	w, hasReplicas := workloadOf(obj, spec)
 	if !hasReplicas {
 		policy.Mode = placement.Duplicated
 	}
-	decision := placement.Schedule(r.withoutOwnUsage(ctx, view, index, obj, w), w, policy)
-	bound, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
+	decision := placement.Schedule(r.withoutOwnUsage(ctx, fl, obj, w), w, policy)
+	key, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
 	if err != nil {
-		return ctrl.Result{}, err
+		return key, decision, err
 	}
-	if t.spec.Dependencies != n6sv1alpha1.DependenciesIgnore {
-		followers := map[dependency]map[string]bool{}
-		addFollowers(followers, obj, decision)
-		if err := r.bindDependencies(ctx, t, followers, map[client.ObjectKey]bool{bound: true}); err != nil {
-			return ctrl.Result{}, err
-		}
+	if spec != nil && t.spec.Dependencies != n6sv1alpha1.DependenciesIgnore {
+		addFollowers(followers, obj.GetNamespace(), spec, decision)
 	}
-	return ctrl.Result{RequeueAfter: next}, nil
+	return key, decision, nil
 }
 
 // selects reports whether one of the placement's selectors picks the object.
@@ -253,38 +261,23 @@ func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, meta
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementSelectorInvalidReason, err.Error()
 		return ctrl.Result{}, cond, reconcile.TerminalError(err)
 	}
-	view, next, err := r.fleet(ctx, t.spec)
+	fl, err := r.fleet(ctx, t.spec)
 	if err != nil {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
 		return ctrl.Result{}, cond, err
-	}
-
-	index := make(map[string]int, len(view))
-	for i, c := range view {
-		index[c.Name] = i
 	}
 	keep := map[client.ObjectKey]bool{}
 	followers := map[dependency]map[string]bool{}
 	spreadShort := 0
 	for i := range resources {
-		obj := &resources[i]
-		w, hasReplicas := workloadOf(obj)
-		p := policy
-		if !hasReplicas {
-			p.Mode = placement.Duplicated
-		}
-		decision := placement.Schedule(r.withoutOwnUsage(ctx, view, index, obj, w), w, p)
-		if !decision.SpreadSatisfied {
-			spreadShort++
-		}
-		key, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
+		key, decision, err := r.bind(ctx, t, &resources[i], policy, fl, followers)
 		if err != nil {
 			cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, "InternalError", err.Error()
 			return ctrl.Result{}, cond, err
 		}
 		keep[key] = true
-		if t.spec.Dependencies != n6sv1alpha1.DependenciesIgnore {
-			addFollowers(followers, obj, decision)
+		if !decision.SpreadSatisfied {
+			spreadShort++
 		}
 	}
 	if err := r.bindDependencies(ctx, t, followers, keep); err != nil {
@@ -305,7 +298,7 @@ func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, meta
 		cond.Status, cond.Reason = metav1.ConditionTrue, n6sv1alpha1.PlacementScheduledReason
 		cond.Message = fmt.Sprintf("%d resources bound", len(resources))
 	}
-	return ctrl.Result{RequeueAfter: next}, cond, nil
+	return ctrl.Result{RequeueAfter: fl.graceEnds}, cond, nil
 }
 
 func (r *Reconciler) get(ctx context.Context, req ctrl.Request) (*target, error) {
@@ -323,15 +316,24 @@ func (r *Reconciler) get(ctx context.Context, req ctrl.Request) (*target, error)
 	return &target{obj: p, spec: &p.Spec, status: &p.Status, ref: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: p.Namespace, Name: p.Name}}, nil
 }
 
+// fleetState is the engine's view of the fleet for one reconcile.
+type fleetState struct {
+	view []placement.Cluster
+	// index finds a cluster of view by name.
+	index map[string]int
+	// graceEnds is when the earliest failover toleration ends; 0 when none runs.
+	graceEnds time.Duration
+}
+
 // fleet reads the Clusters and pools into the engine's view.
-func (r *Reconciler) fleet(ctx context.Context, spec *n6sv1alpha1.PlacementSpec) ([]placement.Cluster, time.Duration, error) {
+func (r *Reconciler) fleet(ctx context.Context, spec *n6sv1alpha1.PlacementSpec) (*fleetState, error) {
 	clusters := &n6sv1alpha1.ClusterList{}
 	if err := r.Client.List(ctx, clusters); err != nil {
-		return nil, 0, fmt.Errorf("failed to list Clusters: %w", err)
+		return nil, fmt.Errorf("failed to list Clusters: %w", err)
 	}
 	poolList := &n6sv1alpha1.ClusterPoolList{}
 	if err := r.Client.List(ctx, poolList); err != nil {
-		return nil, 0, fmt.Errorf("failed to list ClusterPools: %w", err)
+		return nil, fmt.Errorf("failed to list ClusterPools: %w", err)
 	}
 	pools := map[string]*n6sv1alpha1.ClusterPool{}
 	for i := range poolList.Items {
@@ -341,8 +343,13 @@ func (r *Reconciler) fleet(ctx context.Context, spec *n6sv1alpha1.PlacementSpec)
 	if spec.FailoverToleration != nil {
 		toleration = spec.FailoverToleration.Duration
 	}
-	view, next := fleetView(clusters.Items, pools, r.Clock.Now(), toleration)
-	return view, next, nil
+	fl := &fleetState{}
+	fl.view, fl.graceEnds = fleetView(clusters.Items, pools, r.Clock.Now(), toleration)
+	fl.index = make(map[string]int, len(fl.view))
+	for i, c := range fl.view {
+		fl.index[c.Name] = i
+	}
+	return fl, nil
 }
 
 // selectResources lists the objects the selectors pick, and makes sure their kinds are watched.
@@ -395,7 +402,8 @@ func (r *Reconciler) selectResources(ctx context.Context, t *target) ([]unstruct
 
 // withoutOwnUsage frees, in a copy of the view, the capacity the resource's current replicas
 // take, so that dividing by free capacity does not flee from its own pods and flap.
-func (r *Reconciler) withoutOwnUsage(ctx context.Context, view []placement.Cluster, index map[string]int, obj *unstructured.Unstructured, w placement.Workload) []placement.Cluster {
+func (r *Reconciler) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w placement.Workload) []placement.Cluster {
+	view, index := fl.view, fl.index
 	ns := obj.GetNamespace()
 	if ns == "" {
 		ns = n6sv1alpha1.SystemNamespace
@@ -424,15 +432,11 @@ type dependency struct {
 }
 
 // addFollowers records the dependencies of a workload and the clusters they must follow it to.
-func addFollowers(followers map[dependency]map[string]bool, obj *unstructured.Unstructured, d placement.Result) {
-	spec := podSpecOf(obj)
-	if spec == nil {
-		return
-	}
+func addFollowers(followers map[dependency]map[string]bool, namespace string, spec *corev1.PodSpec, d placement.Result) {
 	deps := propagation.DependenciesOf(spec)
 	for kind, names := range map[string][]string{"ConfigMap": deps.ConfigMaps, "Secret": deps.Secrets, "ServiceAccount": deps.ServiceAccounts} {
 		for _, name := range names {
-			key := dependency{kind: kind, namespace: obj.GetNamespace(), name: name}
+			key := dependency{kind: kind, namespace: namespace, name: name}
 			if followers[key] == nil {
 				followers[key] = map[string]bool{}
 			}

@@ -65,18 +65,18 @@ func selectorOrNil(s *metav1.LabelSelector) (labels.Selector, error) {
 	return metav1.LabelSelectorAsSelector(s)
 }
 
-// workloadOf reads the replica count and per-replica requests of a fleet object.
-// hasReplicas is false for objects without spec.replicas, which every chosen cluster gets whole.
-func workloadOf(obj *unstructured.Unstructured) (w placement.Workload, hasReplicas bool) {
+// workloadOf reads the replica count and per-replica requests of a fleet object, given its
+// pod template (podSpecOf). hasReplicas is false for objects without spec.replicas or a pod
+// template, which every chosen cluster gets whole.
+func workloadOf(obj *unstructured.Unstructured, spec *corev1.PodSpec) (w placement.Workload, hasReplicas bool) {
 	replicas, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas")
 	if err != nil || !found {
-		if _, isWorkload, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec"); !isWorkload {
+		if spec == nil {
 			return placement.Workload{Replicas: 1}, false
 		}
 		replicas = 1 // the API default for Deployments, StatefulSets and ReplicaSets
 	}
 	w.Replicas = int32(replicas)
-	spec := podSpecOf(obj)
 	if spec == nil {
 		return w, true
 	}

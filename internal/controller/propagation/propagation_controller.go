@@ -218,7 +218,7 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		// A broken override fails this cluster only; the others still get the resource.
 		return fail(n6sv1alpha1.ResourceFailed, err)
 	}
-	mc, err := r.Members.For(ctx, tc.Name)
+	mc, err := r.Members.ForCluster(ctx, cl)
 	if err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, err)
 	}
