@@ -6,11 +6,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,10 +33,11 @@ import (
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/procfs"
+	"github.com/navarkos/navarkos/internal/setup"
 )
 
-// profilePath, when set, receives a CPU profile of the fleet phase.
-var profilePath string
+// profilePath, when set, receives a CPU profile of the fleet phase; dumpPath every latency.
+var profilePath, memProfilePath, dumpPath string
 
 func main() {
 	clusters := flag.Int("clusters", 5, "member clusters")
@@ -42,6 +46,8 @@ func main() {
 	baseline := flag.Int("baseline", 200, "Deployments created directly in a member, for the baseline")
 	binDir := flag.String("bin-dir", "bin", "directory with the Kubernetes, etcd and kwok binaries")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fleet phase to this file")
+	flag.StringVar(&memProfilePath, "memprofile", "", "write a heap profile at the end of the fleet phase to this file")
+	flag.StringVar(&dumpPath, "dump", "", "write every latency as CSV (deployment,cluster,created_ms,latency_ms) to this file")
 	flag.Parse()
 	profilePath = *cpuProfile
 	ctrl.SetLogger(logr.Discard())
@@ -150,6 +156,10 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 		return err
 	}
 
+	// Bindings are timed too, to split the latency into scheduling and propagation.
+	if err := watchBindings(ctx, fl.KubeconfigPath(), s); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "creating %d Deployments on the fleet API at %.0f/s\n", nDeployments, rate)
 	if profilePath != "" {
 		f, err := os.Create(profilePath)
@@ -161,6 +171,7 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 		}
 		defer pprof.StopCPUProfile()
 	}
+	cpuBefore, fleetStart := byProcess(fl.DataDir, cpuTime), time.Now()
 	created, err := createPaced(ctx, nDeployments, rate, "fleet", func(d *appsv1.Deployment) error {
 		d.Namespace, d.Labels = "bench", map[string]string{"bench": "fleet"}
 		return c.Create(ctx, d)
@@ -168,11 +179,35 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	if err != nil {
 		return err
 	}
-	var lat []time.Duration
+	var lat, bound []time.Duration
 	if err := collect(ctx, created, names, s, &lat); err != nil {
 		return err
 	}
-	rss := procfs.RSSOf(os.Getpid()) + procfs.RSSUnder(fl.APIServerDir())
+	if err := collect(ctx, created, []string{bindingsPrefix}, s, &bound); err != nil {
+		return err
+	}
+	cpuAfter, fleetWall := byProcess(fl.DataDir, cpuTime), time.Since(fleetStart)
+	if dumpPath != "" {
+		if err := dump(dumpPath, created, append(names, bindingsPrefix), s); err != nil {
+			return err
+		}
+	}
+	if memProfilePath != "" {
+		f, err := os.Create(memProfilePath)
+		if err != nil {
+			return err
+		}
+		runtime.GC()
+		err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+		if err != nil {
+			return err
+		}
+	}
+	rss := byProcess(fl.APIServerDir(), procfs.RSSOf)
+	var controlPlaneRSS int64
+	for _, v := range rss {
+		controlPlaneRSS += v
+	}
 
 	p := func(xs []time.Duration, q float64) float64 {
 		slices.Sort(xs)
@@ -182,10 +217,15 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	np50, np99 := p(lat, 0.5), p(lat, 0.99)
 	fmt.Printf("| %d Deployments × %d clusters, created at %.0f/s | P50 | P99 |\n|---|---|---|\n", nDeployments, nClusters, rate)
 	fmt.Printf("| fleet API → object in a member (Navarkos) | %.0f ms | %.0f ms |\n", np50, np99)
+	fmt.Printf("| of which fleet API → Binding (scheduling) | %.0f ms | %.0f ms |\n", p(bound, 0.5), p(bound, 0.99))
 	fmt.Printf("| member API → object in that member (baseline, %d Deployments) | %.0f ms | %.0f ms |\n", nBaseline, bp50, bp99)
 	fmt.Printf("| ratio | %.1f× | %.1f× |\n", np50/bp50, np99/bp99)
-	fmt.Printf("\ncontrol plane RSS with %d propagated objects (%d Bindings): %.0f MiB\n", nDeployments*nClusters, nDeployments, float64(rss)/(1<<20))
-	return printReconcileTimes()
+	printShares(fmt.Sprintf("Control-plane RSS with %d propagated objects (%d Bindings): %.0f MiB", nDeployments*nClusters, nDeployments, float64(controlPlaneRSS)/(1<<20)), "MiB", 1<<20, rss)
+	printCPU(cpuBefore, cpuAfter, fleetWall)
+	if err := printReconcileTimes(); err != nil {
+		return err
+	}
+	return printAPIRequests(ctx, fl.KubeconfigPath(), 12)
 }
 
 // printReconcileTimes shows where the controllers spent their time, from controller-runtime's own metrics.
@@ -250,6 +290,33 @@ func collect(ctx context.Context, created map[string]time.Time, clusters []strin
 	})
 }
 
+// bindingsPrefix keys the Bindings' arrival times in seen, next to the members' names.
+const bindingsPrefix = "binding"
+
+// watchBindings records when the Binding of each bench Deployment appears in the fleet API.
+func watchBindings(ctx context.Context, kubeconfigPath string, s *seen) error {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfigPath)
+	if err != nil {
+		return err
+	}
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		return err
+	}
+	w, err := c.Watch(ctx, &n6sv1alpha1.BindingList{}, client.InNamespace("bench"))
+	if err != nil {
+		return err
+	}
+	go func() {
+		for ev := range w.ResultChan() {
+			if b, ok := ev.Object.(*n6sv1alpha1.Binding); ok && ev.Type == watch.Added {
+				s.record(bindingsPrefix+"/"+b.Spec.Resource.Name, time.Now())
+			}
+		}
+	}()
+	return nil
+}
+
 func watchMember(ctx context.Context, m kubernetes.Interface, cluster string, s *seen) error {
 	w, err := m.AppsV1().Deployments("bench").Watch(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -291,4 +358,24 @@ func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error
 		}
 	}
 	return nil
+}
+
+// dump writes each latency with its creation time relative to the first Deployment.
+func dump(path string, created map[string]time.Time, clusters []string, s *seen) error {
+	var first time.Time
+	for _, at := range created {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	var b strings.Builder
+	b.WriteString("deployment,cluster,created_ms,latency_ms\n")
+	for name, at := range created {
+		for _, cl := range clusters {
+			if t, ok := s.get(cl + "/" + name); ok {
+				fmt.Fprintf(&b, "%s,%s,%d,%d\n", name, cl, at.Sub(first).Milliseconds(), t.Sub(at).Milliseconds())
+			}
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -1,5 +1,70 @@
 package main
 
-import apierrors "k8s.io/apimachinery/pkg/api/errors"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/procfs"
+)
 
 func isNamespaceMissing(err error) bool { return apierrors.IsNotFound(err) }
+
+// clusterDir finds the cluster a component belongs to in its command line.
+var clusterDir = regexp.MustCompile(`/clusters/([^/]+)/`)
+
+// navarkosProcess names this process, which runs the controllers and the benchmark's watches.
+const navarkosProcess = "navarkos (controllers and the benchmark's watches)"
+
+// byProcess measures each kind of process: navarkos (this process), and each component of
+// the fleet API and, summed, of the members.
+func byProcess(dataDir string, measure func(pid int) int64) map[string]int64 {
+	out := map[string]int64{navarkosProcess: measure(os.Getpid())}
+	for _, p := range procfs.Under(dataDir) {
+		where := "members'"
+		for _, arg := range p.Cmdline {
+			if m := clusterDir.FindStringSubmatch(arg); m != nil && m[1] == fleet.APIServerName {
+				where = "fleet API"
+			}
+		}
+		out[where+" "+filepath.Base(p.Cmdline[0])] += measure(p.PID)
+	}
+	return out
+}
+
+func cpuTime(pid int) int64 { return int64(procfs.CPUOf(pid)) }
+
+// printShares prints a table of what each kind of process used, largest first.
+func printShares(title, unit string, scale float64, values map[string]int64) {
+	var names []string
+	var total int64
+	for name, v := range values {
+		if v > 0 {
+			names = append(names, name)
+			total += v
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return int(values[b] - values[a]) })
+	fmt.Printf("\n%s:\n\n| process | %s | share |\n|---|---|---|\n", title, unit)
+	for _, name := range names {
+		fmt.Printf("| %s | %.1f | %.0f%% |\n", name, float64(values[name])/scale, 100*float64(values[name])/float64(total))
+	}
+}
+
+// printCPU shows where the CPU went between two snapshots, over a wall-clock time.
+func printCPU(before, after map[string]int64, wall time.Duration) {
+	used := map[string]int64{}
+	var total int64
+	for name, t := range after {
+		used[name] = t - before[name]
+		total += used[name]
+	}
+	title := fmt.Sprintf("CPU used while propagating (%.0f s wall clock, %.0f s of CPU over all cores)", wall.Seconds(), time.Duration(total).Seconds())
+	printShares(title, "CPU seconds", float64(time.Second), used)
+}

@@ -93,7 +93,7 @@ func (f Fleet) StartAPIServer(ctx context.Context) error {
 		}
 		err := cp.Create(ctx, APIServerName, kwokctl.CreateOptions{
 			Disable:       []string{"kube-scheduler", "kwok-controller"},
-			ExtraArgs:     []string{"kube-controller-manager=controllers=" + housekeepingControllers},
+			ExtraArgs:     []string{"kube-controller-manager=controllers=" + housekeepingControllers, kwokctl.NoFsync},
 			APIServerPort: f.APIServerPort,
 		})
 		if err != nil {

@@ -11,7 +11,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -30,6 +33,10 @@ type Clients struct {
 	Fleet client.Reader
 	// Scheme serves typed objects; unstructured ones need nothing from it.
 	Scheme *runtime.Scheme
+	// OnChange, when set before the first client is made, hears of every change to an object
+	// Navarkos made in a member, for the kinds followed with Client.Observe. It runs on
+	// informer goroutines and must not block for long.
+	OnChange func(cluster string, obj client.Object)
 
 	mu     sync.Mutex
 	byName map[string]cached
@@ -40,6 +47,7 @@ type cached struct {
 	client client.Client
 	// namespaces made or found in this member, so each is checked once per client.
 	namespaces *sync.Map
+	objects    *objectCache
 }
 
 // For returns a client of the named member cluster.
@@ -67,8 +75,9 @@ func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Clie
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if got, ok := m.byName[cluster]; ok && got.digest == digest {
-		return &Client{Client: got.client, namespaces: got.namespaces}, nil
+	got, ok := m.byName[cluster]
+	if ok && got.digest == digest {
+		return &Client{Client: got.client, namespaces: got.namespaces, objects: got.objects}, nil
 	}
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
 	if err != nil {
@@ -80,18 +89,71 @@ func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Clie
 	if err != nil {
 		return nil, fmt.Errorf("failed to build a client of Cluster %s: %w", cluster, err)
 	}
+	// Watches last longer than any request timeout.
+	watchCfg := rest.CopyConfig(cfg)
+	watchCfg.Timeout = 0
+	objects, err := newObjectCache(watchCfg, m.Scheme, cluster, m.OnChange)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		got.objects.stop()
+	}
 	if m.byName == nil {
 		m.byName = map[string]cached{}
 	}
-	entry := cached{digest: digest, client: cl, namespaces: &sync.Map{}}
+	entry := cached{digest: digest, client: cl, namespaces: &sync.Map{}, objects: objects}
 	m.byName[cluster] = entry
-	return &Client{Client: cl, namespaces: entry.namespaces}, nil
+	return &Client{Client: cl, namespaces: entry.namespaces, objects: objects}, nil
+}
+
+// Forget drops the client and the object cache of a cluster that left the fleet.
+func (m *Clients) Forget(cluster string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if got, ok := m.byName[cluster]; ok {
+		got.objects.stop()
+		delete(m.byName, cluster)
+	}
+}
+
+// Stop drops every client and stops every object cache.
+func (m *Clients) Stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, got := range m.byName {
+		got.objects.stop()
+		delete(m.byName, name)
+	}
 }
 
 // Client is a client of one member cluster.
 type Client struct {
 	client.Client
 	namespaces *sync.Map
+	objects    *objectCache
+}
+
+// Observe follows the kind in this member, from the first call on, and returns the cached,
+// trimmed copy of an object Navarkos made there (metadata, spec.replicas and status). synced
+// is false until the kind's cache has filled; live is nil when there is no such object.
+func (c *Client) Observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (live *unstructured.Unstructured, synced bool, err error) {
+	return c.objects.observe(ctx, gvk, key)
+}
+
+// RecordApplied remembers what the member returned for an apply of the configuration with this hash.
+func (c *Client) RecordApplied(obj *unstructured.Unstructured, hash [32]byte) {
+	c.objects.record(obj, hash)
+}
+
+// LastApplied returns what RecordApplied remembered for an object.
+func (c *Client) LastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (Applied, bool) {
+	return c.objects.lastApplied(gvk, key)
+}
+
+// ForgetApplied drops the record of an object that was removed.
+func (c *Client) ForgetApplied(gvk schema.GroupVersionKind, key client.ObjectKey) {
+	c.objects.forget(gvk, key)
 }
 
 // EnsureNamespace creates a namespace in the member unless it is known to exist.

@@ -10,10 +10,16 @@ import (
 	"github.com/navarkos/navarkos/internal/kwokctl"
 )
 
-// RSSUnder sums the resident memory, in bytes, of the live processes whose command line mentions dir.
-func RSSUnder(dir string) int64 {
+// Process is a live process.
+type Process struct {
+	PID     int
+	Cmdline []string
+}
+
+// Under lists the live processes whose command line mentions dir.
+func Under(dir string) []Process {
+	var out []Process
 	entries, _ := os.ReadDir("/proc")
-	var total int64
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -21,8 +27,17 @@ func RSSUnder(dir string) int64 {
 		}
 		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 		if err == nil && strings.Contains(string(raw), dir) && kwokctl.Alive(pid) {
-			total += RSSOf(pid)
+			out = append(out, Process{PID: pid, Cmdline: strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")})
 		}
+	}
+	return out
+}
+
+// RSSUnder sums the resident memory, in bytes, of the live processes whose command line mentions dir.
+func RSSUnder(dir string) int64 {
+	var total int64
+	for _, p := range Under(dir) {
+		total += RSSOf(p.PID)
 	}
 	return total
 }

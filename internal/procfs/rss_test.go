@@ -3,6 +3,7 @@ package procfs
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 func TestRSSOf(t *testing.T) {
@@ -11,5 +12,22 @@ func TestRSSOf(t *testing.T) {
 	}
 	if rss := RSSOf(-1); rss != 0 {
 		t.Errorf("RSS of no process = %d, want 0", rss)
+	}
+}
+
+func TestCPUOf(t *testing.T) {
+	start := CPUOf(os.Getpid())
+	deadline := time.Now().Add(30 * time.Second)
+	x := 0
+	for CPUOf(os.Getpid()) <= start {
+		if time.Now().After(deadline) {
+			t.Fatalf("CPU time of a busy test process stayed at %v for 30 s", start)
+		}
+		for i := range 1_000_000 {
+			x += i
+		}
+	}
+	if cpu := CPUOf(-1); cpu != 0 {
+		t.Errorf("CPU time of no process = %v, want 0 (%d)", cpu, x)
 	}
 }

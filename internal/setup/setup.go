@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -45,8 +44,8 @@ type Options struct {
 	LeaderElectionNamespace string
 	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once; 0 means 4.
 	MaxConcurrentClusters int
-	// DriftResync is how often settled resources are re-applied to undo hand edits in members.
-	DriftResync time.Duration
+	// RetryInterval is how often a resource that failed or met a conflict in a member is tried again.
+	RetryInterval time.Duration
 }
 
 // Scheme knows the Kubernetes built-in kinds and the Navarkos kinds.
@@ -80,11 +79,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		// Controller names must otherwise be unique per process, but one process may run
 		// several fleets, one after the other, as the tests do.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			// Only Navarkos' own namespace holds Secrets the controllers need to watch;
-			// joined clusters name theirs there by default.
-			&corev1.Secret{}: {Namespaces: map[string]cache.Config{n6sv1alpha1.SystemNamespace: {}}},
-		}},
+		// Fleet objects of the kinds that placements select are watched anyway; reads of them
+		// come from the same informers rather than from the API server.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+		// No controller reads managed fields; the cache need not hold them.
+		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("failed to create the controller manager: %w", err)
@@ -112,7 +111,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		return nil, err
 	}
 	for _, clusterScoped := range []bool{false, true} {
-		r := &placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped}
+		r := &placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped, MaxConcurrentReconciles: 4}
 		if err := r.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("failed to set up the scheduler: %w", err)
 		}
@@ -121,7 +120,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		Client:                  mgr.GetClient(),
 		Members:                 &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()},
 		MaxConcurrentReconciles: 8,
-		DriftResync:             opts.DriftResync,
+		RetryInterval:           opts.RetryInterval,
 	}
 	if err := prop.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up propagation: %w", err)

@@ -91,6 +91,22 @@ func TestFederation(t *testing.T) {
 	_, err := us.AppsV1().Deployments("shop").Patch(ctx, "web", types.MergePatchType, []byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	expectMemberDeployment(g, us, "web", 4, "web:2")
+	// So are an edit of an object without a generation, a removed label and a deleted object:
+	// member objects are watched, and the periodic recheck is minutes away.
+	_, err = eu.CoreV1().ConfigMaps("shop").Patch(ctx, "web-config", types.MergePatchType, []byte(`{"data":{"greeting":"bye"}}`), metav1.PatchOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	expectConfigMap(g, eu, true)
+	_, err = us.AppsV1().Deployments("shop").Patch(ctx, "web", types.JSONPatchType, []byte(`[{"op":"remove","path":"/metadata/labels/app.kubernetes.io~1managed-by"}]`), metav1.PatchOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Eventually(func() string {
+		d, err := us.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err.Error()
+		}
+		return d.Labels[n6sv1alpha1.ManagedByLabel]
+	}, clusterTimeout, poll).Should(Equal(n6sv1alpha1.ManagedByValue), "waiting for the removed label to come back")
+	g.Expect(ap.CoreV1().ConfigMaps("shop").Delete(ctx, "web-config", metav1.DeleteOptions{})).To(Succeed())
+	expectConfigMap(g, ap, true)
 
 	// An object that exists in a member and was not made by Navarkos is refused, then adopted on request.
 	_, err = ap.AppsV1().Deployments("shop").Create(ctx, memberOnlyDeployment("legacy"), metav1.CreateOptions{})

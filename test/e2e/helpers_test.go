@@ -30,8 +30,6 @@ const (
 	// clusterTimeout bounds the wait for a local cluster to be created or woken on a busy 2-core machine.
 	clusterTimeout = 3 * time.Minute
 	poll           = 200 * time.Millisecond
-	// driftResync is short so that drift correction shows within the test.
-	driftResync = 2 * time.Second
 )
 
 func TestMain(m *testing.M) {
@@ -55,7 +53,7 @@ func startFleet(t *testing.T) *localFleet {
 	dataDir := t.TempDir()
 	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
 	cfg, stop, err := f.Start(context.Background(), fleet.RunOptions{
-		Controllers: setup.Options{HealthInterval: healthInterval, DriftResync: driftResync},
+		Controllers: setup.Options{HealthInterval: healthInterval},
 	})
 	if err != nil {
 		t.Fatal(err)

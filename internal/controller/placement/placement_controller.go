@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -50,9 +52,23 @@ type Reconciler struct {
 	Clock clock.PassiveClock
 	// ClusterScoped selects ClusterPlacements instead of Placements.
 	ClusterScoped bool
+	// MaxConcurrentReconciles bounds how many resources are scheduled at once; 0 means 1.
+	MaxConcurrentReconciles int
 
 	mapper meta.RESTMapper
 	kinds  *kindwatch.Watcher
+	passes passLocks
+}
+
+// passLocks lets the resources of one placement be scheduled at the same time, but never
+// while a whole-placement pass runs, which lists the Bindings it keeps and deletes the rest.
+type passLocks struct {
+	byPlacement sync.Map // placement key → *sync.RWMutex
+}
+
+func (l *passLocks) of(key client.ObjectKey) *sync.RWMutex {
+	m, _ := l.byPlacement.LoadOrStore(key, &sync.RWMutex{})
+	return m.(*sync.RWMutex)
 }
 
 // target is a Placement or a ClusterPlacement, seen through what both have.
@@ -74,7 +90,7 @@ func (r *Reconciler) kind() string {
 func IndexBindings(ctx context.Context, mgr ctrl.Manager) error {
 	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, BindingPlacementIndex, func(o client.Object) []string {
 		p := o.(*n6sv1alpha1.Binding).Spec.Placement
-		return []string{placementKey(p.Kind, p.Namespace, p.Name)}
+		return []string{PlacementIndexKey(p)}
 	})
 	if err != nil {
 		return fmt.Errorf("failed to index Bindings by placement: %w", err)
@@ -100,6 +116,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			CreateFunc: func(event.CreateEvent) bool { return false },
 			UpdateFunc: func(event.UpdateEvent) bool { return false },
 		})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
 		Named(strings.ToLower(r.kind())).
 		Build(r)
 	if err != nil {
@@ -118,8 +135,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // Reconcile binds every resource the placement selects and unbinds the rest.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	if name, gvk, key, ok := parseResourceRequest(req.Name); ok {
-		return r.reconcileResource(ctx, client.ObjectKey{Namespace: req.Namespace, Name: name}, gvk, key)
+		placementKey := client.ObjectKey{Namespace: req.Namespace, Name: name}
+		lock := r.passes.of(placementKey)
+		lock.RLock()
+		defer lock.RUnlock()
+		return r.reconcileResource(ctx, placementKey, gvk, key)
 	}
+	lock := r.passes.of(req.NamespacedName)
+	lock.Lock()
+	defer lock.Unlock()
 	t, err := r.get(ctx, req)
 	if err != nil || t == nil {
 		return ctrl.Result{}, err
@@ -129,6 +153,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		if controllerutil.RemoveFinalizer(t.obj, n6sv1alpha1.PlacementFinalizer) {
+			r.passes.byPlacement.Delete(req.NamespacedName)
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t.obj))
 		}
 		return ctrl.Result{}, nil
@@ -514,7 +539,10 @@ func (r *Reconciler) writeBinding(ctx context.Context, t *target, obj *unstructu
 	err := r.Client.Get(ctx, key, b)
 	switch {
 	case apierrors.IsNotFound(err):
-		b = &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: want}
+		// Born with propagation's finalizer, so that no write stands between scheduling and propagation.
+		b = &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{
+			Namespace: key.Namespace, Name: key.Name, Finalizers: []string{n6sv1alpha1.BindingFinalizer},
+		}, Spec: want}
 		if err := r.setOwner(t, b); err != nil {
 			return key, err
 		}
@@ -552,12 +580,12 @@ func (r *Reconciler) setOwner(t *target, b *n6sv1alpha1.Binding) error {
 // deleteBindings deletes the placement's Bindings that are not in keep (all of them when keep is nil).
 func (r *Reconciler) deleteBindings(ctx context.Context, t *target, keep map[client.ObjectKey]bool) error {
 	list := &n6sv1alpha1.BindingList{}
-	if err := r.Client.List(ctx, list, client.MatchingFields{BindingPlacementIndex: placementKey(t.ref.Kind, t.ref.Namespace, t.ref.Name)}); err != nil {
+	if err := r.Client.List(ctx, list, client.MatchingFields{BindingPlacementIndex: PlacementIndexKey(t.ref)}); err != nil {
 		return fmt.Errorf("failed to list the Bindings of %s %s: %w", t.ref.Kind, t.ref.Name, err)
 	}
 	for i := range list.Items {
 		b := &list.Items[i]
-		if keep[client.ObjectKeyFromObject(b)] {
+		if keep[client.ObjectKeyFromObject(b)] || !b.DeletionTimestamp.IsZero() {
 			continue
 		}
 		if err := r.Client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
@@ -655,7 +683,10 @@ func BindingName(kind, name string) string {
 	return n[:validation.DNS1123SubdomainMaxLength-17] + "-" + hex.EncodeToString(sum[:8])
 }
 
-func placementKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+// PlacementIndexKey is the value of BindingPlacementIndex for the Bindings of one placement.
+func PlacementIndexKey(ref n6sv1alpha1.PlacementReference) string {
+	return ref.Kind + "/" + ref.Namespace + "/" + ref.Name
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

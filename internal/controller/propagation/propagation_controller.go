@@ -5,22 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/kindwatch"
@@ -32,11 +38,15 @@ import (
 const (
 	// fieldOwner is the server-side apply field manager of everything Navarkos puts in members.
 	fieldOwner = client.FieldOwner("navarkos")
-	// settleResync re-reads members while replicas are not all ready, to sum their status.
-	settleResync = 2 * time.Second
-	// DefaultDriftResync re-applies settled resources: members are not watched, so hand edits
-	// are found and undone at this pace.
-	DefaultDriftResync = 30 * time.Second
+	// DefaultRetryInterval is how often a Binding that is not applied everywhere is tried again.
+	DefaultRetryInterval = 30 * time.Second
+	// memberEventDelay gathers the bursts of changes a member makes to a new object (its
+	// controllers fill in status) into one reconcile, and lets the Binding's own status write
+	// reach the cache first. Propagation never waits on it: only drift and status do.
+	memberEventDelay = time.Second
+	// settledResync rechecks an applied Binding against the member caches now and then. Member
+	// objects are watched, so this is a safety net: it costs no API call when nothing changed.
+	settledResync = 10 * time.Minute
 	// targetClusterIndex indexes Bindings by their target clusters.
 	targetClusterIndex = "spec.clusters.name"
 )
@@ -45,23 +55,25 @@ const (
 type Reconciler struct {
 	// Client reads and writes the fleet API.
 	Client client.Client
-	// Members gives clients of member clusters.
+	// Members gives clients of member clusters; the reconciler sets its OnChange.
 	Members *member.Clients
 	// MaxConcurrentReconciles bounds how many Bindings are propagated at once.
 	MaxConcurrentReconciles int
-	// DriftResync is how often a settled Binding is applied again; 0 means DefaultDriftResync.
-	DriftResync time.Duration
+	// RetryInterval is how often a Binding that failed or met a conflict somewhere is tried
+	// again; 0 means DefaultRetryInterval.
+	RetryInterval time.Duration
 
 	kinds *kindwatch.Watcher
 }
 
-// SetupWithManager registers the propagation controller with its index and watches.
+// SetupWithManager registers the propagation controller with its index and watches: Bindings,
+// the fleet objects they bind, their placements, Clusters, and the objects Navarkos made in members.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if r.Client == nil || r.Members == nil {
 		return errors.New("propagation reconciler needs a Client and Members")
 	}
-	if r.DriftResync <= 0 {
-		r.DriftResync = DefaultDriftResync
+	if r.RetryInterval <= 0 {
+		r.RetryInterval = DefaultRetryInterval
 	}
 	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, targetClusterIndex, func(o client.Object) []string {
 		var names []string
@@ -73,9 +85,37 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return fmt.Errorf("failed to index Bindings by cluster: %w", err)
 	}
+	memberChanges, stopped := make(chan event.GenericEvent, 1024), make(chan struct{})
+	r.Members.OnChange = func(_ string, obj client.Object) {
+		select {
+		case memberChanges <- event.GenericEvent{Object: obj}:
+		case <-stopped:
+		}
+	}
+	err = mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		close(stopped)
+		r.Members.Stop()
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&n6sv1alpha1.Binding{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOnCluster), builder.WithPredicates(becameReady{})).
+		Watches(&n6sv1alpha1.Cluster{}, handler.Funcs{DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			r.Members.Forget(e.Object.GetName())
+		}}).
+		Watches(&n6sv1alpha1.Placement{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlacement), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&n6sv1alpha1.ClusterPlacement{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlacement), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(memberChanges, handler.Funcs{
+			GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				if req, ok := bindingOfMemberObject(e.Object); ok {
+					q.AddAfter(req, memberEventDelay)
+				}
+			},
+		})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
 		Named("propagation").
 		Build(r)
@@ -121,6 +161,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	before := b.DeepCopy()
 	res, err := r.propagate(ctx, b)
+	if equality.Semantic.DeepEqual(before.Status, b.Status) {
+		return res, err
+	}
 	if perr := r.Client.Status().Patch(ctx, b, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
 		err = errors.Join(err, fmt.Errorf("failed to patch the status of Binding %s: %w", req, perr))
 	}
@@ -185,21 +228,21 @@ func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctr
 		setApplied(b, metav1.ConditionTrue, n6sv1alpha1.BindingAppliedReason, fmt.Sprintf("applied in %d clusters", len(states)))
 		b.Status.ObservedGeneration = b.Generation
 	}
-	settled, err := r.sumStatus(ctx, src, members)
-	errs = append(errs, err)
+	// Member status changes arrive as events, so the sum is rewritten as replicas come up.
+	errs = append(errs, r.sumStatus(ctx, src, members))
 	if err := errors.Join(errs...); err != nil {
 		return ctrl.Result{}, err
 	}
-	if !settled {
-		return ctrl.Result{RequeueAfter: settleResync}, nil
+	if failed {
+		return ctrl.Result{RequeueAfter: r.RetryInterval}, nil
 	}
-	return ctrl.Result{RequeueAfter: r.DriftResync}, nil
+	return ctrl.Result{RequeueAfter: settledResync}, nil
 }
 
 // applyTo puts the rendered resource into one member with server-side apply. An object that
-// exists there and was not applied by Navarkos is left alone unless the placement adopts it;
-// once applied, the object is known to be ours and is not checked again.
-func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, knownOurs bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
+// exists there and was not applied by Navarkos is left alone unless the placement adopts it.
+// An object that the member cache shows as Navarkos last applied it costs no API call.
+func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, wasApplied bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 	st := n6sv1alpha1.ClusterResourceStatus{Name: tc.Name, State: n6sv1alpha1.ResourcePending}
 	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 		st.State, st.Message = state, truncate(err.Error(), 4096)
@@ -218,19 +261,35 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		// A broken override fails this cluster only; the others still get the resource.
 		return fail(n6sv1alpha1.ResourceFailed, err)
 	}
+	hash, err := propagation.Hash(desired)
+	if err != nil {
+		return fail(n6sv1alpha1.ResourceFailed, err)
+	}
 	mc, err := r.Members.ForCluster(ctx, cl)
 	if err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, err)
+	}
+	gvk, key := desired.GroupVersionKind(), client.ObjectKeyFromObject(desired)
+	live, _, err := mc.Observe(ctx, gvk, key)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).V(1).Info("Member cache unavailable; reading the member", "cluster", tc.Name, "error", err.Error())
+	}
+	knownOurs := wasApplied || (live != nil && ours(live, b))
+	if last, ok := mc.LastApplied(gvk, key); ok && live != nil && ours(live, b) && propagation.Unchanged(desired, live, hash, last) {
+		st.State = n6sv1alpha1.ResourceApplied
+		st.ReadyReplicas = readyReplicas(live)
+		return st, live
 	}
 	if ns := desired.GetNamespace(); ns != "" {
 		if err := mc.EnsureNamespace(ctx, ns); err != nil {
 			return fail(n6sv1alpha1.ResourceFailed, err)
 		}
 	}
+	// The cache holds only Navarkos' objects: an object missing from it may still be someone else's.
 	if !knownOurs {
 		existing := &unstructured.Unstructured{}
-		existing.SetGroupVersionKind(desired.GroupVersionKind())
-		err = mc.Get(ctx, client.ObjectKeyFromObject(desired), existing)
+		existing.SetGroupVersionKind(gvk)
+		err = mc.Get(ctx, key, existing)
 		switch {
 		case err == nil && !ours(existing, b) && (spec == nil || spec.ConflictPolicy != n6sv1alpha1.ConflictAdopt):
 			return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
@@ -242,10 +301,15 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 	if err := mc.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired), fieldOwner, client.ForceOwnership); err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to apply %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
 	}
+	mc.RecordApplied(desired, hash)
 	st.State = n6sv1alpha1.ResourceApplied
-	ready, _, _ := unstructured.NestedInt64(desired.Object, "status", "readyReplicas")
-	st.ReadyReplicas = int32(ready)
+	st.ReadyReplicas = readyReplicas(desired)
 	return st, desired
+}
+
+func readyReplicas(obj *unstructured.Unstructured) int32 {
+	ready, _, _ := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
+	return int32(ready)
 }
 
 // ours reports whether a member object was made by Navarkos for this Binding.
@@ -289,6 +353,7 @@ func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, clu
 	if !ours(obj, b) {
 		return nil
 	}
+	mc.ForgetApplied(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
 	if err := mc.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("failed to delete %s %s in cluster %s: %w", b.Spec.Resource.Kind, b.Spec.Resource.Name, cluster, err)
 	}
@@ -328,6 +393,33 @@ func (r *Reconciler) bindingsOnCluster(ctx context.Context, o client.Object) []r
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return reqs
+}
+
+// bindingsOfPlacement maps a changed placement (overrides, conflict policy) to its Bindings.
+func (r *Reconciler) bindingsOfPlacement(ctx context.Context, o client.Object) []reconcile.Request {
+	ref := n6sv1alpha1.PlacementReference{Kind: "ClusterPlacement", Name: o.GetName()}
+	if o.GetNamespace() != "" {
+		ref = n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: o.GetNamespace(), Name: o.GetName()}
+	}
+	list := &n6sv1alpha1.BindingList{}
+	if err := r.Client.List(ctx, list, client.MatchingFields{placementctrl.BindingPlacementIndex: placementctrl.PlacementIndexKey(ref)}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the Bindings of a placement", "placement", ref)
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
+}
+
+// bindingOfMemberObject maps a member object Navarkos made to the Binding its annotation names.
+func bindingOfMemberObject(o client.Object) (reconcile.Request, bool) {
+	ns, name, ok := strings.Cut(o.GetAnnotations()[n6sv1alpha1.BindingAnnotation], "/")
+	if !ok || name == "" {
+		return reconcile.Request{}, false
+	}
+	return reconcile.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: name}}, true
 }
 
 func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, msg string) {

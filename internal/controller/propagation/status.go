@@ -15,51 +15,49 @@ var summedFields = []string{"replicas", "readyReplicas", "availableReplicas", "u
 // summableKinds have replica counters in their status.
 var summableKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "ReplicaSet": true}
 
-// SumStatus adds up the replica counters of the member objects. settled is true when every
-// member reports all its desired replicas ready.
-func SumStatus(members []*unstructured.Unstructured) (sums map[string]int64, settled bool) {
-	sums = map[string]int64{}
-	settled = true
+// SumStatus adds up the replica counters of the member objects.
+func SumStatus(members []*unstructured.Unstructured) map[string]int64 {
+	sums := map[string]int64{}
 	for _, m := range members {
 		for _, f := range summedFields {
 			v, _, _ := unstructured.NestedInt64(m.Object, "status", f)
 			sums[f] += v
 		}
-		want, _, _ := unstructured.NestedInt64(m.Object, "spec", "replicas")
-		ready, _, _ := unstructured.NestedInt64(m.Object, "status", "readyReplicas")
-		if ready != want {
-			settled = false
-		}
 	}
-	return sums, settled
+	return sums
 }
 
 // sumStatus writes the members' summed replica counters into the fleet object's status, which
 // no controller of the fleet API writes, so that `kubectl get deploy` there shows the fleet-wide truth.
-func (r *Reconciler) sumStatus(ctx context.Context, src *unstructured.Unstructured, members []*unstructured.Unstructured) (bool, error) {
+func (r *Reconciler) sumStatus(ctx context.Context, src *unstructured.Unstructured, members []*unstructured.Unstructured) error {
 	if !summableKinds[src.GetKind()] {
-		return true, nil
+		return nil
 	}
-	sums, settled := SumStatus(members)
+	sums := SumStatus(members)
 	before := src.DeepCopy()
 	status, _, _ := unstructured.NestedMap(src.Object, "status")
 	if status == nil {
 		status = map[string]any{}
 	}
+	// The API server drops zero counters (omitempty); so does the sum, or it would never compare equal.
 	for f, v := range sums {
-		status[f] = v
+		if v == 0 {
+			delete(status, f)
+		} else {
+			status[f] = v
+		}
 	}
 	status["observedGeneration"] = src.GetGeneration()
 	if err := unstructured.SetNestedMap(src.Object, status, "status"); err != nil {
-		return settled, err
+		return err
 	}
 	if equalStatus(before, src) {
-		return settled, nil
+		return nil
 	}
 	if err := r.Client.Status().Patch(ctx, src, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-		return settled, fmt.Errorf("failed to write the summed status of %s %s/%s: %w", src.GetKind(), src.GetNamespace(), src.GetName(), err)
+		return fmt.Errorf("failed to write the summed status of %s %s/%s: %w", src.GetKind(), src.GetNamespace(), src.GetName(), err)
 	}
-	return settled, nil
+	return nil
 }
 
 func equalStatus(a, b *unstructured.Unstructured) bool {

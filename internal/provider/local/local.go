@@ -90,9 +90,10 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 	}
 	p.creating.Lock()
 	defer p.creating.Unlock()
-	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout}
+	// The pool's own arguments come last, so that they win.
+	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: []string{kwokctl.NoFsync}}
 	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
-		opts.ExtraArgs = req.Pool.Template.Local.ExtraArgs
+		opts.ExtraArgs = append(opts.ExtraArgs, req.Pool.Template.Local.ExtraArgs...)
 	}
 	return p.Runner.Create(ctx, req.Name, opts)
 }

@@ -1,0 +1,163 @@
+package member
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// Applied is what a member returned for an apply: enough to tell later whether the object
+// is still as Navarkos left it.
+type Applied struct {
+	// Hash identifies the applied configuration.
+	Hash [32]byte
+	// Generation and ResourceVersion are the member's, right after the apply.
+	Generation      int64
+	ResourceVersion string
+}
+
+// objectCache follows, in one member, the objects that Navarkos applied there: one informer
+// per kind, limited to Navarkos' label and trimmed to what propagation reads back. It also
+// remembers what each apply returned.
+type objectCache struct {
+	cluster  string
+	cache    cache.Cache
+	stop     context.CancelFunc
+	onChange func(cluster string, obj client.Object)
+
+	mu      sync.Mutex
+	kinds   map[schema.GroupVersionKind]cache.Informer
+	applied map[objectID]Applied
+}
+
+// objectID names one object of one kind in a member.
+type objectID struct {
+	gvk schema.GroupVersionKind
+	key client.ObjectKey
+}
+
+func newObjectCache(cfg *rest.Config, scheme *runtime.Scheme, cluster string, onChange func(string, client.Object)) (*objectCache, error) {
+	c, err := cache.New(cfg, cache.Options{
+		Scheme:                      scheme,
+		DefaultLabelSelector:        labels.SelectorFromSet(labels.Set{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue}),
+		DefaultTransform:            trim,
+		ReaderFailOnMissingInformer: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the object cache of cluster %s: %w", cluster, err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	go func() { _ = c.Start(ctx) }()
+	return &objectCache{cluster: cluster, cache: c, stop: stop, onChange: onChange,
+		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]Applied{}}, nil
+}
+
+// observe starts following the kind unless it is followed, and returns the cached object.
+// synced is false until the kind's first list has arrived; live is nil when the member has
+// no such object made by Navarkos.
+func (oc *objectCache) observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (live *unstructured.Unstructured, synced bool, err error) {
+	inf, err := oc.informer(ctx, gvk)
+	if err != nil || !inf.HasSynced() {
+		return nil, false, err
+	}
+	live = &unstructured.Unstructured{}
+	live.SetGroupVersionKind(gvk)
+	err = oc.cache.Get(ctx, key, live)
+	if apierrors.IsNotFound(err) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return live, true, nil
+}
+
+func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind) (cache.Informer, error) {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	if inf, ok := oc.kinds[gvk]; ok {
+		return inf, nil
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	inf, err := oc.cache.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+	if err != nil {
+		return nil, fmt.Errorf("failed to follow %s in cluster %s: %w", gvk.Kind, oc.cluster, err)
+	}
+	notify := func(o any) {
+		if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+			o = tomb.Obj
+		}
+		if obj, ok := o.(client.Object); ok && oc.onChange != nil {
+			oc.onChange(oc.cluster, obj)
+		}
+	}
+	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    notify,
+		UpdateFunc: func(_, o any) { notify(o) },
+		DeleteFunc: notify,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failed to follow %s in cluster %s: %w", gvk.Kind, oc.cluster, err)
+	}
+	oc.kinds[gvk] = inf
+	return inf, nil
+}
+
+func (oc *objectCache) record(obj *unstructured.Unstructured, hash [32]byte) {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	oc.applied[objectID{obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)}] = Applied{
+		Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion(),
+	}
+}
+
+func (oc *objectCache) lastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (Applied, bool) {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	a, ok := oc.applied[objectID{gvk, key}]
+	return a, ok
+}
+
+func (oc *objectCache) forget(gvk schema.GroupVersionKind, key client.ObjectKey) {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	delete(oc.applied, objectID{gvk, key})
+}
+
+// trim keeps what propagation reads back from a member object: identity, ownership marks,
+// generation, spec.replicas and status. Specs, managed fields and the rest stay out of memory.
+func trim(in any) (any, error) {
+	u, ok := in.(*unstructured.Unstructured)
+	if !ok {
+		return in, nil
+	}
+	md := map[string]any{}
+	if all, ok := u.Object["metadata"].(map[string]any); ok {
+		for _, k := range []string{"name", "namespace", "uid", "resourceVersion", "generation", "labels", "annotations", "deletionTimestamp"} {
+			if v, ok := all[k]; ok {
+				md[k] = v
+			}
+		}
+	}
+	out := map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": md}
+	if r, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "replicas"); ok {
+		out["spec"] = map[string]any{"replicas": r}
+	}
+	if s, ok := u.Object["status"]; ok {
+		out["status"] = s
+	}
+	return &unstructured.Unstructured{Object: out}, nil
+}

@@ -1,0 +1,47 @@
+package propagation
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/navarkos/navarkos/internal/member"
+)
+
+// Hash identifies a rendered object, so that an unchanged template needs no new apply.
+func Hash(desired *unstructured.Unstructured) ([32]byte, error) {
+	data, err := json.Marshal(desired.Object)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("failed to encode %s %s: %w", desired.GetKind(), desired.GetName(), err)
+	}
+	return sha256.Sum256(data), nil
+}
+
+// Unchanged reports whether a member object is still as Navarkos last applied it, from its
+// cached metadata: the same configuration was applied, and nobody changed the object since.
+// Kinds with a generation bump it on every spec change, so their status may move freely;
+// labels and annotations, which leave the generation alone, are compared directly. Objects
+// without a generation must keep the resource version the apply returned.
+func Unchanged(desired, live *unstructured.Unstructured, hash [32]byte, last member.Applied) bool {
+	if last.Hash != hash {
+		return false
+	}
+	if last.Generation == 0 {
+		return live.GetResourceVersion() == last.ResourceVersion
+	}
+	return live.GetGeneration() == last.Generation &&
+		contains(live.GetLabels(), desired.GetLabels()) &&
+		contains(live.GetAnnotations(), desired.GetAnnotations())
+}
+
+// contains reports whether every entry of want is in have.
+func contains(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,63 @@
+package propagation
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/navarkos/navarkos/internal/member"
+)
+
+func TestUnchanged(t *testing.T) {
+	desired := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web", "labels": map[string]any{"app": "web"}, "annotations": map[string]any{"n6s.io/binding": "shop/deployment-web"}},
+		"spec":     map[string]any{"replicas": int64(2)},
+	}}
+	hash, err := Hash(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func(generation int64, rv string, labels map[string]string) *unstructured.Unstructured {
+		u := desired.DeepCopy()
+		u.SetGeneration(generation)
+		u.SetResourceVersion(rv)
+		u.SetLabels(labels)
+		return u
+	}
+	kept := map[string]string{"app": "web", "pod-template-hash": "x"}
+	tests := []struct {
+		name string
+		live *unstructured.Unstructured
+		last member.Applied
+		want bool
+	}{
+		{"same generation, status moved on", live(3, "99", kept), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, true},
+		{"template changed since", live(3, "42", kept), member.Applied{Hash: [32]byte{1}, Generation: 3, ResourceVersion: "42"}, false},
+		{"spec edited by hand", live(4, "99", kept), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
+		{"label removed by hand", live(3, "99", map[string]string{"other": "x"}), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
+		{"no generation, untouched", live(0, "42", kept), member.Applied{Hash: hash, ResourceVersion: "42"}, true},
+		{"no generation, written since", live(0, "43", kept), member.Applied{Hash: hash, ResourceVersion: "42"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Unchanged(desired, tt.live, hash, tt.last); got != tt.want {
+				t.Errorf("Unchanged = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHashIsStable(t *testing.T) {
+	a := &unstructured.Unstructured{Object: map[string]any{"kind": "ConfigMap", "data": map[string]any{"a": "1", "b": "2", "c": "3"}}}
+	b := &unstructured.Unstructured{Object: map[string]any{"data": map[string]any{"c": "3", "b": "2", "a": "1"}, "kind": "ConfigMap"}}
+	ha, _ := Hash(a)
+	hb, _ := Hash(b)
+	if ha != hb {
+		t.Error("the same object built in another order hashes differently")
+	}
+	b.Object["data"].(map[string]any)["c"] = "4"
+	if hc, _ := Hash(b); hc == ha {
+		t.Error("a changed object hashes the same")
+	}
+}
