@@ -29,8 +29,13 @@ generate:
 	$(GO) tool controller-gen object paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 
+# Every benchmark of the README's performance section; about 25 minutes on 2 cores.
 bench: build
 	bench/cluster-lifecycle.sh
+	bench/scheduling.sh
+	bench/propagation.sh
+	bench/propagation.sh -rate 10
+	go run ./bench/failover -bin-dir bin
 
 clean:
 	rm -rf $(BIN)

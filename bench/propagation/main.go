@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -31,7 +32,6 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/procfs"
 	"github.com/navarkos/navarkos/internal/setup"
 )
@@ -86,37 +86,14 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	}
 	defer stop()
 
-	pools := []string{"local-us-east", "local-eu-west", "local-ap-south"}
 	var names []string
 	for i := range nClusters {
-		name := fmt.Sprintf("m%d", i)
-		names = append(names, name)
-		if err := c.Create(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterSpec{Pool: pools[i%len(pools)], Nodes: ptr.To[int32](1)}}); err != nil {
-			return err
-		}
+		names = append(names, fmt.Sprintf("m%d", i))
 	}
 	fmt.Fprintf(os.Stderr, "waiting for %d member clusters\n", nClusters)
-	members := map[string]kubernetes.Interface{}
-	for _, name := range names {
-		if err := waitFor(ctx, 5*time.Minute, func() bool {
-			cl := &n6sv1alpha1.Cluster{}
-			return c.Get(ctx, client.ObjectKey{Name: name}, cl) == nil && cl.Status.Phase == n6sv1alpha1.ClusterPhaseReady
-		}); err != nil {
-			return fmt.Errorf("cluster %s: %w", name, err)
-		}
-		data, err := kubeconfig.Get(ctx, c, name)
-		if err != nil {
-			return err
-		}
-		mcfg, err := clientcmd.RESTConfigFromKubeConfig(data)
-		if err != nil {
-			return err
-		}
-		mcfg.QPS, mcfg.Burst = 500, 1000
-		members[name], err = kubernetes.NewForConfig(mcfg)
-		if err != nil {
-			return err
-		}
+	members, err := benchfleet.StartMembers(ctx, c, names, func(cfg *rest.Config) { cfg.QPS, cfg.Burst = 500, 1000 })
+	if err != nil {
+		return err
 	}
 
 	s := &seen{times: map[string]time.Time{}}
@@ -220,6 +197,9 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	fmt.Printf("| of which fleet API → Binding (scheduling) | %.0f ms | %.0f ms |\n", p(bound, 0.5), p(bound, 0.99))
 	fmt.Printf("| member API → object in that member (baseline, %d Deployments) | %.0f ms | %.0f ms |\n", nBaseline, bp50, bp99)
 	fmt.Printf("| ratio | %.1f× | %.1f× |\n", np50/bp50, np99/bp99)
+	// One line for bench/propagation.sh, which takes the median over runs.
+	fmt.Fprintf(os.Stderr, "result p50_ms=%.0f p99_ms=%.0f binding_p50_ms=%.0f binding_p99_ms=%.0f baseline_p50_ms=%.0f baseline_p99_ms=%.0f\n",
+		np50, np99, p(bound, 0.5), p(bound, 0.99), bp50, bp99)
 	printShares(fmt.Sprintf("Control-plane RSS with %d propagated objects (%d Bindings): %.0f MiB", nDeployments*nClusters, nDeployments, float64(controlPlaneRSS)/(1<<20)), "MiB", 1<<20, rss)
 	printCPU(cpuBefore, cpuAfter, fleetWall)
 	if err := printReconcileTimes(); err != nil {
@@ -275,7 +255,7 @@ func createPaced(ctx context.Context, n int, rate float64, prefix string, create
 
 // collect waits until every created Deployment is seen in every member and appends the latencies.
 func collect(ctx context.Context, created map[string]time.Time, clusters []string, s *seen, out *[]time.Duration) error {
-	return waitFor(ctx, 10*time.Minute, func() bool {
+	return benchfleet.WaitFor(ctx, 10*time.Minute, 50*time.Millisecond, func() bool {
 		*out = (*out)[:0]
 		for name, at := range created {
 			for _, cl := range clusters {
@@ -343,21 +323,6 @@ func deployment(name string) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "app:1"}}}},
 		},
 	}
-}
-
-func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v", timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
 }
 
 // dump writes each latency with its creation time relative to the first Deployment.

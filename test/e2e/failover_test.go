@@ -16,17 +16,17 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
 
-// TestFailover freezes one member's kube-apiserver: once the cluster has been unhealthy for
-// the toleration, its replicas move to the other member; thawed, the fleet converges back
-// with no more replicas than desired.
+// TestFailover freezes one of three members' kube-apiserver: once the cluster has been
+// unhealthy for the toleration, its replicas move to the other members; thawed, the fleet
+// converges back with no more replicas than desired. bench/failover times the same steps.
 func TestFailover(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	f := startFleet(t)
-	members := f.startMembers(t, map[string]string{"fa": "local-us-east", "fb": "local-eu-west"})
-	fa, fb := members["fa"], members["fb"]
+	members := f.startMembers(t, map[string]string{"fa": "local-us-east", "fb": "local-eu-west", "fc": "local-ap-south"})
+	fa, fb, fc := members["fa"], members["fb"], members["fc"]
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
-	svc := fleetDeployment("svc", 4)
+	svc := fleetDeployment("svc", 6)
 	g.Expect(f.client.Create(ctx, svc)).To(Succeed())
 	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Placement{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "svc"},
@@ -34,29 +34,34 @@ func TestFailover(t *testing.T) {
 			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "svc"}},
 			Replicas: &n6sv1alpha1.ReplicaScheduling{
 				Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionWeighted,
-				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: []string{"fa", "fb"}, Weight: 1}},
+				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: []string{"fa", "fb", "fc"}, Weight: 1}},
 			},
 			FailoverToleration: &metav1.Duration{Duration: 3 * time.Second},
 		},
 	})).To(Succeed())
 	expectMemberDeployment(g, fa, "svc", 2, "svc:1")
 	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
+	expectMemberDeployment(g, fc, "svc", 2, "svc:1")
 
-	pids, err := f.Runner().Processes("fb")
+	pids, err := f.Runner().Processes("fc")
 	g.Expect(err).NotTo(HaveOccurred())
 	apiserver, err := os.FindProcess(pids["kube-apiserver"])
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
 	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
-	expectMemberDeployment(g, fa, "svc", 4, "svc:1")
+	frozen := time.Now()
+	expectMemberDeployment(g, fa, "svc", 3, "svc:1")
+	expectMemberDeployment(g, fb, "svc", 3, "svc:1")
+	t.Logf("the frozen member's replicas ran Ready elsewhere %v after the freeze (toleration 3s)", time.Since(frozen).Round(time.Second))
 
 	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
 	expectMemberDeployment(g, fa, "svc", 2, "svc:1")
 	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
+	expectMemberDeployment(g, fc, "svc", 2, "svc:1")
 	g.Eventually(func(g Gomega) {
 		d := &appsv1.Deployment{}
 		g.Expect(f.client.Get(ctx, client.ObjectKeyFromObject(svc), d)).To(Succeed())
-		g.Expect(d.Status.Replicas).To(Equal(int32(4)), "no surplus replicas once converged")
-		g.Expect(d.Status.ReadyReplicas).To(Equal(int32(4)))
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for the fleet to converge on 4 replicas")
+		g.Expect(d.Status.Replicas).To(Equal(int32(6)), "no surplus replicas once converged")
+		g.Expect(d.Status.ReadyReplicas).To(Equal(int32(6)))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the fleet to converge on 6 replicas")
 }

@@ -4,10 +4,20 @@ package benchfleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 
 	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/setup"
@@ -40,4 +50,55 @@ func Start(ctx context.Context, binDir string) (fl fleet.Fleet, c client.Client,
 		return fl, nil, nil, err
 	}
 	return fl, c, stop, nil
+}
+
+// WaitFor polls cond every interval until it holds, or fails after timeout.
+func WaitFor(ctx context.Context, timeout, interval time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+	return nil
+}
+
+// StartMembers creates one-node member clusters with these names, in the default pools in
+// turn, waits until each is Ready, and returns clients of them; tune adjusts each client.
+func StartMembers(ctx context.Context, c client.Client, names []string, tune func(*rest.Config)) (map[string]kubernetes.Interface, error) {
+	pools := []string{"local-us-east", "local-eu-west", "local-ap-south"}
+	for i, name := range names {
+		cl := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterSpec{Pool: pools[i%len(pools)], Nodes: ptr.To[int32](1)}}
+		if err := c.Create(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
+	members := map[string]kubernetes.Interface{}
+	for _, name := range names {
+		err := WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, func() bool {
+			cl := &n6sv1alpha1.Cluster{}
+			return c.Get(ctx, client.ObjectKey{Name: name}, cl) == nil && cl.Status.Phase == n6sv1alpha1.ClusterPhaseReady
+		})
+		if err != nil {
+			return nil, fmt.Errorf("waiting for cluster %s to be Ready: %w", name, err)
+		}
+		data, err := kubeconfig.Get(ctx, c, name)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+		if err != nil {
+			return nil, err
+		}
+		tune(cfg)
+		if members[name], err = kubernetes.NewForConfig(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return members, nil
 }
