@@ -135,9 +135,9 @@ type Client struct {
 }
 
 // Observe follows the kind in this member, from the first call on, and returns the cached,
-// trimmed copy of an object Navarkos made there (metadata, spec.replicas and status). synced
-// is false until the kind's cache has filled; live is nil when there is no such object.
-func (c *Client) Observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (live *unstructured.Unstructured, synced bool, err error) {
+// trimmed copy of an object Navarkos made there (metadata, spec.replicas and status); nil when
+// there is none, or while the kind's cache is still filling.
+func (c *Client) Observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (*unstructured.Unstructured, error) {
 	return c.objects.observe(ctx, gvk, key)
 }
 

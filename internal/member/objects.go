@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,24 +63,20 @@ func newObjectCache(cfg *rest.Config, scheme *runtime.Scheme, cluster string, on
 		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]Applied{}}, nil
 }
 
-// observe starts following the kind unless it is followed, and returns the cached object.
-// synced is false until the kind's first list has arrived; live is nil when the member has
-// no such object made by Navarkos.
-func (oc *objectCache) observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (live *unstructured.Unstructured, synced bool, err error) {
+// observe starts following the kind unless it is followed, and returns the cached object:
+// nil when the member has no such object made by Navarkos, or while the kind's first list
+// has not arrived, so that callers read the member instead.
+func (oc *objectCache) observe(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (*unstructured.Unstructured, error) {
 	inf, err := oc.informer(ctx, gvk)
 	if err != nil || !inf.HasSynced() {
-		return nil, false, err
+		return nil, err
 	}
-	live = &unstructured.Unstructured{}
+	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(gvk)
-	err = oc.cache.Get(ctx, key, live)
-	if apierrors.IsNotFound(err) {
-		return nil, true, nil
+	if err := oc.cache.Get(ctx, key, live); err != nil {
+		return nil, client.IgnoreNotFound(err)
 	}
-	if err != nil {
-		return nil, false, err
-	}
-	return live, true, nil
+	return live, nil
 }
 
 func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind) (cache.Informer, error) {

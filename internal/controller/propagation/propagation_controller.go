@@ -270,7 +270,7 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		return fail(n6sv1alpha1.ResourceFailed, err)
 	}
 	gvk, key := desired.GroupVersionKind(), client.ObjectKeyFromObject(desired)
-	live, _, err := mc.Observe(ctx, gvk, key)
+	live, err := mc.Observe(ctx, gvk, key)
 	if err != nil {
 		ctrl.LoggerFrom(ctx).V(1).Info("Member cache unavailable; reading the member", "cluster", tc.Name, "error", err.Error())
 	}
