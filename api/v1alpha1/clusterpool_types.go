@@ -59,12 +59,14 @@ type NodeShape struct {
 
 // Price is what a pool's capacity costs, in the fleet's currency.
 type Price struct {
-	// perNodeHour is the price of one node for one hour.
+	// perNodeHour is the price of one node for one hour. Zero is allowed: on-premises capacity may be free.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="perNodeHour must not be negative"
 	PerNodeHour resource.Quantity `json:"perNodeHour"`
 
 	// perClusterHour is the fixed price of one cluster's control plane for one hour.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="perClusterHour must not be negative"
 	PerClusterHour *resource.Quantity `json:"perClusterHour,omitempty"`
 
 	// market says whether the nodes are on-demand or spot.
@@ -99,6 +101,25 @@ type LocalTemplate struct {
 	// +kubebuilder:validation:items:MaxLength=256
 	// +kubebuilder:validation:items:Pattern=`^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok-controller)=[a-z0-9][-a-z0-9]*=.*$`
 	ExtraArgs []string `json:"extraArgs,omitempty"`
+}
+
+// TimeToCapacity is how long a pool takes to add capacity in each way. The planner weighs
+// it: a faster way serves unplaced replicas sooner.
+type TimeToCapacity struct {
+	// create is how long a new cluster takes to become Ready.
+	// +optional
+	// +kubebuilder:default="5m"
+	Create metav1.Duration `json:"create,omitempty"`
+
+	// wake is how long a hibernated cluster takes to become Ready again.
+	// +optional
+	// +kubebuilder:default="1m"
+	Wake metav1.Duration `json:"wake,omitempty"`
+
+	// scale is how long added nodes take to become Ready.
+	// +optional
+	// +kubebuilder:default="2m"
+	Scale metav1.Duration `json:"scale,omitempty"`
 }
 
 // ProviderTemplate holds provider-specific settings for the clusters of a pool.
@@ -154,6 +175,10 @@ type ClusterPoolSpec struct {
 	// +optional
 	// +kubebuilder:default=Hibernate
 	OfflineMode OfflineMode `json:"offlineMode,omitempty"`
+
+	// timeToCapacity is how long the pool takes to create, wake and scale clusters.
+	// +optional
+	TimeToCapacity *TimeToCapacity `json:"timeToCapacity,omitempty"`
 
 	// template holds provider-specific settings.
 	// +optional

@@ -68,6 +68,14 @@ const (
 	ProviderLabel = "n6s.io/provider"
 	// ManagedNodeLabel marks the nodes that Navarkos made in a member cluster.
 	ManagedNodeLabel = "n6s.io/managed-node"
+	// PlannerLabel with value PlannerManaged lets the planner scale a Cluster, take it offline
+	// and wake it. The planner puts it on the clusters it creates; a user may put it on others.
+	PlannerLabel = "n6s.io/planner"
+	// PlannerManaged is PlannerLabel's value.
+	PlannerManaged = "managed"
+	// DrainPodLimitAnnotation on a Cluster caps the pods the scheduler may place there. The
+	// planner lowers it step by step to drain a cluster within its disruption budget.
+	DrainPodLimitAnnotation = "n6s.io/drain-pod-limit"
 )
 
 // ClusterFinalizer guards the removal of what a provider made for a Cluster.

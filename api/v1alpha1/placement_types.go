@@ -305,6 +305,32 @@ const (
 	DependenciesIgnore DependencyPolicy = "Ignore"
 )
 
+// ProvisioningPolicy says whether the planner may add capacity for a placement.
+// +kubebuilder:validation:Enum=Allowed;Never
+type ProvisioningPolicy string
+
+const (
+	// ProvisioningAllowed lets the planner create, wake and grow clusters for the placement's replicas.
+	ProvisioningAllowed ProvisioningPolicy = "Allowed"
+	// ProvisioningNever places replicas only on the clusters that exist.
+	ProvisioningNever ProvisioningPolicy = "Never"
+)
+
+// Provisioning says whether, and from which pools, new capacity may be made for a placement.
+type Provisioning struct {
+	// policy says whether the planner may add capacity.
+	// +optional
+	// +kubebuilder:default=Allowed
+	Policy ProvisioningPolicy `json:"policy,omitempty"`
+
+	// pools limits new capacity to these ClusterPools; empty allows every pool that meets the constraints.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	Pools []string `json:"pools,omitempty"`
+}
+
 // PlacementSpec says which resources run where.
 type PlacementSpec struct {
 	// resourceSelectors pick the fleet objects to propagate.
@@ -352,6 +378,10 @@ type PlacementSpec struct {
 	// +optional
 	// +kubebuilder:default=Follow
 	Dependencies DependencyPolicy `json:"dependencies,omitempty"`
+
+	// provisioning says whether the planner may create, wake and grow clusters for these replicas.
+	// +optional
+	Provisioning *Provisioning `json:"provisioning,omitempty"`
 }
 
 // PlacementStatus is what the scheduler last did for a placement.

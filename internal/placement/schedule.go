@@ -57,8 +57,12 @@ func Schedule(clusters []Cluster, w Workload, p Policy) Result {
 			c.capacity = c.Allocatable.Sub(c.Used).Fits(w.Request)
 			c.weight = c.capacity
 		}
-		res.Unplaced = int32(divide(chosen, replicas, true, p.MinClusters))
+		kept := keepCurrent(chosen, w.Current, replicas)
+		res.Unplaced = int32(divide(chosen, replicas-kept, true, p.MinClusters))
 		how = fmt.Sprintf("%d replicas divided by free capacity", replicas)
+		if kept > 0 {
+			how = fmt.Sprintf("%d replicas kept where they run, %d divided by free capacity", kept, replicas-kept)
+		}
 	}
 	for _, c := range chosen {
 		if c.replicas > 0 || p.Mode == Duplicated {
@@ -83,15 +87,11 @@ func filter(clusters []Cluster, p Policy) ([]*candidate, []exclusion) {
 	eligible := make([]*candidate, 0, len(clusters))
 	for i := range clusters {
 		c := &clusters[i]
-		switch {
+		switch v := p.violation(c); {
 		case !c.Schedulable:
 			counts[0]++
-		case len(p.ClusterNames) > 0 && !slices.Contains(p.ClusterNames, c.Name):
-			counts[1]++
-		case len(p.Regions) > 0 && !slices.Contains(p.Regions, c.Region):
-			counts[2]++
-		case p.ClusterSelector != nil && !p.ClusterSelector.Matches(c.Labels):
-			counts[3]++
+		case v > 0:
+			counts[v]++
 		default:
 			eligible = append(eligible, &candidate{Cluster: c})
 		}
@@ -103,6 +103,24 @@ func filter(clusters []Cluster, p Policy) ([]*candidate, []exclusion) {
 		}
 	}
 	return eligible, excluded
+}
+
+// Admits reports whether a cluster meets the policy's required constraints, whatever its health.
+func (p Policy) Admits(c *Cluster) bool {
+	return p.violation(c) == 0
+}
+
+// violation returns the index in filter's reasons of the first constraint c fails, or 0.
+func (p Policy) violation(c *Cluster) int {
+	switch {
+	case len(p.ClusterNames) > 0 && !slices.Contains(p.ClusterNames, c.Name):
+		return 1
+	case len(p.Regions) > 0 && !slices.Contains(p.Regions, c.Region):
+		return 2
+	case p.ClusterSelector != nil && !p.ClusterSelector.Matches(c.Labels):
+		return 3
+	}
+	return 0
 }
 
 // scoreAll gives each candidate the weighted mean of its preference scores, 0 to 100.
@@ -197,6 +215,30 @@ func staticWeight(c *Cluster, weights []StaticWeight) int64 {
 	return 0
 }
 
+// keepCurrent gives each chosen candidate the replicas it runs now, as far as they fit and
+// are still wanted, dropping the surplus from the worst ranked first. It leaves each
+// candidate's capacity and weight at what remains free, and returns the replicas kept.
+func keepCurrent(chosen []*candidate, current map[string]int32, replicas int64) int64 {
+	if len(current) == 0 {
+		return 0
+	}
+	var kept int64
+	for _, c := range chosen {
+		c.replicas = min(int64(max(current[c.Name], 0)), c.capacity)
+		kept += c.replicas
+	}
+	for i := len(chosen) - 1; i >= 0 && kept > replicas; i-- {
+		drop := min(chosen[i].replicas, kept-replicas)
+		chosen[i].replicas -= drop
+		kept -= drop
+	}
+	for _, c := range chosen {
+		c.capacity -= c.replicas
+		c.weight = c.capacity
+	}
+	return kept
+}
+
 // divide shares replicas in proportion to the candidates' weights by the largest-remainder
 // method, ties going to the earlier (better ranked) candidate. With capped, no candidate gets
 // more than its weight (its capacity). It then makes sure the first minClusters candidates
@@ -219,16 +261,18 @@ func divide(cands []*candidate, replicas int64, capped bool, minClusters int) in
 	}
 	var placed int64
 	rests := make([]rest, 0, len(cands))
+	base := make(map[*candidate]int64, len(cands))
 	for _, c := range cands {
+		base[c] = c.replicas
 		share := toPlace * c.weight
-		c.replicas = share / total
-		placed += c.replicas
+		c.replicas += share / total
+		placed += share / total
 		rests = append(rests, rest{c, share % total})
 	}
 	sort.SliceStable(rests, func(i, j int) bool { return rests[i].rem > rests[j].rem })
 	for i := 0; placed < toPlace; i = (i + 1) % len(rests) {
 		c := rests[i].c
-		if c.weight > 0 && (!capped || c.replicas < c.capacity) {
+		if c.weight > 0 && (!capped || c.replicas-base[c] < c.capacity) {
 			c.replicas++
 			placed++
 		}

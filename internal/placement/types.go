@@ -53,6 +53,10 @@ type Workload struct {
 	Replicas int32
 	// Request is what one replica asks for.
 	Request Resources
+	// Current is where the replicas run now, by cluster. Division by capacity keeps them
+	// there while they fit, and shares only the difference, so that a change of capacity
+	// moves no more replicas than it must.
+	Current map[string]int32
 }
 
 // ReplicaMode says how replicas are shared among the chosen clusters.

@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -35,6 +36,9 @@ func fleetView(clusters []n6sv1alpha1.Cluster, pools map[string]*n6sv1alpha1.Clu
 			shape := pool.Spec.NodeShape
 			pc.NodeShape = placement.Resources{MilliCPU: shape.CPU.MilliValue(), MemoryBytes: shape.Memory.Value(), Pods: int64(shape.Pods)}
 			pc.PricePerNodeHour = pool.Spec.Price.PerNodeHour.AsApproximateFloat64()
+		}
+		if limit, err := strconv.ParseInt(c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation], 10, 64); err == nil {
+			pc.Allocatable.Pods = min(pc.Allocatable.Pods, max(limit, 0))
 		}
 		pc.Schedulable, pc.NotSchedulableReason, next = schedulable(c, now, toleration, next)
 		view = append(view, pc)

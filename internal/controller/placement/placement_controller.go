@@ -220,7 +220,8 @@ func (r *Reconciler) bind(ctx context.Context, t *target, obj *unstructured.Unst
 	if !hasReplicas {
 		policy.Mode = placement.Duplicated
 	}
-	decision := placement.Schedule(r.withoutOwnUsage(ctx, fl, obj, w), w, policy)
+	view := r.withoutOwnUsage(ctx, fl, obj, &w)
+	decision := placement.Schedule(view, w, policy)
 	key, err := r.writeBinding(ctx, t, obj, decision, hasReplicas)
 	if err != nil {
 		return key, decision, err
@@ -426,8 +427,9 @@ func (r *Reconciler) selectResources(ctx context.Context, t *target) ([]unstruct
 }
 
 // withoutOwnUsage frees, in a copy of the view, the capacity the resource's current replicas
-// take, so that dividing by free capacity does not flee from its own pods and flap.
-func (r *Reconciler) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w placement.Workload) []placement.Cluster {
+// take, so that dividing by free capacity does not flee from its own pods and flap. It
+// records those replicas as the workload's current ones, which the engine keeps while they fit.
+func (r *Reconciler) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w *placement.Workload) []placement.Cluster {
 	view, index := fl.view, fl.index
 	ns := obj.GetNamespace()
 	if ns == "" {
@@ -445,7 +447,9 @@ func (r *Reconciler) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *u
 		}
 		if &adjusted[0] == &view[0] {
 			adjusted = slices.Clone(view)
+			w.Current = map[string]int32{}
 		}
+		w.Current[tc.Name] = *tc.Replicas
 		adjusted[i].Used = adjusted[i].Used.Sub(w.Request.Times(int64(*tc.Replicas)))
 	}
 	return adjusted

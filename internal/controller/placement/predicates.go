@@ -30,6 +30,7 @@ func (schedulingChanged) Update(e event.UpdateEvent) bool {
 		return ""
 	}
 	return !reflect.DeepEqual(o.Labels, n.Labels) ||
+		o.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] != n.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] ||
 		o.Spec.DesiredState != n.Spec.DesiredState ||
 		!o.DeletionTimestamp.Equal(n.DeletionTimestamp) ||
 		status(o, n6sv1alpha1.ClusterReadyCondition) != status(n, n6sv1alpha1.ClusterReadyCondition) ||

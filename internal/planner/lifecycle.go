@@ -1,0 +1,291 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// userPods is how many replicas of the demands run on a cluster now.
+func (p *planning) userPods(name string) int32 {
+	var n int32
+	for i := range p.in.Demands {
+		n += p.in.Demands[i].Assigned[name]
+	}
+	return n
+}
+
+// fullyPlaced reports whether every replica of the demands that run on a cluster runs somewhere.
+func (p *planning) fullyPlaced(name string) bool {
+	for i := range p.in.Demands {
+		d := &p.in.Demands[i]
+		if d.Assigned[name] == 0 || d.Policy.Mode == placement.Duplicated {
+			continue
+		}
+		var total int32
+		for _, n := range d.Assigned {
+			total += n
+		}
+		if total < d.Replicas {
+			return false
+		}
+	}
+	return true
+}
+
+// offline takes a cluster offline as its pool says: hibernated, or deleted.
+func (p *planning) offline(m *member, reason string) {
+	kind := Hibernate
+	if m.pool.DeleteWhenIdle {
+		kind = Delete
+	}
+	p.act(Action{Kind: kind, Cluster: m.Name, Pool: m.Pool, Nodes: m.origNodes, CostPerHour: -m.costAt(m.origNodes), Reason: reason})
+	m.State = Hibernated
+}
+
+// drainProgress moves a draining cluster's replicas away, a budget at a time once the last
+// step's replicas run elsewhere, and takes the cluster offline once it runs none.
+func (p *planning) drainProgress() {
+	for _, m := range p.members {
+		if !m.draining || !m.Managed || m.pool == nil || !m.online() {
+			continue
+		}
+		user := p.userPods(m.Name)
+		if user == 0 {
+			p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)))
+			continue
+		}
+		if m.Pods > m.DrainLimit || !p.fullyPlaced(m.Name) {
+			continue // the last step is still moving
+		}
+		step := min(p.cfg.DisruptionBudget, user)
+		p.act(Action{Kind: Drain, Cluster: m.Name, Pool: m.Pool, DrainLimit: max(m.Pods-step, 0), Replicas: step,
+			Reason: fmt.Sprintf("draining: moving %d more of its %d replicas (disruption budget %d)", step, user, p.cfg.DisruptionBudget)})
+	}
+}
+
+// calm reports whether the fleet is settled enough to consider consolidation: all demand
+// served, nothing starting, growing or draining.
+func (p *planning) calm() bool {
+	if len(p.plan.Unserved) > 0 || len(p.plan.Actions) > 0 {
+		return false
+	}
+	for _, m := range p.members {
+		if m.planned || m.draining || m.State == Starting || m.nodes != m.origNodes {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshot is the part of the plan consolidation may have to undo.
+type snapshot struct {
+	nodes  []int32
+	used   []placement.Resources
+	hosted []map[int]int32
+}
+
+func (p *planning) save() snapshot {
+	var s snapshot
+	for _, m := range p.members {
+		s.nodes = append(s.nodes, m.nodes)
+		s.used = append(s.used, m.used)
+		h := make(map[int]int32, len(m.hosted))
+		for k, v := range m.hosted {
+			h[k] = v
+		}
+		s.hosted = append(s.hosted, h)
+	}
+	return s
+}
+
+func (p *planning) restore(s snapshot) {
+	for i, m := range p.members {
+		m.nodes, m.used, m.hosted = s.nodes[i], s.used[i], s.hosted[i]
+	}
+}
+
+// consolidate drains at most one cluster whose replicas fit on the other clusters, grown
+// within their limits, when that saves more than the threshold of its cost.
+func (p *planning) consolidate() {
+	var cands []*member
+	for _, m := range p.members {
+		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 {
+			cands = append(cands, m)
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b *member) int {
+		return cmpFloat(b.cost()/float64(total(b.hosted)), a.cost()/float64(total(a.hosted)))
+	})
+	for _, x := range cands {
+		before := p.save()
+		if added, ok := p.moveAway(x); ok {
+			saving := x.cost() - added
+			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() {
+				user := p.userPods(x.Name)
+				step := min(p.cfg.DisruptionBudget, user)
+				x.draining = true
+				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
+					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of its %.3f/h; moving %d at a time", saving, x.cost(), p.cfg.DisruptionBudget)})
+				for _, m := range p.members {
+					if m != x && m.nodes > m.origNodes {
+						m.why = append(m.why, fmt.Sprintf("receives the replicas drained from %s", x.Name))
+					}
+				}
+				return
+			}
+		}
+		p.restore(before)
+	}
+}
+
+// moveAway re-places every replica on x onto the other eligible clusters, growing managed ones
+// within their limits. It returns the cost per hour that growth adds.
+func (p *planning) moveAway(x *member) (float64, bool) {
+	var added float64
+	for _, i := range sortedInts(x.hosted) {
+		d := &p.in.Demands[i]
+		if d.Policy.Mode == placement.Duplicated {
+			return 0, false
+		}
+		n := int64(x.hosted[i])
+		x.unplace(i, d.Request, int32(n))
+		x.draining = true
+		eligible := p.byPrice(d)
+		x.draining = false
+		if len(eligible) < d.Policy.MinClusters {
+			return 0, false
+		}
+		for _, m := range eligible {
+			if n <= 0 {
+				break
+			}
+			room := m.roomAt(m.nodes, d.Request)
+			if room < n && m.Managed && m.pool != nil {
+				if ok, _ := p.mayGrow(d, m.pool); ok {
+					grown := clamp(NodesFor(add(m.used, d.Request.Times(n)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
+					added += float64(grown-m.nodes) * m.pool.NodePrice
+					m.nodes = grown
+					room = m.roomAt(m.nodes, d.Request)
+				}
+			}
+			k := min(n, room)
+			m.place(i, d.Request, int32(k))
+			n -= k
+		}
+		if n > 0 {
+			return 0, false
+		}
+	}
+	return added, true
+}
+
+// takeIdleOffline takes offline the managed clusters that have run no replicas for their pool's idle time-to-live.
+func (p *planning) takeIdleOffline() {
+	online := map[string]int{}
+	for _, m := range p.members {
+		if m.online() {
+			online[m.Pool]++
+		}
+	}
+	for _, m := range p.members {
+		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods(m.Name) > 0 {
+			continue
+		}
+		idle := since(p.in.Now, m.IdleSince)
+		if m.IdleSince.IsZero() || idle < m.pool.IdleTTL || online[m.Pool] <= m.pool.MinClusters {
+			continue
+		}
+		online[m.Pool]--
+		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", idle, m.pool.IdleTTL))
+	}
+}
+
+// resize turns the plan's node counts into actions: new and woken clusters, growth at once,
+// and shrinking to the most nodes needed within the stabilisation window.
+func (p *planning) resize() {
+	for _, m := range p.members {
+		if m.pool == nil {
+			continue
+		}
+		switch {
+		case m.planned:
+			p.act(Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.costAt(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
+			continue
+		case m.origState == Hibernated && m.State == Starting:
+			p.act(Action{Kind: Wake, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.costAt(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
+			continue
+		case !m.Managed || !m.online() || m.draining:
+			continue
+		}
+		needed := clamp(NodesFor(m.used, m.pool.Shape), m.pool.MinNodes, m.pool.MaxNodes)
+		recorded := needed
+		if m.nodes > m.origNodes {
+			recorded = max(needed, m.nodes)
+		}
+		p.mem.record(m.Name, p.in.Now, recorded, p.cfg.StabilizationWindow)
+		switch {
+		case m.nodes > m.origNodes:
+			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
+		case needed > m.origNodes:
+			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
+				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
+		case m.State == Running:
+			if stable := p.mem.peak(m.Name); stable < m.origNodes {
+				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
+					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, p.cfg.StabilizationWindow)})
+			}
+		}
+	}
+}
+
+// record adds a cluster's node need at now and forgets the needs older than the window.
+func (mem *Memory) record(cluster string, now time.Time, nodes int32, window time.Duration) {
+	kept := mem.needs[cluster][:0]
+	for _, n := range mem.needs[cluster] {
+		if now.Sub(n.at) < window {
+			kept = append(kept, n)
+		}
+	}
+	mem.needs[cluster] = append(kept, need{at: now, nodes: nodes})
+}
+
+// peak is the most nodes a cluster needed within the window.
+func (mem *Memory) peak(cluster string) int32 {
+	var n int32
+	for _, r := range mem.needs[cluster] {
+		n = max(n, r.nodes)
+	}
+	return n
+}
+
+func total(hosted map[int]int32) int32 {
+	var n int32
+	for _, v := range hosted {
+		n += v
+	}
+	return n
+}
+
+func sortedInts(m map[int]int32) []int {
+	keys := make([]int, 0, len(m))
+	for k, v := range m {
+		if v > 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func joinReasons(why []string) string {
+	if len(why) == 0 {
+		return ""
+	}
+	if len(why) == 1 {
+		return why[0]
+	}
+	return fmt.Sprintf("%s (and %d more needs)", why[0], len(why)-1)
+}

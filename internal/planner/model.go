@@ -1,0 +1,145 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// member is a cluster as the plan sees it: its capacity and the replicas the plan puts there.
+type member struct {
+	Cluster
+	pool *Pool
+	view placement.Cluster
+	// nodes is the node count the plan gives it; origNodes what it had.
+	nodes, origNodes int32
+	origState        State
+	// used is what the replicas the plan puts there request; hosted counts them by demand.
+	used   placement.Resources
+	hosted map[int]int32
+	// planned marks a cluster this plan creates.
+	planned  bool
+	draining bool
+	// why collects the reasons the plan grew the cluster, and demand the first workload that asked.
+	why    []string
+	demand string
+}
+
+func (m *member) capacity() placement.Resources {
+	if m.pool == nil {
+		return m.Allocatable
+	}
+	return times(m.pool.Shape, int64(m.nodes))
+}
+
+// roomAt is how many more replicas of request fit at n nodes.
+func (m *member) roomAt(n int32, request placement.Resources) int64 {
+	capacity := m.Allocatable
+	if m.pool != nil {
+		capacity = times(m.pool.Shape, int64(n))
+	}
+	return capacity.Sub(m.used).Fits(request)
+}
+
+func (m *member) online() bool { return m.State == Running || m.State == Starting }
+
+// costAt is what the cluster costs per hour at n nodes while online.
+func (m *member) costAt(n int32) float64 {
+	if m.pool == nil {
+		return 0
+	}
+	return m.pool.ClusterPrice + float64(n)*m.pool.NodePrice
+}
+
+func (m *member) cost() float64 {
+	if !m.online() {
+		return 0
+	}
+	return m.costAt(m.nodes)
+}
+
+func (m *member) place(d int, request placement.Resources, n int32) {
+	m.hosted[d] += n
+	m.used = add(m.used, request.Times(int64(n)))
+}
+
+func (m *member) unplace(d int, request placement.Resources, n int32) {
+	m.hosted[d] -= n
+	m.used = m.used.Sub(request.Times(int64(n)))
+}
+
+// times is n nodes of shape.
+func times(shape placement.Resources, n int64) placement.Resources {
+	return placement.Resources{MilliCPU: shape.MilliCPU * n, MemoryBytes: shape.MemoryBytes * n, Pods: shape.Pods * n}
+}
+
+func add(a, b placement.Resources) placement.Resources {
+	return placement.Resources{MilliCPU: a.MilliCPU + b.MilliCPU, MemoryBytes: a.MemoryBytes + b.MemoryBytes, Pods: a.Pods + b.Pods}
+}
+
+// NodesFor is the fewest nodes of shape that hold used.
+func NodesFor(used, shape placement.Resources) int32 {
+	n := int64(0)
+	ceil := func(a, b int64) int64 {
+		if b <= 0 || a <= 0 {
+			return 0
+		}
+		return (a + b - 1) / b
+	}
+	n = max(n, ceil(used.MilliCPU, shape.MilliCPU), ceil(used.MemoryBytes, shape.MemoryBytes), ceil(used.Pods, shape.Pods))
+	return int32(min(n, math.MaxInt32))
+}
+
+// ReplicasPerNode is how many replicas of request one node of shape holds.
+func ReplicasPerNode(shape, request placement.Resources) int64 {
+	return shape.Fits(request)
+}
+
+// pricePerReplica is what one replica of request costs per hour on a pool's nodes.
+func pricePerReplica(p *Pool, request placement.Resources) float64 {
+	if p == nil {
+		return 0
+	}
+	perNode := ReplicasPerNode(p.Shape, request)
+	if perNode <= 0 {
+		return math.Inf(1)
+	}
+	return p.NodePrice / float64(perNode)
+}
+
+// multiplier raises a pool's price for a demand by distance, tier and pre-emption risk.
+func multiplier(p *Pool, d *Demand, cfg *Config) float64 {
+	m := 1.0
+	if len(d.Shares) > 0 {
+		m += cfg.LocalityWeight * (1 - min(d.Shares[p.Region], 1))
+	}
+	for _, pref := range d.Policy.Preferences {
+		if pref.Kind == placement.PreferTier && pref.Tier != p.Tier {
+			m += cfg.TierWeight
+			break
+		}
+	}
+	if p.Spot {
+		m += cfg.SpotRisk
+	}
+	return m
+}
+
+func (m *member) String() string {
+	return fmt.Sprintf("%s (%s, %d nodes)", m.Name, m.Pool, m.nodes)
+}
+
+func clamp(n, lo, hi int32) int32 {
+	return min(max(n, lo), hi)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

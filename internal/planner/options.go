@@ -1,0 +1,158 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// option is one way to add capacity for a demand.
+type option struct {
+	kind  ActionKind
+	m     *member // the cluster to scale or wake; nil to create one
+	pool  *Pool
+	nodes int32
+	// covered is how many of the needed replicas it holds.
+	covered int64
+	cost    float64
+	delay   time.Duration
+	score   float64
+}
+
+func (o *option) name() string {
+	if o.m != nil {
+		return o.m.Name
+	}
+	return o.pool.Name
+}
+
+func (o *option) String() string {
+	what := map[ActionKind]string{Scale: "grow cluster %s", Wake: "wake cluster %s", Create: "create a cluster in pool %s"}[o.kind]
+	return fmt.Sprintf(what+" to %d nodes (+%.3f/h, capacity in %s)", o.name(), o.nodes, o.cost, o.delay)
+}
+
+// kindRank orders options of equal score and delay: the least disruptive first.
+var kindRank = map[ActionKind]int{Scale: 0, Wake: 1, Create: 2}
+
+// optionMode says which options a need admits.
+type optionMode int
+
+const (
+	// anyCapacity takes capacity from any option, even for part of the need.
+	anyCapacity optionMode = iota
+	// wholeNewHost needs the whole need on a cluster that does not run the demand yet.
+	wholeNewHost
+	// newCluster needs a cluster that is not eligible yet: woken or created.
+	newCluster
+)
+
+// bestOption finds the cheapest way, weighed by locality, tier, risk and delay, to add room
+// for need replicas of demand i. When there is none, it says why.
+func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, string) {
+	d := &p.in.Demands[i]
+	var opts []*option
+	var why []string
+	consider := func(o *option) {
+		if o.covered <= 0 || (mode == wholeNewHost && o.covered < need) {
+			return
+		}
+		o.score = o.cost / float64(o.covered) * multiplier(o.pool, d, p.cfg) * (1 + p.cfg.DelayWeight*o.delay.Hours())
+		opts = append(opts, o)
+	}
+	sized := func(pool *Pool, m *member, from int32) (int32, int64) {
+		want := NodesFor(add(m.used, d.Request.Times(need)), pool.Shape)
+		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
+		return n, min(need, m.roomAt(n, d.Request))
+	}
+	for _, m := range p.members {
+		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) {
+			continue
+		}
+		if ok, _ := p.mayGrow(d, m.pool); !ok {
+			continue
+		}
+		switch {
+		case m.online() && !m.draining && mode != newCluster && m.nodes < m.pool.MaxNodes && (mode == anyCapacity || m.hosted[i] == 0):
+			n, covered := sized(m.pool, m, m.nodes+1)
+			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
+		case m.State == Hibernated:
+			n, covered := sized(m.pool, m, 0)
+			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.costAt(n), delay: m.pool.WakeTime})
+		}
+	}
+	for _, name := range sortedKeys(p.pools) {
+		pool := p.pools[name]
+		view := poolView(pool)
+		if !d.Policy.Admits(&view) {
+			why = append(why, fmt.Sprintf("pool %s does not meet the placement's constraints", name))
+			continue
+		}
+		if ok, reason := p.mayGrow(d, pool); !ok {
+			why = append(why, fmt.Sprintf("pool %s: %s", name, reason))
+			continue
+		}
+		if p.poolClusters[name] >= pool.MaxClusters {
+			why = append(why, fmt.Sprintf("pool %s has its %d clusters", name, pool.MaxClusters))
+			continue
+		}
+		empty := &member{pool: pool, hosted: map[int]int32{}}
+		n, covered := sized(pool, empty, 0)
+		empty.nodes = n
+		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, cost: empty.costAt(n), delay: pool.CreateTime})
+	}
+	if len(opts) == 0 {
+		if len(why) == 0 {
+			why = append(why, "no pool")
+		}
+		return nil, "no capacity can be added: " + strings.Join(why, "; ")
+	}
+	slices.SortStableFunc(opts, func(a, b *option) int {
+		if c := cmpFloat(a.score, b.score); c != 0 {
+			return c
+		}
+		if a.delay != b.delay {
+			return int(a.delay - b.delay)
+		}
+		if kindRank[a.kind] != kindRank[b.kind] {
+			return kindRank[a.kind] - kindRank[b.kind]
+		}
+		return strings.Compare(a.name(), b.name())
+	})
+	best := opts[0]
+	reason := fmt.Sprintf("%d replicas of %s need room; cheapest way: %s", best.covered, d.Name, best)
+	if len(opts) > 1 {
+		reason += "; next best: " + opts[1].String()
+	}
+	if len(why) > 0 {
+		reason += "; passed over: " + strings.Join(why, "; ")
+	}
+	return &option{kind: best.kind, m: best.m, pool: best.pool, nodes: best.nodes, covered: best.covered, cost: best.cost, delay: best.delay, score: best.score}, reason
+}
+
+// apply carries out an option in the plan and returns the replicas it placed.
+func (p *planning) applyOption(i int, o *option, reason string) int64 {
+	d := &p.in.Demands[i]
+	m := o.m
+	switch o.kind {
+	case Create:
+		p.created++
+		m = &member{
+			Cluster: Cluster{Name: fmt.Sprintf("(new %s #%d)", o.pool.Name, p.created), Pool: o.pool.Name, Labels: o.pool.Labels, State: Starting, Managed: true, DrainLimit: -1},
+			pool:    o.pool, hosted: map[int]int32{}, planned: true,
+		}
+		m.view = poolView(o.pool)
+		m.view.Name = m.Name
+		p.members = append(p.members, m)
+		p.poolClusters[o.pool.Name]++
+	case Wake:
+		m.State = Starting
+	}
+	m.nodes = o.nodes
+	m.place(i, d.Request, int32(o.covered))
+	m.why = append(m.why, reason)
+	if m.demand == "" {
+		m.demand = d.Name
+	}
+	return o.covered
+}

@@ -1,0 +1,267 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// planning is one decision in progress.
+type planning struct {
+	in      *Input
+	cfg     *Config
+	mem     *Memory
+	pools   map[string]*Pool
+	members []*member
+	// poolClusters counts each pool's Cluster objects, planned ones included.
+	poolClusters map[string]int
+	plan         Plan
+	created      int
+}
+
+// Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
+// its reason and cost, and the demand it cannot serve. It records node needs in mem for
+// stabilisation. Deterministic: the same input and memory give the same plan.
+func Decide(in Input, mem *Memory) Plan {
+	p := newPlanning(&in, mem)
+	p.dropFailed()
+	p.keepAssigned()
+	for i := range in.Demands {
+		p.serve(i)
+	}
+	p.drainProgress()
+	if p.calm() {
+		p.consolidate()
+	}
+	p.resize()
+	p.takeIdleOffline()
+	return p.plan
+}
+
+func newPlanning(in *Input, mem *Memory) *planning {
+	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}}
+	for i := range in.Pools {
+		p.pools[in.Pools[i].Name] = &in.Pools[i]
+	}
+	for until := range mem.failedPools {
+		if !in.Now.Before(mem.failedPools[until].until) {
+			delete(mem.failedPools, until)
+		}
+	}
+	for _, c := range in.Clusters {
+		m := &member{Cluster: c, pool: p.pools[c.Pool], nodes: c.Nodes, origNodes: c.Nodes, origState: c.State, hosted: map[int]int32{}, draining: c.DrainLimit >= 0}
+		m.view = placement.Cluster{Name: c.Name, Labels: c.Labels}
+		if m.pool != nil {
+			m.view.Region, m.view.Tier = m.pool.Region, m.pool.Tier
+			p.poolClusters[c.Pool]++
+		}
+		p.members = append(p.members, m)
+	}
+	slices.SortFunc(p.members, func(a, b *member) int { return strings.Compare(a.Name, b.Name) })
+	return p
+}
+
+// dropFailed deletes the managed clusters whose provider failed, and passes over their pool for a while.
+func (p *planning) dropFailed() {
+	for _, m := range p.members {
+		if m.State != Failed || !m.Managed {
+			continue
+		}
+		p.mem.failedPools[m.Pool] = failure{until: p.in.Now.Add(p.cfg.FailureBackoff), reason: m.FailureReason}
+		p.poolClusters[m.Pool]--
+		p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
+			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, p.cfg.FailureBackoff)})
+	}
+}
+
+// eligible reports whether demand d may run on m.
+func (p *planning) eligible(m *member, d *Demand) bool {
+	return m.online() && !m.draining && d.Policy.Admits(&m.view)
+}
+
+// keepAssigned puts each demand's replicas where they run now, as far as the demand still wants them.
+func (p *planning) keepAssigned() {
+	for i := range p.in.Demands {
+		d := &p.in.Demands[i]
+		var kept []*member
+		var total int32
+		for _, m := range p.members {
+			if n := d.Assigned[m.Name]; n > 0 && p.eligible(m, d) {
+				if d.Policy.Mode == placement.Duplicated {
+					n = min(n, d.Replicas)
+				}
+				m.place(i, d.Request, n)
+				kept = append(kept, m)
+				total += n
+			}
+		}
+		if d.Policy.Mode == placement.Duplicated {
+			continue
+		}
+		// Fewer replicas wanted: the most expensive clusters give theirs up first.
+		slices.SortStableFunc(kept, func(a, b *member) int {
+			return cmpFloat(pricePerReplica(b.pool, d.Request), pricePerReplica(a.pool, d.Request))
+		})
+		for _, m := range kept {
+			if total <= d.Replicas {
+				break
+			}
+			drop := min(m.hosted[i], total-d.Replicas)
+			m.unplace(i, d.Request, drop)
+			total -= drop
+		}
+	}
+}
+
+// serve finds room for the replicas of demand i that the kept ones leave, adding capacity when allowed.
+func (p *planning) serve(i int) {
+	d := &p.in.Demands[i]
+	if d.Policy.Mode == placement.Duplicated {
+		p.serveDuplicated(i)
+		return
+	}
+	var placed int32
+	for _, m := range p.members {
+		placed += m.hosted[i]
+	}
+	left := int64(d.Replicas - placed)
+	for _, m := range p.byPrice(d) {
+		if left <= 0 {
+			break
+		}
+		n := min(left, m.roomAt(m.nodes, d.Request))
+		m.place(i, d.Request, int32(n))
+		left -= n
+	}
+	for left > 0 {
+		o, why := p.bestOption(i, left, anyCapacity)
+		if o == nil {
+			p.unserved(d, left, why)
+			return
+		}
+		left -= p.applyOption(i, o, why)
+	}
+	p.serveSpread(i)
+}
+
+// serveSpread makes sure enough clusters are eligible for a divided demand to meet its spread minimum.
+func (p *planning) serveSpread(i int) {
+	d := &p.in.Demands[i]
+	eligible := 0
+	for _, m := range p.members {
+		if p.eligible(m, d) {
+			eligible++
+		}
+	}
+	share := int64(math.Ceil(float64(d.Replicas) / float64(max(d.Policy.MinClusters, 1))))
+	for ; eligible < d.Policy.MinClusters; eligible++ {
+		o, why := p.bestOption(i, share, newCluster)
+		if o == nil {
+			p.unserved(d, 0, fmt.Sprintf("spread needs %d clusters: %s", d.Policy.MinClusters, why))
+			return
+		}
+		p.applyOption(i, o, why)
+	}
+}
+
+// serveDuplicated gives a duplicated demand as many clusters as its spread asks, each with every replica.
+func (p *planning) serveDuplicated(i int) {
+	d := &p.in.Demands[i]
+	want := max(d.Policy.MinClusters, 1)
+	hosts := 0
+	for _, m := range p.members {
+		if m.hosted[i] > 0 {
+			hosts++
+		}
+	}
+	for _, m := range p.byPrice(d) {
+		if hosts >= want {
+			return
+		}
+		if m.hosted[i] == 0 && m.roomAt(m.nodes, d.Request) >= int64(d.Replicas) {
+			m.place(i, d.Request, d.Replicas)
+			hosts++
+		}
+	}
+	for ; hosts < want; hosts++ {
+		o, why := p.bestOption(i, int64(d.Replicas), wholeNewHost)
+		if o == nil {
+			p.unserved(d, int64(d.Replicas)*int64(want-hosts), why)
+			return
+		}
+		p.applyOption(i, o, why)
+	}
+}
+
+// byPrice lists the clusters eligible for d, the cheapest replicas first.
+func (p *planning) byPrice(d *Demand) []*member {
+	var out []*member
+	for _, m := range p.members {
+		if p.eligible(m, d) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *member) int {
+		return cmpFloat(p.effectivePrice(a.pool, d), p.effectivePrice(b.pool, d))
+	})
+	return out
+}
+
+func (p *planning) effectivePrice(pool *Pool, d *Demand) float64 {
+	if pool == nil {
+		return 0
+	}
+	return pricePerReplica(pool, d.Request) * multiplier(pool, d, p.cfg)
+}
+
+func (p *planning) unserved(d *Demand, replicas int64, why string) {
+	p.plan.Unserved = append(p.plan.Unserved, Unserved{Demand: d.Name, Replicas: int32(replicas), Reason: why})
+}
+
+func (p *planning) act(a Action) {
+	p.plan.Actions = append(p.plan.Actions, a)
+}
+
+// poolLabels is how a new cluster of pool would look to a placement.
+func poolView(pool *Pool) placement.Cluster {
+	return placement.Cluster{Labels: labels.Set(pool.Labels), Region: pool.Region, Tier: pool.Tier}
+}
+
+// mayGrow reports whether d may get new capacity from pool, and why not.
+func (p *planning) mayGrow(d *Demand, pool *Pool) (bool, string) {
+	switch {
+	case pool == nil:
+		return false, "no pool"
+	case !d.Grow:
+		return false, "provisioning is not allowed by the placement"
+	case len(d.Pools) > 0 && !slices.Contains(d.Pools, pool.Name):
+		return false, "not among the placement's pools"
+	}
+	if f, failed := p.mem.failedPools[pool.Name]; failed {
+		return false, fmt.Sprintf("its provider failed (%s)", f.reason)
+	}
+	return true, ""
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func since(now, t time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return now.Sub(t)
+}

@@ -1,0 +1,193 @@
+package planner
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/navarkos/navarkos/internal/placement"
+)
+
+// Pool is what the planner knows of a ClusterPool.
+type Pool struct {
+	Name string
+	// Labels are those a new cluster of the pool gets, region and pool included.
+	Labels       labels.Set
+	Region, Tier string
+	// Shape is one node's allocatable capacity.
+	Shape placement.Resources
+	// NodePrice and ClusterPrice are per hour.
+	NodePrice, ClusterPrice  float64
+	Spot                     bool
+	MinClusters, MaxClusters int
+	MinNodes, MaxNodes       int32
+	IdleTTL                  time.Duration
+	// DeleteWhenIdle deletes idle clusters instead of hibernating them.
+	DeleteWhenIdle bool
+	// CreateTime, WakeTime and ScaleTime are how long each way of adding capacity takes.
+	CreateTime, WakeTime, ScaleTime time.Duration
+}
+
+// State is where a cluster is in its lifecycle, as far as capacity goes.
+type State int
+
+const (
+	// Running clusters serve replicas.
+	Running State = iota
+	// Starting clusters are being created or woken; their nodes count as coming capacity.
+	Starting
+	// Hibernated clusters are stopped with their data kept; waking one is faster than creating one.
+	Hibernated
+	// Failed clusters could not be made by their provider.
+	Failed
+)
+
+// Cluster is what the planner knows of one member cluster.
+type Cluster struct {
+	Name, Pool string
+	Labels     labels.Set
+	State      State
+	// Nodes is the desired node count.
+	Nodes int32
+	// Managed clusters may be scaled, drained and taken offline by the planner.
+	Managed bool
+	// Pods is every pod the cluster runs now, system pods included; user replicas come from
+	// the demands' Assigned.
+	Pods int32
+	// DrainLimit is the pod limit of a cluster being drained, or -1.
+	DrainLimit int32
+	// IdleSince is when the cluster last stopped running user replicas; zero while it runs some.
+	IdleSince time.Time
+	// FailureReason says why a Failed cluster failed.
+	FailureReason string
+	// Allocatable is the capacity of a cluster without a pool, such as a joined one.
+	Allocatable placement.Resources
+}
+
+// Demand is one workload's need for replicas.
+type Demand struct {
+	// Name identifies the workload (namespace/name), Placement the placement that places it.
+	Name, Placement string
+	Replicas        int32
+	Request         placement.Resources
+	// Policy holds the placement's constraints, spread, mode and preferences.
+	Policy placement.Policy
+	// Shares is the demand's share by region, for locality; empty when unknown.
+	Shares map[string]float64
+	// Grow allows new capacity for the demand; Pools, when not empty, limits it to these pools.
+	Grow  bool
+	Pools []string
+	// Assigned is where the replicas run now, by cluster.
+	Assigned map[string]int32
+}
+
+// Config tunes the planner.
+type Config struct {
+	// StabilizationWindow is how long a cluster keeps nodes after demand falls: it shrinks to
+	// the largest size it needed within the window.
+	StabilizationWindow time.Duration
+	// DisruptionBudget is the most replicas of one workload a drain step moves at once.
+	DisruptionBudget int32
+	// ConsolidationThreshold is the share of a cluster's cost that draining it must save.
+	ConsolidationThreshold float64
+	// LocalityWeight, TierWeight and SpotRisk raise the price of capacity away from the
+	// demand, of the wrong tier, or on spot nodes, by that fraction.
+	LocalityWeight, TierWeight, SpotRisk float64
+	// DelayWeight raises the price of capacity by this fraction per hour it takes to come.
+	DelayWeight float64
+	// FailureBackoff is how long a pool whose provider failed is passed over.
+	FailureBackoff time.Duration
+}
+
+// DefaultConfig is the configuration of the controller and the simulator unless told otherwise.
+func DefaultConfig() Config {
+	return Config{
+		StabilizationWindow:    5 * time.Minute,
+		DisruptionBudget:       5,
+		ConsolidationThreshold: 0.2,
+		LocalityWeight:         0.1,
+		TierWeight:             0.25,
+		SpotRisk:               0.1,
+		DelayWeight:            10,
+		FailureBackoff:         5 * time.Minute,
+	}
+}
+
+// Input is the fleet and its demand at one instant.
+type Input struct {
+	Now      time.Time
+	Pools    []Pool
+	Clusters []Cluster
+	Demands  []Demand
+	Config   Config
+}
+
+// ActionKind names a change to the fleet.
+type ActionKind string
+
+const (
+	// Create makes a new cluster in Pool with Nodes nodes.
+	Create ActionKind = "Create"
+	// Wake brings a hibernated cluster back with Nodes nodes.
+	Wake ActionKind = "Wake"
+	// Scale sets a running cluster's node count to Nodes.
+	Scale ActionKind = "Scale"
+	// Drain lowers a cluster's pod limit to DrainLimit, so that its replicas move elsewhere.
+	Drain ActionKind = "Drain"
+	// Hibernate stops an idle cluster and keeps its data.
+	Hibernate ActionKind = "Hibernate"
+	// Delete removes an idle or failed cluster.
+	Delete ActionKind = "Delete"
+)
+
+// Action is one decision, with its reason and what it changes in the fleet's cost per hour.
+type Action struct {
+	Kind ActionKind
+	// Cluster is empty for Create.
+	Cluster, Pool string
+	Nodes         int32
+	DrainLimit    int32
+	// Replicas is how many replicas the added capacity serves, or a drain moves.
+	Replicas int32
+	// CostPerHour is the change in the fleet's cost per hour.
+	CostPerHour float64
+	// Demand names the workload that asked for the capacity, if one did.
+	Demand string
+	Reason string
+}
+
+// Unserved is demand that no capacity the planner may add can serve.
+type Unserved struct {
+	Demand   string
+	Replicas int32
+	Reason   string
+}
+
+// Plan is the planner's decision at one instant.
+type Plan struct {
+	Actions  []Action
+	Unserved []Unserved
+}
+
+// Memory is what the planner remembers between decisions: recent node needs, for
+// stabilisation, and pools whose provider failed. The caller keeps it; losing it only
+// restarts the stabilisation windows and forgets failures.
+type Memory struct {
+	needs       map[string][]need
+	failedPools map[string]failure
+}
+
+type need struct {
+	at    time.Time
+	nodes int32
+}
+
+type failure struct {
+	until  time.Time
+	reason string
+}
+
+// NewMemory returns an empty memory.
+func NewMemory() *Memory {
+	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{}}
+}
