@@ -8,6 +8,7 @@ import (
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/cli/cmd/simulate"
 	"github.com/navarkos/navarkos/internal/cli/cmd/up"
 	"github.com/navarkos/navarkos/internal/cli/cmd/version"
 	"github.com/navarkos/navarkos/internal/cli/options"
@@ -29,6 +30,7 @@ func NewRootCommand() *cobra.Command {
 		kubeconfig.NewCommand(g),
 		get.NewCommand(g),
 		describe.NewCommand(g),
+		simulate.NewCommand(),
 		version.NewCommand(),
 	)
 	return root

@@ -57,7 +57,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		if o.covered <= 0 || (mode == wholeNewHost && o.covered < need) {
 			return
 		}
-		o.score = o.cost / float64(o.covered) * multiplier(o.pool, d, p.cfg) * (1 + p.cfg.DelayWeight*o.delay.Hours())
+		o.score = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)) * (1 + p.cfg.DelayWeight*o.delay.Hours())
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32) (int32, int64) {
@@ -130,7 +130,26 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 	return &option{kind: best.kind, m: best.m, pool: best.pool, nodes: best.nodes, covered: best.covered, cost: best.cost, delay: best.delay, score: best.score}, reason
 }
 
-// apply carries out an option in the plan and returns the replicas it placed.
+// reserve is the ReserveWeight when pool serves a demand with required labels and d has none.
+func (p *planning) reserve(pool *Pool, d *Demand) float64 {
+	if requiresLabels(d) {
+		return 0
+	}
+	view := poolView(pool)
+	for i := range p.in.Demands {
+		e := &p.in.Demands[i]
+		if requiresLabels(e) && e.Policy.Admits(&view) {
+			return p.cfg.ReserveWeight
+		}
+	}
+	return 0
+}
+
+func requiresLabels(d *Demand) bool {
+	return d.Policy.ClusterSelector != nil && !d.Policy.ClusterSelector.Empty()
+}
+
+// applyOption carries out an option in the plan and returns the replicas it placed.
 func (p *planning) applyOption(i int, o *option, reason string) int64 {
 	d := &p.in.Demands[i]
 	m := o.m

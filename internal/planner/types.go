@@ -95,6 +95,10 @@ type Config struct {
 	LocalityWeight, TierWeight, SpotRisk float64
 	// DelayWeight raises the price of capacity by this fraction per hour it takes to come.
 	DelayWeight float64
+	// ReserveWeight raises, by this fraction, the price of capacity for a demand without
+	// required labels in a pool that a demand with required labels (compliance, say) can use,
+	// so that scarce pools stay for the demand that has no other choice.
+	ReserveWeight float64
 	// FailureBackoff is how long a pool whose provider failed is passed over.
 	FailureBackoff time.Duration
 }
@@ -109,6 +113,7 @@ func DefaultConfig() Config {
 		TierWeight:             0.25,
 		SpotRisk:               0.1,
 		DelayWeight:            10,
+		ReserveWeight:          0.5,
 		FailureBackoff:         5 * time.Minute,
 	}
 }

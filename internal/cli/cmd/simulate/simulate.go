@@ -1,0 +1,147 @@
+package simulate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/navarkos/navarkos/internal/simulate"
+)
+
+type options struct {
+	pools, trace, policy, output string
+	step                         time.Duration
+	log                          bool
+}
+
+// NewCommand returns `navarkos simulate`.
+func NewCommand() *cobra.Command {
+	o := &options{}
+	cmd := &cobra.Command{
+		Use:   "simulate --pools POOLS.yaml --trace TRACE.csv",
+		Short: "Replay a demand trace against fleet policies in virtual time and compare their cost and unserved demand",
+		Long: `Replays a demand trace against the placement engine with providers simulated in virtual
+time: creating, waking and scaling take the times the pools declare. Policies:
+  static        a fleet sized for the peak, built before the trace starts
+  navarkos2017  the 2017 Navarkos rules: priorities, +1 node above 80% use, -1 below 10%, 20 min idle TTL
+  planner       the Navarkos planner
+  lowerbound    exactly the capacity each instant needs, at the cheapest eligible price, without delays
+
+The trace is CSV with the header t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout()) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.pools, "pools", "", "YAML file of ClusterPool objects")
+	f.StringVar(&o.trace, "trace", "", "CSV demand trace")
+	f.StringVar(&o.policy, "policy", "all", "static, navarkos2017, planner, lowerbound or all")
+	f.StringVarP(&o.output, "output", "o", "table", "table or json")
+	f.DurationVar(&o.step, "step", 30*time.Second, "virtual time between two decisions")
+	f.BoolVar(&o.log, "log", false, "print every lifecycle action with its virtual time and reason to standard error")
+	_ = cmd.MarkFlagRequired("pools")
+	_ = cmd.MarkFlagRequired("trace")
+	cmd.AddCommand(newTraceCommand())
+	return cmd
+}
+
+func (o *options) run(out io.Writer) error {
+	policies := simulate.Policies
+	if o.policy != "all" {
+		if !slices.Contains(simulate.Policies, o.policy) {
+			return fmt.Errorf("--policy %q: want one of %s or all", o.policy, strings.Join(simulate.Policies, ", "))
+		}
+		policies = []string{o.policy}
+	}
+	if o.output != "table" && o.output != "json" {
+		return fmt.Errorf("-o %q: want table or json", o.output)
+	}
+	pools, err := readWith(o.pools, simulate.ParsePools)
+	if err != nil {
+		return err
+	}
+	trace, err := readWith(o.trace, simulate.ParseTrace)
+	if err != nil {
+		return err
+	}
+	var reports []simulate.Report
+	for _, p := range policies {
+		opts := simulate.Options{Step: o.step}
+		if o.log {
+			opts.Log = os.Stderr
+		}
+		r, err := simulate.Run(pools, trace, p, opts)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+	}
+	if o.output == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(reports)
+	}
+	return writeTable(out, reports)
+}
+
+// readWith opens a file and parses it, naming the file in any error.
+func readWith[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+func writeTable(out io.Writer, reports []simulate.Report) error {
+	var bound float64
+	for _, r := range reports {
+		if r.Policy == simulate.PolicyLowerBound {
+			bound = r.Cost
+		}
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\t")
+	for _, r := range reports {
+		ratio := "-"
+		if bound > 0 {
+			ratio = fmt.Sprintf("%.3f", r.Cost/bound)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(reports) > 0 {
+		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
+	}
+	return nil
+}
+
+func newTraceCommand() *cobra.Command {
+	var kind string
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "trace --kind diurnal|bursty|compliance",
+		Short: "Write a generated demand trace to standard output",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return simulate.Generate(cmd.OutOrStdout(), kind, seed)
+		},
+	}
+	cmd.Flags().StringVar(&kind, "kind", "diurnal", strings.Join(simulate.TraceKinds, ", "))
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same trace")
+	return cmd
+}

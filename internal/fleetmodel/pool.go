@@ -1,0 +1,78 @@
+package fleetmodel
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner"
+)
+
+// Defaults of the ClusterPool fields the planner reads; the CRD applies the same ones.
+const (
+	DefaultIdleTTL    = 20 * time.Minute
+	DefaultCreateTime = 5 * time.Minute
+	DefaultWakeTime   = time.Minute
+	DefaultScaleTime  = 2 * time.Minute
+)
+
+// ClusterLabels are the labels a Cluster of the pool carries: the pool's own labels, then
+// its name, region, zone and provider.
+func ClusterLabels(p *n6sv1alpha1.ClusterPool) labels.Set {
+	set := labels.Set{}
+	for k, v := range p.Labels {
+		set[k] = v
+	}
+	set[n6sv1alpha1.PoolLabel] = p.Name
+	set[n6sv1alpha1.RegionLabel] = p.Spec.Region
+	if p.Spec.Zone != "" {
+		set[n6sv1alpha1.ZoneLabel] = p.Spec.Zone
+	}
+	set[n6sv1alpha1.ProviderLabel] = string(p.Spec.Provider)
+	return set
+}
+
+// Pool is the planner's view of a ClusterPool.
+func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
+	s := &p.Spec
+	out := planner.Pool{
+		Name:        p.Name,
+		Labels:      ClusterLabels(p),
+		Region:      s.Region,
+		Tier:        p.Labels[n6sv1alpha1.TierLabel],
+		Shape:       Shape(&s.NodeShape),
+		NodePrice:   s.Price.PerNodeHour.AsApproximateFloat64(),
+		Spot:        s.Price.Market == n6sv1alpha1.MarketSpot,
+		MinClusters: int(s.Clusters.Min), MaxClusters: int(s.Clusters.Max),
+		MinNodes: s.NodesPerCluster.Min, MaxNodes: s.NodesPerCluster.Max,
+		IdleTTL:        DefaultIdleTTL,
+		DeleteWhenIdle: s.OfflineMode == n6sv1alpha1.OfflineDelete,
+		CreateTime:     DefaultCreateTime, WakeTime: DefaultWakeTime, ScaleTime: DefaultScaleTime,
+	}
+	if s.Price.PerClusterHour != nil {
+		out.ClusterPrice = s.Price.PerClusterHour.AsApproximateFloat64()
+	}
+	if s.IdleTTL != nil {
+		out.IdleTTL = s.IdleTTL.Duration
+	}
+	if t := s.TimeToCapacity; t != nil {
+		out.CreateTime = orDefault(t.Create.Duration, DefaultCreateTime)
+		out.WakeTime = orDefault(t.Wake.Duration, DefaultWakeTime)
+		out.ScaleTime = orDefault(t.Scale.Duration, DefaultScaleTime)
+	}
+	return out
+}
+
+// Shape is one node's capacity in the engine's units.
+func Shape(s *n6sv1alpha1.NodeShape) placement.Resources {
+	return placement.Resources{MilliCPU: s.CPU.MilliValue(), MemoryBytes: s.Memory.Value(), Pods: int64(s.Pods)}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

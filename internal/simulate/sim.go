@@ -1,0 +1,358 @@
+package simulate
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleetmodel"
+	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner"
+)
+
+// Policy names, in the order a report lists them.
+const (
+	PolicyStatic       = "static"
+	PolicyNavarkos2017 = "navarkos2017"
+	PolicyPlanner      = "planner"
+	PolicyLowerBound   = "lowerbound"
+)
+
+// Policies are every policy, in report order.
+var Policies = []string{PolicyStatic, PolicyNavarkos2017, PolicyPlanner, PolicyLowerBound}
+
+// Report is what one policy did with a trace. The JSON names are a contract.
+type Report struct {
+	Policy                 string  `json:"policy"`
+	Cost                   float64 `json:"cost"`
+	ClusterHours           float64 `json:"cluster_hours"`
+	NodeHours              float64 `json:"node_hours"`
+	UnplacedReplicaSeconds float64 `json:"unplaced_replica_seconds"`
+	Actions                int     `json:"actions"`
+	Disruptions            int64   `json:"disruptions"`
+	// UnplacedFloorReplicaSeconds is the demand that arrives faster than the quickest way to
+	// add capacity: what a policy that keeps no spare capacity cannot avoid leaving unplaced.
+	UnplacedFloorReplicaSeconds float64 `json:"unplaced_floor_replica_seconds"`
+}
+
+// Options tune a simulation.
+type Options struct {
+	// Step is the virtual time between two decisions; 30 s unless set.
+	Step time.Duration
+	// Planner configures the planner policy.
+	Planner planner.Config
+	// Log, when set, receives every lifecycle action with its virtual time and reason.
+	Log io.Writer
+}
+
+// Run replays trace against pools under one policy.
+func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Options) (Report, error) {
+	if opts.Step <= 0 {
+		opts.Step = 30 * time.Second
+	}
+	if opts.Planner == (planner.Config{}) {
+		opts.Planner = planner.DefaultConfig()
+	}
+	s := newSim(pools, trace, opts.Step)
+	var decide func() []planner.Action
+	switch policy {
+	case PolicyLowerBound:
+		r := s.lowerBound()
+		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+		return r, nil
+	case PolicyStatic:
+		s.buildStatic()
+		decide = func() []planner.Action { return nil }
+	case PolicyNavarkos2017:
+		decide = (&rules2017{s: s}).decide
+	case PolicyPlanner:
+		mem := planner.NewMemory()
+		decide = func() []planner.Action { return planner.Decide(s.plannerInput(opts.Planner), mem).Actions }
+	default:
+		return Report{}, fmt.Errorf("unknown policy %q: want one of %s", policy, strings.Join(Policies, ", "))
+	}
+	s.report.Policy = policy
+	for s.now = 0; s.now < trace.End; s.now += s.step {
+		s.applyRows()
+		s.progress()
+		for _, a := range decide() {
+			if opts.Log != nil {
+				fmt.Fprintf(opts.Log, "%s %s %s %s %s nodes=%d limit=%d: %s\n", policy, s.now, a.Kind, a.Cluster, a.Pool, a.Nodes, a.DrainLimit, a.Reason)
+			}
+			s.apply(a)
+		}
+		s.place()
+		s.account()
+	}
+	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+	return s.report, nil
+}
+
+// simCluster is a cluster in virtual time.
+type simCluster struct {
+	name  string
+	pool  *planner.Pool
+	state planner.State
+	// nodes is the node count paid for; ready the nodes that run pods.
+	nodes, ready int32
+	// readyAt is when a starting cluster, or added nodes, become ready.
+	readyAt    time.Duration
+	drainLimit int32
+	// idleSince is when the cluster last ran no replica, or -1 while it runs some.
+	idleSince time.Duration
+}
+
+// workload is one trace workload: its current demand and where its replicas run.
+type workload struct {
+	Row
+	assigned map[string]int32
+}
+
+func (w *workload) request() placement.Resources {
+	return placement.Resources{MilliCPU: w.CPUMillis, MemoryBytes: w.MemoryMiB << 20}
+}
+
+type sim struct {
+	pools     []planner.Pool
+	trace     *Trace
+	step      time.Duration
+	now       time.Duration
+	next      int // the next trace row to apply
+	clusters  []*simCluster
+	workloads map[string]*workload
+	created   map[string]int
+	report    Report
+}
+
+func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration) *sim {
+	s := &sim{trace: trace, step: step, workloads: map[string]*workload{}, created: map[string]int{}}
+	for i := range apiPools {
+		s.pools = append(s.pools, fleetmodel.Pool(&apiPools[i]))
+	}
+	slices.SortFunc(s.pools, func(a, b planner.Pool) int { return strings.Compare(a.Name, b.Name) })
+	return s
+}
+
+func (s *sim) pool(name string) *planner.Pool {
+	for i := range s.pools {
+		if s.pools[i].Name == name {
+			return &s.pools[i]
+		}
+	}
+	return nil
+}
+
+func (s *sim) cluster(name string) *simCluster {
+	for _, c := range s.clusters {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// applyRows sets the demand of the rows due by now.
+func (s *sim) applyRows() {
+	for ; s.next < len(s.trace.Rows) && s.trace.Rows[s.next].At <= s.now; s.next++ {
+		row := s.trace.Rows[s.next]
+		w := s.workloads[row.Workload]
+		if row.Replicas == 0 {
+			delete(s.workloads, row.Workload)
+			continue
+		}
+		if w == nil {
+			w = &workload{assigned: map[string]int32{}}
+			s.workloads[row.Workload] = w
+		}
+		w.Row = row
+	}
+}
+
+// progress finishes the provider operations due by now.
+func (s *sim) progress() {
+	for _, c := range s.clusters {
+		if c.state != planner.Hibernated && (c.state == planner.Starting || c.ready < c.nodes) && c.readyAt <= s.now {
+			c.state, c.ready = planner.Running, c.nodes
+		}
+	}
+}
+
+// apply starts one action at now; its capacity comes after the pool's time to capacity.
+func (s *sim) apply(a planner.Action) {
+	switch a.Kind {
+	case planner.Create:
+		p := s.pool(a.Pool)
+		s.created[p.Name]++
+		s.clusters = append(s.clusters, &simCluster{
+			name: fmt.Sprintf("%s-%d", p.Name, s.created[p.Name]), pool: p, state: planner.Starting,
+			nodes: a.Nodes, readyAt: s.now + p.CreateTime, drainLimit: -1, idleSince: -1,
+		})
+	case planner.Wake:
+		c := s.cluster(a.Cluster)
+		c.state, c.nodes, c.ready, c.readyAt, c.drainLimit, c.idleSince = planner.Starting, a.Nodes, 0, s.now+c.pool.WakeTime, -1, -1
+	case planner.Scale:
+		c := s.cluster(a.Cluster)
+		if a.Nodes > c.nodes && c.state == planner.Running {
+			c.readyAt = s.now + c.pool.ScaleTime
+		}
+		c.nodes = a.Nodes
+		c.ready = min(c.ready, a.Nodes)
+	case planner.Drain:
+		s.cluster(a.Cluster).drainLimit = a.DrainLimit
+		return // a drain is a placement change, counted as disruptions, not a lifecycle action
+	case planner.Hibernate:
+		c := s.cluster(a.Cluster)
+		c.state, c.ready, c.drainLimit = planner.Hibernated, 0, -1
+	case planner.Delete:
+		s.clusters = slices.DeleteFunc(s.clusters, func(c *simCluster) bool { return c.name == a.Cluster })
+	}
+	s.report.Actions++
+}
+
+// orderedWorkloads lists the workloads, the constrained ones first so that they get their scarcer pools.
+func (s *sim) orderedWorkloads() []*workload {
+	out := make([]*workload, 0, len(s.workloads))
+	for _, w := range s.workloads {
+		out = append(out, w)
+	}
+	slices.SortFunc(out, func(a, b *workload) int {
+		if (a.Constraints == "") != (b.Constraints == "") {
+			if a.Constraints != "" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Workload, b.Workload)
+	})
+	return out
+}
+
+// view is the engine's view of the running clusters, with the replicas of every workload as used.
+func (s *sim) view() []placement.Cluster {
+	view := make([]placement.Cluster, 0, len(s.clusters))
+	for _, c := range s.clusters {
+		alloc := placement.Resources{MilliCPU: c.pool.Shape.MilliCPU * int64(c.ready), MemoryBytes: c.pool.Shape.MemoryBytes * int64(c.ready), Pods: c.pool.Shape.Pods * int64(c.ready)}
+		if c.drainLimit >= 0 {
+			alloc.Pods = min(alloc.Pods, int64(c.drainLimit))
+		}
+		view = append(view, placement.Cluster{
+			Name: c.name, Labels: c.pool.Labels, Region: c.pool.Region, Tier: c.pool.Tier,
+			Schedulable: c.state == planner.Running, Allocatable: alloc,
+			NodeShape: c.pool.Shape, PricePerNodeHour: c.pool.NodePrice,
+		})
+	}
+	return view
+}
+
+// place runs the placement engine for every workload, as the scheduler does, and counts
+// the replicas that moved.
+func (s *sim) place() {
+	view := s.view()
+	index := map[string]int{}
+	for i, c := range view {
+		index[c.Name] = i
+	}
+	for _, w := range s.workloads {
+		for name, n := range w.assigned {
+			if i, ok := index[name]; ok {
+				view[i].Used = addResources(view[i].Used, w.request().Times(int64(n)))
+			}
+		}
+	}
+	for _, w := range s.orderedWorkloads() {
+		req := w.request()
+		current := map[string]int32{}
+		var before int32
+		for name, n := range w.assigned {
+			before += n
+			if i, ok := index[name]; ok {
+				view[i].Used = view[i].Used.Sub(req.Times(int64(n)))
+				current[name] = n
+			}
+		}
+		policy := placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector,
+			Preferences: []placement.Preference{{Kind: placement.PreferCost, Weight: 1}}}
+		res := placement.Schedule(view, placement.Workload{Replicas: w.Replicas, Request: req, Current: current}, policy)
+		next := map[string]int32{}
+		var after int32
+		for _, a := range res.Assignments {
+			next[a.Cluster] = a.Replicas
+			after += a.Replicas
+			view[index[a.Cluster]].Used = addResources(view[index[a.Cluster]].Used, req.Times(int64(a.Replicas)))
+		}
+		var dropped int64
+		for name, n := range w.assigned {
+			dropped += int64(max(n-next[name], 0))
+		}
+		s.report.Disruptions += max(dropped-int64(max(before-w.Replicas, 0)), 0)
+		w.assigned = next
+	}
+	for _, c := range s.clusters {
+		busy := false
+		for _, w := range s.workloads {
+			busy = busy || w.assigned[c.name] > 0
+		}
+		switch {
+		case busy:
+			c.idleSince = -1
+		case c.idleSince < 0:
+			c.idleSince = s.now
+		}
+	}
+}
+
+// account adds one step of cost, cluster-hours, node-hours and unplaced replicas.
+func (s *sim) account() {
+	dt := min(s.step, s.trace.End-s.now)
+	hours := dt.Hours()
+	for _, c := range s.clusters {
+		if c.state == planner.Running || c.state == planner.Starting {
+			s.report.ClusterHours += hours
+			s.report.NodeHours += float64(c.nodes) * hours
+			s.report.Cost += (c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice) * hours
+		}
+	}
+	for _, w := range s.workloads {
+		var placed int32
+		for _, n := range w.assigned {
+			placed += n
+		}
+		s.report.UnplacedReplicaSeconds += float64(w.Replicas-placed) * dt.Seconds()
+	}
+}
+
+// epoch is the planner's time for virtual time 0.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// plannerInput is the fleet and demand at now, as the planner controller would read them.
+func (s *sim) plannerInput(cfg planner.Config) planner.Input {
+	in := planner.Input{Now: epoch.Add(s.now), Pools: s.pools, Config: cfg}
+	for _, c := range s.clusters {
+		pc := planner.Cluster{Name: c.name, Pool: c.pool.Name, Labels: c.pool.Labels, State: c.state, Nodes: c.nodes, Managed: true, DrainLimit: c.drainLimit}
+		if c.idleSince >= 0 {
+			pc.IdleSince = epoch.Add(c.idleSince)
+		}
+		for _, w := range s.workloads {
+			pc.Pods += w.assigned[c.name]
+		}
+		in.Clusters = append(in.Clusters, pc)
+	}
+	for _, w := range s.orderedWorkloads() {
+		assigned := make(map[string]int32, len(w.assigned))
+		for k, v := range w.assigned {
+			assigned[k] = v
+		}
+		in.Demands = append(in.Demands, planner.Demand{
+			Name: w.Workload, Replicas: w.Replicas, Request: w.request(), Shares: w.Shares, Grow: true, Assigned: assigned,
+			Policy: placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector},
+		})
+	}
+	return in
+}
+
+func addResources(a, b placement.Resources) placement.Resources {
+	return placement.Resources{MilliCPU: a.MilliCPU + b.MilliCPU, MemoryBytes: a.MemoryBytes + b.MemoryBytes, Pods: a.Pods + b.Pods}
+}
