@@ -80,6 +80,7 @@ type Price struct {
 type CountRange struct {
 	// min is the lowest allowed count.
 	// +optional
+	// +kubebuilder:default=0
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=10000
 	Min int32 `json:"min"`

@@ -70,6 +70,12 @@ func newPlanning(in *Input, mem *Memory) *planning {
 // dropFailed deletes the managed clusters whose provider failed, and passes over their pool for a while.
 func (p *planning) dropFailed() {
 	for _, m := range p.members {
+		if m.State == Lost && m.Managed && m.pool != nil && m.pool.Spot {
+			p.poolClusters[m.Pool]--
+			p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
+				Reason: fmt.Sprintf("the spot cluster was pre-empted (%s); its replicas get capacity elsewhere", m.FailureReason)})
+			continue
+		}
 		if m.State != Failed || !m.Managed {
 			continue
 		}

@@ -203,6 +203,21 @@ func TestDecide(t *testing.T) {
 			reason:   "pool cheap is passed over",
 		},
 		{
+			name:     "pre-emption: a lost spot cluster is deleted and its replicas get capacity elsewhere",
+			pools:    []Pool{testPool("spot", "ap-south", 0.05, func(p *Pool) { p.Spot = true; p.MaxClusters = 1 }), cheap},
+			clusters: []Cluster{testCluster("spot-1", testPool("spot", "ap-south", 0.05), Lost, 2, func(c *Cluster) { c.FailureReason = "Unreachable" })},
+			demands:  []Demand{testDemand("shop/web", 8, map[string]int32{"spot-1": 8})},
+			want:     "Delete spot-1\nCreate pool/spot nodes=2\n",
+			reason:   "pre-empted",
+		},
+		{
+			name:     "a lost on-demand cluster is kept, and its replicas get capacity elsewhere",
+			pools:    []Pool{cheap},
+			clusters: []Cluster{testCluster("c-1", cheap, Lost, 2)},
+			demands:  []Demand{testDemand("shop/web", 4, map[string]int32{"c-1": 4})},
+			want:     "Create pool/cheap nodes=1\n",
+		},
+		{
 			name:     "pre-emption: the replicas of a vanished spot cluster get replacement capacity",
 			pools:    []Pool{testPool("spot", "ap-south", 0.05, func(p *Pool) { p.Spot = true }), testPool("dear", "eu-west", 0.20, func(p *Pool) { p.MaxNodes = 1 })},
 			clusters: []Cluster{testCluster("eu-1", dear, Running, 1)},

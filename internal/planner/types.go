@@ -40,6 +40,9 @@ const (
 	Hibernated
 	// Failed clusters could not be made by their provider.
 	Failed
+	// Lost clusters were made but stopped answering: their capacity no longer counts, and
+	// a lost spot cluster is taken as pre-empted.
+	Lost
 )
 
 // Cluster is what the planner knows of one member cluster.
@@ -58,7 +61,7 @@ type Cluster struct {
 	DrainLimit int32
 	// IdleSince is when the cluster last stopped running user replicas; zero while it runs some.
 	IdleSince time.Time
-	// FailureReason says why a Failed cluster failed.
+	// FailureReason says why a Failed or Lost cluster failed.
 	FailureReason string
 	// Allocatable is the capacity of a cluster without a pool, such as a joined one.
 	Allocatable placement.Resources

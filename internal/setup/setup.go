@@ -23,8 +23,10 @@ import (
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
 	"github.com/navarkos/navarkos/internal/controller/placement"
+	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 	"github.com/navarkos/navarkos/internal/controller/propagation"
 	"github.com/navarkos/navarkos/internal/member"
+	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/provider"
 )
 
@@ -46,6 +48,18 @@ type Options struct {
 	MaxConcurrentClusters int
 	// RetryInterval is how often a resource that failed or met a conflict in a member is tried again.
 	RetryInterval time.Duration
+	// Planner tunes the planner.
+	Planner PlannerOptions
+}
+
+// PlannerOptions tune the planner controller.
+type PlannerOptions struct {
+	// Disabled leaves the fleet's clusters as they are.
+	Disabled bool
+	// Interval is how often the planner runs without events; 0 means its default.
+	Interval time.Duration
+	// Config tunes the decisions; the zero value means the defaults.
+	Config planner.Config
 }
 
 // Scheme knows the Kubernetes built-in kinds and the Navarkos kinds.
@@ -114,6 +128,15 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		r := &placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped, MaxConcurrentReconciles: 4}
 		if err := r.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("failed to set up the scheduler: %w", err)
+		}
+	}
+	if !opts.Planner.Disabled {
+		p := &plannerctl.Reconciler{
+			Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("navarkos-planner"), Clock: clock.RealClock{},
+			Config: opts.Planner.Config, Interval: opts.Planner.Interval,
+		}
+		if err := p.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("failed to set up the planner: %w", err)
 		}
 	}
 	prop := &propagation.Reconciler{

@@ -44,17 +44,22 @@ type localFleet struct {
 	cfg    *rest.Config
 }
 
-// startFleet runs a local fleet in-process until the test ends, then checks that it left no process behind.
+// startFleet runs a local fleet in-process until the test ends, then checks that it left no
+// process behind. Its planner is off, so that only the test changes the clusters.
 func startFleet(t *testing.T) *localFleet {
+	t.Helper()
+	return startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true}})
+}
+
+// startFleetWith runs a local fleet with the given controller options.
+func startFleetWith(t *testing.T, opts setup.Options) *localFleet {
 	t.Helper()
 	if err := testenv.RequireBinaries("kwokctl", "kwok", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"); err != nil {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
 	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
-	cfg, stop, err := f.Start(context.Background(), fleet.RunOptions{
-		Controllers: setup.Options{HealthInterval: healthInterval},
-	})
+	cfg, stop, err := f.Start(context.Background(), fleet.RunOptions{Controllers: opts})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,8 @@ func Start(ctx context.Context, binDir string) (fl fleet.Fleet, c client.Client,
 		return fl, nil, nil, err
 	}
 	fl = fleet.Fleet{DataDir: dataDir, BinDir: binDir}
-	cfg, stopFleet, err := fl.Start(ctx, fleet.RunOptions{})
+	// The planner is off: the benchmarks make their own clusters and measure other parts.
+	cfg, stopFleet, err := fl.Start(ctx, fleet.RunOptions{Controllers: setup.Options{Planner: setup.PlannerOptions{Disabled: true}}})
 	if err != nil {
 		return fl, nil, nil, errors.Join(err, os.RemoveAll(dataDir))
 	}

@@ -33,6 +33,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/kindwatch"
+	"github.com/navarkos/navarkos/internal/fleetmodel"
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/propagation"
 )
@@ -193,7 +194,7 @@ func (r *Reconciler) reconcileResource(ctx context.Context, placementKey client.
 	if err != nil || !obj.GetDeletionTimestamp().IsZero() || !r.selects(t, gvk, obj) {
 		return ctrl.Result{}, r.unbind(ctx, t, gvk.Kind, key)
 	}
-	policy, err := policyFor(t.spec)
+	policy, err := fleetmodel.Policy(t.spec)
 	if err != nil {
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
@@ -215,8 +216,8 @@ func (r *Reconciler) reconcileResource(ctx context.Context, placementKey client.
 // bind schedules one resource, writes its Binding, and records the dependencies that must
 // follow it unless the placement ignores them.
 func (r *Reconciler) bind(ctx context.Context, t *target, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (client.ObjectKey, placement.Result, error) {
-	spec := podSpecOf(obj)
-	w, hasReplicas := workloadOf(obj, spec)
+	spec := fleetmodel.PodSpec(obj)
+	w, hasReplicas := fleetmodel.Workload(obj, spec)
 	if !hasReplicas {
 		policy.Mode = placement.Duplicated
 	}
@@ -282,7 +283,7 @@ func (r *Reconciler) schedule(ctx context.Context, t *target) (ctrl.Result, meta
 		return ctrl.Result{}, cond, reconcile.TerminalError(err)
 	}
 	t.status.SelectedResources = int32(len(resources))
-	policy, err := policyFor(t.spec)
+	policy, err := fleetmodel.Policy(t.spec)
 	if err != nil {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementSelectorInvalidReason, err.Error()
 		return ctrl.Result{}, cond, reconcile.TerminalError(err)

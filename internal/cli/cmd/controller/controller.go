@@ -28,6 +28,7 @@ type flagpole struct {
 	installCRDs       bool
 	enableLocal       bool
 	maxConcurrentWork int
+	planner           options.Planner
 }
 
 // NewCommand returns `navarkos controller`.
@@ -50,11 +51,16 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting")
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
+	f.planner.AddFlags(fs)
 	return cmd
 }
 
 func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
+	plannerOpts, err := f.planner.Options()
+	if err != nil {
+		return err
+	}
 	cfg, err := g.RESTConfig()
 	if err != nil {
 		return err
@@ -80,6 +86,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		LeaderElection:          f.leaderElection,
 		LeaderElectionNamespace: f.leaderElectionNS,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
+		Planner:                 plannerOpts,
 	})
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package placement
+package fleetmodel
 
 import (
 	"fmt"
@@ -13,8 +13,8 @@ import (
 	"github.com/navarkos/navarkos/internal/placement"
 )
 
-// policyFor translates a Placement spec into the engine's policy.
-func policyFor(spec *n6sv1alpha1.PlacementSpec) (placement.Policy, error) {
+// Policy translates a Placement spec into the engine's policy.
+func Policy(spec *n6sv1alpha1.PlacementSpec) (placement.Policy, error) {
 	var p placement.Policy
 	if a := spec.ClusterAffinity; a != nil {
 		sel, err := selectorOrNil(a.ClusterSelector)
@@ -65,10 +65,10 @@ func selectorOrNil(s *metav1.LabelSelector) (labels.Selector, error) {
 	return metav1.LabelSelectorAsSelector(s)
 }
 
-// workloadOf reads the replica count and per-replica requests of a fleet object, given its
-// pod template (podSpecOf). hasReplicas is false for objects without spec.replicas or a pod
+// Workload reads the replica count and per-replica requests of a fleet object, given its
+// pod template (PodSpec). hasReplicas is false for objects without spec.replicas or a pod
 // template, which every chosen cluster gets whole.
-func workloadOf(obj *unstructured.Unstructured, spec *corev1.PodSpec) (w placement.Workload, hasReplicas bool) {
+func Workload(obj *unstructured.Unstructured, spec *corev1.PodSpec) (w placement.Workload, hasReplicas bool) {
 	replicas, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas")
 	if err != nil || !found {
 		if spec == nil {
@@ -87,8 +87,8 @@ func workloadOf(obj *unstructured.Unstructured, spec *corev1.PodSpec) (w placeme
 	return w, true
 }
 
-// podSpecOf reads the pod template of a workload; nil for objects without one.
-func podSpecOf(obj *unstructured.Unstructured) *corev1.PodSpec {
+// PodSpec reads the pod template of a workload; nil for objects without one.
+func PodSpec(obj *unstructured.Unstructured) *corev1.PodSpec {
 	raw, found, _ := unstructured.NestedMap(obj.Object, "spec", "template", "spec")
 	if !found {
 		return nil

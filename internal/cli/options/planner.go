@@ -1,0 +1,41 @@
+package options
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
+	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+// Planner are the flags that tune the planner, shared by `up` and `controller`.
+type Planner struct {
+	Disabled bool
+	Interval time.Duration
+	Config   planner.Config
+}
+
+// AddFlags registers the planner flags.
+func (p *Planner) AddFlags(fs *pflag.FlagSet) {
+	def := planner.DefaultConfig()
+	p.Config = def
+	fs.BoolVar(&p.Disabled, "disable-planner", false, "do not create, wake, scale or take clusters offline by demand")
+	fs.DurationVar(&p.Interval, "plan-interval", plannerctl.DefaultInterval, "how often the planner looks at the fleet when nothing changes")
+	fs.DurationVar(&p.Config.StabilizationWindow, "scale-down-stabilization", def.StabilizationWindow, "how long a cluster keeps nodes after its demand falls")
+	fs.Int32Var(&p.Config.DisruptionBudget, "disruption-budget", def.DisruptionBudget, "the most replicas of one workload a consolidation step moves at once")
+	fs.Float64Var(&p.Config.ConsolidationThreshold, "consolidation-threshold", def.ConsolidationThreshold, "the share of a cluster's cost that draining it must save")
+}
+
+// Options turns the flags into the controllers' planner options.
+func (p *Planner) Options() (setup.PlannerOptions, error) {
+	if p.Config.DisruptionBudget < 1 {
+		return setup.PlannerOptions{}, fmt.Errorf("--disruption-budget must be at least 1, not %d", p.Config.DisruptionBudget)
+	}
+	if p.Config.ConsolidationThreshold < 0 || p.Config.ConsolidationThreshold > 1 {
+		return setup.PlannerOptions{}, fmt.Errorf("--consolidation-threshold must be between 0 and 1, not %g", p.Config.ConsolidationThreshold)
+	}
+	return setup.PlannerOptions{Disabled: p.Disabled, Interval: p.Interval, Config: p.Config}, nil
+}

@@ -1,0 +1,268 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/planner"
+)
+
+const (
+	// DefaultInterval is how often the planner looks at the fleet when nothing changes.
+	DefaultInterval = 15 * time.Second
+	// settleTimeout is how long the planner waits for its last changes to show in its cache
+	// before it plans again regardless.
+	settleTimeout = 30 * time.Second
+	// ReasonAnnotation on a Cluster the planner created says why.
+	ReasonAnnotation = "n6s.io/planner-reason"
+)
+
+// fleetKey is the one request the planner reconciles: the whole fleet.
+var fleetKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "fleet"}}
+
+// Reconciler plans the fleet's clusters from its demand.
+type Reconciler struct {
+	// Client reads and writes the fleet API.
+	Client client.Client
+	// Recorder writes an Event for every decision.
+	Recorder events.EventRecorder
+	// Clock gives the planner its time.
+	Clock clock.PassiveClock
+	// Config tunes the planner; the zero value means planner.DefaultConfig.
+	Config planner.Config
+	// Interval is how often the planner runs without events; 0 means DefaultInterval.
+	Interval time.Duration
+
+	mu  sync.Mutex
+	mem *planner.Memory
+	// expect holds, for each cluster the last plan changed, what the cache must show before
+	// the planner plans again, so that a slow cache never makes it create a cluster twice.
+	expect      map[string]func(*n6sv1alpha1.Cluster) bool
+	expectSince time.Time
+	// creations counts the clusters the last plan created, which the cache must show.
+	creations map[string]int
+}
+
+// SetupWithManager runs the planner on every change of pools, clusters, placements and bindings.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.Recorder == nil || r.Clock == nil {
+		return errors.New("planner reconciler needs a Client, a Recorder and a Clock")
+	}
+	if r.Config == (planner.Config{}) {
+		r.Config = planner.DefaultConfig()
+	}
+	if r.Interval == 0 {
+		r.Interval = DefaultInterval
+	}
+	r.mem = planner.NewMemory()
+	toFleet := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{fleetKey}
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("planner").
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
+		Watches(&n6sv1alpha1.ClusterPool{}, toFleet).
+		Watches(&n6sv1alpha1.Cluster{}, toFleet).
+		Watches(&n6sv1alpha1.Binding{}, toFleet).
+		Watches(&n6sv1alpha1.Placement{}, toFleet).
+		Watches(&n6sv1alpha1.ClusterPlacement{}, toFleet).
+		Complete(r)
+}
+
+// Reconcile plans the fleet and carries out the plan.
+func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	log := ctrl.LoggerFrom(ctx)
+	now := r.Clock.Now()
+	// Check before reading: what the plan reads must include what the last plan did.
+	if !r.settled(ctx, now) {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	in, err := ReadInput(ctx, r.Client, now, r.Config)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	plan := planner.Decide(in, r.mem)
+	observePlan(in, plan)
+	r.expect, r.creations, r.expectSince = map[string]func(*n6sv1alpha1.Cluster) bool{}, map[string]int{}, now
+	var errs []error
+	for _, a := range plan.Actions {
+		log.Info("Planner decision", "action", a.Kind, "cluster", a.Cluster, "pool", a.Pool, "nodes", a.Nodes, "reason", a.Reason)
+		if err := r.carryOut(ctx, in, a); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		actionsTotal.WithLabelValues(string(a.Kind), a.Pool).Inc()
+	}
+	for _, u := range plan.Unserved {
+		r.eventOnPlacement(ctx, in, u.Demand, corev1.EventTypeWarning, "CapacityUnavailable", "%d replicas of %s cannot be placed: %s", u.Replicas, u.Demand, u.Reason)
+	}
+	return ctrl.Result{RequeueAfter: r.Interval}, errors.Join(errs...)
+}
+
+// settled reports whether the cache shows the last plan's changes, or waiting has timed out.
+func (r *Reconciler) settled(ctx context.Context, now time.Time) bool {
+	if len(r.expect) == 0 && len(r.creations) == 0 {
+		return true
+	}
+	if now.Sub(r.expectSince) > settleTimeout {
+		return true
+	}
+	clusters := &n6sv1alpha1.ClusterList{}
+	if err := r.Client.List(ctx, clusters); err != nil {
+		return false
+	}
+	byName := map[string]*n6sv1alpha1.Cluster{}
+	made := map[string]int{}
+	for i := range clusters.Items {
+		c := &clusters.Items[i]
+		byName[c.Name] = c
+		if !c.CreationTimestamp.Time.Before(r.expectSince.Add(-time.Second)) && c.Labels[n6sv1alpha1.PlannerLabel] == n6sv1alpha1.PlannerManaged {
+			made[c.Spec.Pool]++
+		}
+	}
+	for pool, n := range r.creations {
+		if made[pool] < n {
+			return false
+		}
+	}
+	for name, ok := range r.expect {
+		if !ok(byName[name]) {
+			return false
+		}
+	}
+	return true
+}
+
+// carryOut makes one decision on the Cluster objects, with an Event.
+func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.Action) error {
+	switch a.Kind {
+	case planner.Create:
+		// The Cluster carries its pool's labels from the start, so that placements see it
+		// as the capacity it will be before the Cluster Manager first stamps it.
+		labels := map[string]string{n6sv1alpha1.PlannerLabel: n6sv1alpha1.PlannerManaged}
+		for _, p := range in.Pools {
+			if p.Name == a.Pool {
+				for k, v := range p.Labels {
+					labels[k] = v
+				}
+			}
+		}
+		c := &n6sv1alpha1.Cluster{
+			ObjectMeta: metav1.ObjectMeta{
+				GenerateName: a.Pool + "-",
+				Labels:       labels,
+				Annotations:  map[string]string{ReasonAnnotation: truncate(a.Reason, 1024)},
+			},
+			Spec: n6sv1alpha1.ClusterSpec{Pool: a.Pool, Nodes: &a.Nodes, DesiredState: n6sv1alpha1.DesiredOnline},
+		}
+		if err := r.Client.Create(ctx, c); err != nil {
+			return fmt.Errorf("failed to create a Cluster in pool %s: %w", a.Pool, err)
+		}
+		r.creations[a.Pool]++
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerCreated", "Create", "Created with %d nodes (+%.3f/h): %s", a.Nodes, a.CostPerHour, a.Reason)
+		return nil
+	case planner.Delete:
+		c := &n6sv1alpha1.Cluster{}
+		if err := r.Client.Get(ctx, client.ObjectKey{Name: a.Cluster}, c); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerDeleting", "Delete", "Deleting (%.3f/h): %s", a.CostPerHour, a.Reason)
+		if err := r.Client.Delete(ctx, c); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("failed to delete Cluster %s: %w", a.Cluster, err)
+		}
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c == nil || !c.DeletionTimestamp.IsZero() }
+		return nil
+	}
+	c := &n6sv1alpha1.Cluster{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: a.Cluster}, c); err != nil {
+		return fmt.Errorf("failed to get Cluster %s: %w", a.Cluster, err)
+	}
+	patch := client.MergeFrom(c.DeepCopy())
+	var note string
+	switch a.Kind {
+	case planner.Wake:
+		c.Spec.DesiredState, c.Spec.Nodes = n6sv1alpha1.DesiredOnline, &a.Nodes
+		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
+		note = fmt.Sprintf("Waking with %d nodes (+%.3f/h)", a.Nodes, a.CostPerHour)
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredOnline }
+	case planner.Scale:
+		note = fmt.Sprintf("Scaling to %d nodes (%+.3f/h)", a.Nodes, a.CostPerHour)
+		c.Spec.Nodes = &a.Nodes
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.Nodes != nil && *c.Spec.Nodes == a.Nodes }
+	case planner.Drain:
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		limit := fmt.Sprint(a.DrainLimit)
+		c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] = limit
+		note = fmt.Sprintf("Draining to at most %d pods (%+.3f/h)", a.DrainLimit, a.CostPerHour)
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool {
+			return c != nil && c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] == limit
+		}
+	case planner.Hibernate:
+		c.Spec.DesiredState = n6sv1alpha1.DesiredHibernated
+		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
+		note = fmt.Sprintf("Hibernating (%+.3f/h)", a.CostPerHour)
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredHibernated }
+	default:
+		return fmt.Errorf("unknown planner action %q", a.Kind)
+	}
+	if err := r.Client.Patch(ctx, c, patch); err != nil {
+		return fmt.Errorf("failed to %s Cluster %s: %w", a.Kind, a.Cluster, err)
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Cluster changed by the planner", "cluster", klog.KObj(c))
+	r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "Planner"+string(a.Kind), string(a.Kind), "%s: %s", note, a.Reason)
+	return nil
+}
+
+// eventOnPlacement records an Event on the placement of a demand.
+func (r *Reconciler) eventOnPlacement(ctx context.Context, in planner.Input, demand, eventType, reason, format string, args ...any) {
+	for _, d := range in.Demands {
+		if d.Name != demand {
+			continue
+		}
+		var obj client.Object
+		kind, rest, _ := strings.Cut(d.Placement, "/")
+		if kind == "ClusterPlacement" {
+			obj = &n6sv1alpha1.ClusterPlacement{}
+			if err := r.Client.Get(ctx, client.ObjectKey{Name: rest}, obj); err != nil {
+				return
+			}
+		} else {
+			ns, name, _ := strings.Cut(rest, "/")
+			obj = &n6sv1alpha1.Placement{}
+			if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
+				return
+			}
+		}
+		r.Recorder.Eventf(obj, nil, eventType, reason, "Plan", format, args...)
+		return
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

@@ -1,0 +1,209 @@
+package planner_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
+)
+
+const wait = 30 * time.Second
+
+// testPool is a pool of 4-CPU nodes behind a selector label that only one test uses.
+func testPool(t *testing.T, name, group, nodePrice string) {
+	t.Helper()
+	p := &n6sv1alpha1.ClusterPool{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"test-group": group}},
+		Spec: n6sv1alpha1.ClusterPoolSpec{
+			Provider: n6sv1alpha1.ProviderLocal, Region: "us-east",
+			NodeShape:       n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+			Price:           n6sv1alpha1.Price{PerNodeHour: resource.MustParse(nodePrice)},
+			Clusters:        n6sv1alpha1.CountRange{Max: 2},
+			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 4},
+		},
+	}
+	if err := k8s.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), p) })
+}
+
+// application creates a namespace, a Deployment of 1-CPU replicas and a Placement that
+// divides them over the clusters of the test's pool group.
+func application(t *testing.T, ns string, replicas int32, provisioning *n6sv1alpha1.Provisioning) {
+	t.Helper()
+	ctx := context.Background()
+	g := NewWithT(t)
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	l := map[string]string{"app": "web"}
+	g.Expect(k8s.Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: l},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "c", Image: "i", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}},
+			}}}},
+		},
+	})).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}},
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"test-group": ns}}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+			Provisioning:      provisioning,
+		},
+	})).To(Succeed())
+}
+
+func clustersOfPool(g Gomega, pool string) []n6sv1alpha1.Cluster {
+	list := &n6sv1alpha1.ClusterList{}
+	g.Expect(k8s.List(context.Background(), list)).To(Succeed())
+	var out []n6sv1alpha1.Cluster
+	for _, c := range list.Items {
+		if c.Spec.Pool == pool && c.DeletionTimestamp.IsZero() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func names(cs []n6sv1alpha1.Cluster) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// events lists the reasons and notes of the Events about an object.
+func events(g Gomega, kind, name string) []string {
+	list := &eventsv1.EventList{}
+	g.Expect(k8s.List(context.Background(), list)).To(Succeed())
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.Kind == kind && e.Regarding.Name == name {
+			out = append(out, e.Reason+": "+e.Note)
+		}
+	}
+	return out
+}
+
+// failCluster writes the condition the Cluster Manager writes when a provider fails.
+func failCluster(g Gomega, name, message string) {
+	c := &n6sv1alpha1.Cluster{}
+	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Name: name}, c)).To(Succeed())
+	meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: n6sv1alpha1.ClusterReadyCondition, Status: metav1.ConditionFalse,
+		Reason: n6sv1alpha1.ClusterProviderFailedReason, Message: message})
+	g.Expect(k8s.Status().Update(context.Background(), c)).To(Succeed())
+}
+
+// TestNoApplicationNoCluster: the first application makes the first cluster, in the
+// cheapest eligible pool, sized for it, with the reason on the Cluster and in an Event.
+// When that pool's provider fails, the planner deletes the cluster and says it tries the next pool.
+func TestNoApplicationNoCluster(t *testing.T) {
+	g := NewWithT(t)
+	testPool(t, "nanc-cheap", "nanc", "0.10")
+	testPool(t, "nanc-dear", "nanc", "0.30")
+	g.Consistently(func(g Gomega) { g.Expect(clustersOfPool(g, "nanc-cheap")).To(BeEmpty()) }, 2*time.Second, 200*time.Millisecond).
+		Should(Succeed(), "no application, no cluster")
+
+	application(t, "nanc", 6, nil)
+	var created n6sv1alpha1.Cluster
+	g.Eventually(func(g Gomega) {
+		cs := clustersOfPool(g, "nanc-cheap")
+		g.Expect(names(cs)).To(HaveLen(1))
+		created = cs[0]
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the planner to create a cluster in the cheapest pool")
+	g.Expect(created.Labels).To(HaveKeyWithValue(n6sv1alpha1.PlannerLabel, n6sv1alpha1.PlannerManaged))
+	g.Expect(*created.Spec.Nodes).To(Equal(int32(2)), "6 one-CPU replicas need 2 four-CPU nodes")
+	g.Expect(created.Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("6 replicas of nanc/web need room"))
+	g.Eventually(func(g Gomega) []string { return events(g, "Cluster", created.Name) }, wait, 200*time.Millisecond).
+		Should(ContainElement(ContainSubstring("PlannerCreated")), "waiting for the Event of the creation")
+	g.Consistently(func(g Gomega) { g.Expect(clustersOfPool(g, "nanc-cheap")).To(HaveLen(1)) }, 3*time.Second, 200*time.Millisecond).
+		Should(Succeed(), "a starting cluster counts as coming capacity: no second cluster")
+
+	failCluster(g, created.Name, "quota exceeded")
+	g.Eventually(func(g Gomega) {
+		g.Expect(names(clustersOfPool(g, "nanc-cheap"))).To(BeEmpty())
+		cs := clustersOfPool(g, "nanc-dear")
+		g.Expect(names(cs)).To(HaveLen(1))
+		g.Expect(cs[0].Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("pool nanc-cheap: its provider failed (ProviderFailed: quota exceeded)"))
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the failed cluster to go and the next pool to be tried")
+	g.Expect(strings.Join(events(g, "Cluster", created.Name), "\n")).To(ContainSubstring("the next eligible pool is tried"))
+	g.Expect(counter(g, "navarkos_planner_actions_total", "Create", "nanc-cheap")).To(Equal(1.0))
+	g.Expect(counter(g, "navarkos_planner_actions_total", "Delete", "nanc-cheap")).To(Equal(1.0))
+	g.Expect(counter(g, "navarkos_planner_actions_total", "Create", "nanc-dear")).To(Equal(1.0))
+}
+
+// counter reads a planner counter by action and pool from the controller metrics registry.
+func counter(g Gomega, name, action, pool string) float64 {
+	families, err := metrics.Registry.Gather()
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["action"] == action && labels["pool"] == pool {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+// TestProvisioningNever: a placement that forbids new capacity gets none, and says so on the Placement.
+func TestProvisioningNever(t *testing.T) {
+	g := NewWithT(t)
+	testPool(t, "never-pool", "never", "0.10")
+	application(t, "never", 3, &n6sv1alpha1.Provisioning{Policy: n6sv1alpha1.ProvisioningNever})
+	g.Eventually(func(g Gomega) []string { return events(g, "Placement", "web") }, wait, 200*time.Millisecond).
+		Should(ContainElement(And(ContainSubstring("CapacityUnavailable"), ContainSubstring("3 replicas of never/web"), ContainSubstring("provisioning is not allowed"))))
+	g.Expect(clustersOfPool(g, "never-pool")).To(BeEmpty())
+}
+
+// TestAPIRejectsBadPools: a pool without a price, with a negative price or negative limits.
+func TestAPIRejectsBadPools(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml, want string
+	}{
+		{"no price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "spec.price: Required value"},
+		{"negative node price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"-0.1"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, `spec.price.perNodeHour: Invalid value: "-0.1": perNodeHour must not be negative`},
+		{"negative cluster price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1","perClusterHour":"-1"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "perClusterHour must not be negative"},
+		{"negative max clusters", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":-1},"nodesPerCluster":{"max":1}}`, "spec.clusters.max: Invalid value: -1"},
+		{"negative max nodes", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":1},"nodesPerCluster":{"max":-2}}`, "spec.nodesPerCluster.max: Invalid value: -2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u := map[string]any{"apiVersion": "n6s.io/v1alpha1", "kind": "ClusterPool", "metadata": map[string]any{"name": "bad-" + strings.ReplaceAll(tt.name, " ", "-")}}
+			obj := &unstructuredPool{}
+			obj.fill(u, tt.yaml)
+			err := k8s.Create(context.Background(), obj.u)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), obj.u)
+				t.Fatalf("the API accepted the pool, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
