@@ -33,6 +33,7 @@ generate:
 bench: build
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
+	bench/fleet-simulator.sh
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin

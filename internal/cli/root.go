@@ -6,8 +6,10 @@ import (
 
 	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
+	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/cli/cmd/plan"
 	"github.com/navarkos/navarkos/internal/cli/cmd/simulate"
 	"github.com/navarkos/navarkos/internal/cli/cmd/up"
 	"github.com/navarkos/navarkos/internal/cli/cmd/version"
@@ -30,6 +32,8 @@ func NewRootCommand() *cobra.Command {
 		kubeconfig.NewCommand(g),
 		get.NewCommand(g),
 		describe.NewCommand(g),
+		plan.NewCommand(g),
+		explain.NewCommand(g),
 		simulate.NewCommand(),
 		version.NewCommand(),
 	)

@@ -14,6 +14,11 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
@@ -194,10 +199,46 @@ func (r Runner) Stop(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	r.releaseLeases(ctx, name)
 	if err := r.run(ctx, name, "stop", "cluster"); err != nil {
 		return err
 	}
 	return waitExited(ctx, name, procs)
+}
+
+// leaseReleaseTimeout bounds the release of leases before a stop.
+const leaseReleaseTimeout = 5 * time.Second
+
+// leaderLeases are the leader election leases of a cluster's controllers, in kube-system.
+var leaderLeases = []string{"kube-controller-manager", "kube-scheduler"}
+
+// releaseLeases deletes the leases a running cluster's components hold, before it stops.
+// Started again within a lease's duration, a component would wait for its predecessor's
+// lease to expire: kwok manages a node's pods only while it holds the node's lease (200 s),
+// and kube-controller-manager and kube-scheduler act only as leaders (15 s). Best effort: a
+// cluster whose API does not answer has nothing to release, and the leases expire anyway.
+func (r Runner) releaseLeases(ctx context.Context, name string) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", r.KubeconfigPath(name))
+	if err != nil {
+		return
+	}
+	cfg.Timeout = leaseReleaseTimeout
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, leaseReleaseTimeout)
+	defer cancel()
+	logger := log.FromContext(ctx)
+	if err := cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		logger.V(1).Info("Could not release the node leases before stopping", "cluster", name, "error", err.Error())
+		return
+	}
+	for _, lease := range leaderLeases {
+		if err := cs.CoordinationV1().Leases(metav1.NamespaceSystem).Delete(ctx, lease, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			logger.V(1).Info("Could not release a leader lease before stopping", "cluster", name, "lease", lease, "error", err.Error())
+		}
+	}
 }
 
 // exitTimeout bounds the wait for killed components to exit and release their ports.

@@ -77,7 +77,49 @@ func startFleetWith(t *testing.T, opts setup.Options) *localFleet {
 		t.Fatal(err)
 	}
 	f.client = c
+	t.Cleanup(func() {
+		if t.Failed() {
+			f.dumpState(t)
+		}
+	})
 	return f
+}
+
+// dumpMember logs the Deployments and pods of a member cluster.
+func (f *localFleet) dumpMember(t *testing.T, name string) {
+	ctx := context.Background()
+	m := f.member(t, name)
+	if ds, err := m.AppsV1().Deployments("").List(ctx, metav1.ListOptions{}); err == nil {
+		for _, d := range ds.Items {
+			t.Logf("  %s: Deployment %s/%s: %d replicas, %d ready", name, d.Namespace, d.Name, ptr.Deref(d.Spec.Replicas, 1), d.Status.ReadyReplicas)
+		}
+	}
+	if ps, err := m.CoreV1().Pods("").List(ctx, metav1.ListOptions{}); err == nil {
+		for _, p := range ps.Items {
+			t.Logf("  %s: Pod %s/%s on %q: %s", name, p.Namespace, p.Name, p.Spec.NodeName, p.Status.Phase)
+		}
+	}
+}
+
+// dumpState logs the Clusters and Bindings of a failed test, to show where the fleet stood.
+func (f *localFleet) dumpState(t *testing.T) {
+	ctx := context.Background()
+	clusters := &n6sv1alpha1.ClusterList{}
+	if err := f.client.List(ctx, clusters); err == nil {
+		for _, c := range clusters.Items {
+			t.Logf("Cluster %s: desired %s, phase %s, nodes %d/%d, used pods %d, conditions %+v", c.Name, c.Spec.DesiredState, c.Status.Phase,
+				c.Status.Nodes, ptr.Deref(c.Spec.Nodes, -1), c.Status.Capacity.Used.Pods, c.Status.Conditions)
+			if c.Status.Phase == n6sv1alpha1.ClusterPhaseReady {
+				f.dumpMember(t, c.Name)
+			}
+		}
+	}
+	bindings := &n6sv1alpha1.BindingList{}
+	if err := f.client.List(ctx, bindings); err == nil {
+		for _, b := range bindings.Items {
+			t.Logf("Binding %s/%s: clusters %+v, unplaced %d, reason %q, status %+v", b.Namespace, b.Name, b.Spec.Clusters, b.Spec.UnplacedReplicas, b.Spec.Reason, b.Status)
+		}
+	}
 }
 
 func (f *localFleet) getCluster(g Gomega, name string) *n6sv1alpha1.Cluster {

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -112,6 +113,11 @@ func TestClusterLifecycle(t *testing.T) {
 		g.Expect(c.Status.Endpoint).To(Equal(endpoint))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the resumed cluster to be Ready")
 	expectAvailable(g, member, 3)
+	// A pod made after the wake runs at once: the stopped components left no lease in the way
+	// of their successors (kwok would otherwise leave it Pending for its 200 s node lease).
+	_, err = member.AppsV1().Deployments("default").Patch(ctx, "web", types.MergePatchType, []byte(`{"spec":{"replicas":4}}`), metav1.PatchOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	expectAvailable(g, member, 4)
 
 	// An outage: a frozen kube-apiserver makes the cluster Unhealthy; thawed, it recovers.
 	pids, err := f.Runner().Processes(name)

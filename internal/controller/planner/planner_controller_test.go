@@ -18,6 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
+	"github.com/navarkos/navarkos/internal/cli/cmd/plan"
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 )
 
@@ -178,6 +180,17 @@ func TestProvisioningNever(t *testing.T) {
 	application(t, "never", 3, &n6sv1alpha1.Provisioning{Policy: n6sv1alpha1.ProvisioningNever})
 	g.Eventually(func(g Gomega) []string { return events(g, "Placement", "web") }, wait, 200*time.Millisecond).
 		Should(ContainElement(And(ContainSubstring("CapacityUnavailable"), ContainSubstring("3 replicas of never/web"), ContainSubstring("provisioning is not allowed"))))
+	g.Expect(clustersOfPool(g, "never-pool")).To(BeEmpty())
+
+	// `navarkos explain` and `navarkos plan` say the same, and change nothing.
+	var out strings.Builder
+	g.Expect(explain.Explain(context.Background(), &out, k8s, "Deployment", "never", "web", time.Now())).To(Succeed())
+	g.Expect(out.String()).To(And(ContainSubstring("Placement:  Placement web"), ContainSubstring("3 replicas cannot be served"), ContainSubstring("provisioning is not allowed")))
+	p, err := plan.Compute(context.Background(), k8s, time.Now())
+	g.Expect(err).NotTo(HaveOccurred())
+	out.Reset()
+	g.Expect(plan.Write(&out, p)).To(Succeed())
+	g.Expect(out.String()).To(ContainSubstring("Unserved: 3 replicas of never/web: no capacity can be added: pool never-pool: provisioning is not allowed by the placement"))
 	g.Expect(clustersOfPool(g, "never-pool")).To(BeEmpty())
 }
 
