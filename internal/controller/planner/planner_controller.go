@@ -223,7 +223,9 @@ func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.A
 		c.Spec.DesiredState = n6sv1alpha1.DesiredHibernated
 		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
 		note = fmt.Sprintf("Hibernating (%+.3f/h)", a.CostPerHour)
-		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredHibernated }
+		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool {
+			return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredHibernated
+		}
 	default:
 		return fmt.Errorf("unknown planner action %q", a.Kind)
 	}
