@@ -11,9 +11,16 @@ KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 KWOK_VERSION=v0.8.0
 
-# has BINARY PATTERN: true when bin/BINARY runs and its --version output contains PATTERN.
+# has BINARY PATTERN: true when bin/BINARY runs and its version output contains PATTERN.
 has() {
-  [ -x "$bin/$1" ] && "$bin/$1" --version 2>/dev/null | grep -qF -- "$2"
+  local flag=--version
+  [ "$1" = kubectl ] && flag="version --client"
+  local out
+  [ -x "$bin/$1" ] || return 1
+  # Read the whole output first: grep -q stopping early would fail the pipe under pipefail.
+  # shellcheck disable=SC2086
+  out=$("$bin/$1" $flag 2>/dev/null) || return 1
+  grep -qF -- "$2" <<<"$out"
 }
 
 build() { # build NAME MODULE-DIR PACKAGE LDFLAGS

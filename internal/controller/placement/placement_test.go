@@ -187,12 +187,67 @@ func TestFailoverAfterToleration(t *testing.T) {
 		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 6}))
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to fail over to fo-a")
 
-	// Back to health: the replicas are shared again, never more than desired.
+	// Back to health: the replicas stay where they run, since moving them would disrupt them
+	// for nothing; fo-b takes its share of new ones (6 more over 94 free on fo-a, 100 on fo-b).
 	setHealth(t, "fo-b", true, 0)
+	g.Consistently(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 6}))
+	}, 2*time.Second, 100*time.Millisecond).Should(Succeed(), "running replicas must not move back")
+	scaleDeployment(t, "failover", "web", 12)
 	g.Eventually(func(g Gomega) {
-		got := bindingReplicas(g, "failover", "deployment-web")
-		g.Expect(got).To(Equal(map[string]int32{"fo-a": 3, "fo-b": 3}))
-	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to return")
+		g.Expect(bindingReplicas(g, "failover", "deployment-web")).To(Equal(map[string]int32{"fo-a": 9, "fo-b": 3}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the new replicas to be shared")
+}
+
+func scaleDeployment(t *testing.T, ns, name string, replicas int32) {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, d); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(d.DeepCopy())
+	d.Spec.Replicas = ptr.To(replicas)
+	if err := k8s.Patch(context.Background(), d, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDrainLimitMovesOnlyTheDifference: the planner drains a cluster by lowering its pod
+// limit; the scheduler keeps what fits under the limit and moves only the rest.
+func TestDrainLimitMovesOnlyTheDifference(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "drain"}})).To(Succeed())
+	readyCluster(t, "dr-a", "eu", time.Hour, true)
+	readyCluster(t, "dr-b", "us", time.Hour, true)
+	g.Expect(k8s.Create(ctx, testDeployment("drain", "web", 10))).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "drain", Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: selectDeployment("web"),
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"dr-a", "dr-b"}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+		},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "drain", "deployment-web")).To(Equal(map[string]int32{"dr-a": 5, "dr-b": 5}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for 5+5 replicas")
+	for _, step := range []struct {
+		limit string
+		want  map[string]int32
+	}{
+		{"2", map[string]int32{"dr-a": 2, "dr-b": 8}},
+		{"0", map[string]int32{"dr-b": 10}},
+	} {
+		c := &n6sv1alpha1.Cluster{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Name: "dr-a"}, c)).To(Succeed())
+		patch := client.MergeFrom(c.DeepCopy())
+		c.Annotations = map[string]string{n6sv1alpha1.DrainPodLimitAnnotation: step.limit}
+		g.Expect(k8s.Patch(ctx, c, patch)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			g.Expect(bindingReplicas(g, "drain", "deployment-web")).To(Equal(step.want))
+		}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas under a drain limit of %s", step.limit)
+	}
 }
 
 func TestPlacementReportsNothingSelectedAndDeselects(t *testing.T) {
