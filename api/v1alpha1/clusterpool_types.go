@@ -177,13 +177,29 @@ type ClusterPoolSpec struct {
 	// +kubebuilder:default=Hibernate
 	OfflineMode OfflineMode `json:"offlineMode,omitempty"`
 
-	// timeToCapacity is how long the pool takes to create, wake and scale clusters.
+	// timeToCapacity is how long the pool takes to create, wake and scale clusters. When it is
+	// not set, the planner uses the times it measured (status.measuredTimeToCapacity), then defaults.
 	// +optional
 	TimeToCapacity *TimeToCapacity `json:"timeToCapacity,omitempty"`
 
 	// template holds provider-specific settings.
 	// +optional
 	Template *ProviderTemplate `json:"template,omitempty"`
+}
+
+// MeasuredTimes are how long the pool's clusters last took to gain capacity in each way.
+type MeasuredTimes struct {
+	// create is how long the last cluster the planner created took to become Ready.
+	// +optional
+	Create *metav1.Duration `json:"create,omitempty"`
+
+	// wake is how long the last cluster the planner woke took to become Ready.
+	// +optional
+	Wake *metav1.Duration `json:"wake,omitempty"`
+
+	// scale is how long the last nodes the planner added took to become Ready.
+	// +optional
+	Scale *metav1.Duration `json:"scale,omitempty"`
 }
 
 // ClusterPoolStatus is the observed state of a pool.
@@ -195,6 +211,11 @@ type ClusterPoolStatus struct {
 	// readyClusters is how many of them are Ready.
 	// +optional
 	ReadyClusters int32 `json:"readyClusters,omitempty"`
+
+	// measuredTimeToCapacity is what the planner measured; it uses these times for a pool
+	// that declares no spec.timeToCapacity.
+	// +optional
+	MeasuredTimeToCapacity *MeasuredTimes `json:"measuredTimeToCapacity,omitempty"`
 }
 
 // ClusterPool is a place where member clusters can be made, with their shape, limits and price.

@@ -3,6 +3,7 @@ package fleetmodel
 import (
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -61,8 +62,19 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 		out.CreateTime = orDefault(t.Create.Duration, DefaultCreateTime)
 		out.WakeTime = orDefault(t.Wake.Duration, DefaultWakeTime)
 		out.ScaleTime = orDefault(t.Scale.Duration, DefaultScaleTime)
+	} else if m := p.Status.MeasuredTimeToCapacity; m != nil {
+		out.CreateTime = measuredOr(m.Create, DefaultCreateTime)
+		out.WakeTime = measuredOr(m.Wake, DefaultWakeTime)
+		out.ScaleTime = measuredOr(m.Scale, DefaultScaleTime)
 	}
 	return out
+}
+
+func measuredOr(d *metav1.Duration, def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return orDefault(d.Duration, def)
 }
 
 // Shape is one node's capacity in the engine's units.

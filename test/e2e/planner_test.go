@@ -60,6 +60,17 @@ func TestDemandDrivenFleet(t *testing.T) {
 	expectReadyReplicas(g, f, 2)
 	first := autoClusters(g, f)
 	g.Expect(first).To(HaveLen(1), "one cluster holds two replicas")
+	measured := func(g Gomega) *n6sv1alpha1.MeasuredTimes {
+		p := &n6sv1alpha1.ClusterPool{}
+		g.Expect(f.client.Get(ctx, client.ObjectKey{Name: "auto"}, p)).To(Succeed())
+		g.Expect(p.Status.MeasuredTimeToCapacity).NotTo(BeNil())
+		return p.Status.MeasuredTimeToCapacity
+	}
+	g.Eventually(func(g Gomega) {
+		g.Expect(measured(g).Create).NotTo(BeNil())
+		g.Expect(measured(g).Create.Duration).To(BeNumerically(">", 0))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the measured creation time in the pool's status")
+	t.Logf("measured: create %s", measured(g).Create.Duration)
 
 	// Twelve replicas need 12 CPUs, past one node of 4: nodes are added, or a second cluster appears.
 	patchDeployment(t, f.client, "web", func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.To[int32](12) })
@@ -93,6 +104,9 @@ func TestDemandDrivenFleet(t *testing.T) {
 		}
 	}
 	g.Expect(woken).To(Equal(1), "two replicas need one woken cluster")
+	g.Eventually(func(g Gomega) { g.Expect(measured(g).Wake).NotTo(BeNil()) }, clusterTimeout, poll).
+		Should(Succeed(), "waiting for the measured wake time in the pool's status")
+	t.Logf("measured: wake %s", measured(g).Wake.Duration)
 }
 
 // autoClusters lists the names of the clusters of the pool "auto", sorted.

@@ -47,7 +47,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.List(ctx, list); err != nil {
 		return ctrl.Result{}, fmt.Errorf("failed to list Clusters for ClusterPool %s: %w", pool.Name, err)
 	}
-	want := n6sv1alpha1.ClusterPoolStatus{}
+	// The planner writes the measured times; this controller only counts.
+	want := n6sv1alpha1.ClusterPoolStatus{MeasuredTimeToCapacity: pool.Status.MeasuredTimeToCapacity}
 	for i := range list.Items {
 		c := &list.Items[i]
 		if c.Spec.Pool != pool.Name {

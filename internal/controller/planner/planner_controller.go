@@ -59,6 +59,8 @@ type Reconciler struct {
 	expectSince time.Time
 	// creations counts the clusters the last plan created, which the cache must show.
 	creations map[string]int
+	// timing holds the capacity changes being timed, by cluster.
+	timing map[string]operation
 }
 
 // SetupWithManager runs the planner on every change of pools, clusters, placements and bindings.
@@ -97,6 +99,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	if !r.settled(ctx, now) {
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
+	if err := r.measure(ctx, now); err != nil {
+		return ctrl.Result{}, err
+	}
 	in, err := ReadInput(ctx, r.Client, now, r.Config)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -107,7 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	var errs []error
 	for _, a := range plan.Actions {
 		log.Info("Planner decision", "action", a.Kind, "cluster", a.Cluster, "pool", a.Pool, "nodes", a.Nodes, "reason", a.Reason)
-		if err := r.carryOut(ctx, in, a); err != nil {
+		if err := r.carryOut(ctx, in, a, now); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -154,7 +159,7 @@ func (r *Reconciler) settled(ctx context.Context, now time.Time) bool {
 }
 
 // carryOut makes one decision on the Cluster objects, with an Event.
-func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.Action) error {
+func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.Action, now time.Time) error {
 	switch a.Kind {
 	case planner.Create:
 		// The Cluster carries its pool's labels from the start, so that placements see it
@@ -179,6 +184,7 @@ func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.A
 			return fmt.Errorf("failed to create a Cluster in pool %s: %w", a.Pool, err)
 		}
 		r.creations[a.Pool]++
+		r.startTiming(c.Name, a, now)
 		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerCreated", "Create", "Created with %d nodes (+%.3f/h): %s", a.Nodes, a.CostPerHour, a.Reason)
 		return nil
 	case planner.Delete:
@@ -204,8 +210,12 @@ func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.A
 		c.Spec.DesiredState, c.Spec.Nodes = n6sv1alpha1.DesiredOnline, &a.Nodes
 		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
 		note = fmt.Sprintf("Waking with %d nodes (+%.3f/h)", a.Nodes, a.CostPerHour)
+		r.startTiming(a.Cluster, a, now)
 		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredOnline }
 	case planner.Scale:
+		if c.Spec.Nodes == nil || a.Nodes > *c.Spec.Nodes {
+			r.startTiming(a.Cluster, a, now)
+		}
 		note = fmt.Sprintf("Scaling to %d nodes (%+.3f/h)", a.Nodes, a.CostPerHour)
 		c.Spec.Nodes = &a.Nodes
 		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.Nodes != nil && *c.Spec.Nodes == a.Nodes }

@@ -55,7 +55,7 @@ func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name
 	var s strings.Builder
 	s.WriteString(describe.Describe(b))
 	if len(b.Spec.Clusters) > 0 {
-		s.WriteString("Clusters:\n")
+		s.WriteString("Those clusters:\n")
 	}
 	for _, tc := range b.Spec.Clusters {
 		cl := &n6sv1alpha1.Cluster{}
@@ -63,9 +63,9 @@ func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name
 			fmt.Fprintf(&s, "  %s: %v\n", tc.Name, err)
 			continue
 		}
-		cost := "-"
+		cost := "no cost reported"
 		if cl.Status.CostPerHour != nil {
-			cost = cl.Status.CostPerHour.String() + "/h"
+			cost = fmt.Sprintf("%.3f/h", cl.Status.CostPerHour.AsApproximateFloat64())
 		}
 		fmt.Fprintf(&s, "  %s: pool %s, region %s, tier %s, phase %s, %d nodes, %s\n", cl.Name, orDash(cl.Spec.Pool),
 			orDash(cl.Labels[n6sv1alpha1.RegionLabel]), orDash(cl.Labels[n6sv1alpha1.TierLabel]), cl.Status.Phase, cl.Status.Nodes, cost)

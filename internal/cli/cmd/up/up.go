@@ -88,8 +88,10 @@ func nextSteps(kubeconfig, binDir, dataDir string) string {
 	return fmt.Sprintf(`Next, in another terminal:
   export KUBECONFIG=%s PATH=%s:$PATH
   navarkos get pools
-  kubectl apply -f examples/cluster.yaml      # a Cluster of 3 nodes in local-eu-west
+  kubectl apply -f examples/shop.yaml         # an application: the planner makes a cluster for it
   navarkos get clusters                        # Ready in seconds
+  navarkos explain shop/web                    # where it runs and why
+  kubectl apply -f examples/cluster.yaml      # or a Cluster of 3 nodes in local-eu-west, by hand
   navarkos kubeconfig demo > demo.kubeconfig   # a real member cluster
 Press Ctrl-C to stop the fleet; its state stays in %s.
 `, kubeconfig, binDir, dataDir)
