@@ -34,6 +34,7 @@ bench: build
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
 	bench/fleet-simulator.sh
+	go run ./bench/planner
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin

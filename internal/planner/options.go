@@ -132,17 +132,27 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 
 // reserve is the ReserveWeight when pool serves a demand with required labels and d has none.
 func (p *planning) reserve(pool *Pool, d *Demand) float64 {
-	if requiresLabels(d) {
+	if requiresLabels(d) || !p.reservedPool(pool) {
 		return 0
 	}
+	return p.cfg.ReserveWeight
+}
+
+// reservedPool reports, once per pool and decision, whether a demand with required labels may use it.
+func (p *planning) reservedPool(pool *Pool) bool {
+	if reserved, known := p.reserved[pool.Name]; known {
+		return reserved
+	}
 	view := poolView(pool)
+	reserved := false
 	for i := range p.in.Demands {
-		e := &p.in.Demands[i]
-		if requiresLabels(e) && e.Policy.Admits(&view) {
-			return p.cfg.ReserveWeight
+		if e := &p.in.Demands[i]; requiresLabels(e) && e.Policy.Admits(&view) {
+			reserved = true
+			break
 		}
 	}
-	return 0
+	p.reserved[pool.Name] = reserved
+	return reserved
 }
 
 func requiresLabels(d *Demand) bool {

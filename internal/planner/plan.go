@@ -23,6 +23,8 @@ type planning struct {
 	poolClusters map[string]int
 	plan         Plan
 	created      int
+	// reserved caches, by pool, whether a demand with required labels may use it.
+	reserved map[string]bool
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
@@ -45,7 +47,7 @@ func Decide(in Input, mem *Memory) Plan {
 }
 
 func newPlanning(in *Input, mem *Memory) *planning {
-	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}}
+	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}}
 	for i := range in.Pools {
 		p.pools[in.Pools[i].Name] = &in.Pools[i]
 	}
@@ -137,6 +139,10 @@ func (p *planning) serve(i int) {
 		placed += m.hosted[i]
 	}
 	left := int64(d.Replicas - placed)
+	if left <= 0 {
+		p.serveSpread(i)
+		return
+	}
 	for _, m := range p.byPrice(d) {
 		if left <= 0 {
 			break
@@ -207,15 +213,21 @@ func (p *planning) serveDuplicated(i int) {
 
 // byPrice lists the clusters eligible for d, the cheapest replicas first.
 func (p *planning) byPrice(d *Demand) []*member {
-	var out []*member
+	type priced struct {
+		m     *member
+		price float64
+	}
+	var ranked []priced
 	for _, m := range p.members {
 		if p.eligible(m, d) {
-			out = append(out, m)
+			ranked = append(ranked, priced{m, p.effectivePrice(m.pool, d)})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *member) int {
-		return cmpFloat(p.effectivePrice(a.pool, d), p.effectivePrice(b.pool, d))
-	})
+	slices.SortStableFunc(ranked, func(a, b priced) int { return cmpFloat(a.price, b.price) })
+	out := make([]*member, len(ranked))
+	for i, r := range ranked {
+		out[i] = r.m
+	}
 	return out
 }
 

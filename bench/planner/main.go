@@ -1,0 +1,122 @@
+// Command planner times one planner decision on a large simulated fleet: 30 pools, 300
+// clusters and 3,000 workloads whose replicas run on them, half again as many replicas
+// wanted as placed, with compliance constraints. The baseline, timed in the same run, is one
+// placement engine pass over the same workloads and clusters: what the scheduler does anyway.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner"
+)
+
+func main() {
+	pools := flag.Int("pools", 30, "pools")
+	clusters := flag.Int("clusters", 300, "running clusters")
+	workloads := flag.Int("workloads", 3000, "workloads")
+	runs := flag.Int("runs", 5, "runs; the median is reported")
+	flag.Parse()
+
+	in := simulatedInput(*pools, *clusters, *workloads)
+	view := engineView(in)
+	var decide, schedule []time.Duration
+	actions := 0
+	for range *runs {
+		start := time.Now()
+		actions += len(planner.Decide(in, planner.NewMemory()).Actions)
+		decide = append(decide, time.Since(start))
+
+		start = time.Now()
+		for _, d := range in.Demands {
+			_ = placement.Schedule(view, placement.Workload{Replicas: d.Replicas, Request: d.Request, Current: d.Assigned}, d.Policy)
+		}
+		schedule = append(schedule, time.Since(start))
+	}
+	p, s := median(decide), median(schedule)
+	fmt.Printf("| pools × clusters × workloads | planner decision (median of %d) | one scheduling pass (baseline) | ratio |\n|---|---|---|---|\n", *runs)
+	fmt.Printf("| %d × %d × %d | %.1f ms | %.1f ms | %.2f× |\n", *pools, *clusters, *workloads, ms(p), ms(s), float64(p)/float64(s))
+	if actions == 0 {
+		panic("the planner decided nothing; the benchmark measures nothing")
+	}
+}
+
+func simulatedInput(nPools, nClusters, nWorkloads int) planner.Input {
+	rng := rand.New(rand.NewPCG(17, 19))
+	regions := []string{"us-east", "us-west", "eu-west", "eu-central", "ap-south", "ap-northeast"}
+	in := planner.Input{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Config: planner.DefaultConfig()}
+	for i := range nPools {
+		region := regions[i%len(regions)]
+		in.Pools = append(in.Pools, planner.Pool{
+			Name:   fmt.Sprintf("pool-%02d", i),
+			Labels: labels.Set{placement.RegionLabel: region, "compliance.n6s.io/gdpr": fmt.Sprint(region[:2] == "eu")},
+			Region: region, Shape: placement.Resources{MilliCPU: 4000, MemoryBytes: 16 << 30, Pods: 110},
+			NodePrice: 0.05 + rng.Float64()*0.2, ClusterPrice: 0.1, Spot: i%3 == 0,
+			MaxClusters: 20, MinNodes: 1, MaxNodes: 50, IdleTTL: 20 * time.Minute,
+			CreateTime: 5 * time.Minute, WakeTime: time.Minute, ScaleTime: 2 * time.Minute,
+		})
+	}
+	for i := range nClusters {
+		p := &in.Pools[i%nPools]
+		in.Clusters = append(in.Clusters, planner.Cluster{
+			Name: fmt.Sprintf("cluster-%03d", i), Pool: p.Name, Labels: p.Labels, State: planner.Running,
+			Nodes: int32(5 + rng.IntN(20)), Managed: true, DrainLimit: -1,
+		})
+	}
+	for i := range nWorkloads {
+		d := planner.Demand{
+			Name: fmt.Sprintf("ns-%d/w-%d", i%50, i), Replicas: int32(2 + rng.IntN(30)), Grow: true,
+			Request:  placement.Resources{MilliCPU: int64(100 + rng.IntN(900)), MemoryBytes: int64(128+rng.IntN(1900)) << 20},
+			Assigned: map[string]int32{},
+			Policy:   placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity},
+		}
+		if i%4 == 0 {
+			d.Policy.ClusterSelector = labels.SelectorFromSet(labels.Set{"compliance.n6s.io/gdpr": "true"})
+		}
+		placed := d.Replicas * 2 / 3
+		for placed > 0 {
+			c := in.Clusters[rng.IntN(nClusters)]
+			if !d.Policy.Admits(&placement.Cluster{Name: c.Name, Labels: c.Labels}) {
+				continue
+			}
+			n := min(placed, int32(1+rng.IntN(5)))
+			d.Assigned[c.Name] += n
+			placed -= n
+		}
+		in.Demands = append(in.Demands, d)
+	}
+	return in
+}
+
+// engineView is the scheduler's view of the same clusters, with the pools' shapes and prices.
+func engineView(in planner.Input) []placement.Cluster {
+	pools := map[string]planner.Pool{}
+	for _, p := range in.Pools {
+		pools[p.Name] = p
+	}
+	var view []placement.Cluster
+	for _, c := range in.Clusters {
+		p := pools[c.Pool]
+		n := int64(c.Nodes)
+		view = append(view, placement.Cluster{
+			Name: c.Name, Labels: c.Labels, Region: p.Region, Schedulable: true,
+			Allocatable: placement.Resources{MilliCPU: p.Shape.MilliCPU * n, MemoryBytes: p.Shape.MemoryBytes * n, Pods: p.Shape.Pods * n},
+			NodeShape:   p.Shape, PricePerNodeHour: p.NodePrice,
+		})
+	}
+	return view
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(xs []time.Duration) time.Duration {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
