@@ -30,7 +30,10 @@ const (
 	DefaultInterval = 15 * time.Second
 	// settleTimeout is how long the planner waits for its last changes to show in its cache
 	// before it plans again regardless.
-	settleTimeout = 30 * time.Second
+	settleTimeout = 10 * time.Second
+	// minRunGap spaces the planner's runs, so that a busy fleet, whose Bindings change all the
+	// time, does not keep it deciding without pause.
+	minRunGap = 2 * time.Second
 	// ReasonAnnotation on a Cluster the planner created says why.
 	ReasonAnnotation = "n6s.io/planner-reason"
 )
@@ -57,10 +60,15 @@ type Reconciler struct {
 	// the planner plans again, so that a slow cache never makes it create a cluster twice.
 	expect      map[string]func(*n6sv1alpha1.Cluster) bool
 	expectSince time.Time
-	// creations counts the clusters the last plan created, which the cache must show.
-	creations map[string]int
+	// seen and unseen, under eventsMu, hold the clusters that Cluster events showed since the
+	// last plan, and those the last plan created that no event has shown yet: the planner waits
+	// for those, even if they were deleted at once.
+	eventsMu     sync.Mutex
+	seen, unseen map[string]bool
 	// timing holds the capacity changes being timed, by cluster.
 	timing map[string]operation
+	// lastRun is when the planner last decided.
+	lastRun time.Time
 }
 
 // SetupWithManager runs the planner on every change of pools, clusters, placements and bindings.
@@ -82,7 +90,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("planner").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
 		Watches(&n6sv1alpha1.ClusterPool{}, toFleet).
-		Watches(&n6sv1alpha1.Cluster{}, toFleet).
+		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterEvent)).
 		Watches(&n6sv1alpha1.Binding{}, toFleet).
 		Watches(&n6sv1alpha1.Placement{}, toFleet).
 		Watches(&n6sv1alpha1.ClusterPlacement{}, toFleet).
@@ -95,8 +103,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	defer r.mu.Unlock()
 	log := ctrl.LoggerFrom(ctx)
 	now := r.Clock.Now()
+	if wait := r.lastRun.Add(minRunGap).Sub(now); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 	// Check before reading: what the plan reads must include what the last plan did.
 	if !r.settled(ctx, now) {
+		log.V(1).Info("Waiting for the cache to show the last plan", "changed", len(r.expect))
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	if err := r.measure(ctx, now); err != nil {
@@ -106,9 +118,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	r.lastRun = now
 	plan := planner.Decide(in, r.mem)
+	log.V(1).Info("Planned", "demands", len(in.Demands), "clusters", len(in.Clusters), "actions", len(plan.Actions), "unserved", len(plan.Unserved))
 	observePlan(in, plan)
-	r.expect, r.creations, r.expectSince = map[string]func(*n6sv1alpha1.Cluster) bool{}, map[string]int{}, now
+	r.expect, r.expectSince = map[string]func(*n6sv1alpha1.Cluster) bool{}, now
+	r.eventsMu.Lock()
+	r.seen, r.unseen = map[string]bool{}, map[string]bool{}
+	r.eventsMu.Unlock()
 	var errs []error
 	for _, a := range plan.Actions {
 		log.Info("Planner decision", "action", a.Kind, "cluster", a.Cluster, "pool", a.Pool, "nodes", a.Nodes, "reason", a.Reason)
@@ -126,10 +143,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 
 // settled reports whether the cache shows the last plan's changes, or waiting has timed out.
 func (r *Reconciler) settled(ctx context.Context, now time.Time) bool {
-	if len(r.expect) == 0 && len(r.creations) == 0 {
+	if now.Sub(r.expectSince) > settleTimeout {
 		return true
 	}
-	if now.Sub(r.expectSince) > settleTimeout {
+	r.eventsMu.Lock()
+	unseen := len(r.unseen)
+	r.eventsMu.Unlock()
+	if unseen > 0 {
+		return false
+	}
+	if len(r.expect) == 0 {
 		return true
 	}
 	clusters := &n6sv1alpha1.ClusterList{}
@@ -137,25 +160,36 @@ func (r *Reconciler) settled(ctx context.Context, now time.Time) bool {
 		return false
 	}
 	byName := map[string]*n6sv1alpha1.Cluster{}
-	made := map[string]int{}
 	for i := range clusters.Items {
-		c := &clusters.Items[i]
-		byName[c.Name] = c
-		if !c.CreationTimestamp.Time.Before(r.expectSince.Add(-time.Second)) && c.Labels[n6sv1alpha1.PlannerLabel] == n6sv1alpha1.PlannerManaged {
-			made[c.Spec.Pool]++
-		}
+		byName[clusters.Items[i].Name] = &clusters.Items[i]
 	}
-	for pool, n := range r.creations {
-		if made[pool] < n {
-			return false
-		}
-	}
+	// An expectation met once is dropped: what happens to the cluster later is news, not lag.
 	for name, ok := range r.expect {
-		if !ok(byName[name]) {
-			return false
+		if ok(byName[name]) {
+			delete(r.expect, name)
 		}
 	}
-	return true
+	return len(r.expect) == 0
+}
+
+// clusterEvent marks a cluster as seen by the cache, and asks for a plan.
+func (r *Reconciler) clusterEvent(_ context.Context, o client.Object) []reconcile.Request {
+	r.eventsMu.Lock()
+	defer r.eventsMu.Unlock()
+	if r.seen != nil {
+		r.seen[o.GetName()] = true
+		delete(r.unseen, o.GetName())
+	}
+	return []reconcile.Request{fleetKey}
+}
+
+// created records a cluster the plan made, unless an event already showed it.
+func (r *Reconciler) created(name string) {
+	r.eventsMu.Lock()
+	defer r.eventsMu.Unlock()
+	if !r.seen[name] {
+		r.unseen[name] = true
+	}
 }
 
 // carryOut makes one decision on the Cluster objects, with an Event.
@@ -183,7 +217,7 @@ func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.A
 		if err := r.Client.Create(ctx, c); err != nil {
 			return fmt.Errorf("failed to create a Cluster in pool %s: %w", a.Pool, err)
 		}
-		r.creations[a.Pool]++
+		r.created(c.Name)
 		r.startTiming(c.Name, a, now)
 		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerCreated", "Create", "Created with %d nodes (+%.3f/h): %s", a.Nodes, a.CostPerHour, a.Reason)
 		return nil

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ import (
 const wait = 30 * time.Second
 
 // testPool is a pool of 4-CPU nodes behind a selector label that only one test uses.
-func testPool(t *testing.T, name, group, nodePrice string) {
+func testPool(t *testing.T, name, group, nodePrice string, opts ...func(*n6sv1alpha1.ClusterPool)) {
 	t.Helper()
 	p := &n6sv1alpha1.ClusterPool{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"test-group": group}},
@@ -37,6 +38,9 @@ func testPool(t *testing.T, name, group, nodePrice string) {
 			Clusters:        n6sv1alpha1.CountRange{Max: 2},
 			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 4},
 		},
+	}
+	for _, o := range opts {
+		o(p)
 	}
 	if err := k8s.Create(context.Background(), p); err != nil {
 		t.Fatal(err)
@@ -219,4 +223,51 @@ func TestAPIRejectsBadPools(t *testing.T) {
 			}
 		})
 	}
+}
+
+// markReady writes what the Cluster Manager writes once a cluster runs: Ready, with its pool's
+// node shape times its nodes as capacity.
+func markReady(g Gomega, name string) {
+	c := &n6sv1alpha1.Cluster{}
+	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Name: name}, c)).To(Succeed())
+	for _, typ := range []string{n6sv1alpha1.ClusterProvisionedCondition, n6sv1alpha1.ClusterHealthyCondition, n6sv1alpha1.ClusterReadyCondition} {
+		meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: typ, Status: metav1.ConditionTrue, Reason: "Test"})
+	}
+	nodes := ptr.Deref(c.Spec.Nodes, 1)
+	c.Status.Nodes = nodes
+	c.Status.Capacity.Allocatable = n6sv1alpha1.ResourceAmounts{
+		CPU: *resource.NewQuantity(int64(4*nodes), resource.DecimalSI), Memory: resource.MustParse(fmt.Sprintf("%dGi", 16*nodes)), Pods: 110 * nodes,
+	}
+	g.Expect(k8s.Status().Update(context.Background(), c)).To(Succeed())
+}
+
+// TestPreemptedSpotClusterIsReplaced: a spot cluster that the provider removes takes its
+// replicas with it; they fail over to nothing, and the planner makes replacement capacity.
+func TestPreemptedSpotClusterIsReplaced(t *testing.T) {
+	g := NewWithT(t)
+	testPool(t, "spot-pool", "spot", "0.05", func(p *n6sv1alpha1.ClusterPool) { p.Spec.Price.Market = n6sv1alpha1.MarketSpot })
+
+	application(t, "spot", 4, nil)
+	var first string
+	g.Eventually(func(g Gomega) {
+		cs := names(clustersOfPool(g, "spot-pool"))
+		g.Expect(cs).To(HaveLen(1))
+		first = cs[0]
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the first spot cluster")
+	g.Eventually(func(g Gomega) { markReady(g, first) }, wait, 200*time.Millisecond).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		b := &n6sv1alpha1.Binding{}
+		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "spot", Name: "deployment-web"}, b)).To(Succeed())
+		g.Expect(b.Spec.Clusters).To(HaveLen(1))
+		g.Expect(b.Spec.Clusters[0].Name).To(Equal(first))
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the replicas to run on the spot cluster")
+
+	// Pre-empted: the cluster is gone.
+	g.Expect(k8s.Delete(context.Background(), &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: first}})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		cs := clustersOfPool(g, "spot-pool")
+		g.Expect(names(cs)).To(HaveLen(1))
+		g.Expect(cs[0].Name).NotTo(Equal(first))
+		g.Expect(cs[0].Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("4 replicas of spot/web need room"))
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for replacement capacity")
 }
