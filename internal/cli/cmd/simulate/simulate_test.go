@@ -1,0 +1,70 @@
+package simulate
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := NewCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
+	out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/bursty.csv", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []map[string]any
+	if err := json.Unmarshal([]byte(out), &reports); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	var policies []string
+	for _, r := range reports {
+		for _, field := range []string{"policy", "cost", "cluster_hours", "node_hours", "unplaced_replica_seconds", "actions", "disruptions"} {
+			if _, ok := r[field]; !ok {
+				t.Errorf("report %v lacks %q", r["policy"], field)
+			}
+		}
+		policies = append(policies, r["policy"].(string))
+	}
+	if got := strings.Join(policies, ","); got != "static,navarkos2017,planner,lowerbound" {
+		t.Errorf("policies %s", got)
+	}
+}
+
+func TestTableComparesWithTheLowerBound(t *testing.T) {
+	out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/compliance.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"VS BOUND", "planner", "1.000", "unplaced floor"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadInputNamesTheFileAndLine(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(trace, []byte("t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n0,web,2,100,64,,\n60,web,-3,100,64,,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", trace)
+	if err == nil || !strings.Contains(err.Error(), trace+": line 3: replicas") {
+		t.Fatalf("error %v, want the file and line 3", err)
+	}
+	if _, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", trace, "--policy", "magic"); err == nil || !strings.Contains(err.Error(), `--policy "magic"`) {
+		t.Fatalf("error %v, want the bad policy named", err)
+	}
+}
