@@ -24,6 +24,8 @@ run: build
 
 test: build
 	KUBEBUILDER_ASSETS=$(BIN) NAVARKOS_BIN_DIR=$(BIN) $(GO) test $(GOTEST_FLAGS) ./...
+	# A short fuzz run of the DNS message handling, beyond its seed corpus.
+	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 10s ./internal/dns
 
 generate:
 	$(GO) tool controller-gen object paths=./api/...

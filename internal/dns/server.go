@@ -1,0 +1,287 @@
+package dns
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// ednsSize is the UDP payload size the server offers and caps answers at (DNS flag day 2020).
+const ednsSize = 1232
+
+// Server is an authoritative DNS server for the fleet's zones, on UDP and TCP.
+type Server struct {
+	// Addr is the host:port to listen on, e.g. 127.0.0.1:5353.
+	Addr string
+	// RateLimit limits UDP responses per client network; nil turns it off.
+	RateLimit *RateLimiter
+	// TransferFrom lists the networks allowed to AXFR; loopback only when empty.
+	TransferFrom []netip.Prefix
+
+	zones  atomic.Pointer[map[string]*Zone]
+	geo    atomic.Pointer[GeoTable]
+	draws  atomic.Uint64
+	mu     sync.Mutex
+	udp    *mdns.Server
+	tcp    *mdns.Server
+	bound  string
+	closed chan struct{}
+}
+
+// SetZones replaces the zones the server answers for.
+func (s *Server) SetZones(zones ...*Zone) {
+	m := make(map[string]*Zone, len(zones))
+	for _, z := range zones {
+		m[mdns.CanonicalName(z.Origin)] = z
+	}
+	s.zones.Store(&m)
+}
+
+// SetGeo replaces the table that maps clients to regions.
+func (s *Server) SetGeo(g *GeoTable) { s.geo.Store(g) }
+
+// Zone returns the zone with this origin, or nil.
+func (s *Server) Zone(origin string) *Zone {
+	if m := s.zones.Load(); m != nil {
+		return (*m)[mdns.CanonicalName(origin)]
+	}
+	return nil
+}
+
+// Start listens on UDP and TCP and serves until Stop or ctx ends.
+func (s *Server) Start(ctx context.Context) error {
+	pc, err := net.ListenPacket("udp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("failed to listen for DNS on udp %s: %w", s.Addr, err)
+	}
+	// The TCP listener takes the port the UDP one got, so that :0 gives one port for both.
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		_ = pc.Close()
+		return fmt.Errorf("failed to listen for DNS on tcp %s: %w", pc.LocalAddr(), err)
+	}
+	s.mu.Lock()
+	s.udp = &mdns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize}
+	s.tcp = &mdns.Server{Listener: ln, Handler: s, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
+	s.bound = pc.LocalAddr().String()
+	s.closed = make(chan struct{})
+	udp, tcp, closed := s.udp, s.tcp, s.closed
+	s.mu.Unlock()
+	started := make(chan struct{}, 2)
+	udp.NotifyStartedFunc = func() { started <- struct{}{} }
+	tcp.NotifyStartedFunc = func() { started <- struct{}{} }
+	go func() { _ = udp.ActivateAndServe() }()
+	go func() { _ = tcp.ActivateAndServe() }()
+	<-started
+	<-started
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Stop()
+		case <-closed:
+		}
+	}()
+	return nil
+}
+
+// BoundAddr is the address the server listens on, with the port it got.
+func (s *Server) BoundAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bound
+}
+
+// Stop closes both listeners.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.udp == nil {
+		return
+	}
+	_ = s.udp.Shutdown()
+	_ = s.tcp.Shutdown()
+	close(s.closed)
+	s.udp, s.tcp = nil, nil
+}
+
+// ServeDNS answers one request; the work is in Handle.
+func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
+	remote, tcp := remoteAddr(w.RemoteAddr())
+	if isTransfer(req) {
+		s.transfer(w, req, remote, tcp)
+		return
+	}
+	resp := s.Handle(req, remote, tcp)
+	if !tcp {
+		switch s.RateLimit.Check(remote) {
+		case Drop:
+			return
+		case Truncate:
+			resp = new(mdns.Msg).SetReply(req)
+			resp.Truncated = true
+		}
+	}
+	_ = w.WriteMsg(resp)
+}
+
+// Handle builds the response to one request from a client, without I/O.
+func (s *Server) Handle(req *mdns.Msg, remote netip.Addr, tcp bool) *mdns.Msg {
+	resp := new(mdns.Msg)
+	resp.SetReply(req)
+	resp.Authoritative = false
+	resp.RecursionAvailable = false
+	opt := req.IsEdns0()
+	size := 512
+	if opt != nil {
+		if opt.Version() != 0 {
+			resp.SetRcode(req, mdns.RcodeBadVers)
+			resp.SetEdns0(ednsSize, false)
+			return resp
+		}
+		size = max(512, min(int(opt.UDPSize()), ednsSize))
+	}
+	switch {
+	case req.Opcode != mdns.OpcodeQuery:
+		resp.SetRcode(req, mdns.RcodeNotImplemented)
+	case len(req.Question) != 1 || req.Response:
+		resp.SetRcode(req, mdns.RcodeFormatError)
+	case req.Question[0].Qclass != mdns.ClassINET:
+		resp.SetRcode(req, mdns.RcodeRefused)
+	case isTransfer(req):
+		resp.SetRcode(req, mdns.RcodeRefused) // transfers go through ServeDNS, over TCP
+	default:
+		s.answer(resp, req, remote, opt)
+	}
+	if opt != nil {
+		out := resp.SetEdns0(ednsSize, false).IsEdns0()
+		if ecs := clientSubnet(opt); ecs != nil {
+			echo := *ecs
+			echo.SourceScope = echo.SourceNetmask
+			out.Option = append(out.Option, &echo)
+		}
+	}
+	if !tcp {
+		resp.Truncate(size)
+	}
+	return resp
+}
+
+func (s *Server) answer(resp, req *mdns.Msg, remote netip.Addr, opt *mdns.OPT) {
+	q := req.Question[0]
+	zone := s.zoneFor(q.Name)
+	if zone == nil {
+		resp.SetRcode(req, mdns.RcodeRefused)
+		return
+	}
+	client := remote
+	if ecs := clientSubnet(opt); ecs != nil {
+		if a, ok := netip.AddrFromSlice(ecs.Address); ok {
+			client = a
+		}
+	}
+	geo := s.geo.Load()
+	r := zone.Answer(q, geo, geo.RegionOf(client), uint64(req.Id)<<32|s.draws.Add(1))
+	resp.Authoritative = r.Authoritative
+	resp.Rcode = r.Rcode
+	resp.Answer, resp.Ns, resp.Extra = r.Answer, r.Ns, r.Extra
+}
+
+// zoneFor finds the zone whose origin is the longest suffix of name.
+func (s *Server) zoneFor(name string) *Zone {
+	m := s.zones.Load()
+	if m == nil {
+		return nil
+	}
+	name = mdns.CanonicalName(name)
+	for {
+		if z := (*m)[name]; z != nil {
+			return z
+		}
+		i := strings.IndexByte(name, '.')
+		if i < 0 {
+			return nil
+		}
+		name = name[i+1:]
+		if name == "" {
+			return nil
+		}
+	}
+}
+
+// transfer sends a zone by AXFR to an allowed client over TCP.
+func (s *Server) transfer(w mdns.ResponseWriter, req *mdns.Msg, remote netip.Addr, tcp bool) {
+	refuse := func(rcode int) {
+		resp := new(mdns.Msg).SetRcode(req, rcode)
+		_ = w.WriteMsg(resp)
+	}
+	if !tcp || len(req.Question) != 1 || !s.transferAllowed(remote) {
+		refuse(mdns.RcodeRefused)
+		return
+	}
+	zone := s.Zone(req.Question[0].Name)
+	if zone == nil {
+		refuse(mdns.RcodeNotAuth)
+		return
+	}
+	ch := make(chan *mdns.Envelope, 1)
+	tr := new(mdns.Transfer)
+	done := make(chan error, 1)
+	go func() { done <- tr.Out(w, req, ch) }()
+	records := zone.Transfer()
+	for len(records) > 0 {
+		n := min(len(records), 200)
+		ch <- &mdns.Envelope{RR: records[:n]}
+		records = records[n:]
+	}
+	close(ch)
+	if err := <-done; err == nil {
+		_ = w.Close()
+	}
+}
+
+func (s *Server) transferAllowed(addr netip.Addr) bool {
+	if len(s.TransferFrom) == 0 {
+		return addr.Unmap().IsLoopback()
+	}
+	for _, p := range s.TransferFrom {
+		if p.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTransfer(req *mdns.Msg) bool {
+	return len(req.Question) == 1 && (req.Question[0].Qtype == mdns.TypeAXFR || req.Question[0].Qtype == mdns.TypeIXFR)
+}
+
+func clientSubnet(opt *mdns.OPT) *mdns.EDNS0_SUBNET {
+	if opt == nil {
+		return nil
+	}
+	for _, o := range opt.Option {
+		if ecs, ok := o.(*mdns.EDNS0_SUBNET); ok {
+			return ecs
+		}
+	}
+	return nil
+}
+
+func remoteAddr(a net.Addr) (netip.Addr, bool) {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap(), false
+	case *net.TCPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap(), true
+	}
+	return netip.Addr{}, false
+}

@@ -1,0 +1,211 @@
+package dns
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// startServer serves the zones on a free loopback port until the test ends.
+func startServer(t *testing.T, s *Server, zones ...*Zone) string {
+	t.Helper()
+	s.Addr = "127.0.0.1:0"
+	s.SetZones(zones...)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		s.Stop()
+	})
+	return s.BoundAddr()
+}
+
+func exchange(t *testing.T, net, addr string, m *mdns.Msg) *mdns.Msg {
+	t.Helper()
+	c := &mdns.Client{Net: net, Timeout: 5 * time.Second}
+	resp, _, err := c.Exchange(m, addr)
+	if err != nil {
+		t.Fatalf("%s query %s: %v", net, m.Question[0].Name, err)
+	}
+	return resp
+}
+
+func query(name string, qtype uint16) *mdns.Msg {
+	m := new(mdns.Msg)
+	m.SetQuestion(name, qtype)
+	m.RecursionDesired = false
+	return m
+}
+
+func TestServerAnswersOverUDPAndTCP(t *testing.T) {
+	addr := startServer(t, &Server{}, testZone())
+	for _, proto := range []string{"udp", "tcp"} {
+		resp := exchange(t, proto, addr, query("shop.navarkos.local.", mdns.TypeA))
+		if !resp.Authoritative || resp.Rcode != mdns.RcodeSuccess || len(resp.Answer) != 2 {
+			t.Fatalf("%s: %v", proto, resp)
+		}
+	}
+	if resp := exchange(t, "udp", addr, query("nope.navarkos.local.", mdns.TypeA)); resp.Rcode != mdns.RcodeNameError || len(resp.Ns) != 1 {
+		t.Fatalf("NXDOMAIN: %v", resp)
+	}
+	if resp := exchange(t, "udp", addr, query("example.org.", mdns.TypeA)); resp.Rcode != mdns.RcodeRefused || resp.Authoritative {
+		t.Fatalf("outside the zones: %v", resp)
+	}
+}
+
+// bigZone has a host with 100 IPv4 targets: 1,600 bytes of answers, more than 512.
+func bigZone() *Zone {
+	z := testZone()
+	var targets []Target
+	for i := range 100 {
+		targets = append(targets, target(fmt.Sprintf("c%03d", i), "us-east", fmt.Sprintf("127.1.0.%d", i+1), true, 1))
+	}
+	z.Hosts["big.navarkos.local."] = Host{TTL: 5, Targets: targets}
+	return z
+}
+
+func TestTruncationAndEDNS0(t *testing.T) {
+	addr := startServer(t, &Server{}, bigZone())
+	plain := exchange(t, "udp", addr, query("big.navarkos.local.", mdns.TypeA))
+	plain.Compress = true // as it was on the wire
+	if !plain.Truncated || plain.Len() > 512 {
+		t.Fatalf("over UDP without EDNS0: truncated %v, %d bytes; want TC within 512", plain.Truncated, plain.Len())
+	}
+	full := exchange(t, "tcp", addr, query("big.navarkos.local.", mdns.TypeA))
+	if full.Truncated || len(full.Answer) != 100 {
+		t.Fatalf("over TCP: truncated %v, %d answers; want all 100", full.Truncated, len(full.Answer))
+	}
+	m := query("big.navarkos.local.", mdns.TypeA)
+	m.SetEdns0(4096, false)
+	edns := exchange(t, "udp", addr, m)
+	edns.Compress = true
+	if edns.IsEdns0() == nil || edns.IsEdns0().UDPSize() != ednsSize || edns.Len() > ednsSize {
+		t.Fatalf("EDNS0 answer: OPT %v, %d bytes; want an OPT of %d and no more bytes", edns.IsEdns0(), edns.Len(), ednsSize)
+	}
+	if !edns.Truncated && len(edns.Answer) != 100 {
+		t.Fatalf("EDNS0: %d answers and not truncated", len(edns.Answer))
+	}
+	bad := query("shop.navarkos.local.", mdns.TypeA)
+	bad.SetEdns0(1232, false)
+	bad.IsEdns0().SetVersion(1)
+	if resp := exchange(t, "udp", addr, bad); resp.Rcode != mdns.RcodeBadVers {
+		t.Fatalf("EDNS version 1: rcode %s, want BADVERS", mdns.RcodeToString[resp.Rcode])
+	}
+}
+
+func TestClientSubnetPicksTheGeoRegion(t *testing.T) {
+	z := testZone()
+	z.Hosts["shop.navarkos.local."] = Host{TTL: 5, Policy: Policy{Strategy: Geo}, Targets: []Target{
+		target("us", "us-east", "127.0.10.1", true, 1), target("eu", "eu-west", "127.0.20.1", true, 1),
+	}}
+	s := &Server{}
+	s.SetGeo(geo)
+	addr := startServer(t, s, z)
+	ask := func(subnet string) string {
+		m := query("shop.navarkos.local.", mdns.TypeA)
+		m.SetEdns0(1232, false)
+		p := netip.MustParsePrefix(subnet)
+		m.IsEdns0().Option = append(m.IsEdns0().Option, &mdns.EDNS0_SUBNET{Code: mdns.EDNS0SUBNET, Family: 1, SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())})
+		resp := exchange(t, "udp", addr, m)
+		if len(resp.Answer) != 1 {
+			t.Fatalf("subnet %s: %v", subnet, resp.Answer)
+		}
+		return resp.Answer[0].(*mdns.A).A.String()
+	}
+	if got := ask("10.2.3.0/24"); got != "127.0.20.1" {
+		t.Fatalf("an eu-west client got %s", got)
+	}
+	if got := ask("10.9.0.0/24"); got != "127.0.10.1" {
+		t.Fatalf("a us-east client got %s", got)
+	}
+}
+
+func TestZoneTransfer(t *testing.T) {
+	z := testZone()
+	addr := startServer(t, &Server{}, z)
+	tr := new(mdns.Transfer)
+	m := new(mdns.Msg)
+	m.SetAxfr("navarkos.local.")
+	envelopes, err := tr.In(m, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e := range envelopes {
+		if e.Error != nil {
+			t.Fatal(e.Error)
+		}
+		for _, rr := range e.RR {
+			got = append(got, rr.String())
+		}
+	}
+	want := z.Transfer()
+	if len(got) != len(want) {
+		t.Fatalf("AXFR gave %d records, want %d:\n%v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i].String() {
+			t.Fatalf("record %d: %s, want %s", i, got[i], want[i])
+		}
+	}
+	udp := new(mdns.Msg)
+	udp.SetAxfr("navarkos.local.")
+	if resp := exchange(t, "udp", addr, udp); resp.Rcode != mdns.RcodeRefused {
+		t.Fatalf("AXFR over UDP: %s, want REFUSED", mdns.RcodeToString[resp.Rcode])
+	}
+}
+
+func TestTransferOnlyToAllowedNetworks(t *testing.T) {
+	s := &Server{TransferFrom: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}
+	addr := startServer(t, s, testZone())
+	m := new(mdns.Msg)
+	m.SetAxfr("navarkos.local.")
+	if resp := exchange(t, "tcp", addr, m); resp.Rcode != mdns.RcodeRefused {
+		t.Fatalf("AXFR from loopback when only 192.0.2.0/24 may: %s", mdns.RcodeToString[resp.Rcode])
+	}
+}
+
+// TestRateLimitSlipsTruncatedAnswers: past its burst, a client network gets truncated answers
+// (it may retry over TCP) instead of full ones; TCP is never limited.
+func TestRateLimitSlipsTruncatedAnswers(t *testing.T) {
+	addr := startServer(t, &Server{RateLimit: &RateLimiter{PerSecond: 0.001, Burst: 3, Slip: 1}}, testZone())
+	full := 0
+	for range 6 {
+		resp := exchange(t, "udp", addr, query("shop.navarkos.local.", mdns.TypeA))
+		if !resp.Truncated && len(resp.Answer) > 0 {
+			full++
+		} else if !resp.Truncated || len(resp.Answer) != 0 {
+			t.Fatalf("a limited answer must be empty and truncated: %v", resp)
+		}
+	}
+	if full != 3 {
+		t.Fatalf("%d full answers, want the burst of 3", full)
+	}
+	if resp := exchange(t, "tcp", addr, query("shop.navarkos.local.", mdns.TypeA)); resp.Truncated || len(resp.Answer) != 2 {
+		t.Fatalf("over TCP: %v", resp)
+	}
+}
+
+func TestRateLimiterBuckets(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := &RateLimiter{PerSecond: 2, Burst: 2, Slip: 2, Now: func() time.Time { return now }}
+	a, sameNet, other := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.200"), netip.MustParseAddr("198.51.100.1")
+	got := []Verdict{l.Check(a), l.Check(sameNet), l.Check(a), l.Check(a), l.Check(other)}
+	want := []Verdict{Send, Send, Drop, Truncate, Send}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("verdicts %v, want %v (one /24 shares a bucket; every 2nd limited answer slips)", got, want)
+		}
+	}
+	now = now.Add(time.Second)
+	if v := l.Check(a); v != Send {
+		t.Fatalf("after a second of refill: %v", v)
+	}
+}

@@ -1,0 +1,86 @@
+package dns
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	mdns "github.com/miekg/dns"
+)
+
+func testZone() *Zone {
+	txt, _ := mdns.NewRR(`_owner.shop.navarkos.local. 30 IN TXT "heritage=navarkos"`)
+	cname, _ := mdns.NewRR(`www.navarkos.local. 30 IN CNAME shop.navarkos.local.`)
+	return &Zone{
+		Origin: "navarkos.local.", Serial: 7, Admin: "hostmaster.navarkos.local.", TTL: 60, NegativeTTL: 5,
+		NS:   []string{"ns1.navarkos.local."},
+		Glue: map[string][]netip.Addr{"ns1.navarkos.local.": {netip.MustParseAddr("127.0.0.1")}},
+		Hosts: map[string]Host{
+			"shop.navarkos.local.": {TTL: 5, Policy: Policy{Strategy: RoundRobin}, Targets: []Target{
+				target("us", "us-east", "127.0.10.1", true, 1), target("eu", "eu-west", "127.0.20.1", true, 1),
+				{Cluster: "v6", Addresses: []netip.Addr{netip.MustParseAddr("::1")}, Healthy: true},
+			}},
+			"api.deep.navarkos.local.": {TTL: 5, Targets: []Target{target("us", "us-east", "127.0.10.2", true, 1)}},
+		},
+		Records: []mdns.RR{txt, cname},
+	}
+}
+
+// answerString writes a response as rcode, then its answer and authority records' types and data.
+func answerString(r Response) string {
+	var b strings.Builder
+	b.WriteString(mdns.RcodeToString[r.Rcode])
+	for _, section := range [][]mdns.RR{r.Answer, r.Ns, r.Extra} {
+		b.WriteString(" |")
+		for _, rr := range section {
+			b.WriteString(" " + strings.ReplaceAll(rr.String(), "\t", " "))
+		}
+	}
+	return b.String()
+}
+
+func TestZoneAnswers(t *testing.T) {
+	z := testZone()
+	soaNeg := "navarkos.local. 5 IN SOA ns1.navarkos.local. hostmaster.navarkos.local. 7 60 30 86400 5"
+	tests := []struct {
+		name  string
+		qname string
+		qtype uint16
+		want  string
+	}{
+		{"A of a host", "shop.navarkos.local.", mdns.TypeA, "NOERROR | shop.navarkos.local. 5 IN A 127.0.20.1 shop.navarkos.local. 5 IN A 127.0.10.1 | |"},
+		{"names are case-insensitive", "SHOP.Navarkos.Local.", mdns.TypeA, "NOERROR | shop.navarkos.local. 5 IN A 127.0.20.1 shop.navarkos.local. 5 IN A 127.0.10.1 | |"},
+		{"AAAA of a host", "shop.navarkos.local.", mdns.TypeAAAA, "NOERROR | shop.navarkos.local. 5 IN AAAA ::1 | |"},
+		{"NODATA: the host has no MX", "shop.navarkos.local.", mdns.TypeMX, "NOERROR | | " + soaNeg + " |"},
+		{"NXDOMAIN: no such name", "nope.navarkos.local.", mdns.TypeA, "NXDOMAIN | | " + soaNeg + " |"},
+		{"NODATA for an empty non-terminal", "deep.navarkos.local.", mdns.TypeA, "NOERROR | | " + soaNeg + " |"},
+		{"SOA at the apex", "navarkos.local.", mdns.TypeSOA, "NOERROR | navarkos.local. 60 IN SOA ns1.navarkos.local. hostmaster.navarkos.local. 7 60 30 86400 5 | |"},
+		{"NS at the apex, with glue", "navarkos.local.", mdns.TypeNS, "NOERROR | navarkos.local. 60 IN NS ns1.navarkos.local. | | ns1.navarkos.local. 60 IN A 127.0.0.1"},
+		{"A of the name server", "ns1.navarkos.local.", mdns.TypeA, "NOERROR | ns1.navarkos.local. 60 IN A 127.0.0.1 | |"},
+		{"TXT ownership marker", "_owner.shop.navarkos.local.", mdns.TypeTXT, `NOERROR | _owner.shop.navarkos.local. 30 IN TXT "heritage=navarkos" | |`},
+		{"CNAME, followed inside the zone", "www.navarkos.local.", mdns.TypeA, "NOERROR | www.navarkos.local. 30 IN CNAME shop.navarkos.local. shop.navarkos.local. 5 IN A 127.0.20.1 shop.navarkos.local. 5 IN A 127.0.10.1 | |"},
+		{"CNAME asked for", "www.navarkos.local.", mdns.TypeCNAME, "NOERROR | www.navarkos.local. 30 IN CNAME shop.navarkos.local. | |"},
+		{"ANY gets the RFC 8482 minimal answer", "shop.navarkos.local.", mdns.TypeANY, `NOERROR | shop.navarkos.local. 60 IN HINFO "RFC8482" "" | |`},
+		{"outside the zone: refused", "example.com.", mdns.TypeA, "REFUSED | | |"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := answerString(z.Answer(mdns.Question{Name: tt.qname, Qtype: tt.qtype, Qclass: mdns.ClassINET}, nil, "", 0))
+			if got != tt.want {
+				t.Fatalf("\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestZoneTransferStartsAndEndsWithTheSOA(t *testing.T) {
+	rrs := testZone().Transfer()
+	var types []string
+	for _, rr := range rrs {
+		types = append(types, mdns.TypeToString[rr.Header().Rrtype])
+	}
+	want := "SOA NS A A A A AAAA TXT CNAME SOA" // glue, api.deep, then shop by cluster
+	if got := strings.Join(types, " "); got != want {
+		t.Fatalf("transfer %s, want %s", got, want)
+	}
+}
