@@ -124,3 +124,15 @@ const (
 	// TierLabel on a Cluster or pool names its quality-of-service tier.
 	TierLabel = "n6s.io/tier"
 )
+
+// Condition types and reasons of GlobalIngresses.
+const (
+	// GlobalIngressReadyCondition is True when the hosts are published with at least one healthy target.
+	GlobalIngressReadyCondition = "Ready"
+	// GlobalIngressPublishedReason: published, with healthy targets.
+	GlobalIngressPublishedReason = "Published"
+	// GlobalIngressNoHealthyTargetsReason: no target is healthy; every target is answered.
+	GlobalIngressNoHealthyTargetsReason = "NoHealthyTargets"
+	// GlobalIngressBackendNotPlacedReason: no Placement places the backend, so no cluster serves it.
+	GlobalIngressBackendNotPlacedReason = "BackendNotPlaced"
+)

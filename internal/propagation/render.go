@@ -47,6 +47,9 @@ func Render(src *unstructured.Unstructured, t Target, overrides []n6sv1alpha1.Cl
 		delete(annotations, a)
 	}
 	annotations[n6sv1alpha1.BindingAnnotation] = binding
+	if src.GetAPIVersion() == "v1" && src.GetKind() == "Service" {
+		dropAllocated(out)
+	}
 	if t.Replicas != nil {
 		if err := unstructured.SetNestedField(out.Object, int64(*t.Replicas), "spec", "replicas"); err != nil {
 			return nil, fmt.Errorf("failed to set spec.replicas: %w", err)
@@ -67,6 +70,24 @@ func Render(src *unstructured.Unstructured, t Target, overrides []n6sv1alpha1.Cl
 	out.SetLabels(lbls)
 	out.SetAnnotations(annotations)
 	return out, nil
+}
+
+// dropAllocated removes from a Service what the fleet API server allocated for its own
+// copy: cluster IPs and node ports belong to each member, which allocates its own.
+func dropAllocated(svc *unstructured.Unstructured) {
+	unstructured.RemoveNestedField(svc.Object, "spec", "clusterIP")
+	unstructured.RemoveNestedField(svc.Object, "spec", "clusterIPs")
+	unstructured.RemoveNestedField(svc.Object, "spec", "healthCheckNodePort")
+	ports, found, err := unstructured.NestedSlice(svc.Object, "spec", "ports")
+	if err != nil || !found {
+		return
+	}
+	for _, p := range ports {
+		if port, ok := p.(map[string]any); ok {
+			delete(port, "nodePort")
+		}
+	}
+	_ = unstructured.SetNestedSlice(svc.Object, ports, "spec", "ports")
 }
 
 // Selects reports whether an override applies to a cluster.

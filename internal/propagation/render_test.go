@@ -59,6 +59,35 @@ func TestRenderStripsServerFieldsAndMarksOwnership(t *testing.T) {
 	}
 }
 
+func TestRenderLeavesServiceAllocationsToTheMember(t *testing.T) {
+	src := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Service",
+		"metadata": map[string]any{"name": "web", "namespace": "shop"},
+		"spec": map[string]any{
+			"type": "LoadBalancer", "clusterIP": "10.96.0.12", "clusterIPs": []any{"10.96.0.12"}, "healthCheckNodePort": int64(31000),
+			"selector": map[string]any{"app": "web"},
+			"ports":    []any{map[string]any{"port": int64(80), "targetPort": int64(8080), "nodePort": int64(30080)}},
+		},
+	}}
+	got, err := Render(src, Target{Cluster: "eu"}, nil, "shop/service-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := got.Object["spec"].(map[string]any)
+	for _, f := range []string{"clusterIP", "clusterIPs", "healthCheckNodePort"} {
+		if _, has := spec[f]; has {
+			t.Errorf("spec.%s was applied: the member allocates its own", f)
+		}
+	}
+	port := spec["ports"].([]any)[0].(map[string]any)
+	if _, has := port["nodePort"]; has || port["port"] != int64(80) || spec["type"] != "LoadBalancer" {
+		t.Errorf("ports %v, type %v", port, spec["type"])
+	}
+	if _, has := src.Object["spec"].(map[string]any)["clusterIP"]; !has {
+		t.Error("Render changed the fleet Service")
+	}
+}
+
 func TestRenderOverrides(t *testing.T) {
 	overrides := []n6sv1alpha1.ClusterOverride{
 		{ClusterNames: []string{"other"}, Images: []n6sv1alpha1.ImageOverride{{Image: "never:1"}}},

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -17,14 +19,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
+	"github.com/navarkos/navarkos/internal/controller/globalingress"
+	"github.com/navarkos/navarkos/internal/controller/loopbacklb"
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 	"github.com/navarkos/navarkos/internal/controller/propagation"
+	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/provider"
@@ -50,6 +56,8 @@ type Options struct {
 	RetryInterval time.Duration
 	// Planner tunes the planner.
 	Planner PlannerOptions
+	// DNS configures the embedded DNS server.
+	DNS DNSOptions
 }
 
 // PlannerOptions tune the planner controller.
@@ -139,14 +147,72 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 			return nil, fmt.Errorf("failed to set up the planner: %w", err)
 		}
 	}
+	// One client per member cluster, shared by every controller that talks to members.
+	members := &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()}
 	prop := &propagation.Reconciler{
 		Client:                  mgr.GetClient(),
-		Members:                 &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()},
+		Members:                 members,
 		MaxConcurrentReconciles: 8,
 		RetryInterval:           opts.RetryInterval,
 	}
 	if err := prop.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up propagation: %w", err)
 	}
+	if err := (&loopbacklb.Reconciler{Client: mgr.GetClient(), Members: members}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the local load balancer: %w", err)
+	}
+	registry, err := setupDNS(mgr, opts.DNS)
+	if err != nil {
+		return nil, err
+	}
+	gi := &globalingress.Reconciler{Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe}
+	if err := gi.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the Federated Ingress Controller: %w", err)
+	}
 	return mgr, nil
+}
+
+// DNSOptions configure the embedded DNS server.
+type DNSOptions struct {
+	// Server, when set, is the server to run; otherwise one is made on Addr, if Addr is set.
+	Server *dns.Server
+	// Addr is where the embedded server listens, e.g. 127.0.0.1:5353; empty turns it off.
+	Addr string
+	// Geo maps client subnets to regions for Geo answers.
+	Geo *dns.GeoTable
+}
+
+// setupDNS makes the registry of published hosts and, when asked, runs the embedded
+// authoritative server with the manager.
+func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
+	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}, Serial: uint32(time.Now().Unix())}
+	server := opts.Server
+	if server == nil && opts.Addr != "" {
+		server = &dns.Server{Addr: opts.Addr, RateLimit: &dns.RateLimiter{PerSecond: 200, Burst: 400, Slip: 2}}
+	}
+	if server == nil {
+		return registry, nil
+	}
+	if host, _, err := net.SplitHostPort(server.Addr); err == nil {
+		if a, err := netip.ParseAddr(host); err == nil && !a.IsUnspecified() {
+			registry.NSAddrs = []netip.Addr{a}
+		}
+	}
+	if opts.Geo != nil {
+		server.SetGeo(opts.Geo)
+	}
+	registry.Publish = func(zones []*dns.Zone) { server.SetZones(zones...) }
+	server.SetZones(registry.Zones()...)
+	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		if err := server.Start(ctx); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		server.Stop()
+		return nil
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("failed to add the DNS server: %w", err)
+	}
+	return registry, nil
 }

@@ -29,6 +29,7 @@ type flagpole struct {
 	enableLocal       bool
 	maxConcurrentWork int
 	planner           options.Planner
+	dnsAddr           string
 }
 
 // NewCommand returns `navarkos controller`.
@@ -52,6 +53,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	f.planner.AddFlags(fs)
+	fs.StringVar(&f.dnsAddr, "dns-addr", "", "address of the embedded DNS server, e.g. :5353 (empty turns it off)")
 	return cmd
 }
 
@@ -87,6 +89,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		LeaderElectionNamespace: f.leaderElectionNS,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
 		Planner:                 plannerOpts,
+		DNS:                     setup.DNSOptions{Addr: f.dnsAddr},
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,339 @@
+package globalingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/placement"
+	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/member"
+)
+
+// Reconciler publishes each GlobalIngress's hosts with the addresses of its backend in the
+// member clusters that serve it, checked every health interval.
+type Reconciler struct {
+	// Client reads and writes the fleet API.
+	Client client.Client
+	// Members gives clients of the member clusters.
+	Members *member.Clients
+	// Registry receives the hosts to publish.
+	Registry *dns.Registry
+	// Probe checks a target's address; nil skips the optional probes.
+	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, addr netip.Addr, port int32) error
+
+	failures map[string]int32
+}
+
+// SetupWithManager runs the controller on GlobalIngresses, and on the Bindings and Clusters they depend on.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil || r.Members == nil || r.Registry == nil {
+		return errors.New("globalingress reconciler needs a Client, Members and a Registry")
+	}
+	r.failures = map[string]int32{}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&n6sv1alpha1.GlobalIngress{}).
+		Watches(&n6sv1alpha1.Binding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
+		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all)).
+		Named("globalingress").
+		Complete(r)
+}
+
+// Reconcile observes the backend in every cluster that serves it and publishes the answers.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	gi := &n6sv1alpha1.GlobalIngress{}
+	if err := r.Client.Get(ctx, req.NamespacedName, gi); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			r.Registry.Remove(req.String())
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !gi.DeletionTimestamp.IsZero() {
+		r.Registry.Remove(req.String())
+		return ctrl.Result{}, nil
+	}
+	targets, reason, err := r.observe(ctx, gi)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	hosts := map[string]dns.Host{}
+	policy := dns.Policy{Strategy: dns.Strategy(gi.Spec.Strategy.Type), FailoverRegions: gi.Spec.Strategy.FailoverRegions}
+	if policy.Strategy == "" {
+		policy.Strategy = dns.RoundRobin
+	}
+	for _, h := range gi.Spec.Hosts {
+		hosts[h] = dns.Host{Targets: dnsTargets(targets), Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
+	}
+	r.Registry.Set(req.String(), zoneOf(gi), hosts)
+	if err := r.writeStatus(ctx, gi, targets, reason); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: interval(gi)}, nil
+}
+
+// target is one cluster's addresses for the backend, and why it is healthy or not.
+type target struct {
+	n6sv1alpha1.TargetStatus
+	addrs []netip.Addr
+	// port is the backend's first port, which a probe without a port uses.
+	port int32
+}
+
+// observe reads, for every cluster the backend is bound to, the backend's addresses and
+// ready endpoints there. reason is set when there is nothing to observe.
+func (r *Reconciler) observe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress) ([]target, string, error) {
+	kind, name := "Service", gi.Spec.Backend.ServiceName
+	if name == "" {
+		kind, name = "Ingress", gi.Spec.Backend.IngressName
+	}
+	b := &n6sv1alpha1.Binding{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: gi.Namespace, Name: placement.BindingName(kind, name)}, b); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			return nil, fmt.Sprintf("no Placement places %s %s", kind, name), nil
+		}
+		return nil, "", fmt.Errorf("failed to get the Binding of %s %s: %w", kind, name, err)
+	}
+	var out []target
+	for _, tc := range b.Spec.Clusters {
+		t := target{TargetStatus: n6sv1alpha1.TargetStatus{Cluster: tc.Name}}
+		r.observeCluster(ctx, gi, kind, name, &t)
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.Cluster, b.Cluster) })
+	return out, "", nil
+}
+
+func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, kind, name string, t *target) {
+	cl := &n6sv1alpha1.Cluster{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: t.Cluster}, cl); err != nil {
+		t.Reason = "the Cluster is gone"
+		return
+	}
+	t.Region = cl.Labels[n6sv1alpha1.RegionLabel]
+	if !meta.IsStatusConditionTrue(cl.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition) {
+		t.Reason = "the cluster is not healthy"
+		return
+	}
+	mc, err := r.Members.ForCluster(ctx, cl)
+	if err != nil {
+		t.Reason = "no client of the cluster: " + err.Error()
+		return
+	}
+	key := client.ObjectKey{Namespace: gi.Namespace, Name: name}
+	var ingress []corev1.LoadBalancerIngress
+	ready := 0
+	if kind == "Service" {
+		svc := &corev1.Service{}
+		if err := mc.Get(ctx, key, svc); err != nil {
+			t.Reason = "the Service is not in the cluster: " + err.Error()
+			return
+		}
+		ingress = svc.Status.LoadBalancer.Ingress
+		if len(svc.Spec.Ports) > 0 {
+			t.port = svc.Spec.Ports[0].Port
+		}
+		n, err := readyEndpoints(ctx, mc, key)
+		if err != nil {
+			t.Reason = "cannot read the EndpointSlices: " + err.Error()
+			return
+		}
+		ready = n
+	} else {
+		ing := &networkingv1.Ingress{}
+		if err := mc.Get(ctx, key, ing); err != nil {
+			t.Reason = "the Ingress is not in the cluster: " + err.Error()
+			return
+		}
+		for _, i := range ing.Status.LoadBalancer.Ingress {
+			ingress = append(ingress, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
+		}
+		ready = 1 // an Ingress has no endpoints of its own; its address stands for it
+		t.port = 80
+	}
+	for _, i := range ingress {
+		if a, err := netip.ParseAddr(i.IP); err == nil {
+			t.addrs = append(t.addrs, a)
+			t.Addresses = append(t.Addresses, a.String())
+		}
+	}
+	t.Weight = int32(ready)
+	switch {
+	case len(t.addrs) == 0:
+		t.Reason = "no load-balancer address yet"
+	case ready == 0:
+		t.Reason = "no ready endpoint"
+	default:
+		if reason, ok := r.probe(ctx, gi, t); !ok {
+			t.Reason = reason
+			return
+		}
+		t.Healthy = true
+		t.Reason = fmt.Sprintf("%d ready endpoints", ready)
+	}
+	if gi.Spec.Strategy.WeightSource == n6sv1alpha1.WeightExplicit {
+		t.Weight = explicitWeight(gi.Spec.Strategy.Weights, t.Cluster)
+	}
+}
+
+// probe runs the optional probe on a target's first address; it fails a target only after
+// failureThreshold failures in a row.
+func (r *Reconciler) probe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, t *target) (string, bool) {
+	p := gi.Spec.HealthCheck.Probe
+	if p == nil || r.Probe == nil {
+		return "", true
+	}
+	key := gi.Namespace + "/" + gi.Name + "/" + t.Cluster
+	port := p.Port
+	if port == 0 {
+		port = t.port
+	}
+	if err := r.Probe(ctx, p, t.addrs[0], port); err != nil {
+		r.failures[key]++
+		if r.failures[key] >= max(p.FailureThreshold, 1) {
+			return "probe failed: " + err.Error(), false
+		}
+		return "", true
+	}
+	delete(r.failures, key)
+	return "", true
+}
+
+// readyEndpoints counts the ready endpoints of a Service in a member.
+func readyEndpoints(ctx context.Context, c client.Reader, svc client.ObjectKey) (int, error) {
+	list := &discoveryv1.EndpointSliceList{}
+	if err := c.List(ctx, list, client.InNamespace(svc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range list.Items {
+		for _, e := range s.Endpoints {
+			if e.Conditions.Ready == nil || *e.Conditions.Ready {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+func explicitWeight(weights []n6sv1alpha1.TargetWeight, cluster string) int32 {
+	for _, w := range weights {
+		if slices.Contains(w.ClusterNames, cluster) {
+			return w.Weight
+		}
+	}
+	return 0
+}
+
+func dnsTargets(ts []target) []dns.Target {
+	out := make([]dns.Target, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, dns.Target{Cluster: t.Cluster, Region: t.Region, Addresses: t.addrs, Healthy: t.Healthy, Weight: int64(t.Weight)})
+	}
+	return out
+}
+
+// writeStatus records each host's targets and the Ready condition.
+func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason string) error {
+	before := gi.DeepCopy()
+	var statuses []n6sv1alpha1.TargetStatus
+	healthy := 0
+	for _, t := range targets {
+		statuses = append(statuses, t.TargetStatus)
+		if t.Healthy {
+			healthy++
+		}
+	}
+	gi.Status.Hosts = nil
+	for _, h := range gi.Spec.Hosts {
+		gi.Status.Hosts = append(gi.Status.Hosts, n6sv1alpha1.HostStatus{Host: h, Targets: statuses})
+	}
+	cond := metav1.Condition{Type: n6sv1alpha1.GlobalIngressReadyCondition, ObservedGeneration: gi.Generation}
+	switch {
+	case reason != "":
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressBackendNotPlacedReason, reason
+	case healthy == 0:
+		cond.Status, cond.Reason = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressNoHealthyTargetsReason
+		cond.Message = fmt.Sprintf("none of %d targets is healthy; every target is answered until one is", len(targets))
+	default:
+		cond.Status, cond.Reason = metav1.ConditionTrue, n6sv1alpha1.GlobalIngressPublishedReason
+		cond.Message = fmt.Sprintf("%d of %d targets healthy", healthy, len(targets))
+	}
+	meta.SetStatusCondition(&gi.Status.Conditions, cond)
+	gi.Status.ObservedGeneration = gi.Generation
+	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, gi, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("failed to patch the status of GlobalIngress %s/%s: %w", gi.Namespace, gi.Name, err)
+	}
+	return nil
+}
+
+func (r *Reconciler) ofBinding(ctx context.Context, o client.Object) []reconcile.Request {
+	b := o.(*n6sv1alpha1.Binding)
+	list := &n6sv1alpha1.GlobalIngressList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(b.Namespace)); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for _, gi := range list.Items {
+		name := gi.Spec.Backend.ServiceName
+		kind := "Service"
+		if name == "" {
+			kind, name = "Ingress", gi.Spec.Backend.IngressName
+		}
+		if b.Spec.Resource.Kind == kind && b.Spec.Resource.Name == name {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&gi)})
+		}
+	}
+	return out
+}
+
+func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &n6sv1alpha1.GlobalIngressList{}
+	if err := r.Client.List(ctx, list); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, gi := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&gi)})
+	}
+	return out
+}
+
+func zoneOf(gi *n6sv1alpha1.GlobalIngress) string {
+	if gi.Spec.Zone == "" {
+		return DefaultZone
+	}
+	return gi.Spec.Zone
+}
+
+func interval(gi *n6sv1alpha1.GlobalIngress) time.Duration {
+	if d := gi.Spec.HealthCheck.Interval.Duration; d > 0 {
+		return d
+	}
+	return DefaultHealthInterval
+}
+
+const (
+	// DefaultZone is the zone of GlobalIngresses that name none.
+	DefaultZone = "navarkos.local."
+	// DefaultHealthInterval applies when a GlobalIngress sets no health interval.
+	DefaultHealthInterval = 10 * time.Second
+)

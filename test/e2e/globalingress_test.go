@@ -1,0 +1,193 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+// TestGlobalIngress serves one name from three real clusters in three regions through the
+// embedded DNS server: every cluster's load-balancer address is answered; a cluster whose
+// replicas go to zero leaves the answers and comes back with them; Failover and Geo answers
+// follow the strategy and the client's subnet; AXFR gives the zone.
+func TestGlobalIngress(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	server := &dns.Server{Addr: "127.0.0.1:0"}
+	geo := &dns.GeoTable{
+		Prefixes: []dns.GeoPrefix{
+			{Prefix: netip.MustParsePrefix("10.1.0.0/16"), Region: "us-east"},
+			{Prefix: netip.MustParsePrefix("10.2.0.0/16"), Region: "eu-west"},
+			{Prefix: netip.MustParsePrefix("10.3.0.0/16"), Region: "ap-south"},
+		},
+		Nearest: map[string][]string{"ap-south": {"eu-west", "us-east"}},
+	}
+	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true}, DNS: setup.DNSOptions{Server: server, Geo: geo}})
+	f.startMembers(t, map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"})
+
+	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
+	g.Expect(f.client.Create(ctx, fleetDeployment("web", 2))).To(Succeed())
+	g.Expect(f.client.Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"app": "web"},
+			Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+	})).To(Succeed())
+	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{
+			{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
+			{APIVersion: "v1", Kind: "Service", Name: "web"},
+		}},
+	})).To(Succeed())
+	gi := &n6sv1alpha1.GlobalIngress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec: n6sv1alpha1.GlobalIngressSpec{
+			Hosts: []string{"shop.navarkos.local"}, Backend: n6sv1alpha1.GlobalIngressBackend{ServiceName: "web"}, TTL: 5,
+			HealthCheck: n6sv1alpha1.HealthCheck{Interval: metav1.Duration{Duration: time.Second}},
+		},
+	}
+	g.Expect(f.client.Create(ctx, gi)).To(Succeed())
+
+	// Every cluster's address is answered, each a distinct loopback address.
+	addrOf := map[string]string{}
+	g.Eventually(func(g Gomega) {
+		got := f.getGlobalIngress(g, "web")
+		g.Expect(got.Status.Hosts).To(HaveLen(1))
+		for _, tgt := range got.Status.Hosts[0].Targets {
+			g.Expect(tgt.Healthy).To(BeTrue(), "target %+v", tgt)
+			g.Expect(tgt.Addresses).To(HaveLen(1))
+			addrOf[tgt.Cluster] = tgt.Addresses[0]
+		}
+		g.Expect(addrOf).To(HaveLen(3))
+		g.Expect(lookup(g, server.BoundAddr(), "")).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for three healthy targets in the answers")
+	for _, a := range addrOf {
+		g.Expect(netip.MustParseAddr(a).IsLoopback()).To(BeTrue(), "%s must be a loopback address", a)
+	}
+
+	// eu's replicas go to zero: its address leaves the answers, and comes back with them.
+	start := time.Now()
+	setReplicasOverride(t, f, ptr.To[int32](0))
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookup(g, server.BoundAddr(), "")).To(ConsistOf(addrOf["us"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for eu's address to leave the answers")
+	t.Logf("eu left the answers %.1fs after its replicas were set to 0 (health interval 1s, TTL 5s)", time.Since(start).Seconds())
+	start = time.Now()
+	setReplicasOverride(t, f, nil)
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookup(g, server.BoundAddr(), "")).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for eu's address to come back")
+	t.Logf("eu came back %.1fs after its replicas were restored", time.Since(start).Seconds())
+
+	// Failover: the first listed region wins.
+	patchGlobalIngress(t, f, func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Strategy = n6sv1alpha1.DNSStrategy{Type: n6sv1alpha1.StrategyFailover, FailoverRegions: []string{"eu-west", "us-east"}}
+	})
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookup(g, server.BoundAddr(), "")).To(Equal([]string{addrOf["eu"]}))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the failover answer")
+
+	// Geo: the client's subnet picks its region.
+	patchGlobalIngress(t, f, func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Strategy = n6sv1alpha1.DNSStrategy{Type: n6sv1alpha1.StrategyGeo}
+	})
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookup(g, server.BoundAddr(), "10.3.7.0/24")).To(Equal([]string{addrOf["ap"]}))
+		g.Expect(lookup(g, server.BoundAddr(), "10.2.7.0/24")).To(Equal([]string{addrOf["eu"]}))
+		g.Expect(lookup(g, server.BoundAddr(), "10.1.7.0/24")).To(Equal([]string{addrOf["us"]}))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for geo answers by client subnet")
+
+	// AXFR gives the zone: SOA first and last, and the host with every healthy address.
+	tr := new(mdns.Transfer)
+	m := new(mdns.Msg)
+	m.SetAxfr("navarkos.local.")
+	envelopes, err := tr.In(m, server.BoundAddr())
+	g.Expect(err).NotTo(HaveOccurred())
+	var records []mdns.RR
+	for e := range envelopes {
+		g.Expect(e.Error).NotTo(HaveOccurred())
+		records = append(records, e.RR...)
+	}
+	g.Expect(records[0].Header().Rrtype).To(Equal(mdns.TypeSOA))
+	g.Expect(records[len(records)-1].Header().Rrtype).To(Equal(mdns.TypeSOA))
+	var transferred []string
+	for _, rr := range records {
+		if a, ok := rr.(*mdns.A); ok && a.Hdr.Name == "shop.navarkos.local." {
+			transferred = append(transferred, a.A.String())
+		}
+	}
+	g.Expect(transferred).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+}
+
+func (f *localFleet) getGlobalIngress(g Gomega, name string) *n6sv1alpha1.GlobalIngress {
+	gi := &n6sv1alpha1.GlobalIngress{}
+	g.Expect(f.client.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: name}, gi)).To(Succeed())
+	return gi
+}
+
+func patchGlobalIngress(t *testing.T, f *localFleet, change func(*n6sv1alpha1.GlobalIngressSpec)) {
+	t.Helper()
+	gi := &n6sv1alpha1.GlobalIngress{}
+	if err := f.client.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: "web"}, gi); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(gi.DeepCopy())
+	change(&gi.Spec)
+	if err := f.client.Patch(context.Background(), gi, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setReplicasOverride sets, or with nil removes, a replicas override for cluster eu.
+func setReplicasOverride(t *testing.T, f *localFleet, replicas *int32) {
+	t.Helper()
+	p := &n6sv1alpha1.Placement{}
+	if err := f.client.Get(context.Background(), client.ObjectKey{Namespace: "shop", Name: "web"}, p); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Overrides = nil
+	if replicas != nil {
+		p.Spec.Overrides = []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"eu"}, Replicas: replicas}}
+	}
+	if err := f.client.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lookup asks the server for shop.navarkos.local's A records, from subnet when given.
+func lookup(g Gomega, server, subnet string) []string {
+	m := new(mdns.Msg)
+	m.SetQuestion("shop.navarkos.local.", mdns.TypeA)
+	if subnet != "" {
+		p := netip.MustParsePrefix(subnet)
+		m.SetEdns0(1232, false)
+		m.IsEdns0().Option = append(m.IsEdns0().Option, &mdns.EDNS0_SUBNET{Code: mdns.EDNS0SUBNET, Family: 1, SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())})
+	}
+	resp, _, err := (&mdns.Client{Timeout: 2 * time.Second}).Exchange(m, server)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(resp.Rcode).To(Equal(mdns.RcodeSuccess))
+	var out []string
+	for _, rr := range resp.Answer {
+		if a, ok := rr.(*mdns.A); ok {
+			out = append(out, a.A.String())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
