@@ -6,6 +6,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
+	"github.com/navarkos/navarkos/internal/cli/cmd/dnsquery"
 	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
@@ -35,6 +36,7 @@ func NewRootCommand() *cobra.Command {
 		plan.NewCommand(g),
 		explain.NewCommand(g),
 		simulate.NewCommand(),
+		dnsquery.NewCommand(),
 		version.NewCommand(),
 	)
 	return root

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -27,10 +28,10 @@ type flagpole struct {
 func NewCommand(g *options.Global) *cobra.Command {
 	f := &flagpole{}
 	cmd := &cobra.Command{
-		Use:       "get clusters|pools|placements|bindings",
-		Short:     "List the fleet's clusters, pools, placements or bindings",
+		Use:       "get clusters|pools|placements|bindings|globalingresses",
+		Short:     "List the fleet's clusters, pools, placements, bindings or global ingresses",
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools", "placements", "placement", "bindings", "binding"},
+		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools", "placements", "placement", "bindings", "binding", "globalingresses", "globalingress", "gi"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.Client()
 			if err != nil {
@@ -49,7 +50,16 @@ func runE(ctx context.Context, out io.Writer, c client.Client, noun string, f *f
 	if !f.allNamespaces {
 		opts = append(opts, client.InNamespace(f.namespace))
 	}
+	if noun == "globalingresses" || noun == "gi" {
+		noun = "globalingress"
+	}
 	switch strings.TrimSuffix(noun, "s") {
+	case "globalingres":
+		list := &n6sv1alpha1.GlobalIngressList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return fmt.Errorf("failed to list GlobalIngresses: %w", err)
+		}
+		return writeTable(out, GlobalIngressTable(list.Items))
 	case "cluster":
 		list := &n6sv1alpha1.ClusterList{}
 		if err := c.List(ctx, list); err != nil {
@@ -75,6 +85,31 @@ func runE(ctx context.Context, out io.Writer, c client.Client, noun string, f *f
 		}
 		return writeTable(out, PoolTable(list.Items))
 	}
+}
+
+// GlobalIngressTable renders global ingresses with each host's targets: cluster=address, and
+// the reason of those that are not answered.
+func GlobalIngressTable(items []n6sv1alpha1.GlobalIngress) [][]string {
+	rows := [][]string{{"NAMESPACE", "NAME", "HOSTS", "STRATEGY", "TTL", "ANSWERED", "NOT ANSWERED"}}
+	slices.SortFunc(items, func(a, b n6sv1alpha1.GlobalIngress) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	for _, gi := range items {
+		var answered, not []string
+		if len(gi.Status.Hosts) > 0 {
+			for _, t := range gi.Status.Hosts[0].Targets {
+				if t.Healthy {
+					answered = append(answered, t.Cluster+"="+strings.Join(t.Addresses, "+"))
+				} else {
+					not = append(not, t.Cluster+" ("+t.Reason+")")
+				}
+			}
+		}
+		strategy := string(gi.Spec.Strategy.Type)
+		rows = append(rows, []string{gi.Namespace, gi.Name, strings.Join(gi.Spec.Hosts, ","), orDash(strategy), fmt.Sprint(gi.Spec.TTL),
+			orDash(strings.Join(answered, ",")), orDash(strings.Join(not, ", "))})
+	}
+	return rows
 }
 
 // PlacementTable renders placements as rows under a header, sorted by namespace and name.

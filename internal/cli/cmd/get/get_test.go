@@ -101,3 +101,18 @@ func TestBindingTable(t *testing.T) {
 		t.Errorf("row = %q, want %q", got, want)
 	}
 }
+
+func TestGlobalIngressTable(t *testing.T) {
+	gi := n6sv1alpha1.GlobalIngress{}
+	gi.Namespace, gi.Name = "shop", "web"
+	gi.Spec.Hosts, gi.Spec.TTL, gi.Spec.Strategy.Type = []string{"shop.navarkos.local"}, 5, n6sv1alpha1.StrategyRoundRobin
+	gi.Status.Hosts = []n6sv1alpha1.HostStatus{{Host: "shop.navarkos.local", Targets: []n6sv1alpha1.TargetStatus{
+		{Cluster: "eu", Addresses: []string{"127.1.0.2"}, Healthy: true},
+		{Cluster: "us", Reason: "no ready endpoint"},
+	}}}
+	rows := GlobalIngressTable([]n6sv1alpha1.GlobalIngress{gi})
+	want := []string{"shop", "web", "shop.navarkos.local", "RoundRobin", "5", "eu=127.1.0.2", "us (no ready endpoint)"}
+	if len(rows) != 2 || strings.Join(rows[1], "|") != strings.Join(want, "|") {
+		t.Fatalf("rows %q, want %q", rows, want)
+	}
+}
