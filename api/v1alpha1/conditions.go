@@ -135,4 +135,8 @@ const (
 	GlobalIngressNoHealthyTargetsReason = "NoHealthyTargets"
 	// GlobalIngressBackendNotPlacedReason: no Placement places the backend, so no cluster serves it.
 	GlobalIngressBackendNotPlacedReason = "BackendNotPlaced"
+	// GlobalIngressPublishedCondition is True when every enabled publisher took the records.
+	GlobalIngressPublishedCondition = "Published"
+	// GlobalIngressPublisherFailedReason: a publisher refused or failed; it is retried with backoff.
+	GlobalIngressPublisherFailedReason = "PublisherFailed"
 )

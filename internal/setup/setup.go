@@ -165,7 +165,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	if err != nil {
 		return nil, err
 	}
-	gi := &globalingress.Reconciler{Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe}
+	gi := &globalingress.Reconciler{Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe, PublishDNSEndpoints: opts.DNS.Endpoints}
 	if err := gi.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the Federated Ingress Controller: %w", err)
 	}
@@ -180,6 +180,8 @@ type DNSOptions struct {
 	Addr string
 	// Geo maps client subnets to regions for Geo answers.
 	Geo *dns.GeoTable
+	// Endpoints also publishes ExternalDNS DNSEndpoint objects, whose CRD must be installed.
+	Endpoints bool
 }
 
 // setupDNS makes the registry of published hosts and, when asked, runs the embedded

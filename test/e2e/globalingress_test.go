@@ -12,13 +12,16 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 // TestGlobalIngress serves one name from three real clusters in three regions through the
@@ -37,7 +40,8 @@ func TestGlobalIngress(t *testing.T) {
 		},
 		Nearest: map[string][]string{"ap-south": {"eu-west", "us-east"}},
 	}
-	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true}, DNS: setup.DNSOptions{Server: server, Geo: geo}})
+	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true}, DNS: setup.DNSOptions{Server: server, Geo: geo, Endpoints: true}})
+	g.Expect(testenv.InstallExternalDNSCRD(ctx, f.client)).To(Succeed())
 	f.startMembers(t, map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"})
 
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
@@ -79,6 +83,16 @@ func TestGlobalIngress(t *testing.T) {
 	for _, a := range addrOf {
 		g.Expect(netip.MustParseAddr(a).IsLoopback()).To(BeTrue(), "%s must be a loopback address", a)
 	}
+	// ExternalDNS gets one DNSEndpoint for the host, with every cluster's address merged.
+	g.Eventually(func(g Gomega) {
+		ep := &unstructured.Unstructured{}
+		ep.SetGroupVersionKind(globalingress.DNSEndpointGVK)
+		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "web-shop.navarkos.local"}, ep)).To(Succeed())
+		endpoints, _, _ := unstructured.NestedSlice(ep.Object, "spec", "endpoints")
+		g.Expect(endpoints).To(HaveLen(1))
+		targets, _, _ := unstructured.NestedStringSlice(endpoints[0].(map[string]any), "targets")
+		g.Expect(targets).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the DNSEndpoint with three targets")
 
 	// eu's replicas go to zero: its address leaves the answers, and comes back with them.
 	start := time.Now()

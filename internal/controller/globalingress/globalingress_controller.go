@@ -35,6 +35,8 @@ type Reconciler struct {
 	Members *member.Clients
 	// Registry receives the hosts to publish.
 	Registry *dns.Registry
+	// PublishDNSEndpoints also writes an ExternalDNS DNSEndpoint per host.
+	PublishDNSEndpoints bool
 	// Probe checks a target's address; nil skips the optional probes.
 	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, addr netip.Addr, port int32) error
 
@@ -81,8 +83,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		hosts[h] = dns.Host{Targets: dnsTargets(targets), Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
 	}
 	r.Registry.Set(req.String(), zoneOf(gi), hosts)
-	if err := r.writeStatus(ctx, gi, targets, reason); err != nil {
+	var publishErr error
+	if r.PublishDNSEndpoints {
+		publishErr = r.publishEndpoints(ctx, gi, dnsTargets(targets))
+	}
+	if err := r.writeStatus(ctx, gi, targets, reason, publishErr); err != nil {
 		return ctrl.Result{}, err
+	}
+	if publishErr != nil {
+		return ctrl.Result{}, publishErr // retried with backoff; the condition says why
 	}
 	return ctrl.Result{RequeueAfter: interval(gi)}, nil
 }
@@ -249,7 +258,7 @@ func dnsTargets(ts []target) []dns.Target {
 }
 
 // writeStatus records each host's targets and the Ready condition.
-func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason string) error {
+func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason string, publishErr error) error {
 	before := gi.DeepCopy()
 	var statuses []n6sv1alpha1.TargetStatus
 	healthy := 0
@@ -275,6 +284,12 @@ func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 		cond.Message = fmt.Sprintf("%d of %d targets healthy", healthy, len(targets))
 	}
 	meta.SetStatusCondition(&gi.Status.Conditions, cond)
+	published := metav1.Condition{Type: n6sv1alpha1.GlobalIngressPublishedCondition, ObservedGeneration: gi.Generation,
+		Status: metav1.ConditionTrue, Reason: n6sv1alpha1.GlobalIngressPublishedReason, Message: "published by every enabled publisher"}
+	if publishErr != nil {
+		published.Status, published.Reason, published.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressPublisherFailedReason, publishErr.Error()
+	}
+	meta.SetStatusCondition(&gi.Status.Conditions, published)
 	gi.Status.ObservedGeneration = gi.Generation
 	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
 		return nil

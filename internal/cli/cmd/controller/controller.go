@@ -30,6 +30,7 @@ type flagpole struct {
 	maxConcurrentWork int
 	planner           options.Planner
 	dnsAddr           string
+	dnsEndpoints      bool
 }
 
 // NewCommand returns `navarkos controller`.
@@ -54,6 +55,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	f.planner.AddFlags(fs)
 	fs.StringVar(&f.dnsAddr, "dns-addr", "", "address of the embedded DNS server, e.g. :5353 (empty turns it off)")
+	fs.BoolVar(&f.dnsEndpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
 	return cmd
 }
 
@@ -89,7 +91,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		LeaderElectionNamespace: f.leaderElectionNS,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
 		Planner:                 plannerOpts,
-		DNS:                     setup.DNSOptions{Addr: f.dnsAddr},
+		DNS:                     setup.DNSOptions{Addr: f.dnsAddr, Endpoints: f.dnsEndpoints},
 	})
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ type flagpole struct {
 	healthInterval time.Duration
 	metricsAddr    string
 	dnsAddr        string
+	dnsEndpoints   bool
 	planner        options.Planner
 }
 
@@ -48,6 +49,7 @@ Run it again with the same --data-dir to resume.`,
 	cmd.Flags().DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "0", "address to serve controller metrics on (0 turns them off)")
 	cmd.Flags().StringVar(&f.dnsAddr, "dns-addr", "127.0.0.1:5353", "address of the embedded DNS server for the zone navarkos.local. (empty turns it off)")
+	cmd.Flags().BoolVar(&f.dnsEndpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
 	f.planner.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -74,7 +76,7 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 	fmt.Fprintf(out, "Starting a local fleet in %s (controller logs: %s)\n", g.DataDir, logPath)
 	start := time.Now()
 	return fl.Run(ctx, fleet.RunOptions{
-		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr, Planner: plannerOpts, DNS: setup.DNSOptions{Addr: f.dnsAddr}},
+		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr, Planner: plannerOpts, DNS: setup.DNSOptions{Addr: f.dnsAddr, Endpoints: f.dnsEndpoints}},
 		Progress: func(step string) {
 			fmt.Fprintf(out, "  [%5.1fs] %s\n", time.Since(start).Seconds(), step)
 		},

@@ -1,0 +1,76 @@
+package globalingress
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/dns"
+)
+
+// DNSEndpointGVK is ExternalDNS's DNSEndpoint kind.
+var DNSEndpointGVK = schema.GroupVersionKind{Group: "externaldns.k8s.io", Version: "v1alpha1", Kind: "DNSEndpoint"}
+
+// DNSEndpoint renders one host as an ExternalDNS DNSEndpoint, with every cluster's answered
+// addresses merged into one A and one AAAA record set, so that ExternalDNS can publish the
+// global name to any DNS provider.
+func DNSEndpoint(gi *n6sv1alpha1.GlobalIngress, host string, targets []dns.Target) *unstructured.Unstructured {
+	var v4, v6 []any
+	for _, a := range dns.Select(targets, dns.Policy{Strategy: dns.RoundRobin}, nil, "", 0) {
+		if a.Is4() {
+			v4 = append(v4, a.String())
+		} else {
+			v6 = append(v6, a.String())
+		}
+	}
+	name := strings.TrimSuffix(host, ".")
+	var endpoints []any
+	for _, set := range []struct {
+		rtype   string
+		targets []any
+	}{{"A", v4}, {"AAAA", v6}} {
+		if len(set.targets) > 0 {
+			endpoints = append(endpoints, map[string]any{
+				"dnsName": name, "recordType": set.rtype, "recordTTL": int64(gi.Spec.TTL), "targets": set.targets,
+			})
+		}
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"endpoints": endpoints}}}
+	u.SetGroupVersionKind(DNSEndpointGVK)
+	u.SetNamespace(gi.Namespace)
+	u.SetName(endpointName(gi.Name, name))
+	u.SetLabels(map[string]string{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue, "n6s.io/globalingress": gi.Name})
+	return u
+}
+
+// endpointName is "<globalingress>-<host>", hashed down when that is too long for a name.
+func endpointName(gi, host string) string {
+	name := gi + "-" + host
+	if len(name) <= 253 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:240] + "-" + hex.EncodeToString(sum[:6])
+}
+
+// publishEndpoints applies one DNSEndpoint per host, owned by the GlobalIngress so that they go with it.
+func (r *Reconciler) publishEndpoints(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []dns.Target) error {
+	for _, h := range gi.Spec.Hosts {
+		ep := DNSEndpoint(gi, h, targets)
+		if err := controllerutil.SetControllerReference(gi, ep, r.Client.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ep), client.FieldOwner("navarkos"), client.ForceOwnership); err != nil {
+			return fmt.Errorf("failed to apply DNSEndpoint %s/%s: %w", ep.GetNamespace(), ep.GetName(), err)
+		}
+	}
+	return nil
+}

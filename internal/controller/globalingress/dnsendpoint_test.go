@@ -1,0 +1,62 @@
+package globalingress_test
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/navarkos/navarkos/internal/controller/globalingress"
+	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+// TestDNSEndpointsMatchTheExternalDNSSchema renders the DNSEndpoint of a host served by three
+// clusters, one of them unhealthy, and has the API server check it against ExternalDNS's own
+// CRD, rejecting unknown fields.
+func TestDNSEndpointsMatchTheExternalDNSSchema(t *testing.T) {
+	ctx := context.Background()
+	if err := testenv.InstallExternalDNSCRD(ctx, k8s); err != nil {
+		t.Fatal(err)
+	}
+	gi := testGlobalIngress("shop", nil)
+	gi.Spec.TTL = 5
+	targets := []dns.Target{
+		{Cluster: "us", Addresses: []netip.Addr{netip.MustParseAddr("127.1.0.1")}, Healthy: true},
+		{Cluster: "eu", Addresses: []netip.Addr{netip.MustParseAddr("127.1.0.2"), netip.MustParseAddr("::1")}, Healthy: true},
+		{Cluster: "ap", Addresses: []netip.Addr{netip.MustParseAddr("127.1.0.3")}, Healthy: false},
+	}
+	ep := globalingress.DNSEndpoint(gi, "shop.navarkos.local", targets)
+	if err := k8s.Create(ctx, ep, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("the API server refused the DNSEndpoint: %v", err)
+	}
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(globalingress.DNSEndpointGVK)
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(ep), got); err != nil {
+		t.Fatal(err)
+	}
+	endpoints, _, _ := unstructured.NestedSlice(got.Object, "spec", "endpoints")
+	var summary []string
+	for _, e := range endpoints {
+		m := e.(map[string]any)
+		var ts []string
+		for _, x := range m["targets"].([]any) {
+			ts = append(ts, x.(string))
+		}
+		summary = append(summary, m["dnsName"].(string)+" "+m["recordType"].(string)+" "+strings.Join(ts, ","))
+	}
+	want := "shop.navarkos.local A 127.1.0.2,127.1.0.1|shop.navarkos.local AAAA ::1"
+	if strings.Join(summary, "|") != want {
+		t.Fatalf("endpoints %q, want %q (every healthy cluster merged, the unhealthy one left out)", summary, want)
+	}
+
+	// The check can fail: a field ExternalDNS does not know is refused.
+	bad := globalingress.DNSEndpoint(gi, "bad.navarkos.local", targets)
+	_ = unstructured.SetNestedField(bad.Object, "yes", "spec", "weighted")
+	if err := k8s.Create(ctx, bad, client.FieldValidation("Strict")); err == nil || !strings.Contains(err.Error(), "weighted") {
+		t.Fatalf("a DNSEndpoint with an unknown field: %v, want it refused", err)
+	}
+}

@@ -1,0 +1,64 @@
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// ExternalDNSVersion is the ExternalDNS release whose DNSEndpoint CRD the tests install.
+const ExternalDNSVersion = "v0.20.0"
+
+// InstallExternalDNSCRD installs ExternalDNS's own DNSEndpoint CRD, taken from its module
+// (downloaded through the Go module proxy), and waits until it is served.
+func InstallExternalDNSCRD(ctx context.Context, c client.Client) error {
+	dir, err := os.MkdirTemp("", "externaldns")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", "sigs.k8s.io/external-dns@"+ExternalDNSVersion)
+	cmd.Dir = dir // outside any module
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("failed to download sigs.k8s.io/external-dns@%s: %w", ExternalDNSVersion, err)
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		return fmt.Errorf("go mod download gave no directory for external-dns: %s", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(mod.Dir, "config", "crd", "standard", "dnsendpoints.externaldns.k8s.io.yaml"))
+	if err != nil {
+		return err
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(raw, crd); err != nil {
+		return fmt.Errorf("the ExternalDNS CRD does not parse: %w", err)
+	}
+	if err := c.Create(ctx, crd); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("failed to create the ExternalDNS CRD: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := &apiextensionsv1.CustomResourceDefinition{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), got); err == nil {
+			for _, cond := range got.Status.Conditions {
+				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+					return nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the ExternalDNS CRD was not established within 30s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling the API server, not waiting on a test condition
+	}
+}
