@@ -165,7 +165,10 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	if err != nil {
 		return nil, err
 	}
-	gi := &globalingress.Reconciler{Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe, PublishDNSEndpoints: opts.DNS.Endpoints}
+	gi := &globalingress.Reconciler{
+		Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe,
+		PublishDNSEndpoints: opts.DNS.Endpoints, RFC2136: opts.DNS.RFC2136,
+	}
 	if err := gi.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the Federated Ingress Controller: %w", err)
 	}
@@ -182,6 +185,8 @@ type DNSOptions struct {
 	Geo *dns.GeoTable
 	// Endpoints also publishes ExternalDNS DNSEndpoint objects, whose CRD must be installed.
 	Endpoints bool
+	// RFC2136, when set, also publishes to an external server by dynamic update.
+	RFC2136 *dns.RFC2136
 }
 
 // setupDNS makes the registry of published hosts and, when asked, runs the embedded

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	mdns "github.com/miekg/dns"
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	"github.com/navarkos/navarkos/internal/dns"
@@ -37,6 +38,8 @@ type Reconciler struct {
 	Registry *dns.Registry
 	// PublishDNSEndpoints also writes an ExternalDNS DNSEndpoint per host.
 	PublishDNSEndpoints bool
+	// RFC2136, when set, also publishes the hosts inside its zone to an external server.
+	RFC2136 *dns.RFC2136
 	// Probe checks a target's address; nil skips the optional probes.
 	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, addr netip.Addr, port int32) error
 
@@ -62,13 +65,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	gi := &n6sv1alpha1.GlobalIngress{}
 	if err := r.Client.Get(ctx, req.NamespacedName, gi); err != nil {
 		if client.IgnoreNotFound(err) == nil {
-			r.Registry.Remove(req.String())
+			return ctrl.Result{}, r.forget(ctx, req.String())
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if !gi.DeletionTimestamp.IsZero() {
-		r.Registry.Remove(req.String())
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.forget(ctx, req.String())
 	}
 	targets, reason, err := r.observe(ctx, gi)
 	if err != nil {
@@ -87,6 +89,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.PublishDNSEndpoints {
 		publishErr = r.publishEndpoints(ctx, gi, dnsTargets(targets))
 	}
+	if r.RFC2136 != nil {
+		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), gi, dnsTargets(targets)))
+	}
 	if err := r.writeStatus(ctx, gi, targets, reason, publishErr); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -94,6 +99,27 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, publishErr // retried with backoff; the condition says why
 	}
 	return ctrl.Result{RequeueAfter: interval(gi)}, nil
+}
+
+// forget unpublishes a GlobalIngress that is gone.
+func (r *Reconciler) forget(ctx context.Context, owner string) error {
+	r.Registry.Remove(owner)
+	if r.RFC2136 != nil {
+		return r.RFC2136.Remove(ctx, owner)
+	}
+	return nil
+}
+
+// publishRFC2136 sends the hosts inside the external zone, with every answered address.
+func (r *Reconciler) publishRFC2136(ctx context.Context, owner string, gi *n6sv1alpha1.GlobalIngress, targets []dns.Target) error {
+	zone := &dns.Zone{Origin: mdns.CanonicalName(r.RFC2136.Zone)}
+	hosts := map[string][]netip.Addr{}
+	for _, h := range gi.Spec.Hosts {
+		if zone.Contains(h) {
+			hosts[h] = dns.Select(targets, dns.Policy{Strategy: dns.RoundRobin}, nil, "", 0)
+		}
+	}
+	return r.RFC2136.Sync(ctx, owner, hosts, uint32(max(gi.Spec.TTL, 1)))
 }
 
 // target is one cluster's addresses for the backend, and why it is healthy or not.

@@ -29,8 +29,7 @@ type flagpole struct {
 	enableLocal       bool
 	maxConcurrentWork int
 	planner           options.Planner
-	dnsAddr           string
-	dnsEndpoints      bool
+	dns               options.DNS
 }
 
 // NewCommand returns `navarkos controller`.
@@ -54,14 +53,17 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	f.planner.AddFlags(fs)
-	fs.StringVar(&f.dnsAddr, "dns-addr", "", "address of the embedded DNS server, e.g. :5353 (empty turns it off)")
-	fs.BoolVar(&f.dnsEndpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
+	f.dns.AddFlags(fs, "")
 	return cmd
 }
 
 func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	plannerOpts, err := f.planner.Options()
+	if err != nil {
+		return err
+	}
+	dnsOpts, err := f.dns.Options()
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		LeaderElectionNamespace: f.leaderElectionNS,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
 		Planner:                 plannerOpts,
-		DNS:                     setup.DNSOptions{Addr: f.dnsAddr, Endpoints: f.dnsEndpoints},
+		DNS:                     dnsOpts,
 	})
 	if err != nil {
 		return err

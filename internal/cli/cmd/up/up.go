@@ -24,8 +24,7 @@ type flagpole struct {
 	apiServerPort  int
 	healthInterval time.Duration
 	metricsAddr    string
-	dnsAddr        string
-	dnsEndpoints   bool
+	dns            options.DNS
 	planner        options.Planner
 }
 
@@ -48,14 +47,17 @@ Run it again with the same --data-dir to resume.`,
 	cmd.Flags().IntVar(&f.apiServerPort, "api-port", 0, "port of the fleet API server when it is first created (default: a free port)")
 	cmd.Flags().DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "0", "address to serve controller metrics on (0 turns them off)")
-	cmd.Flags().StringVar(&f.dnsAddr, "dns-addr", "127.0.0.1:5353", "address of the embedded DNS server for the zone navarkos.local. (empty turns it off)")
-	cmd.Flags().BoolVar(&f.dnsEndpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
+	f.dns.AddFlags(cmd.Flags(), "127.0.0.1:5353")
 	f.planner.AddFlags(cmd.Flags())
 	return cmd
 }
 
 func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) error {
 	plannerOpts, err := f.planner.Options()
+	if err != nil {
+		return err
+	}
+	dnsOpts, err := f.dns.Options()
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 	fmt.Fprintf(out, "Starting a local fleet in %s (controller logs: %s)\n", g.DataDir, logPath)
 	start := time.Now()
 	return fl.Run(ctx, fleet.RunOptions{
-		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr, Planner: plannerOpts, DNS: setup.DNSOptions{Addr: f.dnsAddr, Endpoints: f.dnsEndpoints}},
+		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr, Planner: plannerOpts, DNS: dnsOpts},
 		Progress: func(step string) {
 			fmt.Fprintf(out, "  [%5.1fs] %s\n", time.Since(start).Seconds(), step)
 		},

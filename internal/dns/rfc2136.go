@@ -1,0 +1,203 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// ownerMarker starts the TXT record that marks a name as Navarkos's in an external zone.
+const ownerMarker = "heritage=navarkos,owner="
+
+// ErrNotOwned is returned for a name that holds records Navarkos did not create.
+var ErrNotOwned = errors.New("the name holds records that Navarkos did not create")
+
+// RFC2136 publishes hosts to an external authoritative server by dynamic update (RFC 2136),
+// signed with TSIG. Beside each name's A and AAAA records it keeps a TXT ownership marker,
+// and it never changes a name whose records carry no marker of its own.
+type RFC2136 struct {
+	// Server is the primary's host:port; Zone the zone to update, fully qualified.
+	Server, Zone string
+	// KeyName, Secret (base64) and Algorithm (e.g. hmac-sha256.) are the TSIG key.
+	KeyName, Secret, Algorithm string
+	// Timeout bounds each exchange; 5 s when zero.
+	Timeout time.Duration
+
+	mu        sync.Mutex
+	published map[string][]string // owner → names it published
+}
+
+// Sync makes the zone hold, for each of owner's hosts, exactly the given addresses, and
+// removes the names the owner published before and no longer has.
+func (p *RFC2136) Sync(ctx context.Context, owner string, hosts map[string][]netip.Addr, ttl uint32) error {
+	canon := make(map[string][]netip.Addr, len(hosts))
+	for h, addrs := range hosts {
+		canon[mdns.CanonicalName(h)] = addrs
+	}
+	names := make([]string, 0, len(canon))
+	for name := range canon {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var errs []error
+	for _, name := range names {
+		if err := p.set(ctx, owner, name, canon[name], ttl); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	p.mu.Lock()
+	before := p.published[owner]
+	if p.published == nil {
+		p.published = map[string][]string{}
+	}
+	p.published[owner] = names
+	p.mu.Unlock()
+	for _, name := range before {
+		if !slices.Contains(names, name) {
+			if err := p.remove(ctx, owner, name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Remove deletes every name the owner published.
+func (p *RFC2136) Remove(ctx context.Context, owner string) error {
+	p.mu.Lock()
+	names := p.published[owner]
+	delete(p.published, owner)
+	p.mu.Unlock()
+	var errs []error
+	for _, name := range names {
+		errs = append(errs, p.remove(ctx, owner, name))
+	}
+	return errors.Join(errs...)
+}
+
+// set replaces a name's addresses, creating its ownership marker, if the name is free or ours.
+func (p *RFC2136) set(ctx context.Context, owner, name string, addrs []netip.Addr, ttl uint32) error {
+	if !strings.HasSuffix(name, "."+mdns.CanonicalName(p.Zone)) && name != mdns.CanonicalName(p.Zone) {
+		return fmt.Errorf("%s is outside zone %s", name, p.Zone)
+	}
+	state, err := p.owned(ctx, owner, name)
+	if err != nil {
+		return err
+	}
+	if state == foreign {
+		return fmt.Errorf("%s: %w", name, ErrNotOwned)
+	}
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.CanonicalName(p.Zone))
+	marker := p.marker(owner, name)
+	if state == ours {
+		m.Answer = append(m.Answer, marker) // prerequisite: our marker is still there
+		m.Answer[0].Header().Ttl = 0
+		m.Answer[0].Header().Class = mdns.ClassINET
+	} else {
+		// Prerequisite: nobody took the name since we looked.
+		m.RRsetNotUsed([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}, &mdns.TXT{Hdr: hdr(name, mdns.TypeTXT, 0)}})
+	}
+	m.RemoveRRset([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}})
+	var insert []mdns.RR
+	for _, a := range addrs {
+		insert = append(insert, addressRecord(name, a, ttl))
+	}
+	if state != ours {
+		insert = append(insert, p.marker(owner, name))
+	}
+	if len(insert) > 0 {
+		m.Insert(insert)
+	}
+	return p.send(ctx, m, "update "+name)
+}
+
+// remove deletes a name's addresses and marker, if they are ours.
+func (p *RFC2136) remove(ctx context.Context, owner, name string) error {
+	state, err := p.owned(ctx, owner, name)
+	if err != nil || state != ours {
+		return err
+	}
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.CanonicalName(p.Zone))
+	pre := p.marker(owner, name)
+	pre.Header().Ttl, pre.Header().Class = 0, mdns.ClassINET
+	m.Answer = append(m.Answer, pre)
+	m.RemoveRRset([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}})
+	m.Remove([]mdns.RR{p.marker(owner, name)})
+	return p.send(ctx, m, "remove "+name)
+}
+
+type ownership int
+
+const (
+	free ownership = iota
+	ours
+	foreign
+)
+
+// owned looks at a name: free (no address or TXT), ours (our marker), or foreign.
+func (p *RFC2136) owned(ctx context.Context, owner, name string) (ownership, error) {
+	found := false
+	for _, qtype := range []uint16{mdns.TypeTXT, mdns.TypeA, mdns.TypeAAAA} {
+		m := new(mdns.Msg)
+		m.SetQuestion(name, qtype)
+		resp, err := p.exchange(ctx, m)
+		if err != nil {
+			return free, fmt.Errorf("failed to look up %s on %s: %w", name, p.Server, err)
+		}
+		for _, rr := range resp.Answer {
+			found = true
+			if txt, ok := rr.(*mdns.TXT); ok && strings.Join(txt.Txt, "") == ownerMarker+owner {
+				return ours, nil
+			}
+		}
+	}
+	if found {
+		return foreign, nil
+	}
+	return free, nil
+}
+
+func (p *RFC2136) marker(owner, name string) mdns.RR {
+	return &mdns.TXT{Hdr: hdr(name, mdns.TypeTXT, 300), Txt: []string{ownerMarker + owner}}
+}
+
+func (p *RFC2136) send(ctx context.Context, m *mdns.Msg, what string) error {
+	alg := p.Algorithm
+	if alg == "" {
+		alg = mdns.HmacSHA256
+	}
+	m.SetTsig(mdns.CanonicalName(p.KeyName), mdns.Fqdn(alg), 300, time.Now().Unix())
+	resp, err := p.exchange(ctx, m)
+	if errors.Is(err, mdns.ErrAuth) {
+		return fmt.Errorf("%s on %s: the server refused TSIG key %q: %w", what, p.Server, p.KeyName, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s on %s: %w", what, p.Server, err)
+	}
+	if resp.Rcode != mdns.RcodeSuccess {
+		return fmt.Errorf("%s on %s: the server answered %s", what, p.Server, mdns.RcodeToString[resp.Rcode])
+	}
+	return nil
+}
+
+func (p *RFC2136) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	c := &mdns.Client{Net: "tcp", Timeout: timeout}
+	if p.KeyName != "" {
+		c.TsigSecret = map[string]string{mdns.CanonicalName(p.KeyName): p.Secret}
+	}
+	resp, _, err := c.ExchangeContext(ctx, m, p.Server)
+	return resp, err
+}
