@@ -6,14 +6,18 @@ import (
 	"os"
 	"testing"
 
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
-// k8s talks to a real kube-apiserver with the Navarkos CRDs.
-var k8s client.Client
+// k8s talks to a real kube-apiserver with the Navarkos CRDs; restConfig reaches it too.
+var (
+	k8s        client.Client
+	restConfig *rest.Config
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -34,6 +38,6 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	k8s = c
+	k8s, restConfig = c, cfg
 	return m.Run()
 }

@@ -1,0 +1,98 @@
+package testenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// BINDKey is the TSIG key the test's BIND accepts updates with.
+const BINDKey = "bmF2YXJrb3MtdGVzdC1rZXktb2YtMzItYnl0ZXMhISE="
+
+// StartBIND runs a real BIND (named) on a free loopback port, primary for example.test with
+// dynamic updates allowed by TSIG key "navarkos", and one record of someone else.
+func StartBIND(t *testing.T) string {
+	t.Helper()
+	named, err := exec.LookPath("named")
+	if err != nil {
+		named = "/usr/sbin/named"
+		if _, err := os.Stat(named); err != nil {
+			t.Fatal("BIND's named is needed for the RFC 2136 tests: apt-get install bind9 (.ci/run does)")
+		}
+	}
+	dir := t.TempDir()
+	port := freePort(t)
+	zone := `$TTL 60
+@ IN SOA ns1.example.test. hostmaster.example.test. 1 60 30 86400 5
+@ IN NS ns1.example.test.
+ns1 IN A 127.0.0.1
+foreign IN A 192.0.2.1
+`
+	conf := fmt.Sprintf(`options {
+	directory "%[1]s";
+	listen-on port %[2]d { 127.0.0.1; };
+	listen-on-v6 { none; };
+	pid-file "%[1]s/named.pid";
+	session-keyfile "%[1]s/session.key";
+	managed-keys-directory "%[1]s";
+	recursion no;
+	dnssec-validation no;
+	allow-transfer { any; };
+};
+key "navarkos" { algorithm hmac-sha256; secret "%[3]s"; };
+controls { };
+zone "example.test" { type primary; file "%[1]s/example.test.zone"; allow-update { key "navarkos"; }; };
+`, dir, port, BINDKey)
+	if err := os.WriteFile(filepath.Join(dir, "example.test.zone"), []byte(zone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "named.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(named, "-g", "-c", filepath.Join(dir, "named.conf"))
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(port))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m := new(mdns.Msg)
+		m.SetQuestion("example.test.", mdns.TypeSOA)
+		if resp, _, err := (&mdns.Client{Net: "tcp", Timeout: time.Second}).Exchange(m, addr); err == nil && resp.Rcode == mdns.RcodeSuccess {
+			return addr
+		}
+		select {
+		case <-exited:
+			t.Fatalf("named exited:\n%s", logs.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("named did not answer for example.test within 30s:\n%s", logs.String())
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
