@@ -24,6 +24,9 @@ type Server struct {
 	RateLimit *RateLimiter
 	// TransferFrom lists the networks allowed to AXFR; loopback only when empty.
 	TransferFrom []netip.Prefix
+	// NotifyTo lists secondaries (host:port) told by NOTIFY (RFC 1996) when a zone's serial
+	// changes, so that they transfer it again at once.
+	NotifyTo []string
 
 	zones  atomic.Pointer[map[string]*Zone]
 	geo    atomic.Pointer[GeoTable]
@@ -35,13 +38,41 @@ type Server struct {
 	closed chan struct{}
 }
 
-// SetZones replaces the zones the server answers for.
+// SetZones replaces the zones the server answers for, and notifies the secondaries of the
+// zones whose serial changed.
 func (s *Server) SetZones(zones ...*Zone) {
 	m := make(map[string]*Zone, len(zones))
 	for _, z := range zones {
 		m[mdns.CanonicalName(z.Origin)] = z
 	}
-	s.zones.Store(&m)
+	old := s.zones.Swap(&m)
+	for origin, z := range m {
+		if old != nil {
+			if prev := (*old)[origin]; prev != nil && prev.Serial == z.Serial {
+				continue
+			}
+		}
+		for _, secondary := range s.NotifyTo {
+			go notify(origin, secondary)
+		}
+	}
+}
+
+// notifyAttempts is how many times a NOTIFY is sent before giving up; a secondary also
+// refreshes on its own, by the SOA's refresh time.
+const notifyAttempts = 3
+
+// notify tells one secondary that a zone changed, until it answers.
+func notify(origin, secondary string) {
+	m := new(mdns.Msg)
+	m.SetNotify(origin)
+	m.Authoritative = true
+	c := &mdns.Client{Timeout: time.Second}
+	for range notifyAttempts {
+		if resp, _, err := c.Exchange(m, secondary); err == nil && resp.Rcode == mdns.RcodeSuccess {
+			return
+		}
+	}
 }
 
 // SetGeo replaces the table that maps clients to regions.

@@ -209,3 +209,49 @@ func TestRateLimiterBuckets(t *testing.T) {
 		t.Fatalf("after a second of refill: %v", v)
 	}
 }
+
+// TestNotifyOnSerialChange: a secondary hears a NOTIFY for a zone when its serial changes,
+// and not when the same zone is set again.
+func TestNotifyOnSerialChange(t *testing.T) {
+	got := make(chan string, 10)
+	secondary := &mdns.Server{Addr: "127.0.0.1:0", Net: "udp", Handler: mdns.HandlerFunc(func(w mdns.ResponseWriter, r *mdns.Msg) {
+		if r.Opcode == mdns.OpcodeNotify && len(r.Question) == 1 {
+			got <- r.Question[0].Name
+		}
+		resp := new(mdns.Msg)
+		resp.SetReply(r)
+		_ = w.WriteMsg(resp)
+	})}
+	started := make(chan struct{})
+	secondary.NotifyStartedFunc = func() { close(started) }
+	go func() { _ = secondary.ListenAndServe() }()
+	<-started
+	t.Cleanup(func() { _ = secondary.Shutdown() })
+
+	s := &Server{NotifyTo: []string{secondary.PacketConn.LocalAddr().String()}}
+	z := testZone()
+	s.SetZones(z)
+	expectNotify(t, got, "navarkos.local.")
+	s.SetZones(z) // same serial: nothing
+	changed := *z
+	changed.Serial++
+	s.SetZones(&changed)
+	expectNotify(t, got, "navarkos.local.")
+	select {
+	case name := <-got:
+		t.Fatalf("an extra NOTIFY for %s", name)
+	default:
+	}
+}
+
+func expectNotify(t *testing.T, got chan string, zone string) {
+	t.Helper()
+	select {
+	case name := <-got:
+		if name != zone {
+			t.Fatalf("NOTIFY for %s, want %s", name, zone)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no NOTIFY for %s within 5s", zone)
+	}
+}

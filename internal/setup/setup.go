@@ -183,6 +183,9 @@ type DNSOptions struct {
 	Addr string
 	// Geo maps client subnets to regions for Geo answers.
 	Geo *dns.GeoTable
+	// Notify lists secondaries to NOTIFY when a zone changes; TransferFrom the networks allowed to AXFR.
+	Notify       []string
+	TransferFrom []netip.Prefix
 	// Endpoints also publishes ExternalDNS DNSEndpoint objects, whose CRD must be installed.
 	Endpoints bool
 	// RFC2136, when set, also publishes to an external server by dynamic update.
@@ -195,7 +198,8 @@ func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
 	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}, Serial: uint32(time.Now().Unix())}
 	server := opts.Server
 	if server == nil && opts.Addr != "" {
-		server = &dns.Server{Addr: opts.Addr, RateLimit: &dns.RateLimiter{PerSecond: 200, Burst: 400, Slip: 2}}
+		server = &dns.Server{Addr: opts.Addr, RateLimit: &dns.RateLimiter{PerSecond: 200, Burst: 400, Slip: 2},
+			NotifyTo: opts.Notify, TransferFrom: opts.TransferFrom}
 	}
 	if server == nil {
 		return registry, nil

@@ -3,6 +3,7 @@ package options
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 // DNS are the flags of the DNS server and publishers, shared by `up` and `controller`.
 type DNS struct {
 	Addr                              string
+	Notify, TransferFrom              []string
 	Endpoints                         bool
 	RFC2136Server, RFC2136Zone        string
 	RFC2136KeyName, RFC2136SecretFile string
@@ -24,6 +26,8 @@ type DNS struct {
 // AddFlags registers the DNS flags; defaultAddr is where the embedded server listens by default.
 func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 	fs.StringVar(&d.Addr, "dns-addr", defaultAddr, "address of the embedded DNS server for the zone navarkos.local. (empty turns it off)")
+	fs.StringSliceVar(&d.Notify, "dns-notify", nil, "secondaries (host:port) to NOTIFY when a zone changes; they may AXFR from --dns-transfer-from")
+	fs.StringSliceVar(&d.TransferFrom, "dns-transfer-from", nil, "networks (CIDR) allowed to AXFR the zones (default: loopback only)")
 	fs.BoolVar(&d.Endpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
 	fs.StringVar(&d.RFC2136Server, "rfc2136-server", "", "also publish by RFC 2136 dynamic update to this primary, host:port")
 	fs.StringVar(&d.RFC2136Zone, "rfc2136-zone", "", "zone to update on the RFC 2136 server; hosts inside it are published")
@@ -34,7 +38,14 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 
 // Options turns the flags into the controllers' DNS options.
 func (d *DNS) Options() (setup.DNSOptions, error) {
-	opts := setup.DNSOptions{Addr: d.Addr, Endpoints: d.Endpoints}
+	opts := setup.DNSOptions{Addr: d.Addr, Endpoints: d.Endpoints, Notify: d.Notify}
+	for _, cidr := range d.TransferFrom {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return opts, fmt.Errorf("--dns-transfer-from: %w", err)
+		}
+		opts.TransferFrom = append(opts.TransferFrom, p)
+	}
 	if d.RFC2136Server == "" {
 		return opts, nil
 	}
