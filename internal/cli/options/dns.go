@@ -17,6 +17,7 @@ import (
 type DNS struct {
 	Addr                              string
 	Notify, TransferFrom              []string
+	GeoFile                           string
 	Endpoints                         bool
 	RFC2136Server, RFC2136Zone        string
 	RFC2136KeyName, RFC2136SecretFile string
@@ -28,6 +29,7 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 	fs.StringVar(&d.Addr, "dns-addr", defaultAddr, "address of the embedded DNS server for the zone navarkos.local. (empty turns it off)")
 	fs.StringSliceVar(&d.Notify, "dns-notify", nil, "secondaries (host:port) to NOTIFY when a zone changes; they may AXFR from --dns-transfer-from")
 	fs.StringSliceVar(&d.TransferFrom, "dns-transfer-from", nil, "networks (CIDR) allowed to AXFR the zones (default: loopback only)")
+	fs.StringVar(&d.GeoFile, "dns-geo", "", "YAML file mapping client subnets to regions for Geo answers: {prefixes: {CIDR: region}, nearest: {region: [regions]}}")
 	fs.BoolVar(&d.Endpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
 	fs.StringVar(&d.RFC2136Server, "rfc2136-server", "", "also publish by RFC 2136 dynamic update to this primary, host:port")
 	fs.StringVar(&d.RFC2136Zone, "rfc2136-zone", "", "zone to update on the RFC 2136 server; hosts inside it are published")
@@ -39,6 +41,15 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 // Options turns the flags into the controllers' DNS options.
 func (d *DNS) Options() (setup.DNSOptions, error) {
 	opts := setup.DNSOptions{Addr: d.Addr, Endpoints: d.Endpoints, Notify: d.Notify}
+	if d.GeoFile != "" {
+		data, err := os.ReadFile(d.GeoFile)
+		if err != nil {
+			return opts, fmt.Errorf("--dns-geo: %w", err)
+		}
+		if opts.Geo, err = dns.ParseGeoTable(data); err != nil {
+			return opts, fmt.Errorf("--dns-geo %s: %w", d.GeoFile, err)
+		}
+	}
 	for _, cidr := range d.TransferFrom {
 		p, err := netip.ParsePrefix(cidr)
 		if err != nil {
