@@ -88,15 +88,9 @@ func (s *Server) Zone(origin string) *Zone {
 
 // Start listens on UDP and TCP and serves until Stop or ctx ends.
 func (s *Server) Start(ctx context.Context) error {
-	pc, err := net.ListenPacket("udp", s.Addr)
+	pc, ln, err := listen(s.Addr)
 	if err != nil {
-		return fmt.Errorf("failed to listen for DNS on udp %s: %w", s.Addr, err)
-	}
-	// The TCP listener takes the port the UDP one got, so that :0 gives one port for both.
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		_ = pc.Close()
-		return fmt.Errorf("failed to listen for DNS on tcp %s: %w", pc.LocalAddr(), err)
+		return err
 	}
 	s.mu.Lock()
 	s.udp = &mdns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize}
@@ -120,6 +114,30 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// listen opens UDP and TCP on one address. The TCP listener takes the port the UDP one got, so
+// that port 0 gives one free port for both; if TCP has that port taken, another is tried.
+func listen(addr string) (net.PacketConn, net.Listener, error) {
+	_, port, _ := net.SplitHostPort(addr)
+	attempts := 1
+	if port == "0" {
+		attempts = 10
+	}
+	var err error
+	for range attempts {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", addr); err != nil {
+			return nil, nil, fmt.Errorf("failed to listen for DNS on udp %s: %w", addr, err)
+		}
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			return pc, ln, nil
+		}
+		_ = pc.Close()
+		err = fmt.Errorf("failed to listen for DNS on tcp %s: %w", pc.LocalAddr(), err)
+	}
+	return nil, nil, err
 }
 
 // BoundAddr is the address the server listens on, with the port it got.
