@@ -37,6 +37,7 @@ bench: build
 	bench/scheduling.sh
 	bench/fleet-simulator.sh
 	go run ./bench/planner
+	bench/dns-qps.sh
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin
