@@ -38,6 +38,7 @@ bench: build
 	bench/fleet-simulator.sh
 	go run ./bench/planner
 	bench/dns-qps.sh
+	go run ./bench/dnsfailover -bin-dir bin
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin

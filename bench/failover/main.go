@@ -63,7 +63,7 @@ func run(runs int, toleration time.Duration, binDir string) error {
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}); err != nil {
 		return err
 	}
-	if err := c.Create(ctx, deployment()); err != nil {
+	if err := c.Create(ctx, benchfleet.Deployment("bench", "svc", replicas)); err != nil {
 		return err
 	}
 	err = c.Create(ctx, &n6sv1alpha1.Placement{
@@ -184,16 +184,4 @@ func ready(ctx context.Context, m kubernetes.Interface) int {
 		return 0
 	}
 	return int(min(d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 0)))
-}
-
-func deployment() *appsv1.Deployment {
-	l := map[string]string{"app": "svc"}
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: "svc"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: l},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "svc:1"}}}},
-		},
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -25,7 +27,13 @@ import (
 
 // Start runs a local fleet in a temporary data directory with the binaries of binDir and
 // returns it with a client of its fleet API. stop ends the fleet and removes the directory.
+// The planner is off: the benchmarks make their own clusters and measure other parts.
 func Start(ctx context.Context, binDir string) (fl fleet.Fleet, c client.Client, stop func(), err error) {
+	return StartWith(ctx, binDir, setup.Options{Planner: setup.PlannerOptions{Disabled: true}})
+}
+
+// StartWith is Start with the given controller options.
+func StartWith(ctx context.Context, binDir string, opts setup.Options) (fl fleet.Fleet, c client.Client, stop func(), err error) {
 	binDir, err = filepath.Abs(binDir)
 	if err != nil {
 		return fl, nil, nil, err
@@ -35,8 +43,7 @@ func Start(ctx context.Context, binDir string) (fl fleet.Fleet, c client.Client,
 		return fl, nil, nil, err
 	}
 	fl = fleet.Fleet{DataDir: dataDir, BinDir: binDir}
-	// The planner is off: the benchmarks make their own clusters and measure other parts.
-	cfg, stopFleet, err := fl.Start(ctx, fleet.RunOptions{Controllers: setup.Options{Planner: setup.PlannerOptions{Disabled: true}}})
+	cfg, stopFleet, err := fl.Start(ctx, fleet.RunOptions{Controllers: opts})
 	if err != nil {
 		return fl, nil, nil, errors.Join(err, os.RemoveAll(dataDir))
 	}
@@ -102,4 +109,17 @@ func StartMembers(ctx context.Context, c client.Client, names []string, tune fun
 		}
 	}
 	return members, nil
+}
+
+// Deployment is a Deployment of replicas labelled app=name, for the benchmarks' fleets.
+func Deployment(namespace, name string, replicas int32) *appsv1.Deployment {
+	l := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: l},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: name + ":1"}}}},
+		},
+	}
 }

@@ -170,6 +170,9 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 		t.Reason = "no client of the cluster: " + err.Error()
 		return
 	}
+	// A member that stopped answering must not hold up the answers for the others.
+	ctx, cancel := context.WithTimeout(ctx, memberTimeout)
+	defer cancel()
 	key := client.ObjectKey{Namespace: gi.Namespace, Name: name}
 	var ingress []corev1.LoadBalancerIngress
 	ready := 0
@@ -373,6 +376,8 @@ func interval(gi *n6sv1alpha1.GlobalIngress) time.Duration {
 }
 
 const (
+	// memberTimeout bounds the reads of one member in one health check.
+	memberTimeout = 2 * time.Second
 	// DefaultZone is the zone of GlobalIngresses that name none.
 	DefaultZone = "navarkos.local."
 	// DefaultHealthInterval applies when a GlobalIngress sets no health interval.
