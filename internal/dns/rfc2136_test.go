@@ -47,7 +47,7 @@ func ips(ss ...string) []netip.Addr {
 }
 
 func TestRFC2136AgainstBIND(t *testing.T) {
-	server := testenv.StartBIND(t)
+	server := testenv.StartBIND(t, "example.test")
 	ctx := context.Background()
 	p := &RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: testenv.BINDKey}
 
@@ -98,7 +98,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 }
 
 func TestRFC2136WrongKeyIsAClearError(t *testing.T) {
-	server := testenv.StartBIND(t)
+	server := testenv.StartBIND(t, "example.test")
 	p := &RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
 	err := p.Sync(context.Background(), "shop/web", map[string][]netip.Addr{"shop.example.test": ips("127.1.0.1")}, 5)
 	if err == nil || !strings.Contains(err.Error(), `update shop.example.test.`) || !strings.Contains(err.Error(), `refused TSIG key "navarkos"`) {

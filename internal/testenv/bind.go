@@ -16,9 +16,11 @@ import (
 // BINDKey is the TSIG key the test's BIND accepts updates with.
 const BINDKey = "bmF2YXJrb3MtdGVzdC1rZXktb2YtMzItYnl0ZXMhISE="
 
-// StartBIND runs a real BIND (named) on a free loopback port, primary for example.test with
-// dynamic updates allowed by TSIG key "navarkos", and one record of someone else.
-func StartBIND(t *testing.T) string {
+// StartBIND runs a real BIND (named) on a free loopback port, primary for zone (e.g.
+// example.test) with dynamic updates allowed by TSIG key "navarkos", and one record of
+// someone else: foreign.<zone> A 192.0.2.1.
+func StartBIND(t *testing.T, zone string) string {
+	zone = strings.TrimSuffix(zone, ".")
 	t.Helper()
 	named, err := exec.LookPath("named")
 	if err != nil {
@@ -29,12 +31,12 @@ func StartBIND(t *testing.T) string {
 	}
 	dir := t.TempDir()
 	port := freePort(t)
-	zone := `$TTL 60
-@ IN SOA ns1.example.test. hostmaster.example.test. 1 60 30 86400 5
-@ IN NS ns1.example.test.
+	zoneFile := fmt.Sprintf(`$TTL 60
+@ IN SOA ns1.%[1]s. hostmaster.%[1]s. 1 60 30 86400 5
+@ IN NS ns1.%[1]s.
 ns1 IN A 127.0.0.1
 foreign IN A 192.0.2.1
-`
+`, zone)
 	conf := fmt.Sprintf(`options {
 	directory "%[1]s";
 	listen-on port %[2]d { 127.0.0.1; };
@@ -48,9 +50,9 @@ foreign IN A 192.0.2.1
 };
 key "navarkos" { algorithm hmac-sha256; secret "%[3]s"; };
 controls { };
-zone "example.test" { type primary; file "%[1]s/example.test.zone"; allow-update { key "navarkos"; }; };
-`, dir, port, BINDKey)
-	if err := os.WriteFile(filepath.Join(dir, "example.test.zone"), []byte(zone), 0o644); err != nil {
+zone "%[4]s" { type primary; file "%[1]s/zone.db"; allow-update { key "navarkos"; }; };
+`, dir, port, BINDKey, zone)
+	if err := os.WriteFile(filepath.Join(dir, "zone.db"), []byte(zoneFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "named.conf"), []byte(conf), 0o644); err != nil {
@@ -72,7 +74,7 @@ zone "example.test" { type primary; file "%[1]s/example.test.zone"; allow-update
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m := new(mdns.Msg)
-		m.SetQuestion("example.test.", mdns.TypeSOA)
+		m.SetQuestion(zone+".", mdns.TypeSOA)
 		if resp, _, err := (&mdns.Client{Net: "tcp", Timeout: time.Second}).Exchange(m, addr); err == nil && resp.Rcode == mdns.RcodeSuccess {
 			return addr
 		}
@@ -82,7 +84,7 @@ zone "example.test" { type primary; file "%[1]s/example.test.zone"; allow-update
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("named did not answer for example.test within 30s:\n%s", logs.String())
+			t.Fatalf("named did not answer for %s within 30s:\n%s", zone, logs.String())
 		}
 	}
 }

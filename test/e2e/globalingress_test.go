@@ -40,7 +40,11 @@ func TestGlobalIngress(t *testing.T) {
 		},
 		Nearest: map[string][]string{"ap-south": {"eu-west", "us-east"}},
 	}
-	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true}, DNS: setup.DNSOptions{Server: server, Geo: geo, Endpoints: true}})
+	// A real BIND, primary for the same zone, gets the records by RFC 2136 beside the embedded server.
+	bind := testenv.StartBIND(t, "navarkos.local")
+	rfc2136 := &dns.RFC2136{Server: bind, Zone: "navarkos.local.", KeyName: "navarkos", Secret: testenv.BINDKey}
+	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true},
+		DNS: setup.DNSOptions{Server: server, Geo: geo, Endpoints: true, RFC2136: rfc2136}})
 	g.Expect(testenv.InstallExternalDNSCRD(ctx, f.client)).To(Succeed())
 	f.startMembers(t, map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"})
 
@@ -83,6 +87,10 @@ func TestGlobalIngress(t *testing.T) {
 	for _, a := range addrOf {
 		g.Expect(netip.MustParseAddr(a).IsLoopback()).To(BeTrue(), "%s must be a loopback address", a)
 	}
+	// BIND holds the same three addresses, with Navarkos's ownership marker.
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupOn(g, bind, "tcp")).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for BIND to hold the three addresses")
 	// ExternalDNS gets one DNSEndpoint for the host, with every cluster's address merged.
 	g.Eventually(func(g Gomega) {
 		ep := &unstructured.Unstructured{}
@@ -100,6 +108,9 @@ func TestGlobalIngress(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(lookup(g, server.BoundAddr(), "")).To(ConsistOf(addrOf["us"], addrOf["ap"]))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for eu's address to leave the answers")
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupOn(g, bind, "tcp")).To(ConsistOf(addrOf["us"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for BIND to drop eu's address")
 	t.Logf("eu left the answers %.1fs after its replicas were set to 0 (health interval 1s, TTL 5s)", time.Since(start).Seconds())
 	start = time.Now()
 	setReplicasOverride(t, f, nil)
@@ -107,6 +118,9 @@ func TestGlobalIngress(t *testing.T) {
 		g.Expect(lookup(g, server.BoundAddr(), "")).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for eu's address to come back")
 	t.Logf("eu came back %.1fs after its replicas were restored", time.Since(start).Seconds())
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupOn(g, bind, "tcp")).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for BIND to take eu's address back")
 
 	// Failover: the first listed region wins.
 	patchGlobalIngress(t, f, func(s *n6sv1alpha1.GlobalIngressSpec) {
@@ -146,6 +160,12 @@ func TestGlobalIngress(t *testing.T) {
 		}
 	}
 	g.Expect(transferred).To(ConsistOf(addrOf["us"], addrOf["eu"], addrOf["ap"]))
+
+	// Deleted: its records leave BIND; the record Navarkos did not make stays.
+	g.Expect(f.client.Delete(ctx, gi)).To(Succeed())
+	g.Eventually(func(g Gomega) { g.Expect(lookupOn(g, bind, "tcp")).To(BeEmpty()) }, clusterTimeout, poll).
+		Should(Succeed(), "waiting for BIND to lose the deleted GlobalIngress's records")
+	g.Expect(lookupName(g, bind, "tcp", "foreign.navarkos.local.", "")).To(Equal([]string{"192.0.2.1"}))
 }
 
 func (f *localFleet) getGlobalIngress(g Gomega, name string) *n6sv1alpha1.GlobalIngress {
@@ -186,16 +206,25 @@ func setReplicasOverride(t *testing.T, f *localFleet, replicas *int32) {
 
 // lookup asks the server for shop.navarkos.local's A records, from subnet when given.
 func lookup(g Gomega, server, subnet string) []string {
+	return lookupName(g, server, "udp", "shop.navarkos.local.", subnet)
+}
+
+// lookupOn asks another server, over net, for shop.navarkos.local's A records.
+func lookupOn(g Gomega, server, net string) []string {
+	return lookupName(g, server, net, "shop.navarkos.local.", "")
+}
+
+func lookupName(g Gomega, server, network, name, subnet string) []string {
 	m := new(mdns.Msg)
-	m.SetQuestion("shop.navarkos.local.", mdns.TypeA)
+	m.SetQuestion(name, mdns.TypeA)
 	if subnet != "" {
 		p := netip.MustParsePrefix(subnet)
 		m.SetEdns0(1232, false)
 		m.IsEdns0().Option = append(m.IsEdns0().Option, &mdns.EDNS0_SUBNET{Code: mdns.EDNS0SUBNET, Family: 1, SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())})
 	}
-	resp, _, err := (&mdns.Client{Timeout: 2 * time.Second}).Exchange(m, server)
+	resp, _, err := (&mdns.Client{Net: network, Timeout: 2 * time.Second}).Exchange(m, server)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(resp.Rcode).To(Equal(mdns.RcodeSuccess))
+	g.Expect(resp.Rcode).To(Or(Equal(mdns.RcodeSuccess), Equal(mdns.RcodeNameError)))
 	var out []string
 	for _, rr := range resp.Answer {
 		if a, ok := rr.(*mdns.A); ok {

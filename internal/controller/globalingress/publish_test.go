@@ -26,7 +26,7 @@ import (
 // its TSIG key: the GlobalIngress says Published=False with the server's refusal.
 func TestRefusedUpdateIsACondition(t *testing.T) {
 	g := NewWithT(t)
-	server := testenv.StartBIND(t)
+	server := testenv.StartBIND(t, "example.test")
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
 	g.Expect(err).NotTo(HaveOccurred())
