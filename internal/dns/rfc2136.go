@@ -34,6 +34,19 @@ type RFC2136 struct {
 	published map[string][]string // owner → names it published
 }
 
+// SetKey replaces the TSIG key, e.g. after its Secret was rotated.
+func (p *RFC2136) SetKey(name, secret string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.KeyName, p.Secret = name, secret
+}
+
+func (p *RFC2136) key() (string, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.KeyName, p.Secret
+}
+
 // Sync makes the zone hold, for each of owner's hosts, exactly the given addresses, and
 // removes the names the owner published before and no longer has.
 func (p *RFC2136) Sync(ctx context.Context, owner string, hosts map[string][]netip.Addr, ttl uint32) error {
@@ -175,10 +188,11 @@ func (p *RFC2136) send(ctx context.Context, m *mdns.Msg, what string) error {
 	if alg == "" {
 		alg = mdns.HmacSHA256
 	}
-	m.SetTsig(mdns.CanonicalName(p.KeyName), mdns.Fqdn(alg), 300, time.Now().Unix())
+	keyName, _ := p.key()
+	m.SetTsig(mdns.CanonicalName(keyName), mdns.Fqdn(alg), 300, time.Now().Unix())
 	resp, err := p.exchange(ctx, m)
 	if errors.Is(err, mdns.ErrAuth) {
-		return fmt.Errorf("%s on %s: the server refused TSIG key %q: %w", what, p.Server, p.KeyName, err)
+		return fmt.Errorf("%s on %s: the server refused TSIG key %q: %w", what, p.Server, keyName, err)
 	}
 	if err != nil {
 		return fmt.Errorf("%s on %s: %w", what, p.Server, err)
@@ -195,8 +209,8 @@ func (p *RFC2136) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) 
 		timeout = 5 * time.Second
 	}
 	c := &mdns.Client{Net: "tcp", Timeout: timeout}
-	if p.KeyName != "" {
-		c.TsigSecret = map[string]string{mdns.CanonicalName(p.KeyName): p.Secret}
+	if keyName, secret := p.key(); keyName != "" {
+		c.TsigSecret = map[string]string{mdns.CanonicalName(keyName): secret}
 	}
 	resp, _, err := c.ExchangeContext(ctx, m, p.Server)
 	return resp, err

@@ -23,7 +23,8 @@ import (
 )
 
 // TestRefusedUpdateIsACondition runs the controller against a real BIND that does not know
-// its TSIG key: the GlobalIngress says Published=False with the server's refusal.
+// its TSIG key: the GlobalIngress says Published=False with the server's refusal, and once
+// the key is right, the retries publish it.
 func TestRefusedUpdateIsACondition(t *testing.T) {
 	g := NewWithT(t)
 	server := testenv.StartBIND(t, "example.test")
@@ -53,4 +54,11 @@ func TestRefusedUpdateIsACondition(t *testing.T) {
 		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressPublisherFailedReason))
 		g.Expect(c.Message).To(ContainSubstring(`refused TSIG key "navarkos"`))
 	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for Published=False with the refusal")
+
+	r.RFC2136.SetKey("navarkos", testenv.BINDKey)
+	g.Eventually(func(g Gomega) {
+		got := &n6sv1alpha1.GlobalIngress{}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gi), got)).To(Succeed())
+		g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, n6sv1alpha1.GlobalIngressPublishedCondition)).To(BeTrue(), "conditions %+v", got.Status.Conditions)
+	}, time.Minute, 100*time.Millisecond).Should(Succeed(), "waiting for a retry with the right key to publish")
 }
