@@ -24,6 +24,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
+	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/setup"
 )
@@ -119,9 +120,9 @@ func run(runs int, binDir string) error {
 		fmt.Fprintf(os.Stderr, "run %d (%s frozen): out of the answers after %v; back %v after the thaw\n", i+1, victim, gone[i].Round(time.Millisecond), back[i].Round(time.Millisecond))
 	}
 	fmt.Printf("| one of 3 members frozen (GlobalIngress interval %v, TTL %d s; cluster health every 10 s), median of %d | seconds |\n|---|---|\n", interval, ttl, runs)
-	fmt.Printf("| freeze → its address out of the answers | %.1f |\n", median(gone).Seconds())
-	fmt.Printf("| … plus the TTL, the most a client can hold the old answer | %.1f |\n", median(gone).Seconds()+ttl)
-	fmt.Printf("| thaw → its address back | %.1f |\n", median(back).Seconds())
+	fmt.Printf("| freeze → its address out of the answers | %.1f |\n", stats.Median(gone).Seconds())
+	fmt.Printf("| … plus the TTL, the most a client can hold the old answer | %.1f |\n", stats.Median(gone).Seconds()+ttl)
+	fmt.Printf("| thaw → its address back | %.1f |\n", stats.Median(back).Seconds())
 	fmt.Printf("| k8gb's published failover demo (for reference) | about 48 |\n")
 	return nil
 }
@@ -141,10 +142,4 @@ func answers(server string) []string {
 		}
 	}
 	return out
-}
-
-func median(xs []time.Duration) time.Duration {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -14,11 +14,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/dns"
 )
 
@@ -105,7 +105,7 @@ func run(coredns string, hosts int, duration time.Duration, runs int) error {
 		}
 		theirs = append(theirs, q)
 	}
-	o, t := median(ours), median(theirs)
+	o, t := stats.Median(ours), stats.Median(theirs)
 	fmt.Printf("| server (%d hosts × 3 A records, dnsperf %s × %d) | queries/s (median) | runs |\n|---|---|---|\n", hosts, duration, runs)
 	fmt.Printf("| navarkos embedded server | %.0f | %s |\n", o, list(ours))
 	fmt.Printf("| CoreDNS (file plugin, baseline) | %.0f | %s |\n", t, list(theirs))
@@ -148,12 +148,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func list(xs []float64) string {

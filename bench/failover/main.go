@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"syscall"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
+	"github.com/navarkos/navarkos/bench/internal/stats"
 )
 
 const replicas = 6
@@ -109,8 +109,7 @@ func run(runs int, toleration time.Duration, binDir string) error {
 		for _, s := range samples {
 			xs = append(xs, f(s))
 		}
-		slices.Sort(xs)
-		return xs[len(xs)/2].Seconds()
+		return stats.Median(xs).Seconds()
 	}
 	fmt.Printf("| one of 3 members frozen, %d replicas, toleration %v (median of %d) | seconds |\n|---|---|\n", replicas, toleration, runs)
 	fmt.Printf("| freeze → Cluster no longer Healthy | %.1f |\n", med(func(s sample) time.Duration { return s.unhealthy }))

@@ -8,11 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner"
 )
@@ -39,7 +39,7 @@ func main() {
 		}
 		schedule = append(schedule, time.Since(start))
 	}
-	p, s := median(decide), median(schedule)
+	p, s := stats.Median(decide), stats.Median(schedule)
 	fmt.Printf("| pools × clusters × workloads | planner decision (median of %d) | one scheduling pass (baseline) | ratio |\n|---|---|---|---|\n", *runs)
 	fmt.Printf("| %d × %d × %d | %.1f ms | %.1f ms | %.2f× |\n", *pools, *clusters, *workloads, ms(p), ms(s), float64(p)/float64(s))
 	if actions == 0 {
@@ -106,7 +106,7 @@ func engineView(in planner.Input) []placement.Cluster {
 		n := int64(c.Nodes)
 		view = append(view, placement.Cluster{
 			Name: c.Name, Labels: c.Labels, Region: p.Region, Schedulable: true,
-			Allocatable: placement.Resources{MilliCPU: p.Shape.MilliCPU * n, MemoryBytes: p.Shape.MemoryBytes * n, Pods: p.Shape.Pods * n},
+			Allocatable: p.Shape.Scale(n),
 			NodeShape:   p.Shape, PricePerNodeHour: p.NodePrice,
 		})
 	}
@@ -114,9 +114,3 @@ func engineView(in planner.Input) []placement.Cluster {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func median(xs []time.Duration) time.Duration {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}

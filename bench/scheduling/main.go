@@ -8,11 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/placement"
 )
 
@@ -56,7 +56,7 @@ func main() {
 		baseline = append(baseline, time.Since(start)/time.Duration(len(load)))
 		_ = matched
 	}
-	e, b := median(engine), median(baseline)
+	e, b := stats.Median(engine), stats.Median(baseline)
 	fmt.Printf("| workloads × clusters | engine per workload (median of %d) | label filter alone (baseline) | ratio |\n|---|---|---|---|\n", *runs)
 	fmt.Printf("| %d × %d | %.1f µs | %.1f µs | %.1f× |\n", *workloads, *clusters, float64(e.Nanoseconds())/1000, float64(b.Nanoseconds())/1000, float64(e)/float64(b))
 	if placed == 0 {
@@ -101,10 +101,4 @@ func simulatedWorkloads(n int) []placement.Workload {
 		}
 	}
 	return load
-}
-
-func median(xs []time.Duration) time.Duration {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -109,11 +109,8 @@ func (p *RFC2136) set(ctx context.Context, owner, name string, addrs []netip.Add
 	}
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.CanonicalName(p.Zone))
-	marker := p.marker(owner, name)
 	if state == ours {
-		m.Answer = append(m.Answer, marker) // prerequisite: our marker is still there
-		m.Answer[0].Header().Ttl = 0
-		m.Answer[0].Header().Class = mdns.ClassINET
+		m.Answer = append(m.Answer, p.stillOurs(owner, name))
 	} else {
 		// Prerequisite: nobody took the name since we looked.
 		m.RRsetNotUsed([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}, &mdns.TXT{Hdr: hdr(name, mdns.TypeTXT, 0)}})
@@ -140,9 +137,7 @@ func (p *RFC2136) remove(ctx context.Context, owner, name string) error {
 	}
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.CanonicalName(p.Zone))
-	pre := p.marker(owner, name)
-	pre.Header().Ttl, pre.Header().Class = 0, mdns.ClassINET
-	m.Answer = append(m.Answer, pre)
+	m.Answer = append(m.Answer, p.stillOurs(owner, name))
 	m.RemoveRRset([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}})
 	m.Remove([]mdns.RR{p.marker(owner, name)})
 	return p.send(ctx, m, "remove "+name)
@@ -177,6 +172,14 @@ func (p *RFC2136) owned(ctx context.Context, owner, name string) (ownership, err
 		return foreign, nil
 	}
 	return free, nil
+}
+
+// stillOurs is the prerequisite that the name still carries our marker (RFC 2136 2.4.2:
+// the RRset exists with this value; TTL 0).
+func (p *RFC2136) stillOurs(owner, name string) mdns.RR {
+	rr := p.marker(owner, name)
+	rr.Header().Ttl = 0
+	return rr
 }
 
 func (p *RFC2136) marker(owner, name string) mdns.RR {

@@ -77,6 +77,11 @@ func measuredOr(d *metav1.Duration, def time.Duration) time.Duration {
 	return orDefault(d.Duration, def)
 }
 
+// Amounts is a Cluster status's amounts in the engine's units.
+func Amounts(a n6sv1alpha1.ResourceAmounts) placement.Resources {
+	return placement.Resources{MilliCPU: a.CPU.MilliValue(), MemoryBytes: a.Memory.Value(), Pods: int64(a.Pods)}
+}
+
 // Shape is one node's capacity in the engine's units.
 func Shape(s *n6sv1alpha1.NodeShape) placement.Resources {
 	return placement.Resources{MilliCPU: s.CPU.MilliValue(), MemoryBytes: s.Memory.Value(), Pods: int64(s.Pods)}

@@ -14,6 +14,16 @@ func (r Resources) Sub(o Resources) Resources {
 	return Resources{MilliCPU: max(r.MilliCPU-o.MilliCPU, 0), MemoryBytes: max(r.MemoryBytes-o.MemoryBytes, 0), Pods: max(r.Pods-o.Pods, 0)}
 }
 
+// Add returns r plus o.
+func (r Resources) Add(o Resources) Resources {
+	return Resources{MilliCPU: r.MilliCPU + o.MilliCPU, MemoryBytes: r.MemoryBytes + o.MemoryBytes, Pods: r.Pods + o.Pods}
+}
+
+// Scale returns n times r, pods included: n nodes of shape r.
+func (r Resources) Scale(n int64) Resources {
+	return Resources{MilliCPU: r.MilliCPU * n, MemoryBytes: r.MemoryBytes * n, Pods: r.Pods * n}
+}
+
 // Times returns n replicas' worth of r, each counted as one pod.
 func (r Resources) Times(n int64) Resources {
 	return Resources{MilliCPU: r.MilliCPU * n, MemoryBytes: r.MemoryBytes * n, Pods: n}

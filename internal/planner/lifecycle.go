@@ -1,21 +1,13 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
 )
-
-// userPods is how many replicas of the demands run on a cluster now.
-func (p *planning) userPods(name string) int32 {
-	var n int32
-	for i := range p.in.Demands {
-		n += p.in.Demands[i].Assigned[name]
-	}
-	return n
-}
 
 // fullyPlaced reports whether every replica of the demands that run on a cluster runs somewhere.
 func (p *planning) fullyPlaced(name string) bool {
@@ -52,7 +44,7 @@ func (p *planning) drainProgress() {
 		if !m.draining || !m.Managed || m.pool == nil || !m.online() {
 			continue
 		}
-		user := p.userPods(m.Name)
+		user := p.userPods[m.Name]
 		if user == 0 {
 			p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)))
 			continue
@@ -117,14 +109,14 @@ func (p *planning) consolidate() {
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b *member) int {
-		return cmpFloat(b.cost()/float64(total(b.hosted)), a.cost()/float64(total(a.hosted)))
+		return cmp.Compare(b.cost()/float64(total(b.hosted)), a.cost()/float64(total(a.hosted)))
 	})
 	for _, x := range cands {
 		before := p.save()
 		if added, ok := p.moveAway(x); ok {
 			saving := x.cost() - added
 			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() {
-				user := p.userPods(x.Name)
+				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
 				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
@@ -165,7 +157,7 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 			room := m.roomAt(m.nodes, d.Request)
 			if room < n && m.Managed && m.pool != nil {
 				if ok, _ := p.mayGrow(d, m.pool); ok {
-					grown := clamp(NodesFor(add(m.used, d.Request.Times(n)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
+					grown := clamp(NodesFor(m.used.Add(d.Request.Times(n)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
 					added += float64(grown-m.nodes) * m.pool.NodePrice
 					m.nodes = grown
 					room = m.roomAt(m.nodes, d.Request)
@@ -191,7 +183,7 @@ func (p *planning) takeIdleOffline() {
 		}
 	}
 	for _, m := range p.members {
-		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods(m.Name) > 0 {
+		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods[m.Name] > 0 {
 			continue
 		}
 		idle := since(p.in.Now, m.IdleSince)

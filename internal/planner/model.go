@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/navarkos/navarkos/internal/placement"
 )
@@ -31,14 +30,14 @@ func (m *member) capacity() placement.Resources {
 	if m.pool == nil {
 		return m.Allocatable
 	}
-	return times(m.pool.Shape, int64(m.nodes))
+	return m.pool.Shape.Scale(int64(m.nodes))
 }
 
 // roomAt is how many more replicas of request fit at n nodes.
 func (m *member) roomAt(n int32, request placement.Resources) int64 {
 	capacity := m.Allocatable
 	if m.pool != nil {
-		capacity = times(m.pool.Shape, int64(n))
+		capacity = m.pool.Shape.Scale(int64(n))
 	}
 	return capacity.Sub(m.used).Fits(request)
 }
@@ -62,21 +61,12 @@ func (m *member) cost() float64 {
 
 func (m *member) place(d int, request placement.Resources, n int32) {
 	m.hosted[d] += n
-	m.used = add(m.used, request.Times(int64(n)))
+	m.used = m.used.Add(request.Times(int64(n)))
 }
 
 func (m *member) unplace(d int, request placement.Resources, n int32) {
 	m.hosted[d] -= n
 	m.used = m.used.Sub(request.Times(int64(n)))
-}
-
-// times is n nodes of shape.
-func times(shape placement.Resources, n int64) placement.Resources {
-	return placement.Resources{MilliCPU: shape.MilliCPU * n, MemoryBytes: shape.MemoryBytes * n, Pods: shape.Pods * n}
-}
-
-func add(a, b placement.Resources) placement.Resources {
-	return placement.Resources{MilliCPU: a.MilliCPU + b.MilliCPU, MemoryBytes: a.MemoryBytes + b.MemoryBytes, Pods: a.Pods + b.Pods}
 }
 
 // NodesFor is the fewest nodes of shape that hold used.
@@ -133,13 +123,4 @@ func (m *member) String() string {
 
 func clamp(n, lo, hi int32) int32 {
 	return min(max(n, lo), hi)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,7 +1,9 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +63,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32) (int32, int64) {
-		want := NodesFor(add(m.used, d.Request.Times(need)), pool.Shape)
+		want := NodesFor(m.used.Add(d.Request.Times(need)), pool.Shape)
 		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
 		return n, min(need, m.roomAt(n, d.Request))
 	}
@@ -81,7 +83,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.costAt(n), delay: m.pool.WakeTime})
 		}
 	}
-	for _, name := range sortedKeys(p.pools) {
+	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
 		pool := p.pools[name]
 		view := poolView(pool)
 		if !d.Policy.Admits(&view) {
@@ -108,7 +110,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		return nil, "no capacity can be added: " + strings.Join(why, "; ")
 	}
 	slices.SortStableFunc(opts, func(a, b *option) int {
-		if c := cmpFloat(a.score, b.score); c != 0 {
+		if c := cmp.Compare(a.score, b.score); c != 0 {
 			return c
 		}
 		if a.delay != b.delay {
@@ -127,7 +129,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 	if len(why) > 0 {
 		reason += "; passed over: " + strings.Join(why, "; ")
 	}
-	return &option{kind: best.kind, m: best.m, pool: best.pool, nodes: best.nodes, covered: best.covered, cost: best.cost, delay: best.delay, score: best.score}, reason
+	return best, reason
 }
 
 // reserve is the ReserveWeight when pool serves a demand with required labels and d has none.

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -25,6 +26,8 @@ type planning struct {
 	created      int
 	// reserved caches, by pool, whether a demand with required labels may use it.
 	reserved map[string]bool
+	// userPods is, by cluster, how many replicas of the demands run there now.
+	userPods map[string]int32
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
@@ -47,13 +50,18 @@ func Decide(in Input, mem *Memory) Plan {
 }
 
 func newPlanning(in *Input, mem *Memory) *planning {
-	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}}
+	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{}}
+	for i := range in.Demands {
+		for cluster, n := range in.Demands[i].Assigned {
+			p.userPods[cluster] += n
+		}
+	}
 	for i := range in.Pools {
 		p.pools[in.Pools[i].Name] = &in.Pools[i]
 	}
-	for until := range mem.failedPools {
-		if !in.Now.Before(mem.failedPools[until].until) {
-			delete(mem.failedPools, until)
+	for pool, f := range mem.failedPools {
+		if !in.Now.Before(f.until) {
+			delete(mem.failedPools, pool)
 		}
 	}
 	for _, c := range in.Clusters {
@@ -114,7 +122,7 @@ func (p *planning) keepAssigned() {
 		}
 		// Fewer replicas wanted: the most expensive clusters give theirs up first.
 		slices.SortStableFunc(kept, func(a, b *member) int {
-			return cmpFloat(pricePerReplica(b.pool, d.Request), pricePerReplica(a.pool, d.Request))
+			return cmp.Compare(pricePerReplica(b.pool, d.Request), pricePerReplica(a.pool, d.Request))
 		})
 		for _, m := range kept {
 			if total <= d.Replicas {
@@ -223,7 +231,7 @@ func (p *planning) byPrice(d *Demand) []*member {
 			ranked = append(ranked, priced{m, p.effectivePrice(m.pool, d)})
 		}
 	}
-	slices.SortStableFunc(ranked, func(a, b priced) int { return cmpFloat(a.price, b.price) })
+	slices.SortStableFunc(ranked, func(a, b priced) int { return cmp.Compare(a.price, b.price) })
 	out := make([]*member, len(ranked))
 	for i, r := range ranked {
 		out[i] = r.m
@@ -265,16 +273,6 @@ func (p *planning) mayGrow(d *Demand, pool *Pool) (bool, string) {
 		return false, fmt.Sprintf("its provider failed (%s)", f.reason)
 	}
 	return true, ""
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func since(now, t time.Time) time.Duration {

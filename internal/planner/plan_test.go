@@ -359,4 +359,12 @@ func TestNoFlappingUnderOscillatingDemand(t *testing.T) {
 	if actions != 0 {
 		t.Fatalf("%d actions after the first peak, want none", actions)
 	}
+	// Holding still must mean holding the peak: 40 one-CPU replicas need 10 four-CPU nodes.
+	var nodes int32
+	for _, c := range clusters {
+		nodes += c.Nodes
+	}
+	if nodes < 10 {
+		t.Fatalf("the fleet holds %d nodes, want the 10 the peak needs", nodes)
+	}
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -30,7 +31,7 @@ func (s *sim) classes() []*class {
 			out = append(out, c)
 		}
 		c.workloads = append(c.workloads, w)
-		c.need = addResources(c.need, w.request().Times(int64(w.Replicas)))
+		c.need = c.need.Add(w.request().Times(int64(w.Replicas)))
 		c.replicas += int64(w.Replicas)
 	}
 	return out
@@ -46,7 +47,7 @@ func (s *sim) eligiblePools(c *class) []*planner.Pool {
 	}
 	slices.SortStableFunc(out, func(a, b *planner.Pool) int {
 		if a.NodePrice != b.NodePrice {
-			return cmp(a.NodePrice, b.NodePrice)
+			return cmp.Compare(a.NodePrice, b.NodePrice)
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
@@ -84,7 +85,7 @@ func (s *sim) cheapestCapacity(classes []*class, clustersLeft map[string]int) []
 			}
 			clustersLeft[p.Name] -= int(clusters)
 			out = append(out, allocation{pool: p, clusters: clusters, nodes: nodes})
-			need = need.Sub(placement.Resources{MilliCPU: p.Shape.MilliCPU * int64(nodes), MemoryBytes: p.Shape.MemoryBytes * int64(nodes), Pods: p.Shape.Pods * int64(nodes)})
+			need = need.Sub(p.Shape.Scale(int64(nodes)))
 		}
 	}
 	return out
@@ -98,7 +99,7 @@ func (s *sim) cheapestFor(c *class, need placement.Resources) []*planner.Pool {
 		clusters := math.Ceil(float64(nodes) / float64(p.MaxNodes))
 		return float64(nodes)*p.NodePrice + clusters*p.ClusterPrice
 	}
-	slices.SortStableFunc(pools, func(a, b *planner.Pool) int { return cmp(cost(a), cost(b)) })
+	slices.SortStableFunc(pools, func(a, b *planner.Pool) int { return cmp.Compare(cost(a), cost(b)) })
 	return pools
 }
 
@@ -218,16 +219,6 @@ func (s *sim) unplacedFloor() float64 {
 
 func clampNodes(n int32, p *planner.Pool) int32 {
 	return min(max(n, p.MinNodes, 1), p.MaxNodes)
-}
-
-func cmp(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cmpBool orders false before true.

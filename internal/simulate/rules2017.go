@@ -67,7 +67,7 @@ func (r *rules2017) decideClass(cl *class, busy map[string]bool) (planner.Action
 	var capacity placement.Resources
 	for _, c := range mine {
 		if c.state == planner.Running {
-			capacity = addResources(capacity, placement.Resources{MilliCPU: c.pool.Shape.MilliCPU * int64(c.ready), MemoryBytes: c.pool.Shape.MemoryBytes * int64(c.ready)})
+			capacity = capacity.Add(c.pool.Shape.Scale(int64(c.ready)))
 		}
 	}
 	use := utilisation(cl.need, capacity)

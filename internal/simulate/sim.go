@@ -234,7 +234,7 @@ func (s *sim) orderedWorkloads() []*workload {
 func (s *sim) view() []placement.Cluster {
 	view := make([]placement.Cluster, 0, len(s.clusters))
 	for _, c := range s.clusters {
-		alloc := placement.Resources{MilliCPU: c.pool.Shape.MilliCPU * int64(c.ready), MemoryBytes: c.pool.Shape.MemoryBytes * int64(c.ready), Pods: c.pool.Shape.Pods * int64(c.ready)}
+		alloc := c.pool.Shape.Scale(int64(c.ready))
 		if c.drainLimit >= 0 {
 			alloc.Pods = min(alloc.Pods, int64(c.drainLimit))
 		}
@@ -258,7 +258,7 @@ func (s *sim) place() {
 	for _, w := range s.workloads {
 		for name, n := range w.assigned {
 			if i, ok := index[name]; ok {
-				view[i].Used = addResources(view[i].Used, w.request().Times(int64(n)))
+				view[i].Used = view[i].Used.Add(w.request().Times(int64(n)))
 			}
 		}
 	}
@@ -281,7 +281,7 @@ func (s *sim) place() {
 		for _, a := range res.Assignments {
 			next[a.Cluster] = a.Replicas
 			after += a.Replicas
-			view[index[a.Cluster]].Used = addResources(view[index[a.Cluster]].Used, req.Times(int64(a.Replicas)))
+			view[index[a.Cluster]].Used = view[index[a.Cluster]].Used.Add(req.Times(int64(a.Replicas)))
 		}
 		var dropped int64
 		for name, n := range w.assigned {
@@ -341,18 +341,11 @@ func (s *sim) plannerInput(cfg planner.Config) planner.Input {
 		in.Clusters = append(in.Clusters, pc)
 	}
 	for _, w := range s.orderedWorkloads() {
-		assigned := make(map[string]int32, len(w.assigned))
-		for k, v := range w.assigned {
-			assigned[k] = v
-		}
+		// The planner only reads Assigned; place replaces w.assigned rather than changing it.
 		in.Demands = append(in.Demands, planner.Demand{
-			Name: w.Workload, Replicas: w.Replicas, Request: w.request(), Shares: w.Shares, Grow: true, Assigned: assigned,
+			Name: w.Workload, Replicas: w.Replicas, Request: w.request(), Shares: w.Shares, Grow: true, Assigned: w.assigned,
 			Policy: placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector},
 		})
 	}
 	return in
-}
-
-func addResources(a, b placement.Resources) placement.Resources {
-	return placement.Resources{MilliCPU: a.MilliCPU + b.MilliCPU, MemoryBytes: a.MemoryBytes + b.MemoryBytes, Pods: a.Pods + b.Pods}
 }

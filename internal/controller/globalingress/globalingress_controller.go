@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -16,8 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	mdns "github.com/miekg/dns"
@@ -55,7 +59,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&n6sv1alpha1.GlobalIngress{}).
 		Watches(&n6sv1alpha1.Binding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
-		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all)).
+		// Only a change of health or labels matters; heartbeats need not recheck every host.
+		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all), builder.WithPredicates(healthOrLabelsChanged())).
 		Named("globalingress").
 		Complete(r)
 }
@@ -76,21 +81,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	answered := dnsTargets(targets)
 	hosts := map[string]dns.Host{}
 	policy := dns.Policy{Strategy: dns.Strategy(gi.Spec.Strategy.Type), FailoverRegions: gi.Spec.Strategy.FailoverRegions}
 	if policy.Strategy == "" {
 		policy.Strategy = dns.RoundRobin
 	}
 	for _, h := range gi.Spec.Hosts {
-		hosts[h] = dns.Host{Targets: dnsTargets(targets), Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
+		hosts[h] = dns.Host{Targets: answered, Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
 	}
 	r.Registry.Set(req.String(), zoneOf(gi), hosts)
 	var publishErr error
 	if r.PublishDNSEndpoints {
-		publishErr = r.publishEndpoints(ctx, gi, dnsTargets(targets))
+		publishErr = r.publishEndpoints(ctx, gi, answered)
 	}
 	if r.RFC2136 != nil {
-		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), gi, dnsTargets(targets)))
+		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), gi, answered))
 	}
 	if err := r.writeStatus(ctx, gi, targets, reason, publishErr); err != nil {
 		return ctrl.Result{}, err
@@ -347,6 +353,22 @@ func (r *Reconciler) ofBinding(ctx context.Context, o client.Object) []reconcile
 		}
 	}
 	return out
+}
+
+// healthOrLabelsChanged passes Cluster creations, deletions, and updates of the Healthy
+// condition or the labels (the region comes from them).
+func healthOrLabelsChanged() predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*n6sv1alpha1.Cluster)
+		n, okNew := e.ObjectNew.(*n6sv1alpha1.Cluster)
+		if !okOld || !okNew {
+			return true
+		}
+		healthy := func(c *n6sv1alpha1.Cluster) bool {
+			return meta.IsStatusConditionTrue(c.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition)
+		}
+		return healthy(o) != healthy(n) || !maps.Equal(o.Labels, n.Labels)
+	}}
 }
 
 func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Request {

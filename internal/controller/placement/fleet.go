@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleetmodel"
 	"github.com/navarkos/navarkos/internal/placement"
 )
 
@@ -19,22 +20,15 @@ func fleetView(clusters []n6sv1alpha1.Cluster, pools map[string]*n6sv1alpha1.Clu
 	for i := range clusters {
 		c := &clusters[i]
 		pc := placement.Cluster{
-			Name:   c.Name,
-			Labels: labels.Set(c.Labels),
-			Region: c.Labels[n6sv1alpha1.RegionLabel],
-			Tier:   c.Labels[n6sv1alpha1.TierLabel],
-			Allocatable: placement.Resources{
-				MilliCPU: c.Status.Capacity.Allocatable.CPU.MilliValue(), MemoryBytes: c.Status.Capacity.Allocatable.Memory.Value(),
-				Pods: int64(c.Status.Capacity.Allocatable.Pods),
-			},
-			Used: placement.Resources{
-				MilliCPU: c.Status.Capacity.Used.CPU.MilliValue(), MemoryBytes: c.Status.Capacity.Used.Memory.Value(),
-				Pods: int64(c.Status.Capacity.Used.Pods),
-			},
+			Name:        c.Name,
+			Labels:      labels.Set(c.Labels),
+			Region:      c.Labels[n6sv1alpha1.RegionLabel],
+			Tier:        c.Labels[n6sv1alpha1.TierLabel],
+			Allocatable: fleetmodel.Amounts(c.Status.Capacity.Allocatable),
+			Used:        fleetmodel.Amounts(c.Status.Capacity.Used),
 		}
 		if pool := pools[c.Spec.Pool]; pool != nil {
-			shape := pool.Spec.NodeShape
-			pc.NodeShape = placement.Resources{MilliCPU: shape.CPU.MilliValue(), MemoryBytes: shape.Memory.Value(), Pods: int64(shape.Pods)}
+			pc.NodeShape = fleetmodel.Shape(&pool.Spec.NodeShape)
 			pc.PricePerNodeHour = pool.Spec.Price.PerNodeHour.AsApproximateFloat64()
 		}
 		if limit, err := strconv.ParseInt(c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation], 10, 64); err == nil {

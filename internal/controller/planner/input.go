@@ -58,13 +58,10 @@ func clusterOf(c *n6sv1alpha1.Cluster, now time.Time) (planner.Cluster, bool) {
 	}
 	pc := planner.Cluster{
 		Name: c.Name, Pool: c.Spec.Pool, Labels: labels.Set(c.Labels),
-		Managed:    c.Labels[n6sv1alpha1.PlannerLabel] == n6sv1alpha1.PlannerManaged,
-		Pods:       c.Status.Capacity.Used.Pods,
-		DrainLimit: -1,
-		Allocatable: placement.Resources{
-			MilliCPU: c.Status.Capacity.Allocatable.CPU.MilliValue(), MemoryBytes: c.Status.Capacity.Allocatable.Memory.Value(),
-			Pods: int64(c.Status.Capacity.Allocatable.Pods),
-		},
+		Managed:     c.Labels[n6sv1alpha1.PlannerLabel] == n6sv1alpha1.PlannerManaged,
+		Pods:        c.Status.Capacity.Used.Pods,
+		DrainLimit:  -1,
+		Allocatable: fleetmodel.Amounts(c.Status.Capacity.Allocatable),
 	}
 	if c.Spec.Nodes != nil {
 		pc.Nodes = *c.Spec.Nodes
