@@ -1,0 +1,153 @@
+package charts
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v4/pkg/action"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+// chartNamespaces is where each chart is rendered and dry-run applied.
+var chartNamespaces = map[string]string{Fn: "fn"}
+
+// valuesFiles reads a chart's ci/*-values.yaml files.
+func valuesFiles(t *testing.T, name string) map[string]map[string]any {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(name, "ci", "*-values.yaml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no values files in %s/ci: %v", name, err)
+	}
+	out := map[string]map[string]any{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := map[string]any{}
+		if err := yaml.Unmarshal(data, &vals); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out[filepath.Base(p)] = vals
+	}
+	return out
+}
+
+// TestLintStrict is `helm lint --strict` of each chart with each of its values files.
+func TestLintStrict(t *testing.T) {
+	for name := range chartNamespaces {
+		for file, vals := range valuesFiles(t, name) {
+			lint := action.NewLint()
+			lint.Strict = true
+			lint.Namespace = chartNamespaces[name]
+			lint.KubeVersion = &KubeVersion
+			res := lint.Run([]string{name}, vals)
+			if res.TotalChartsLinted != 1 || len(res.Errors) > 0 {
+				t.Errorf("helm lint --strict %s -f %s: %d linted, errors: %v (messages %v)", name, file, res.TotalChartsLinted, res.Errors, res.Messages)
+			}
+		}
+	}
+}
+
+// TestRenderedObjectsPassTheAPIServer renders each chart with each values file and
+// server-side dry-run applies every object, hooks included, to a real kube-apiserver
+// with strict field validation, so that the API itself validates the output.
+func TestRenderedObjectsPassTheAPIServer(t *testing.T) {
+	env, cfg, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	ctx := t.Context()
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.InstallHTTPRouteCRD(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// The dry run must be able to fail: an unknown field is refused.
+	bad := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "bad", "namespace": "default"},
+		"spec": map[string]any{"ports": []any{map[string]any{"port": int64(80)}}, "tyep": "ClusterIP"},
+	}}
+	if err := dryRunApply(ctx, c, bad); err == nil || !strings.Contains(err.Error(), "tyep") {
+		t.Fatalf("a Service with an unknown field passed the dry run: %v", err)
+	}
+	for name, ns := range chartNamespaces {
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for file, vals := range valuesFiles(t, name) {
+			t.Run(name+"/"+strings.TrimSuffix(file, "-values.yaml"), func(t *testing.T) {
+				out, err := Render(ctx, ch, name, ns, vals)
+				if err != nil {
+					t.Fatalf("render: %v", err)
+				}
+				if len(out.Objects) == 0 || out.Notes == "" {
+					t.Fatalf("render gave %d objects and notes %q", len(out.Objects), out.Notes)
+				}
+				for _, obj := range append(out.Objects, out.Hooks...) {
+					if err := dryRunApply(ctx, c, obj); err != nil {
+						t.Errorf("%s %s/%s refused: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func dryRunApply(ctx context.Context, c client.Client, obj *unstructured.Unstructured) error {
+	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj),
+		client.FieldOwner("chart-test"), client.ForceOwnership, client.DryRunAll)
+}
+
+// TestBadValuesAreRejected checks that the schema refuses bad values and says which field is wrong.
+func TestBadValuesAreRejected(t *testing.T) {
+	ch, err := Load(Fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, values string
+		want         []string
+	}{
+		{"api replicas > 1 with sqlite", "api: {replicas: 2}", []string{"/api/replicas", "maximum: got 2, want 1"}},
+		{"mysql without a DB secret", "datastore: {type: mysql, host: db.example}\nqueue: {type: redis, redis: {host: redis}}",
+			[]string{"/datastore/existingSecret", "/datastore/password"}},
+		{"unknown service type", "lb: {service: {type: Public}}", []string{"/lb/service/type", "'ClusterIP', 'NodePort', 'LoadBalancer'"}},
+		{"unknown key", "apiReplicas: 3", []string{"additional properties 'apiReplicas' not allowed"}},
+		{"external database without a host", "datastore: {type: postgres, password: x}", []string{"/datastore/host"}},
+		{"bundled MySQL with sqlite", "mysql: {enabled: true}", []string{"/datastore/type", "mysql"}},
+		{"Flow UI without Flow", "flowUI: {enabled: true}", []string{"/flow/enabled"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vals := map[string]any{}
+			if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Render(t.Context(), ch, "fn", "fn", vals)
+			if err == nil {
+				t.Fatalf("values %q were accepted", tc.values)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,77 @@
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// ExternalDNSVersion is the ExternalDNS release whose DNSEndpoint CRD the tests install.
+const ExternalDNSVersion = "v0.20.0"
+
+// GatewayAPIVersion is the Gateway API release whose HTTPRoute CRD the chart tests install.
+const GatewayAPIVersion = "v1.6.3"
+
+// InstallExternalDNSCRD installs ExternalDNS's own DNSEndpoint CRD, taken from its module.
+func InstallExternalDNSCRD(ctx context.Context, c client.Client) error {
+	return InstallModuleCRD(ctx, c, "sigs.k8s.io/external-dns@"+ExternalDNSVersion, "config/crd/standard/dnsendpoints.externaldns.k8s.io.yaml")
+}
+
+// InstallHTTPRouteCRD installs the Gateway API's own HTTPRoute CRD, taken from its module.
+func InstallHTTPRouteCRD(ctx context.Context, c client.Client) error {
+	return InstallModuleCRD(ctx, c, "sigs.k8s.io/gateway-api@"+GatewayAPIVersion, "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml")
+}
+
+// InstallModuleCRD installs a CRD file of a Go module (downloaded through the Go module proxy)
+// and waits until it is served.
+func InstallModuleCRD(ctx context.Context, c client.Client, moduleAtVersion, file string) error {
+	dir, err := os.MkdirTemp("", "crdmodule")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", moduleAtVersion)
+	cmd.Dir = dir // outside any module
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("failed to download %s: %w", moduleAtVersion, err)
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		return fmt.Errorf("go mod download gave no directory for %s: %s", moduleAtVersion, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(mod.Dir, filepath.FromSlash(file)))
+	if err != nil {
+		return err
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(raw, crd); err != nil {
+		return fmt.Errorf("the CRD %s of %s does not parse: %w", file, moduleAtVersion, err)
+	}
+	if err := c.Create(ctx, crd); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("failed to create the CRD %s: %w", crd.Name, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := &apiextensionsv1.CustomResourceDefinition{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), got); err == nil {
+			for _, cond := range got.Status.Conditions {
+				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+					return nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the CRD %s was not established within 30s", crd.Name)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the API server, not waiting on a test condition
+	}
+}
