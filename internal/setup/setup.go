@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -214,7 +213,9 @@ func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
 	}
 	registry.Publish = func(zones []*dns.Zone) { server.SetZones(zones...) }
 	server.SetZones(registry.Zones()...)
-	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	// Every replica serves DNS: the leader from what it observes, the others from the
+	// GlobalIngress status the leader writes (the Follower).
+	err := mgr.Add(everyReplica(func(ctx context.Context) error {
 		if err := server.Start(ctx); err != nil {
 			return err
 		}
@@ -225,5 +226,17 @@ func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to add the DNS server: %w", err)
 	}
+	follower := &globalingress.Follower{Client: mgr.GetClient(), Registry: registry, Elected: mgr.Elected()}
+	if err := follower.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the DNS follower: %w", err)
+	}
 	return registry, nil
 }
+
+// everyReplica is a runnable that runs whether or not its replica is the leader.
+type everyReplica func(ctx context.Context) error
+
+func (f everyReplica) Start(ctx context.Context) error { return f(ctx) }
+
+// NeedLeaderElection is false: every replica runs it.
+func (everyReplica) NeedLeaderElection() bool { return false }

@@ -82,15 +82,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	answered := dnsTargets(targets)
-	hosts := map[string]dns.Host{}
-	policy := dns.Policy{Strategy: dns.Strategy(gi.Spec.Strategy.Type), FailoverRegions: gi.Spec.Strategy.FailoverRegions}
-	if policy.Strategy == "" {
-		policy.Strategy = dns.RoundRobin
-	}
-	for _, h := range gi.Spec.Hosts {
-		hosts[h] = dns.Host{Targets: answered, Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
-	}
-	r.Registry.Set(req.String(), zoneOf(gi), hosts)
+	r.Registry.Set(req.String(), zoneOf(gi), hostsOf(gi, answered))
 	var publishErr error
 	if r.PublishDNSEndpoints {
 		publishErr = r.publishEndpoints(ctx, gi, answered)
@@ -282,6 +274,19 @@ func explicitWeight(weights []n6sv1alpha1.TargetWeight, cluster string) int32 {
 		}
 	}
 	return 0
+}
+
+// hostsOf is what the DNS server answers for each host of a GlobalIngress.
+func hostsOf(gi *n6sv1alpha1.GlobalIngress, targets []dns.Target) map[string]dns.Host {
+	policy := dns.Policy{Strategy: dns.Strategy(gi.Spec.Strategy.Type), FailoverRegions: gi.Spec.Strategy.FailoverRegions}
+	if policy.Strategy == "" {
+		policy.Strategy = dns.RoundRobin
+	}
+	hosts := map[string]dns.Host{}
+	for _, h := range gi.Spec.Hosts {
+		hosts[h] = dns.Host{Targets: targets, Policy: policy, TTL: uint32(max(gi.Spec.TTL, 1))}
+	}
+	return hosts
 }
 
 func dnsTargets(ts []target) []dns.Target {
