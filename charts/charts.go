@@ -129,7 +129,7 @@ func decode(manifest, namespace string) ([]*unstructured.Unstructured, error) {
 // namespaced says whether a kind the charts render lives in a namespace.
 func namespaced(kind string) bool {
 	switch kind {
-	case "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass", "PersistentVolume":
+	case "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass", "PersistentVolume", "ClusterPool":
 		return false
 	}
 	return true

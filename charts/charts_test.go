@@ -18,7 +18,7 @@ import (
 )
 
 // chartNamespaces is where each chart is rendered and dry-run applied.
-var chartNamespaces = map[string]string{Fn: "fn"}
+var chartNamespaces = map[string]string{Fn: "fn", Navarkos: "navarkos-system"}
 
 // valuesFiles reads a chart's ci/*-values.yaml files.
 func valuesFiles(t *testing.T, name string) map[string]map[string]any {
@@ -104,6 +104,12 @@ func TestRenderedObjectsPassTheAPIServer(t *testing.T) {
 					if err := dryRunApply(ctx, c, obj); err != nil {
 						t.Errorf("%s %s/%s refused: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 					}
+					// The control plane's pools go to the fleet API: its CRDs check them.
+					for _, pool := range poolsOf(t, obj) {
+						if err := dryRunApply(ctx, c, pool); err != nil {
+							t.Errorf("ClusterPool %s of the pools ConfigMap refused: %v", pool.GetName(), err)
+						}
+					}
 				}
 			})
 		}
@@ -150,4 +156,21 @@ func TestBadValuesAreRejected(t *testing.T) {
 			}
 		})
 	}
+}
+
+// poolsOf decodes the ClusterPools of the control plane's pools ConfigMap.
+func poolsOf(t *testing.T, obj *unstructured.Unstructured) []*unstructured.Unstructured {
+	t.Helper()
+	raw, found, _ := unstructured.NestedString(obj.Object, "data", "pools.yaml")
+	if obj.GetKind() != "ConfigMap" || !found {
+		return nil
+	}
+	pools, err := decode(raw, "")
+	if err != nil {
+		t.Fatalf("the pools ConfigMap does not decode: %v", err)
+	}
+	if len(pools) == 0 {
+		t.Fatal("the pools ConfigMap holds no ClusterPool")
+	}
+	return pools
 }

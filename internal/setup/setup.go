@@ -49,6 +49,9 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionNamespace holds the leader election Lease.
 	LeaderElectionNamespace string
+	// LeaderElectionConfig, when set, is the cluster that holds the Lease (e.g. the management
+	// cluster the controllers run in); otherwise the fleet API holds it.
+	LeaderElectionConfig *rest.Config
 	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once; 0 means 4.
 	MaxConcurrentClusters int
 	// RetryInterval is how often a resource that failed or met a conflict in a member is tried again.
@@ -97,6 +100,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "navarkos-controllers.n6s.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		LeaderElectionConfig:    opts.LeaderElectionConfig,
 		// Controller names must otherwise be unique per process, but one process may run
 		// several fleets, one after the other, as the tests do.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -25,6 +26,8 @@ type flagpole struct {
 	probeAddr         string
 	leaderElection    bool
 	leaderElectionNS  string
+	leaseInCluster    bool
+	applyFiles        []string
 	installCRDs       bool
 	enableLocal       bool
 	maxConcurrentWork int
@@ -49,6 +52,8 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.StringVar(&f.probeAddr, "health-probe-addr", ":8081", "address to serve /healthz and /readyz on")
 	fs.BoolVar(&f.leaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", n6sv1alpha1.SystemNamespace, "namespace of the leader election Lease")
+	fs.BoolVar(&f.leaseInCluster, "leader-election-in-cluster", false, "hold the leader election Lease in the cluster this pod runs in, rather than in the fleet API")
+	fs.StringArrayVar(&f.applyFiles, "apply", nil, "YAML file of fleet objects (e.g. ClusterPools) to apply at start; repeatable")
 	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting")
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
@@ -71,13 +76,24 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	if err != nil {
 		return err
 	}
+	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
+	if err != nil {
+		return fmt.Errorf("failed to connect to the fleet API at %s: %w", cfg.Host, err)
+	}
 	if f.installCRDs {
-		c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-		if err != nil {
-			return fmt.Errorf("failed to connect to the fleet API at %s: %w", cfg.Host, err)
-		}
 		if err := setup.InstallCRDs(ctx, c); err != nil {
 			return err
+		}
+	}
+	for _, file := range f.applyFiles {
+		if err := setup.ApplyFile(ctx, c, file); err != nil {
+			return err
+		}
+	}
+	var leaseConfig *rest.Config
+	if f.leaseInCluster {
+		if leaseConfig, err = rest.InClusterConfig(); err != nil {
+			return fmt.Errorf("--leader-election-in-cluster: %w", err)
 		}
 	}
 	providers := provider.Registry{n6sv1alpha1.ProviderStatic: static.Provider{}}
@@ -91,6 +107,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		HealthProbeAddr:         f.probeAddr,
 		LeaderElection:          f.leaderElection,
 		LeaderElectionNamespace: f.leaderElectionNS,
+		LeaderElectionConfig:    leaseConfig,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
 		Planner:                 plannerOpts,
 		DNS:                     dnsOpts,
