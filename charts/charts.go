@@ -91,11 +91,11 @@ func Render(ctx context.Context, ch *chart.Chart, releaseName, namespace string,
 		return nil, fmt.Errorf("unexpected release type %T", rel)
 	}
 	out := &Rendered{Notes: r.Info.Notes}
-	if out.Objects, err = decode(r.Manifest, namespace); err != nil {
+	if out.Objects, err = Decode(r.Manifest, namespace); err != nil {
 		return nil, err
 	}
 	for _, h := range r.Hooks {
-		objs, err := decode(h.Manifest, namespace)
+		objs, err := Decode(h.Manifest, namespace)
 		if err != nil {
 			return nil, fmt.Errorf("hook %s: %w", h.Path, err)
 		}
@@ -104,8 +104,8 @@ func Render(ctx context.Context, ch *chart.Chart, releaseName, namespace string,
 	return out, nil
 }
 
-// decode splits a multi-document manifest into objects.
-func decode(manifest, namespace string) ([]*unstructured.Unstructured, error) {
+// Decode splits a multi-document manifest into objects.
+func Decode(manifest, namespace string) ([]*unstructured.Unstructured, error) {
 	var objs []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewBufferString(manifest), 4096)
 	for {

@@ -165,7 +165,7 @@ func poolsOf(t *testing.T, obj *unstructured.Unstructured) []*unstructured.Unstr
 	if obj.GetKind() != "ConfigMap" || !found {
 		return nil
 	}
-	pools, err := decode(raw, "")
+	pools, err := Decode(raw, "")
 	if err != nil {
 		t.Fatalf("the pools ConfigMap does not decode: %v", err)
 	}

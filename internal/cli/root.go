@@ -8,6 +8,7 @@ import (
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
 	"github.com/navarkos/navarkos/internal/cli/cmd/dnsquery"
 	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
+	"github.com/navarkos/navarkos/internal/cli/cmd/fn"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/cli/cmd/plan"
@@ -35,6 +36,7 @@ func NewRootCommand() *cobra.Command {
 		describe.NewCommand(g),
 		plan.NewCommand(g),
 		explain.NewCommand(g),
+		fn.NewCommand(g),
 		simulate.NewCommand(),
 		dnsquery.NewCommand(),
 		version.NewCommand(),

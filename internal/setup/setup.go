@@ -25,6 +25,7 @@ import (
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
+	"github.com/navarkos/navarkos/internal/controller/localstorage"
 	"github.com/navarkos/navarkos/internal/controller/loopbacklb"
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
@@ -163,6 +164,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	}
 	if err := (&loopbacklb.Reconciler{Client: mgr.GetClient(), Members: members}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the local load balancer: %w", err)
+	}
+	if err := (&localstorage.Reconciler{Client: mgr.GetClient(), Members: members}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the local storage provisioner: %w", err)
 	}
 	registry, err := setupDNS(mgr, opts.DNS)
 	if err != nil {

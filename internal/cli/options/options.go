@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/navarkos/navarkos/internal/fleet"
@@ -37,8 +38,8 @@ func (g *Global) Fleet() fleet.Fleet {
 	return fleet.Fleet{DataDir: g.DataDir, BinDir: g.BinDir}
 }
 
-// RESTConfig loads the fleet API's client configuration.
-func (g *Global) RESTConfig() (*rest.Config, error) {
+// clientConfig loads the fleet API's kubeconfig: --kubeconfig, the local fleet's, then $KUBECONFIG.
+func (g *Global) clientConfig() clientcmd.ClientConfig {
 	path := g.Kubeconfig
 	if path == "" {
 		if local := g.Fleet().KubeconfigPath(); fileExists(local) {
@@ -47,7 +48,24 @@ func (g *Global) RESTConfig() (*rest.Config, error) {
 	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = path
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+}
+
+// KubeconfigBytes is the fleet API's kubeconfig, with its files inlined, for tools such as Helm.
+func (g *Global) KubeconfigBytes() ([]byte, error) {
+	raw, err := g.clientConfig().RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("failed to load the fleet kubeconfig: %w", err)
+	}
+	if err := clientcmdapi.FlattenConfig(&raw); err != nil {
+		return nil, fmt.Errorf("failed to inline the files of the fleet kubeconfig: %w", err)
+	}
+	return clientcmd.Write(raw)
+}
+
+// RESTConfig loads the fleet API's client configuration.
+func (g *Global) RESTConfig() (*rest.Config, error) {
+	cfg, err := g.clientConfig().ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
 			return nil, errors.New("no fleet API found: start one with `navarkos up`, or pass --kubeconfig")

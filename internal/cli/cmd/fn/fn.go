@@ -1,0 +1,296 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"helm.sh/helm/v4/pkg/cli/values"
+	"helm.sh/helm/v4/pkg/getter"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/charts"
+	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/cli/options"
+	"github.com/navarkos/navarkos/internal/fninstall"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+// NewCommand returns `navarkos fn`.
+func NewCommand(g *options.Global) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fn",
+		Short: "Install the Fn serverless platform on a member cluster or across the fleet",
+	}
+	cmd.AddCommand(newInstall(g), newStatus(g), newUninstall(g))
+	return cmd
+}
+
+// target is where a command acts: one member cluster, or the fleet.
+type target struct {
+	release      fninstall.Release
+	cluster      string
+	allClusters  bool
+	placement    string
+	globalName   string
+	zone         string
+	timeout      time.Duration
+}
+
+func (t *target) addFlags(cmd *cobra.Command, fleetHelp string) {
+	fs := cmd.Flags()
+	fs.StringVar(&t.release.Name, "name", "fn", "release name")
+	fs.StringVarP(&t.release.Namespace, "namespace", "n", "fn", "namespace of the release")
+	fs.StringVar(&t.cluster, "cluster", "", "member cluster to act on")
+	fs.BoolVar(&t.allClusters, "all-clusters", false, fleetHelp)
+	fs.DurationVar(&t.timeout, "timeout", 5*time.Minute, "how long Helm may take")
+}
+
+func (t *target) validate() error {
+	switch {
+	case t.cluster != "" && (t.allClusters || t.placement != ""):
+		return fmt.Errorf("--cluster acts on one cluster; it cannot be combined with --all-clusters or --placement")
+	case t.cluster == "" && !t.allClusters && t.placement == "":
+		return fmt.Errorf("say where: --cluster NAME, --all-clusters or --placement SELECTOR")
+	}
+	return nil
+}
+
+func newInstall(g *options.Global) *cobra.Command {
+	t := &target{}
+	var valueOpts values.Options
+	var chartDir string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Install (or upgrade) Fn with the Helm SDK; no helm binary is needed",
+		Long: `Install the Fn chart (embedded in navarkos) into one member cluster with --cluster, or
+into the fleet API with --all-clusters or --placement: a ClusterPlacement then runs Fn on every
+selected cluster, and a GlobalIngress gives its API (/v2) and invoke endpoints (/invoke, /t) one
+DNS name (--global-name). Running it again upgrades the release.`,
+		Example: `  navarkos fn install --cluster demo
+  navarkos fn install --all-clusters --global-name fn.navarkos.local
+  navarkos fn install --placement 'n6s.io/region in (eu-west,us-east)' -f my-values.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := t.validate(); err != nil {
+				return err
+			}
+			vals, err := valueOpts.MergeValues(getter.Providers{})
+			if err != nil {
+				return fmt.Errorf("bad values: %w", err)
+			}
+			in := fninstall.Install{Release: t.release, Values: vals, Wait: wait, Timeout: t.timeout}
+			if chartDir != "" {
+				if in.Chart, err = charts.LoadDir(chartDir); err != nil {
+					return err
+				}
+			}
+			return runInstall(cmd, g, t, in)
+		},
+	}
+	t.addFlags(cmd, "install into the fleet API and run Fn on every cluster")
+	fs := cmd.Flags()
+	fs.StringVar(&t.placement, "placement", "", "install into the fleet API and run Fn on the clusters this label selector picks")
+	fs.StringVar(&t.globalName, "global-name", "", "global DNS name of a fleet-wide install (default: NAME.navarkos.local)")
+	fs.StringVar(&t.zone, "zone", "", "DNS zone of the global name (default: the GlobalIngress default, navarkos.local)")
+	fs.StringArrayVarP(&valueOpts.ValueFiles, "values", "f", nil, "values file of the chart (repeatable)")
+	fs.StringArrayVar(&valueOpts.Values, "set", nil, "chart value, e.g. api.replicas=1 (repeatable)")
+	fs.StringVar(&chartDir, "chart", "", "a chart directory to install instead of the embedded Fn chart")
+	fs.BoolVar(&wait, "wait", true, "with --cluster, wait until every Fn workload is ready")
+	return cmd
+}
+
+func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.Install) error {
+	ctx := cmd.Context()
+	c, err := g.Client()
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if t.cluster != "" {
+		kc, err := kubeconfig.Get(ctx, c, t.cluster)
+		if err != nil {
+			return err
+		}
+		if err := in.ToCluster(ctx, kc); err != nil {
+			return fmt.Errorf("failed to install Fn into cluster %s: %w", t.cluster, err)
+		}
+		fmt.Fprintf(out, "Fn release %s installed in cluster %s, namespace %s\n", in.Name, t.cluster, in.Namespace)
+		return nil
+	}
+	selector, err := clusterSelector(t)
+	if err != nil {
+		return err
+	}
+	fleet := fninstall.Fleet{ClusterSelector: selector, GlobalName: t.globalName, Zone: t.zone}
+	if fleet.GlobalName == "" {
+		fleet.GlobalName = in.Name + "." + strings.TrimSuffix(cmpOr(t.zone, "navarkos.local"), ".")
+	}
+	kc, err := g.KubeconfigBytes()
+	if err != nil {
+		return err
+	}
+	if err := in.ToFleet(ctx, kc, c, fleet); err != nil {
+		return fmt.Errorf("failed to install Fn across the fleet: %w", err)
+	}
+	fmt.Fprintf(out, "Fn release %s installed in the fleet API, namespace %s; ClusterPlacement %s runs it on the selected clusters.\n",
+		in.Name, in.Namespace, fninstall.PlacementName(in.Release))
+	fmt.Fprintf(out, "Its API and invoke endpoints answer at http://%s/ (GlobalIngress %s/%s). Follow it with: navarkos fn status -n %s --name %s\n",
+		fleet.GlobalName, in.Namespace, in.Name, in.Namespace, in.Name)
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// clusterSelector is the --placement selector, or nothing for --all-clusters.
+func clusterSelector(t *target) (*metav1.LabelSelector, error) {
+	if t.placement == "" {
+		return nil, nil
+	}
+	sel, err := metav1.ParseToLabelSelector(t.placement)
+	if err != nil {
+		return nil, fmt.Errorf("--placement %q is not a label selector: %w", t.placement, err)
+	}
+	return sel, nil
+}
+
+func newStatus(g *options.Global) *cobra.Command {
+	var r fninstall.Release
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show Fn's readiness in each member cluster, and its global name",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c, err := g.Client()
+			if err != nil {
+				return err
+			}
+			statuses, err := fninstall.Status(ctx, c, memberReader(c), r)
+			if err != nil {
+				return err
+			}
+			return printStatus(ctx, cmd, c, r, statuses)
+		},
+	}
+	cmd.Flags().StringVar(&r.Name, "name", "fn", "release name")
+	cmd.Flags().StringVarP(&r.Namespace, "namespace", "n", "fn", "namespace of the release")
+	return cmd
+}
+
+func printStatus(ctx context.Context, cmd *cobra.Command, c client.Client, r fninstall.Release, statuses []fninstall.ClusterStatus) error {
+	out := cmd.OutOrStdout()
+	if len(statuses) == 0 {
+		fmt.Fprintf(out, "Fn release %s (namespace %s) runs on no Ready cluster.\n", r.Name, r.Namespace)
+	} else {
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "CLUSTER\tREADY\tWORKLOADS")
+		for _, s := range statuses {
+			fmt.Fprintf(w, "%s\t%t\t%s\n", s.Cluster, s.Ready(), s.Summary())
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	gi := &n6sv1alpha1.GlobalIngress{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: r.Name}, gi); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	for _, h := range gi.Status.Hosts {
+		var healthy []string
+		for _, t := range h.Targets {
+			if t.Healthy {
+				healthy = append(healthy, t.Cluster+"="+strings.Join(t.Addresses, ","))
+			}
+		}
+		fmt.Fprintf(out, "Global name %s: %d of %d targets healthy (%s)\n", h.Host, len(healthy), len(h.Targets), strings.Join(healthy, " "))
+	}
+	return nil
+}
+
+// memberReader builds a plain client of a member cluster from its kubeconfig Secret.
+func memberReader(fleet client.Client) fninstall.Reader {
+	return func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
+		kc, err := kubeconfig.Get(ctx, fleet, cl.Name)
+		if err != nil {
+			return nil, err
+		}
+		return clientFromKubeconfig(kc)
+	}
+}
+
+func clientFromKubeconfig(kc []byte) (client.Client, error) {
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kc)
+	if err != nil {
+		return nil, fmt.Errorf("the kubeconfig does not load: %w", err)
+	}
+	cfg.Timeout = 10 * time.Second
+	return client.New(cfg, client.Options{Scheme: setup.Scheme()})
+}
+
+func newUninstall(g *options.Global) *cobra.Command {
+	t := &target{}
+	var keepData bool
+	cmd := &cobra.Command{
+		Use:   "uninstall",
+		Short: "Remove Fn from a member cluster (--cluster) or from the fleet (--all-clusters)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := t.validate(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := g.Client()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if t.cluster != "" {
+				kc, err := kubeconfig.Get(ctx, c, t.cluster)
+				if err != nil {
+					return err
+				}
+				mc, err := clientFromKubeconfig(kc)
+				if err != nil {
+					return err
+				}
+				if err := fninstall.UninstallFromCluster(ctx, kc, mc, t.release, keepData, t.timeout); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "Fn release %s removed from cluster %s%s\n", t.release.Name, t.cluster, keptNote(keepData))
+				return nil
+			}
+			kc, err := g.KubeconfigBytes()
+			if err != nil {
+				return err
+			}
+			if err := fninstall.UninstallFromFleet(ctx, kc, c, t.release, keepData, t.timeout); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Fn release %s removed from the fleet%s\n", t.release.Name, keptNote(keepData))
+			return nil
+		},
+	}
+	t.addFlags(cmd, "remove a fleet-wide install from the fleet API and every cluster")
+	cmd.Flags().BoolVar(&keepData, "keep-data", false, "keep the PersistentVolumeClaims (apps, functions, MySQL data)")
+	return cmd
+}
+
+func keptNote(keepData bool) string {
+	if keepData {
+		return "; its data claims are kept"
+	}
+	return ""
+}

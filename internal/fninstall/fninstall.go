@@ -1,0 +1,365 @@
+package fninstall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/charts"
+)
+
+// InstanceLabel carries the release name on every object of the chart.
+const InstanceLabel = "app.kubernetes.io/instance"
+
+// fieldOwner is the field manager of the objects Navarkos makes for a fleet-wide install.
+const fieldOwner = client.FieldOwner("navarkos-fn")
+
+// Release names one installation of Fn.
+type Release struct {
+	Name      string
+	Namespace string
+}
+
+// Install says what to install and how.
+type Install struct {
+	Release
+	// Chart is the Fn chart; nil means the embedded one.
+	Chart *chart.Chart
+	// Values are the user's chart values.
+	Values map[string]any
+	// Wait, for a cluster install, returns only once every workload is ready.
+	Wait bool
+	// Timeout bounds the install and the wait.
+	Timeout time.Duration
+}
+
+func (in Install) chart() (*chart.Chart, error) {
+	if in.Chart != nil {
+		return in.Chart, nil
+	}
+	return charts.Load(charts.Fn)
+}
+
+// ToCluster installs (or upgrades) the release into the member cluster of a kubeconfig.
+func (in Install) ToCluster(ctx context.Context, kubeconfig []byte) error {
+	ch, err := in.chart()
+	if err != nil {
+		return err
+	}
+	cfg, err := helmConfig(kubeconfig, in.Namespace)
+	if err != nil {
+		return err
+	}
+	_, err = installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, in.Values, in.Wait, in.Timeout)
+	return err
+}
+
+// Fleet says where a fleet-wide install runs and how it is named.
+type Fleet struct {
+	// ClusterSelector picks the clusters Fn runs on; nil or empty means every cluster.
+	ClusterSelector *metav1.LabelSelector
+	// GlobalName is the one DNS name of the API and invoke endpoints, inside Zone.
+	GlobalName string
+	// Zone is the GlobalIngress zone; empty means the default zone.
+	Zone string
+}
+
+// PlacementName is the ClusterPlacement of a fleet-wide release.
+func PlacementName(r Release) string { return "fn-" + r.Namespace + "-" + r.Name }
+
+// ToFleet installs (or upgrades) the release into the fleet API, whose kubeconfig and client
+// are given, with an Ingress for the global name; a ClusterPlacement duplicates every object
+// of the release to the selected clusters, and a GlobalIngress answers the global name with
+// the Ingress address of each cluster.
+func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Client, f Fleet) error {
+	if f.GlobalName == "" {
+		return errors.New("a fleet-wide install needs a global DNS name")
+	}
+	ch, err := in.chart()
+	if err != nil {
+		return err
+	}
+	values := withIngress(in.Values, f.GlobalName)
+	cfg, err := helmConfig(kubeconfig, in.Namespace)
+	if err != nil {
+		return err
+	}
+	// Fleet workloads are templates; they never become ready in the fleet API itself.
+	rel, err := installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, values, false, in.Timeout)
+	if err != nil {
+		return err
+	}
+	objs, err := charts.Decode(rel.Manifest, in.Namespace)
+	if err != nil {
+		return err
+	}
+	var kinds []schema.GroupVersionKind
+	ingress := ""
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		if !slices.Contains(kinds, gvk) {
+			kinds = append(kinds, gvk)
+		}
+		if gvk.Kind == "Ingress" {
+			ingress = o.GetName()
+		}
+	}
+	if ingress == "" {
+		return fmt.Errorf("release %s has no Ingress for the global name", in.Name)
+	}
+	if err := c.Apply(ctx, placement(in.Release, kinds, f.ClusterSelector), fieldOwner, client.ForceOwnership); err != nil {
+		return fmt.Errorf("failed to apply ClusterPlacement %s: %w", PlacementName(in.Release), err)
+	}
+	if err := c.Apply(ctx, globalIngress(in.Release, ingress, f), fieldOwner, client.ForceOwnership); err != nil {
+		return fmt.Errorf("failed to apply GlobalIngress %s/%s: %w", in.Namespace, in.Name, err)
+	}
+	return nil
+}
+
+// withIngress turns on the chart's Ingress for the global name, keeping the user's other
+// Ingress values.
+func withIngress(values map[string]any, host string) map[string]any {
+	out := map[string]any{}
+	for k, v := range values {
+		out[k] = v
+	}
+	ing := map[string]any{}
+	if user, ok := values["ingress"].(map[string]any); ok {
+		for k, v := range user {
+			ing[k] = v
+		}
+	}
+	ing["enabled"] = true
+	ing["hosts"] = []any{host}
+	out["ingress"] = ing
+	return out
+}
+
+// placement duplicates every kind of the release, in its namespace, to the selected clusters.
+func placement(r Release, kinds []schema.GroupVersionKind, clusters *metav1.LabelSelector) runtime.ApplyConfiguration {
+	mine := &metav1.LabelSelector{MatchLabels: map[string]string{InstanceLabel: r.Name}}
+	p := &n6sv1alpha1.ClusterPlacement{
+		TypeMeta:   metav1.TypeMeta{APIVersion: n6sv1alpha1.GroupVersion.String(), Kind: "ClusterPlacement"},
+		ObjectMeta: metav1.ObjectMeta{Name: PlacementName(r), Labels: map[string]string{InstanceLabel: r.Name}},
+		Spec: n6sv1alpha1.PlacementSpec{
+			Replicas: &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDuplicated},
+		},
+	}
+	for _, k := range kinds {
+		apiVersion, kind := k.ToAPIVersionAndKind()
+		p.Spec.ResourceSelectors = append(p.Spec.ResourceSelectors, n6sv1alpha1.ResourceSelector{
+			APIVersion: apiVersion, Kind: kind, Namespace: r.Namespace, LabelSelector: mine,
+		})
+	}
+	if clusters != nil && (len(clusters.MatchLabels) > 0 || len(clusters.MatchExpressions) > 0) {
+		p.Spec.ClusterAffinity = &n6sv1alpha1.ClusterAffinity{ClusterSelector: clusters}
+	}
+	return applyConfiguration(p)
+}
+
+// globalIngress answers the global name with the Ingress address of every cluster.
+func globalIngress(r Release, ingress string, f Fleet) runtime.ApplyConfiguration {
+	gi := &n6sv1alpha1.GlobalIngress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: n6sv1alpha1.GroupVersion.String(), Kind: "GlobalIngress"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name, Labels: map[string]string{InstanceLabel: r.Name}},
+		Spec: n6sv1alpha1.GlobalIngressSpec{
+			Hosts:   []string{f.GlobalName},
+			Zone:    f.Zone,
+			Backend: n6sv1alpha1.GlobalIngressBackend{IngressName: ingress},
+		},
+	}
+	return applyConfiguration(gi)
+}
+
+func applyConfiguration(obj client.Object) runtime.ApplyConfiguration {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		panic(fmt.Sprintf("a %T does not convert: %v", obj, err)) // our own types always convert
+	}
+	delete(u, "status")
+	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
+	return client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: u})
+}
+
+// WorkloadStatus is one Deployment or StatefulSet of a release in one cluster.
+type WorkloadStatus struct {
+	Kind, Name     string
+	Ready, Desired int32
+}
+
+// ClusterStatus is a release in one member cluster.
+type ClusterStatus struct {
+	Cluster   string
+	Workloads []WorkloadStatus
+	// Err says why the cluster could not be read.
+	Err error
+}
+
+// Ready says whether every workload of the release in the cluster is ready.
+func (s ClusterStatus) Ready() bool {
+	if s.Err != nil || len(s.Workloads) == 0 {
+		return false
+	}
+	for _, w := range s.Workloads {
+		if w.Ready < w.Desired {
+			return false
+		}
+	}
+	return true
+}
+
+// Summary is one line about the workloads, e.g. "api 1/1, lb 2/2, runner 2/2".
+func (s ClusterStatus) Summary() string {
+	if s.Err != nil {
+		return s.Err.Error()
+	}
+	var parts []string
+	for _, w := range s.Workloads {
+		parts = append(parts, fmt.Sprintf("%s %d/%d", w.Name, w.Ready, w.Desired))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Reader gives a client of a member cluster.
+type Reader func(ctx context.Context, cluster *n6sv1alpha1.Cluster) (client.Client, error)
+
+// Status reads the release's workloads in every Ready member cluster that has them.
+func Status(ctx context.Context, fleet client.Client, members Reader, r Release) ([]ClusterStatus, error) {
+	clusters := &n6sv1alpha1.ClusterList{}
+	if err := fleet.List(ctx, clusters); err != nil {
+		return nil, fmt.Errorf("failed to list the clusters: %w", err)
+	}
+	var out []ClusterStatus
+	for i := range clusters.Items {
+		cl := &clusters.Items[i]
+		if cl.Status.Phase != n6sv1alpha1.ClusterPhaseReady {
+			continue
+		}
+		s := ClusterStatus{Cluster: cl.Name}
+		mc, err := members(ctx, cl)
+		if err == nil {
+			s.Workloads, err = workloads(ctx, mc, r)
+		}
+		if err != nil {
+			s.Err = fmt.Errorf("cannot read cluster %s: %w", cl.Name, err)
+		} else if len(s.Workloads) == 0 {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// workloads lists the Deployments and StatefulSets of a release, named by component.
+func workloads(ctx context.Context, c client.Client, r Release) ([]WorkloadStatus, error) {
+	sel := client.MatchingLabels{InstanceLabel: r.Name}
+	deployments := &appsv1.DeploymentList{}
+	if err := c.List(ctx, deployments, client.InNamespace(r.Namespace), sel); err != nil {
+		return nil, err
+	}
+	statefulSets := &appsv1.StatefulSetList{}
+	if err := c.List(ctx, statefulSets, client.InNamespace(r.Namespace), sel); err != nil {
+		return nil, err
+	}
+	var out []WorkloadStatus
+	for _, d := range deployments.Items {
+		ready := d.Status.ReadyReplicas
+		if d.Status.ObservedGeneration < d.Generation {
+			ready = 0 // the status is of an older spec
+		}
+		out = append(out, WorkloadStatus{Kind: "Deployment", Name: component(d.ObjectMeta), Ready: ready, Desired: ptr.Deref(d.Spec.Replicas, 1)})
+	}
+	for _, s := range statefulSets.Items {
+		out = append(out, WorkloadStatus{Kind: "StatefulSet", Name: component(s.ObjectMeta), Ready: s.Status.ReadyReplicas, Desired: ptr.Deref(s.Spec.Replicas, 1)})
+	}
+	slices.SortFunc(out, func(a, b WorkloadStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func component(m metav1.ObjectMeta) string {
+	if c := m.Labels["app.kubernetes.io/component"]; c != "" {
+		return c
+	}
+	return m.Name
+}
+
+// UninstallFromCluster removes the release from a member cluster, and its data claims unless keepData.
+func UninstallFromCluster(ctx context.Context, kubeconfig []byte, member client.Client, r Release, keepData bool, timeout time.Duration) error {
+	cfg, err := helmConfig(kubeconfig, r.Namespace)
+	if err != nil {
+		return err
+	}
+	if err := uninstall(cfg, r.Name, timeout); err != nil {
+		return err
+	}
+	// Helm leaves the pods of failed tests, for their logs; they go with the release.
+	err = member.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(r.Namespace),
+		client.MatchingLabels{InstanceLabel: r.Name, "app.kubernetes.io/component": "test"})
+	if err != nil {
+		return fmt.Errorf("failed to delete the test pods of release %s: %w", r.Name, err)
+	}
+	if keepData {
+		return nil
+	}
+	return deleteClaims(ctx, member, r)
+}
+
+// UninstallFromFleet removes a fleet-wide release: the GlobalIngress, the release in the
+// fleet API (the placement then removes its objects from the clusters), its data claims unless
+// keepData, and the ClusterPlacement; with keepData the placement stays, narrowed to the claims.
+func UninstallFromFleet(ctx context.Context, kubeconfig []byte, c client.Client, r Release, keepData bool, timeout time.Duration) error {
+	gi := &n6sv1alpha1.GlobalIngress{ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.Name}}
+	if err := c.Delete(ctx, gi); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("failed to delete GlobalIngress %s/%s: %w", r.Namespace, r.Name, err)
+	}
+	cfg, err := helmConfig(kubeconfig, r.Namespace)
+	if err != nil {
+		return err
+	}
+	if err := uninstall(cfg, r.Name, timeout); err != nil {
+		return err
+	}
+	if keepData {
+		claims := []schema.GroupVersionKind{corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim")}
+		p := &n6sv1alpha1.ClusterPlacement{}
+		if err := c.Get(ctx, client.ObjectKey{Name: PlacementName(r)}, p); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		var selector *metav1.LabelSelector
+		if p.Spec.ClusterAffinity != nil {
+			selector = p.Spec.ClusterAffinity.ClusterSelector
+		}
+		return c.Apply(ctx, placement(r, claims, selector), fieldOwner, client.ForceOwnership)
+	}
+	if err := deleteClaims(ctx, c, r); err != nil {
+		return err
+	}
+	p := &n6sv1alpha1.ClusterPlacement{ObjectMeta: metav1.ObjectMeta{Name: PlacementName(r)}}
+	if err := c.Delete(ctx, p); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("failed to delete ClusterPlacement %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// deleteClaims deletes the release's PersistentVolumeClaims, which the chart keeps on uninstall.
+func deleteClaims(ctx context.Context, c client.Client, r Release) error {
+	err := c.DeleteAllOf(ctx, &corev1.PersistentVolumeClaim{}, client.InNamespace(r.Namespace), client.MatchingLabels{InstanceLabel: r.Name})
+	if err != nil {
+		return fmt.Errorf("failed to delete the data claims of release %s: %w", r.Name, err)
+	}
+	return nil
+}
