@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -83,12 +82,11 @@ func TestFnInstall(t *testing.T) {
 	g.Expect(fninstall.Install{Release: control, Chart: cp, Wait: true, Timeout: helmTimeout}.ToCluster(ctx, kc)).To(Succeed())
 	expectPodsReady(g, members["us"], control, 3) // etcd, fleet API, controller
 
-	// The whole fleet: Fn in the fleet API, on all three clusters, behind fn.navarkos.local.
-	fleetKC, err := os.ReadFile(f.KubeconfigPath())
-	g.Expect(err).NotTo(HaveOccurred())
+	// The whole fleet, through the CLI as a user runs it: Fn in the fleet API, on all three
+	// clusters, behind fn.navarkos.local.
 	fleetRel := fninstall.Release{Name: "fn", Namespace: "fn"}
-	fleet := fninstall.Fleet{GlobalName: "fn.navarkos.local"}
-	g.Expect(fninstall.Install{Release: fleetRel, Timeout: helmTimeout}.ToFleet(ctx, fleetKC, f.client, fleet)).To(Succeed())
+	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
+	g.Expect(out).To(ContainSubstring("ClusterPlacement " + fninstall.PlacementName(fleetRel)))
 	reader := func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
 		kc, err := kubeconfig.Get(ctx, f.client, cl.Name)
 		if err != nil {
@@ -112,9 +110,16 @@ func TestFnInstall(t *testing.T) {
 		answers := lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")
 		g.Expect(answers).To(HaveLen(3))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn.navarkos.local to answer with three targets")
+	g.Eventually(func(g Gomega) {
+		status := runCLI(t, f.DataDir, "fn", "status")
+		for _, cluster := range []string{"us", "eu", "ap"} {
+			g.Expect(status).To(MatchRegexp(`(?m)^%s\s+true\s+api 1/1, lb 2/2, runner 2/2$`, cluster))
+		}
+		g.Expect(status).To(ContainSubstring("Global name fn.navarkos.local: 3 of 3 targets healthy"))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for navarkos fn status to show Fn Ready on three clusters")
 
 	// Uninstalling removes Fn from every cluster and the name from DNS.
-	g.Expect(fninstall.UninstallFromFleet(ctx, fleetKC, f.client, fleetRel, false, helmTimeout)).To(Succeed())
+	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters")
 	g.Eventually(func(g Gomega) {
 		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")).To(BeEmpty())
 		for name, m := range members {

@@ -82,6 +82,9 @@ DNS name (--global-name). Running it again upgrades the release.`,
 			if err := t.validate(); err != nil {
 				return err
 			}
+			if _, err := clusterSelector(t); err != nil {
+				return err
+			}
 			vals, err := valueOpts.MergeValues(getter.Providers{})
 			if err != nil {
 				return fmt.Errorf("bad values: %w", err)
