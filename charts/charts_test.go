@@ -174,3 +174,43 @@ func poolsOf(t *testing.T, obj *unstructured.Unstructured) []*unstructured.Unstr
 	}
 	return pools
 }
+
+// TestReadmeListsEveryValue keeps each chart's values table in step with its values.yaml.
+func TestReadmeListsEveryValue(t *testing.T) {
+	for name := range chartNamespaces {
+		readme, err := os.ReadFile(filepath.Join(name, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(name, "values.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := map[string]any{}
+		if err := yaml.Unmarshal(raw, &values); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range valueKeys(values, "") {
+			if !strings.Contains(string(readme), "| `"+key+"` |") {
+				t.Errorf("%s/README.md has no row for value %s", name, key)
+			}
+		}
+	}
+}
+
+// valueKeys are the documented keys: leaves, and maps documented whole (resources, security contexts...).
+func valueKeys(values map[string]any, prefix string) []string {
+	var keys []string
+	for k, v := range values {
+		key := prefix + k
+		m, isMap := v.(map[string]any)
+		documentedWhole := strings.HasSuffix(key, "resources") || strings.HasSuffix(key, "ecurityContext") ||
+			strings.HasSuffix(key, "nodeSelector") || strings.HasSuffix(key, "annotations") || key == "providers.static"
+		if isMap && len(m) > 0 && !documentedWhole {
+			keys = append(keys, valueKeys(m, key+".")...)
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
