@@ -14,6 +14,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -96,7 +97,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if publishErr != nil {
 		return ctrl.Result{}, publishErr // retried with backoff; the condition says why
 	}
-	return ctrl.Result{RequeueAfter: interval(gi)}, nil
+	after := interval(gi)
+	if slices.ContainsFunc(targets, func(t target) bool { return t.settling }) {
+		after = min(after, settlingRecheck)
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
 }
 
 // forget unpublishes a GlobalIngress that is gone.
@@ -126,6 +131,9 @@ type target struct {
 	addrs []netip.Addr
 	// port is the backend's first port, which a probe without a port uses.
 	port int32
+	// settling: the backend is not yet in the cluster, or has no address yet; nothing
+	// watched here announces when it has, so it is looked at again soon.
+	settling bool
 }
 
 // observe reads, for every cluster the backend is bound to, the backend's addresses and
@@ -178,6 +186,7 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 		svc := &corev1.Service{}
 		if err := mc.Get(ctx, key, svc); err != nil {
 			t.Reason = "the Service is not in the cluster: " + err.Error()
+			t.settling = apierrors.IsNotFound(err)
 			return
 		}
 		ingress = svc.Status.LoadBalancer.Ingress
@@ -194,6 +203,7 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 		ing := &networkingv1.Ingress{}
 		if err := mc.Get(ctx, key, ing); err != nil {
 			t.Reason = "the Ingress is not in the cluster: " + err.Error()
+			t.settling = apierrors.IsNotFound(err)
 			return
 		}
 		for _, i := range ing.Status.LoadBalancer.Ingress {
@@ -212,6 +222,7 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 	switch {
 	case len(t.addrs) == 0:
 		t.Reason = "no load-balancer address yet"
+		t.settling = true
 	case ready == 0:
 		t.Reason = "no ready endpoint"
 	default:
@@ -409,4 +420,6 @@ const (
 	DefaultZone = "navarkos.local."
 	// DefaultHealthInterval applies when a GlobalIngress sets no health interval.
 	DefaultHealthInterval = 10 * time.Second
+	// settlingRecheck is how soon a backend still on its way to a cluster is looked at again.
+	settlingRecheck = time.Second
 )

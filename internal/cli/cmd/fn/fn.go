@@ -34,13 +34,13 @@ func NewCommand(g *options.Global) *cobra.Command {
 
 // target is where a command acts: one member cluster, or the fleet.
 type target struct {
-	release      fninstall.Release
-	cluster      string
-	allClusters  bool
-	placement    string
-	globalName   string
-	zone         string
-	timeout      time.Duration
+	release     fninstall.Release
+	cluster     string
+	allClusters bool
+	placement   string
+	globalName  string
+	zone        string
+	timeout     time.Duration
 }
 
 func (t *target) addFlags(cmd *cobra.Command, fleetHelp string) {
