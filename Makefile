@@ -39,6 +39,7 @@ bench: build
 	go run ./bench/planner
 	bench/dns-qps.sh
 	go run ./bench/dnsfailover -bin-dir bin
+	go run ./bench/fninstall -bin-dir bin
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin
