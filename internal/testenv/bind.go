@@ -30,7 +30,7 @@ func StartBIND(t *testing.T, zone string) string {
 		}
 	}
 	dir := t.TempDir()
-	port := freePort(t)
+	port := FreePort(t)
 	zoneFile := fmt.Sprintf(`$TTL 60
 @ IN SOA ns1.%[1]s. hostmaster.%[1]s. 1 60 30 86400 5
 @ IN NS ns1.%[1]s.
@@ -89,7 +89,8 @@ zone "%[4]s" { type primary; file "%[1]s/zone.db"; allow-update { key "navarkos"
 	}
 }
 
-func freePort(t *testing.T) int {
+// FreePort is a TCP port of 127.0.0.1 that was free a moment ago.
+func FreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,12 +1,16 @@
 package testenv
 
 import (
+	"bytes"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/kwokctl"
@@ -54,4 +58,43 @@ func Listening(endpoint string) bool {
 	}
 	_ = conn.Close()
 	return true
+}
+
+// StartProcess runs a program until the test ends, then kills it and waits for it. Its output
+// goes to a buffer that the test logs if it fails.
+func StartProcess(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("failed to start %s: %v", name, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("output of %s %s:\n%s", filepath.Base(name), strings.Join(args, " "), logs.String())
+		}
+	})
+}
+
+// lockedBuffer is a buffer a process writes to while a test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
