@@ -133,6 +133,24 @@ func TestFnInstall(t *testing.T) {
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the fleet-wide Fn to be gone")
 	g.Expect(f.client.Get(ctx, client.ObjectKey{Name: fninstall.PlacementName(fleetRel)}, &n6sv1alpha1.ClusterPlacement{})).
 		To(MatchError(ContainSubstring("not found")))
+
+	// --placement picks clusters by label: only the eu-west cluster, behind its own name.
+	euRel := fninstall.Release{Name: "fn-eu", Namespace: "fn-eu"}
+	runCLI(t, f.DataDir, "fn", "install", "--name", euRel.Name, "-n", euRel.Namespace,
+		"--placement", n6sv1alpha1.RegionLabel+"=eu-west", "--global-name", "fn-eu.navarkos.local", "--set", "lb.replicas=1")
+	expectPodsReady(g, members["eu"], euRel, 4)
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn-eu.navarkos.local.", "")).To(HaveLen(1))
+		statuses, err := fninstall.Status(ctx, f.client, reader, euRel)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(statuses).To(HaveLen(1))
+		g.Expect(statuses[0].Cluster).To(Equal("eu"))
+		g.Expect(statuses[0].Summary()).To(Equal("api 1/1, lb 1/1, runner 2/2"))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn-eu on the eu-west cluster only, behind one address")
+	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters", "--name", euRel.Name, "-n", euRel.Namespace)
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn-eu.navarkos.local.", "")).To(BeEmpty())
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn-eu.navarkos.local to go")
 }
 
 // expectPodsReady waits until the release has n pods in the cluster, each Running and Ready.

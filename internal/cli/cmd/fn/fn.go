@@ -76,7 +76,7 @@ selected cluster, and a GlobalIngress gives its API (/v2) and invoke endpoints (
 DNS name (--global-name). Running it again upgrades the release.`,
 		Example: `  navarkos fn install --cluster demo
   navarkos fn install --all-clusters --global-name fn.navarkos.local
-  navarkos fn install --placement 'n6s.io/region in (eu-west,us-east)' -f my-values.yaml`,
+  navarkos fn install --placement 'topology.kubernetes.io/region in (eu-west,us-east)' -f my-values.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := t.validate(); err != nil {
