@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -52,12 +53,13 @@ func (t *target) addFlags(cmd *cobra.Command, fleetHelp string) {
 	fs.DurationVar(&t.timeout, "timeout", 5*time.Minute, "how long Helm may take")
 }
 
-func (t *target) validate() error {
+// validate checks that exactly one place is named; where lists the flags that name one.
+func (t *target) validate(where string) error {
 	switch {
 	case t.cluster != "" && (t.allClusters || t.placement != ""):
 		return fmt.Errorf("--cluster acts on one cluster; it cannot be combined with --all-clusters or --placement")
 	case t.cluster == "" && !t.allClusters && t.placement == "":
-		return fmt.Errorf("say where: --cluster NAME, --all-clusters or --placement SELECTOR")
+		return fmt.Errorf("say where: %s", where)
 	}
 	return nil
 }
@@ -79,7 +81,7 @@ DNS name (--global-name). Running it again upgrades the release.`,
   navarkos fn install --placement 'topology.kubernetes.io/region in (eu-west,us-east)' -f my-values.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := t.validate(); err != nil {
+			if err := t.validate("--cluster NAME, --all-clusters or --placement SELECTOR"); err != nil {
 				return err
 			}
 			if _, err := clusterSelector(t); err != nil {
@@ -134,7 +136,7 @@ func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.I
 	}
 	fleet := fninstall.Fleet{ClusterSelector: selector, GlobalName: t.globalName, Zone: t.zone}
 	if fleet.GlobalName == "" {
-		fleet.GlobalName = in.Name + "." + strings.TrimSuffix(cmpOr(t.zone, "navarkos.local"), ".")
+		fleet.GlobalName = in.Name + "." + strings.TrimSuffix(cmp.Or(t.zone, "navarkos.local"), ".")
 	}
 	kc, err := g.KubeconfigBytes()
 	if err != nil {
@@ -148,13 +150,6 @@ func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.I
 	fmt.Fprintf(out, "Its API and invoke endpoints answer at http://%s/ (GlobalIngress %s/%s). Follow it with: navarkos fn status -n %s --name %s\n",
 		fleet.GlobalName, in.Namespace, in.Name, in.Namespace, in.Name)
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // clusterSelector is the --placement selector, or nothing for --all-clusters.
@@ -251,7 +246,7 @@ func newUninstall(g *options.Global) *cobra.Command {
 		Short: "Remove Fn from a member cluster (--cluster) or from the fleet (--all-clusters)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := t.validate(); err != nil {
+			if err := t.validate("--cluster NAME, or --all-clusters for a fleet-wide release"); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -286,7 +281,7 @@ func newUninstall(g *options.Global) *cobra.Command {
 			return nil
 		},
 	}
-	t.addFlags(cmd, "remove a fleet-wide install from the fleet API and every cluster")
+	t.addFlags(cmd, "remove a fleet-wide release (made with --all-clusters or --placement) from the fleet API and its clusters")
 	cmd.Flags().BoolVar(&keepData, "keep-data", false, "keep the PersistentVolumeClaims (apps, functions, MySQL data)")
 	return cmd
 }

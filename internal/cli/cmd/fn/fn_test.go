@@ -24,7 +24,7 @@ func TestInstallRefusesBadInvocations(t *testing.T) {
 		{[]string{"install", "--cluster", "a", "--all-clusters"}, "cannot be combined"},
 		{[]string{"install", "--placement", "region in (eu"}, "is not a label selector"},
 		{[]string{"install", "--cluster", "a", "-f", badValues}, "bad values"},
-		{[]string{"uninstall"}, "say where"},
+		{[]string{"uninstall"}, "say where: --cluster NAME, or --all-clusters for a fleet-wide release"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			cmd := NewCommand(&options.Global{DataDir: t.TempDir(), Kubeconfig: filepath.Join(t.TempDir(), "missing")})
