@@ -70,8 +70,8 @@ func helmConfig(kubeconfig []byte, namespace string) (*action.Configuration, err
 	return cfg, nil
 }
 
-// installOrUpgrade installs a release, or upgrades it when it exists. With wait, it returns
-// once every workload is ready, or fails after timeout.
+// installOrUpgrade installs a release, or upgrades it when it exists (a failed one too). With
+// wait, it returns once every workload is ready, or fails after timeout naming what is not.
 func installOrUpgrade(ctx context.Context, cfg *action.Configuration, ch *chart.Chart, name, namespace string, values map[string]any, wait bool, timeout time.Duration) (*release.Release, error) {
 	strategy := kube.HookOnlyStrategy
 	if wait {
@@ -90,6 +90,9 @@ func installOrUpgrade(ctx context.Context, cfg *action.Configuration, ch *chart.
 	default:
 		up := action.NewUpgrade(cfg)
 		up.Namespace, up.WaitStrategy, up.Timeout = namespace, strategy, timeout
+		// The values given are the whole configuration, as on a first install; Helm would
+		// otherwise keep the last release's values when none are given.
+		up.ResetValues = true
 		rel, err = up.RunWithContext(ctx, name, ch, values)
 	}
 	if err != nil {

@@ -51,6 +51,20 @@ func TestFnInstall(t *testing.T) {
 	g.Expect(in.ToCluster(ctx, kc)).To(Succeed())
 	expectPodsReady(g, members["us"], one, 4)
 
+	// An install that cannot become ready fails with what is not ready, and running it again
+	// with good values repairs the release.
+	stuck := fninstall.Install{Release: fninstall.Release{Name: "stuck", Namespace: "fn-stuck"}, Wait: true, Timeout: 10 * time.Second,
+		Values: map[string]any{"runner": map[string]any{"nodeSelector": map[string]any{"fn.n6s.io/runner": "true"}}}}
+	err = stuck.ToCluster(ctx, kc)
+	g.Expect(err).To(MatchError(ContainSubstring("stuck-fn-runner")), "the error names the workload that is not ready")
+	t.Logf("an install that cannot become ready: %v", err)
+	stuck.Values, stuck.Timeout = nil, helmTimeout
+	g.Expect(stuck.ToCluster(ctx, kc)).To(Succeed())
+	expectPodsReady(g, members["us"], stuck.Release, 5)
+	mcStuck, err := client.New(restConfigOf(t, kc), client.Options{Scheme: setup.Scheme()})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(fninstall.UninstallFromCluster(ctx, kc, mcStuck, stuck.Release, false, helmTimeout)).To(Succeed())
+
 	// helm test creates its hook pod, which calls the API. kwok runs no container, so the pod
 	// stays Running and the test times out; what is checked is that the hook is created and runs.
 	err = fninstall.RunTests(kc, one.Name, one.Namespace, 5*time.Second)
