@@ -29,7 +29,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 		Use:   "fn",
 		Short: "Install the Fn serverless platform on a member cluster or across the fleet",
 	}
-	cmd.AddCommand(newInstall(g), newStatus(g), newUninstall(g))
+	cmd.AddCommand(newInstall(g), newStatus(g), newTest(g), newUninstall(g))
 	return cmd
 }
 
@@ -236,6 +236,40 @@ func clientFromKubeconfig(kc []byte) (client.Client, error) {
 	}
 	cfg.Timeout = 10 * time.Second
 	return client.New(cfg, client.Options{Scheme: setup.Scheme()})
+}
+
+func newTest(g *options.Global) *cobra.Command {
+	var r fninstall.Release
+	var cluster string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Run the release's helm test in a member cluster: a pod that calls the Fn API",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cluster == "" {
+				return fmt.Errorf("say where: --cluster NAME")
+			}
+			c, err := g.Client()
+			if err != nil {
+				return err
+			}
+			kc, err := kubeconfig.Get(cmd.Context(), c, cluster)
+			if err != nil {
+				return err
+			}
+			if err := fninstall.RunTests(kc, r.Name, r.Namespace, timeout); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Fn release %s in cluster %s: the API answered\n", r.Name, cluster)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&r.Name, "name", "fn", "release name")
+	cmd.Flags().StringVarP(&r.Namespace, "namespace", "n", "fn", "namespace of the release")
+	cmd.Flags().StringVar(&cluster, "cluster", "", "member cluster the release runs in")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long the test may take")
+	return cmd
 }
 
 func newUninstall(g *options.Global) *cobra.Command {

@@ -25,6 +25,7 @@ func TestInstallRefusesBadInvocations(t *testing.T) {
 		{[]string{"install", "--placement", "region in (eu"}, "is not a label selector"},
 		{[]string{"install", "--cluster", "a", "-f", badValues}, "bad values"},
 		{[]string{"uninstall"}, "say where: --cluster NAME, or --all-clusters for a fleet-wide release"},
+		{[]string{"test"}, "say where: --cluster NAME"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			cmd := NewCommand(&options.Global{DataDir: t.TempDir(), Kubeconfig: filepath.Join(t.TempDir(), "missing")})
