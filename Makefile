@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -p 1: local clusters of different test packages would otherwise race for the same free ports.
 GOTEST_FLAGS ?= -p 1 -timeout 45m
 
-.PHONY: all build tools navarkos run test test-unit generate verify-generate bench clean
+.PHONY: all build tools navarkos run test test-unit generate verify-generate bench charts clean
 
 all: build
 
@@ -27,6 +27,10 @@ test: build
 	# A short fuzz run of the DNS message handling, beyond its seed corpus.
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 10s ./internal/dns
 
+# A Helm chart repository of charts/fn and charts/navarkos in dist/charts (CHARTS_URL: where it is served).
+charts:
+	$(GO) run ./hack/package-charts -o dist/charts -url "$(CHARTS_URL)"
+
 generate:
 	$(GO) tool controller-gen object paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
@@ -45,4 +49,4 @@ bench: build
 	go run ./bench/failover -bin-dir bin
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

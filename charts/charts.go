@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -17,6 +19,7 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	release "helm.sh/helm/v4/pkg/release/v1"
+	repo "helm.sh/helm/v4/pkg/repo/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
@@ -133,4 +136,29 @@ func namespaced(kind string) bool {
 		return false
 	}
 	return true
+}
+
+// PackageRepository packages chart directories into dest as a chart repository: one archive
+// per chart and an index.yaml whose URLs are under baseURL (empty: relative URLs). It returns
+// the index.
+func PackageRepository(chartDirs []string, dest, baseURL string) (*repo.IndexFile, error) {
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return nil, err
+	}
+	for _, dir := range chartDirs {
+		p := action.NewPackage()
+		p.Destination = dest
+		if _, err := p.Run(dir, nil); err != nil {
+			return nil, fmt.Errorf("failed to package chart %s: %w", dir, err)
+		}
+	}
+	index, err := repo.IndexDirectory(dest, baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("failed to index %s: %w", dest, err)
+	}
+	index.SortEntries()
+	if err := index.WriteFile(filepath.Join(dest, "index.yaml"), 0o644); err != nil {
+		return nil, err
+	}
+	return index, nil
 }
