@@ -81,7 +81,7 @@ func TestControlPlaneChartRuns(t *testing.T) {
 		"--metrics-addr=:8080", fmt.Sprintf("--metrics-addr=127.0.0.1:%d", port["metrics"]),
 		"--health-probe-addr=:8081", fmt.Sprintf("--health-probe-addr=127.0.0.1:%d", port["probes"]),
 	)
-	run := func(kind, name, container string) {
+	run := func(kind, name, container string) (output func() string) {
 		for _, obj := range out.Objects {
 			if obj.GetKind() != kind || obj.GetName() != name {
 				continue
@@ -96,16 +96,16 @@ func TestControlPlaneChartRuns(t *testing.T) {
 				for _, a := range c["command"].([]any) {
 					args = append(args, local.Replace(inCluster.ReplaceAllString(podEnv.Replace(a.(string)), "127.0.0.1")))
 				}
-				testenv.StartProcess(t, filepath.Join(testenv.BinDir(), args[0]), args[1:]...)
-				return
+				return testenv.StartProcess(t, filepath.Join(testenv.BinDir(), args[0]), args[1:]...)
 			}
 		}
 		t.Fatalf("the chart renders no container %s in %s %s", container, kind, name)
+		return nil
 	}
+	// The controllers start first: they must wait for the fleet API, as pods of one release do.
+	controllerOutput := run("Deployment", "navarkos-controller", "controller")
 	run("StatefulSet", "navarkos-etcd", "etcd")
 	run("Deployment", "navarkos-fleet-api", "kube-apiserver")
-	run("Deployment", "navarkos-fleet-api", "kube-controller-manager")
-	run("Deployment", "navarkos-controller", "controller")
 
 	// The admin kubeconfig of the chart's notes reaches the fleet API, which serves the CRDs and the pool.
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(pki, "admin.kubeconfig"))
@@ -117,6 +117,12 @@ func TestControlPlaneChartRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
+	await(t, 2*time.Minute, "the fleet API to answer the admin", func() error {
+		return c.List(ctx, &corev1.NamespaceList{})
+	})
+	// kube-controller-manager gives up when the API is not healthy within 10 s of its start;
+	// in a pod it is restarted, here it starts once the API answers.
+	run("Deployment", "navarkos-fleet-api", "kube-controller-manager")
 	await(t, 2*time.Minute, "the chart's pool in the fleet API, applied by the controllers", func() error {
 		pools := &n6sv1alpha1.ClusterPoolList{}
 		if err := c.List(ctx, pools); err != nil {
@@ -127,6 +133,9 @@ func TestControlPlaneChartRuns(t *testing.T) {
 		}
 		return nil
 	})
+	if !strings.Contains(controllerOutput(), "Waiting for the fleet API") {
+		t.Error("the controllers did not say that they waited for the fleet API")
+	}
 	// The housekeeping kube-controller-manager works: a new namespace gets its default ServiceAccount.
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "probe"}}); err != nil {
 		t.Fatal(err)

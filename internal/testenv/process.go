@@ -61,8 +61,8 @@ func Listening(endpoint string) bool {
 }
 
 // StartProcess runs a program until the test ends, then kills it and waits for it. Its output
-// goes to a buffer that the test logs if it fails.
-func StartProcess(t *testing.T, name string, args ...string) {
+// goes to a buffer that the test logs if it fails; the returned function reads it.
+func StartProcess(t *testing.T, name string, args ...string) (output func() string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	logs := &lockedBuffer{}
@@ -79,6 +79,7 @@ func StartProcess(t *testing.T, name string, args ...string) {
 			t.Logf("output of %s %s:\n%s", filepath.Base(name), strings.Join(args, " "), logs.String())
 		}
 	})
+	return logs.String
 }
 
 // lockedBuffer is a buffer a process writes to while a test may read it.

@@ -2,11 +2,14 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -80,15 +83,8 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	if err != nil {
 		return fmt.Errorf("failed to connect to the fleet API at %s: %w", cfg.Host, err)
 	}
-	if f.installCRDs {
-		if err := setup.InstallCRDs(ctx, c); err != nil {
-			return err
-		}
-	}
-	for _, file := range f.applyFiles {
-		if err := setup.ApplyFile(ctx, c, file); err != nil {
-			return err
-		}
+	if err := bootstrap(ctx, c, f); err != nil {
+		return err
 	}
 	var leaseConfig *rest.Config
 	if f.leaseInCluster {
@@ -116,4 +112,47 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+// bootstrap installs the CRDs and applies the --apply files. The fleet API may start after
+// the controllers (pods of one release start together), so while it cannot be reached this
+// waits with backoff; an object the API refuses is an error at once.
+func bootstrap(ctx context.Context, c client.Client, f *flagpole) error {
+	log := ctrl.Log.WithName("bootstrap")
+	delay := 500 * time.Millisecond
+	for {
+		err := bootstrapOnce(ctx, c, f)
+		if err == nil || !unreachable(err) {
+			return err
+		}
+		log.Info("Waiting for the fleet API", "error", err.Error(), "retryIn", delay.String())
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
+}
+
+func bootstrapOnce(ctx context.Context, c client.Client, f *flagpole) error {
+	if f.installCRDs {
+		if err := setup.InstallCRDs(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, file := range f.applyFiles {
+		if err := setup.ApplyFile(ctx, c, file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unreachable says whether an error means the API server could not be reached or is not
+// serving yet, rather than that it refused a request.
+func unreachable(err error) bool {
+	var netErr net.Error // includes *url.Error: every failed HTTP exchange
+	return errors.As(err, &netErr) || apierrors.IsServiceUnavailable(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsServerTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err)
 }
