@@ -89,6 +89,10 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 	if f.GlobalName == "" {
 		return errors.New("a fleet-wide install needs a global DNS name")
 	}
+	if autoscaled(in.Values) {
+		// The placement sets each cluster's replicas; a member's autoscaler would fight it.
+		return errors.New("runner.autoscaling works per cluster: a fleet-wide install sets runner.replicas on every cluster instead")
+	}
 	ch, err := in.chart()
 	if err != nil {
 		return err
@@ -128,6 +132,14 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 		return fmt.Errorf("failed to apply GlobalIngress %s/%s: %w", in.Namespace, in.Name, err)
 	}
 	return nil
+}
+
+// autoscaled says whether the values turn on the runners' autoscaler.
+func autoscaled(values map[string]any) bool {
+	runner, _ := values["runner"].(map[string]any)
+	autoscaling, _ := runner["autoscaling"].(map[string]any)
+	on, _ := autoscaling["enabled"].(bool)
+	return on
 }
 
 // withIngress turns on the chart's Ingress for the global name, keeping the user's other
