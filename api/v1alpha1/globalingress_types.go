@@ -125,7 +125,8 @@ type GlobalIngressBackend struct {
 	// +kubebuilder:validation:MaxLength=63
 	ServiceName string `json:"serviceName,omitempty"`
 
-	// ingressName is an Ingress in the GlobalIngress's namespace.
+	// ingressName is an Ingress in the GlobalIngress's namespace; a cluster serves it while every
+	// Service the Ingress routes to has a ready endpoint there.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	IngressName string `json:"ingressName,omitempty"`

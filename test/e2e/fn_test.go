@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -132,6 +133,23 @@ func TestFnInstall(t *testing.T) {
 		g.Expect(status).To(ContainSubstring("Global name fn.navarkos.local: 3 of 3 targets healthy"))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for navarkos fn status to show Fn Ready on three clusters")
 
+	// Health-aware: with no Fn replicas in one cluster, its address leaves the answers, and comes back.
+	setFnReplicasIn(t, f, fleetRel, "ap", ptr.To[int32](0))
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")).To(HaveLen(2))
+		gi := &n6sv1alpha1.GlobalIngress{}
+		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: fleetRel.Namespace, Name: fleetRel.Name}, gi)).To(Succeed())
+		for _, tgt := range gi.Status.Hosts[0].Targets {
+			if tgt.Cluster == "ap" {
+				g.Expect(tgt.Reason).To(HavePrefix("no ready endpoint behind Service fn-"))
+			}
+		}
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster without Fn replicas to leave the answers")
+	setFnReplicasIn(t, f, fleetRel, "ap", nil)
+	g.Eventually(func(g Gomega) {
+		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")).To(HaveLen(3))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to come back into the answers")
+
 	// Uninstalling removes Fn from every cluster and the name from DNS.
 	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters")
 	g.Eventually(func(g Gomega) {
@@ -195,4 +213,22 @@ func restConfigOf(t *testing.T, kc []byte) *rest.Config {
 		t.Fatalf("the kubeconfig does not load: %v", err)
 	}
 	return cfg
+}
+
+// setFnReplicasIn overrides, or with nil stops overriding, the replicas of a fleet-wide
+// release's workloads in one cluster, through its ClusterPlacement.
+func setFnReplicasIn(t *testing.T, f *localFleet, r fninstall.Release, cluster string, replicas *int32) {
+	t.Helper()
+	p := &n6sv1alpha1.ClusterPlacement{}
+	if err := f.client.Get(context.Background(), client.ObjectKey{Name: fninstall.PlacementName(r)}, p); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Overrides = nil
+	if replicas != nil {
+		p.Spec.Overrides = []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{cluster}, Replicas: replicas}}
+	}
+	if err := f.client.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
 }

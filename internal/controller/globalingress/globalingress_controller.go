@@ -182,6 +182,7 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 	key := client.ObjectKey{Namespace: gi.Namespace, Name: name}
 	var ingress []corev1.LoadBalancerIngress
 	ready := 0
+	notReady := "" // for an Ingress, a backend Service without a ready endpoint
 	if kind == "Service" {
 		svc := &corev1.Service{}
 		if err := mc.Get(ctx, key, svc); err != nil {
@@ -209,7 +210,12 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 		for _, i := range ing.Status.LoadBalancer.Ingress {
 			ingress = append(ingress, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
 		}
-		ready = 1 // an Ingress has no endpoints of its own; its address stands for it
+		n, empty, err := ingressReadyEndpoints(ctx, mc, ing)
+		if err != nil {
+			t.Reason = "cannot read the EndpointSlices: " + err.Error()
+			return
+		}
+		ready, notReady = n, empty
 		t.port = 80
 	}
 	for _, i := range ingress {
@@ -223,6 +229,8 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 	case len(t.addrs) == 0:
 		t.Reason = "no load-balancer address yet"
 		t.settling = true
+	case ready == 0 && notReady != "":
+		t.Reason = "no ready endpoint behind Service " + notReady
 	case ready == 0:
 		t.Reason = "no ready endpoint"
 	default:
@@ -276,6 +284,45 @@ func readyEndpoints(ctx context.Context, c client.Reader, svc client.ObjectKey) 
 		}
 	}
 	return n, nil
+}
+
+// ingressReadyEndpoints is, for the Services an Ingress routes to, the fewest ready
+// endpoints any of them has, and the first that has none: an application behind an Ingress
+// serves only when every path has somewhere to go. An Ingress without Service backends
+// stands for itself: 1.
+func ingressReadyEndpoints(ctx context.Context, c client.Reader, ing *networkingv1.Ingress) (ready int, empty string, err error) {
+	var services []string
+	add := func(b *networkingv1.IngressBackend) {
+		if b != nil && b.Service != nil && !slices.Contains(services, b.Service.Name) {
+			services = append(services, b.Service.Name)
+		}
+	}
+	add(ing.Spec.DefaultBackend)
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		for i := range rule.HTTP.Paths {
+			add(&rule.HTTP.Paths[i].Backend)
+		}
+	}
+	if len(services) == 0 {
+		return 1, "", nil
+	}
+	ready = -1
+	for _, svc := range services {
+		n, err := readyEndpoints(ctx, c, client.ObjectKey{Namespace: ing.Namespace, Name: svc})
+		if err != nil {
+			return 0, "", err
+		}
+		if n == 0 && empty == "" {
+			empty = svc
+		}
+		if ready < 0 || n < ready {
+			ready = n
+		}
+	}
+	return ready, empty, nil
 }
 
 func explicitWeight(weights []n6sv1alpha1.TargetWeight, cluster string) int32 {
