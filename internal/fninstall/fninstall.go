@@ -93,6 +93,13 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 		// The placement sets each cluster's replicas; a member's autoscaler would fight it.
 		return errors.New("runner.autoscaling works per cluster: a fleet-wide install sets runner.replicas on every cluster instead")
 	}
+	// The API checks the global name (inside its zone, a valid hostname) before anything is
+	// made; in the default namespace, since the release's may not exist yet.
+	probe := Release{Name: in.Name, Namespace: metav1.NamespaceDefault}
+	err := c.Apply(ctx, globalIngress(probe, "unchecked", f), fieldOwner, client.ForceOwnership, client.DryRunAll)
+	if err != nil {
+		return fmt.Errorf("the global name %q is refused: %w", f.GlobalName, err)
+	}
 	ch, err := in.chart()
 	if err != nil {
 		return err

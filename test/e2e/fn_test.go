@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -100,6 +101,13 @@ func TestFnInstall(t *testing.T) {
 	// The whole fleet, through the CLI as a user runs it: Fn in the fleet API, on all three
 	// clusters, behind fn.navarkos.local.
 	fleetRel := fninstall.Release{Name: "fn", Namespace: "fn"}
+	// A global name outside the zone is refused by the API before anything is installed.
+	fleetKC, err := os.ReadFile(f.KubeconfigPath())
+	g.Expect(err).NotTo(HaveOccurred())
+	err = fninstall.Install{Release: fleetRel, Timeout: helmTimeout}.ToFleet(ctx, fleetKC, f.client, fninstall.Fleet{GlobalName: "fn.example.com"})
+	g.Expect(err).To(MatchError(ContainSubstring("every host must be inside the zone")))
+	g.Expect(f.client.Get(ctx, client.ObjectKey{Name: fninstall.PlacementName(fleetRel)}, &n6sv1alpha1.ClusterPlacement{})).
+		To(MatchError(ContainSubstring("not found")), "nothing is made for a refused name")
 	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
 	g.Expect(out).To(ContainSubstring("ClusterPlacement " + fninstall.PlacementName(fleetRel)))
 	reader := func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
