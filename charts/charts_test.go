@@ -8,13 +8,9 @@ import (
 	"testing"
 
 	"helm.sh/helm/v4/pkg/action"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
-
-	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 // chartNamespaces is where each chart is rendered and dry-run applied.
@@ -62,19 +58,7 @@ func TestLintStrict(t *testing.T) {
 // server-side dry-run applies every object, hooks included, to a real kube-apiserver
 // with strict field validation, so that the API itself validates the output.
 func TestRenderedObjectsPassTheAPIServer(t *testing.T) {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	ctx := t.Context()
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testenv.InstallHTTPRouteCRD(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	ctx, c := t.Context(), k8s
 	// The dry run must be able to fail: an unknown field is refused.
 	bad := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "bad", "namespace": "default"},
@@ -84,9 +68,6 @@ func TestRenderedObjectsPassTheAPIServer(t *testing.T) {
 		t.Fatalf("a Service with an unknown field passed the dry run: %v", err)
 	}
 	for name, ns := range chartNamespaces {
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
 		ch, err := Load(name)
 		if err != nil {
 			t.Fatal(err)

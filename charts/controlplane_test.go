@@ -12,6 +12,7 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,6 +23,9 @@ import (
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
+
+// poll is how often the test looks at the running control plane.
+const poll = 200 * time.Millisecond
 
 // inCluster matches the in-cluster names the chart gives its Services and pods.
 var inCluster = regexp.MustCompile(`[a-z0-9.-]+\.navarkos-system\.svc`)
@@ -103,7 +107,10 @@ func TestControlPlaneChartRuns(t *testing.T) {
 		return nil
 	}
 	// The controllers start first: they must wait for the fleet API, as pods of one release do.
+	g := NewWithT(t)
 	controllerOutput := run("Deployment", "navarkos-controller", "controller")
+	g.Eventually(controllerOutput, time.Minute, poll).Should(ContainSubstring("Waiting for the fleet API"),
+		"waiting for the controllers to say they wait for the fleet API, which is not started yet")
 	run("StatefulSet", "navarkos-etcd", "etcd")
 	run("Deployment", "navarkos-fleet-api", "kube-apiserver")
 
@@ -117,13 +124,13 @@ func TestControlPlaneChartRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	await(t, 2*time.Minute, "the fleet API to answer the admin", func() error {
+	g.Eventually(func() error {
 		return c.List(ctx, &corev1.NamespaceList{})
-	})
+	}, 2*time.Minute, poll).Should(Succeed(), "waiting for the fleet API to answer the admin")
 	// kube-controller-manager gives up when the API is not healthy within 10 s of its start;
 	// in a pod it is restarted, here it starts once the API answers.
 	run("Deployment", "navarkos-fleet-api", "kube-controller-manager")
-	await(t, 2*time.Minute, "the chart's pool in the fleet API, applied by the controllers", func() error {
+	g.Eventually(func() error {
 		pools := &n6sv1alpha1.ClusterPoolList{}
 		if err := c.List(ctx, pools); err != nil {
 			return err
@@ -132,19 +139,16 @@ func TestControlPlaneChartRuns(t *testing.T) {
 			return fmt.Errorf("pools: %d", len(pools.Items))
 		}
 		return nil
-	})
-	if !strings.Contains(controllerOutput(), "Waiting for the fleet API") {
-		t.Error("the controllers did not say that they waited for the fleet API")
-	}
+	}, 2*time.Minute, poll).Should(Succeed(), "waiting for the chart's pool in the fleet API, applied by the controllers")
 	// The housekeeping kube-controller-manager works: a new namespace gets its default ServiceAccount.
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "probe"}}); err != nil {
 		t.Fatal(err)
 	}
-	await(t, time.Minute, "the default ServiceAccount of a new namespace", func() error {
+	g.Eventually(func() error {
 		return c.Get(ctx, client.ObjectKey{Namespace: "probe", Name: "default"}, &corev1.ServiceAccount{})
-	})
+	}, time.Minute, poll).Should(Succeed(), "waiting for the default ServiceAccount of a new namespace")
 	// The controllers are ready and answer for the GlobalIngress zone.
-	await(t, time.Minute, "the controllers' readiness", func() error {
+	g.Eventually(func() error {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port["probes"]))
 		if err != nil {
 			return err
@@ -154,8 +158,8 @@ func TestControlPlaneChartRuns(t *testing.T) {
 			return fmt.Errorf("status %d", resp.StatusCode)
 		}
 		return nil
-	})
-	await(t, time.Minute, "an authoritative SOA of navarkos.local", func() error {
+	}, time.Minute, poll).Should(Succeed(), "waiting for the controllers' readiness")
+	g.Eventually(func() error {
 		m := new(mdns.Msg)
 		m.SetQuestion("navarkos.local.", mdns.TypeSOA)
 		resp, _, err := (&mdns.Client{Timeout: time.Second}).Exchange(m, fmt.Sprintf("127.0.0.1:%d", port["dns"]))
@@ -166,7 +170,7 @@ func TestControlPlaneChartRuns(t *testing.T) {
 			return fmt.Errorf("answer %v", resp.Answer)
 		}
 		return nil
-	})
+	}, time.Minute, poll).Should(Succeed(), "waiting for an authoritative SOA of navarkos.local")
 }
 
 // writeSecret writes each key of the rendered Secret to a file, as a volume would, with the
@@ -202,21 +206,5 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// await polls check until it passes, or fails the test with what was awaited.
-func await(t *testing.T, timeout time.Duration, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s: %v", timeout, what, err)
-		}
-		time.Sleep(200 * time.Millisecond) // polling real processes, not waiting on a condition
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -13,28 +12,13 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 // TestControllerRoleIsEnoughAndNoMore applies the control-plane chart's ServiceAccount, Role
 // and RoleBinding to a real kube-apiserver, then acts as that ServiceAccount: it wins the
 // controllers' leader election, and is refused everything else.
 func TestControllerRoleIsEnoughAndNoMore(t *testing.T) {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	ctx := t.Context()
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const ns = "navarkos-system"
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, c, ns := t.Context(), k8s, chartNamespaces[Navarkos]
 	ch, err := Load(Navarkos)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +40,7 @@ func TestControllerRoleIsEnoughAndNoMore(t *testing.T) {
 	if applied != 3 {
 		t.Fatalf("the chart renders %d of ServiceAccount, Role and RoleBinding, want 3", applied)
 	}
-	asController := rest.CopyConfig(cfg)
+	asController := rest.CopyConfig(restConfig)
 	asController.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":navarkos"}
 	cs, err := kubernetes.NewForConfig(asController)
 	if err != nil {

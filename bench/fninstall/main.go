@@ -14,11 +14,9 @@ import (
 	"github.com/go-logr/logr"
 	mdns "github.com/miekg/dns"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
@@ -63,7 +61,7 @@ func run(runs int, binDir string) error {
 	var single, fleetWide []time.Duration
 	for i := range runs {
 		r := fninstall.Release{Name: fmt.Sprintf("fn%d", i), Namespace: fmt.Sprintf("fn%d", i)}
-		d, err := clusterInstall(ctx, c, memberKC, r)
+		d, err := clusterInstall(ctx, memberKC, r)
 		if err != nil {
 			return err
 		}
@@ -81,21 +79,12 @@ func run(runs int, binDir string) error {
 }
 
 // clusterInstall installs into one member and waits as Helm does; the release is then removed.
-func clusterInstall(ctx context.Context, c client.Client, kc []byte, r fninstall.Release) (time.Duration, error) {
+func clusterInstall(ctx context.Context, kc []byte, r fninstall.Release) (time.Duration, error) {
 	start := time.Now()
 	if err := (fninstall.Install{Release: r, Wait: true, Timeout: 5 * time.Minute}).ToCluster(ctx, kc); err != nil {
 		return 0, err
 	}
-	took := time.Since(start)
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(kc)
-	if err != nil {
-		return 0, err
-	}
-	mc, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err != nil {
-		return 0, err
-	}
-	return took, fninstall.UninstallFromCluster(ctx, kc, mc, r, false, time.Minute)
+	return time.Since(start), fninstall.UninstallFromCluster(ctx, kc, r, false, time.Minute)
 }
 
 // fleetInstall installs across the fleet and waits until all three members are Ready and the
@@ -105,19 +94,8 @@ func fleetInstall(ctx context.Context, c client.Client, kc []byte, dnsAddr strin
 	if err := (fninstall.Install{Release: r, Timeout: 5 * time.Minute}).ToFleet(ctx, kc, c, fninstall.Fleet{GlobalName: globalName}); err != nil {
 		return 0, err
 	}
-	members := func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
-		data, err := kubeconfig.Get(ctx, c, cl.Name)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
-		if err != nil {
-			return nil, err
-		}
-		return client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	}
 	err := benchfleet.WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, func() bool {
-		statuses, err := fninstall.Status(ctx, c, members, r)
+		statuses, err := fninstall.Status(ctx, c, kubeconfig.Of(c), r)
 		if err != nil || len(statuses) != 3 {
 			return false
 		}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -253,23 +254,26 @@ func (s ClusterStatus) Summary() string {
 	return strings.Join(parts, ", ")
 }
 
-// Reader gives a client of a member cluster.
-type Reader func(ctx context.Context, cluster *n6sv1alpha1.Cluster) (client.Client, error)
+// Kubeconfigs gives the kubeconfig of a member cluster by name.
+type Kubeconfigs func(ctx context.Context, cluster string) ([]byte, error)
 
 // Status reads the release's workloads in every Ready member cluster that has them.
-func Status(ctx context.Context, fleet client.Client, members Reader, r Release) ([]ClusterStatus, error) {
+func Status(ctx context.Context, fleet client.Client, kubeconfigs Kubeconfigs, r Release) ([]ClusterStatus, error) {
 	clusters := &n6sv1alpha1.ClusterList{}
 	if err := fleet.List(ctx, clusters); err != nil {
 		return nil, fmt.Errorf("failed to list the clusters: %w", err)
 	}
 	var out []ClusterStatus
-	for i := range clusters.Items {
-		cl := &clusters.Items[i]
+	for _, cl := range clusters.Items {
 		if cl.Status.Phase != n6sv1alpha1.ClusterPhaseReady {
 			continue
 		}
 		s := ClusterStatus{Cluster: cl.Name}
-		mc, err := members(ctx, cl)
+		kc, err := kubeconfigs(ctx, cl.Name)
+		var mc client.Client
+		if err == nil {
+			mc, err = memberClient(kc)
+		}
 		if err == nil {
 			s.Workloads, err = workloads(ctx, mc, r)
 		}
@@ -281,6 +285,16 @@ func Status(ctx context.Context, fleet client.Client, members Reader, r Release)
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// memberClient is a plain client of the cluster of a kubeconfig, for the built-in kinds.
+func memberClient(kubeconfig []byte) (client.Client, error) {
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("the kubeconfig does not load: %w", err)
+	}
+	cfg.Timeout = 10 * time.Second
+	return client.New(cfg, client.Options{})
 }
 
 // workloads lists the Deployments and StatefulSets of a release, named by component.
@@ -317,8 +331,12 @@ func component(m metav1.ObjectMeta) string {
 }
 
 // UninstallFromCluster removes the release from a member cluster, and its data claims unless keepData.
-func UninstallFromCluster(ctx context.Context, kubeconfig []byte, member client.Client, r Release, keepData bool, timeout time.Duration) error {
+func UninstallFromCluster(ctx context.Context, kubeconfig []byte, r Release, keepData bool, timeout time.Duration) error {
 	cfg, err := helmConfig(kubeconfig, r.Namespace)
+	if err != nil {
+		return err
+	}
+	member, err := memberClient(kubeconfig)
 	if err != nil {
 		return err
 	}

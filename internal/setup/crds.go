@@ -63,7 +63,12 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 	if err := c.Patch(ctx, ns, client.Apply, fieldOwner); err != nil {
 		return fmt.Errorf("failed to apply namespace %s: %w", ns.Name, err)
 	}
-	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+	return waitForCRDs(ctx, c, crds...)
+}
+
+// waitForCRDs waits, up to a minute, until the API server serves each CRD.
+func waitForCRDs(ctx context.Context, c client.Client, crds ...*apiextensionsv1.CustomResourceDefinition) error {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		for _, want := range crds {
 			got := &apiextensionsv1.CustomResourceDefinition{}
 			if err := c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
@@ -75,6 +80,10 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 		}
 		return true, nil
 	})
+	if err != nil {
+		return fmt.Errorf("waiting for the CRDs to be served: %w", err)
+	}
+	return nil
 }
 
 func established(c *apiextensionsv1.CustomResourceDefinition) bool {

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"k8s.io/apiextensions-apiserver/pkg/apihelpers"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
@@ -59,19 +61,16 @@ func InstallModuleCRD(ctx context.Context, c client.Client, moduleAtVersion, fil
 	if err := c.Create(ctx, crd); client.IgnoreAlreadyExists(err) != nil {
 		return fmt.Errorf("failed to create the CRD %s: %w", crd.Name, err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	// The setup package has the same wait, but importing it here would cycle through its tests.
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		got := &apiextensionsv1.CustomResourceDefinition{}
-		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), got); err == nil {
-			for _, cond := range got.Status.Conditions {
-				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
-					return nil
-				}
-			}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), got); err != nil {
+			return false, client.IgnoreNotFound(err)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the CRD %s was not established within 30s", crd.Name)
-		}
-		time.Sleep(100 * time.Millisecond) // polling the API server, not waiting on a test condition
+		return apihelpers.IsCRDConditionTrue(got, apiextensionsv1.Established), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for the CRD %s to be established: %w", crd.Name, err)
 	}
+	return nil
 }

@@ -10,8 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -63,9 +61,7 @@ func TestFnInstall(t *testing.T) {
 	stuck.Values, stuck.Timeout = nil, helmTimeout
 	g.Expect(stuck.ToCluster(ctx, kc)).To(Succeed())
 	expectPodsReady(g, members["us"], stuck.Release, 5)
-	mcStuck, err := client.New(restConfigOf(t, kc), client.Options{Scheme: setup.Scheme()})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(fninstall.UninstallFromCluster(ctx, kc, mcStuck, stuck.Release, false, helmTimeout)).To(Succeed())
+	g.Expect(fninstall.UninstallFromCluster(ctx, kc, stuck.Release, false, helmTimeout)).To(Succeed())
 
 	// helm test creates its hook pod, which calls the API. kwok runs no container, so the pod
 	// stays Running and the test times out; what is checked is that the hook is created and runs.
@@ -79,9 +75,7 @@ func TestFnInstall(t *testing.T) {
 		return p.Status.Phase
 	}, clusterTimeout, poll).Should(Equal(corev1.PodRunning), "waiting for the helm test pod to run")
 
-	mc, err := client.New(restConfigOf(t, kc), client.Options{Scheme: setup.Scheme()})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(fninstall.UninstallFromCluster(ctx, kc, mc, one, false, helmTimeout)).To(Succeed())
+	g.Expect(fninstall.UninstallFromCluster(ctx, kc, one, false, helmTimeout)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		pods, err := members["us"].CoreV1().Pods(one.Namespace).List(ctx, metav1.ListOptions{LabelSelector: fninstall.InstanceLabel + "=solo"})
 		g.Expect(err).NotTo(HaveOccurred())
@@ -89,7 +83,10 @@ func TestFnInstall(t *testing.T) {
 		claims, err := members["us"].CoreV1().PersistentVolumeClaims(one.Namespace).List(ctx, metav1.ListOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(claims.Items).To(BeEmpty())
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for the uninstalled release's pods and claims to go")
+		volumes, err := members["us"].CoreV1().PersistentVolumes().List(ctx, metav1.ListOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(volumes.Items).To(BeEmpty(), "the released volume is deleted by the local provisioner")
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the uninstalled release's pods, claims and volumes to go")
 
 	// The control-plane chart installs into a member too: etcd's claim is bound, every pod Ready.
 	cp, err := charts.Load(charts.Navarkos)
@@ -110,15 +107,9 @@ func TestFnInstall(t *testing.T) {
 		To(MatchError(ContainSubstring("not found")), "nothing is made for a refused name")
 	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
 	g.Expect(out).To(ContainSubstring("ClusterPlacement " + fninstall.PlacementName(fleetRel)))
-	reader := func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
-		kc, err := kubeconfig.Get(ctx, f.client, cl.Name)
-		if err != nil {
-			return nil, err
-		}
-		return client.New(restConfigOf(t, kc), client.Options{Scheme: setup.Scheme()})
-	}
+	kubeconfigs := kubeconfig.Of(f.client)
 	g.Eventually(func(g Gomega) {
-		statuses, err := fninstall.Status(ctx, f.client, reader, fleetRel)
+		statuses, err := fninstall.Status(ctx, f.client, kubeconfigs, fleetRel)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(statuses).To(HaveLen(3))
 		for _, s := range statuses {
@@ -181,7 +172,7 @@ func TestFnInstall(t *testing.T) {
 	expectPodsReady(g, members["eu"], euRel, 4)
 	g.Eventually(func(g Gomega) {
 		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn-eu.navarkos.local.", "")).To(HaveLen(1))
-		statuses, err := fninstall.Status(ctx, f.client, reader, euRel)
+		statuses, err := fninstall.Status(ctx, f.client, kubeconfigs, euRel)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(statuses).To(HaveLen(1))
 		g.Expect(statuses[0].Cluster).To(Equal("eu"))
@@ -212,15 +203,6 @@ func expectPodsReady(g Gomega, m kubernetes.Interface, r fninstall.Release, n in
 		}
 		g.Expect(ready).To(Equal(n), "ready pods of release %s", r.Name)
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for %d Running and Ready pods of release %s/%s", n, r.Namespace, r.Name)
-}
-
-func restConfigOf(t *testing.T, kc []byte) *rest.Config {
-	t.Helper()
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(kc)
-	if err != nil {
-		t.Fatalf("the kubeconfig does not load: %v", err)
-	}
-	return cfg
 }
 
 // setFnReplicasIn overrides, or with nil stops overriding, the replicas of a fleet-wide

@@ -12,7 +12,6 @@ import (
 	"helm.sh/helm/v4/pkg/cli/values"
 	"helm.sh/helm/v4/pkg/getter"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -20,7 +19,6 @@ import (
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/fninstall"
-	"github.com/navarkos/navarkos/internal/setup"
 )
 
 // NewCommand returns `navarkos fn`.
@@ -176,7 +174,7 @@ func newStatus(g *options.Global) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			statuses, err := fninstall.Status(ctx, c, memberReader(c), r)
+			statuses, err := fninstall.Status(ctx, c, kubeconfig.Of(c), r)
 			if err != nil {
 				return err
 			}
@@ -216,26 +214,6 @@ func printStatus(ctx context.Context, cmd *cobra.Command, c client.Client, r fni
 		fmt.Fprintf(out, "Global name %s: %d of %d targets healthy (%s)\n", h.Host, len(healthy), len(h.Targets), strings.Join(healthy, " "))
 	}
 	return nil
-}
-
-// memberReader builds a plain client of a member cluster from its kubeconfig Secret.
-func memberReader(fleet client.Client) fninstall.Reader {
-	return func(ctx context.Context, cl *n6sv1alpha1.Cluster) (client.Client, error) {
-		kc, err := kubeconfig.Get(ctx, fleet, cl.Name)
-		if err != nil {
-			return nil, err
-		}
-		return clientFromKubeconfig(kc)
-	}
-}
-
-func clientFromKubeconfig(kc []byte) (client.Client, error) {
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(kc)
-	if err != nil {
-		return nil, fmt.Errorf("the kubeconfig does not load: %w", err)
-	}
-	cfg.Timeout = 10 * time.Second
-	return client.New(cfg, client.Options{Scheme: setup.Scheme()})
 }
 
 func newTest(g *options.Global) *cobra.Command {
@@ -294,11 +272,7 @@ func newUninstall(g *options.Global) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				mc, err := clientFromKubeconfig(kc)
-				if err != nil {
-					return err
-				}
-				if err := fninstall.UninstallFromCluster(ctx, kc, mc, t.release, keepData, t.timeout); err != nil {
+				if err := fninstall.UninstallFromCluster(ctx, kc, t.release, keepData, t.timeout); err != nil {
 					return err
 				}
 				fmt.Fprintf(out, "Fn release %s removed from cluster %s%s\n", t.release.Name, t.cluster, keptNote(keepData))

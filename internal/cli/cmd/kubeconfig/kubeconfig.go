@@ -58,3 +58,8 @@ func Get(ctx context.Context, c client.Client, name string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Of gives the kubeconfigs of the member clusters of a fleet, by cluster name.
+func Of(fleet client.Client) func(ctx context.Context, cluster string) ([]byte, error) {
+	return func(ctx context.Context, cluster string) ([]byte, error) { return Get(ctx, fleet, cluster) }
+}
