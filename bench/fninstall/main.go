@@ -1,7 +1,8 @@
 // Command fninstall times installing Fn on a local fleet of three members. Baseline: the chart
 // into one member with the Helm SDK, waiting until every workload is ready (what `helm install
-// --wait` does). Measured: `navarkos fn install --all-clusters`, until Fn is Ready on all three
-// members and the global name answers with three addresses. Runs alternate; medians are reported.
+// --wait` does). Measured: the fleet-wide install `navarkos fn install --all-clusters` runs,
+// called in-process, until Fn is Ready on all three members and the global name answers with
+// three addresses. Runs alternate; medians are reported.
 package main
 
 import (

@@ -131,7 +131,8 @@ type target struct {
 	addrs []netip.Addr
 	// port is the backend's first port, which a probe without a port uses.
 	port int32
-	// settling: the backend is not yet in the cluster, or has no address yet; nothing
+	// settling: the backend is not yet in the cluster, has no address or no ready endpoint yet
+	// (a reachable, healthy cluster where pods are starting); nothing
 	// watched here announces when it has, so it is looked at again soon.
 	settling bool
 }
@@ -231,8 +232,10 @@ func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalI
 		t.settling = true
 	case ready == 0 && notReady != "":
 		t.Reason = "no ready endpoint behind Service " + notReady
+		t.settling = true
 	case ready == 0:
 		t.Reason = "no ready endpoint"
+		t.settling = true
 	default:
 		if reason, ok := r.probe(ctx, gi, t); !ok {
 			t.Reason = reason
@@ -467,6 +470,7 @@ const (
 	DefaultZone = "navarkos.local."
 	// DefaultHealthInterval applies when a GlobalIngress sets no health interval.
 	DefaultHealthInterval = 10 * time.Second
-	// settlingRecheck is how soon a backend still on its way to a cluster is looked at again.
+	// settlingRecheck is how soon a backend still on its way to serving in a cluster is looked
+	// at again: one read of the member per second while its pods start.
 	settlingRecheck = time.Second
 )
