@@ -2,7 +2,6 @@ package charts
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
@@ -22,30 +21,18 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	ctx := context.Background()
-	c, err := client.New(cfg, client.Options{})
-	if err == nil {
-		err = testenv.InstallHTTPRouteCRD(ctx, c)
-	}
-	for _, ns := range chartNamespaces {
-		if err == nil {
-			err = c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	suite := &testenv.Suite{}
+	suite.Install = func(ctx context.Context, c client.Client) error {
+		k8s, restConfig = c, suite.Config
+		if err := testenv.InstallHTTPRouteCRD(ctx, c); err != nil {
+			return err
 		}
+		for _, ns := range chartNamespaces {
+			if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	k8s, restConfig = c, cfg
-	return m.Run()
+	os.Exit(suite.Run(m))
 }

@@ -53,7 +53,30 @@ const (
 	// ClusterReadyReason: the cluster is ready for workloads.
 	ClusterReadyReason = "Ready"
 	// ClusterInternalErrorReason: the controller could not observe the state.
-	ClusterInternalErrorReason = "InternalError"
+	ClusterInternalErrorReason = InternalErrorReason
+)
+
+// InternalErrorReason, on a condition of any kind, says that its controller could not observe
+// or write the state it needs; the condition is Unknown and the controller retries with backoff.
+const InternalErrorReason = "InternalError"
+
+// Reasons of the planner's Events, on the Cluster it changed or on the placement it could not serve.
+const (
+	// PlannerCreatedReason: the planner created the Cluster.
+	PlannerCreatedReason = "PlannerCreated"
+	// PlannerDeletingReason: the planner deletes the Cluster.
+	PlannerDeletingReason = "PlannerDeleting"
+	// PlannerWakeReason: the planner wakes the hibernated Cluster.
+	PlannerWakeReason = "PlannerWake"
+	// PlannerScaleReason: the planner changes the Cluster's node count.
+	PlannerScaleReason = "PlannerScale"
+	// PlannerDrainReason: the planner lowers the pods the scheduler may place on the Cluster.
+	PlannerDrainReason = "PlannerDrain"
+	// PlannerHibernateReason: the planner hibernates the idle Cluster.
+	PlannerHibernateReason = "PlannerHibernate"
+	// PlannerCapacityUnavailableReason: replicas of the placement's resources cannot be placed,
+	// and the planner cannot add the capacity they need.
+	PlannerCapacityUnavailableReason = "CapacityUnavailable"
 )
 
 // Labels and annotations set by Navarkos.
@@ -73,6 +96,8 @@ const (
 	PlannerLabel = "n6s.io/planner"
 	// PlannerManaged is PlannerLabel's value.
 	PlannerManaged = "managed"
+	// PlannerReasonAnnotation on a Cluster the planner created says why.
+	PlannerReasonAnnotation = "n6s.io/planner-reason"
 	// DrainPodLimitAnnotation on a Cluster caps the pods the scheduler may place there. The
 	// planner lowers it step by step to drain a cluster within its disruption budget.
 	DrainPodLimitAnnotation = "n6s.io/drain-pod-limit"

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // DNSStrategyType names how a GlobalIngress answers among its healthy targets.
@@ -251,6 +252,10 @@ type GlobalIngressList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []GlobalIngress `json:"items"`
 }
+
+// DNSEndpointGVK is ExternalDNS's DNSEndpoint kind, of which the Federated Ingress Controller
+// writes one per host when it publishes to ExternalDNS.
+var DNSEndpointGVK = schema.GroupVersionKind{Group: "externaldns.k8s.io", Version: "v1alpha1", Kind: "DNSEndpoint"}
 
 func init() {
 	SchemeBuilder.Register(&GlobalIngress{}, &GlobalIngressList{})

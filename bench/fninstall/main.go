@@ -20,9 +20,9 @@ import (
 
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/bench/internal/stats"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/fninstall"
+	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -55,7 +55,7 @@ func run(runs int, binDir string) error {
 	if err != nil {
 		return err
 	}
-	memberKC, err := kubeconfig.Get(ctx, c, names[0])
+	memberKC, err := member.Kubeconfig(ctx, c, names[0])
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func fleetInstall(ctx context.Context, c client.Client, kc []byte, dnsAddr strin
 		return 0, err
 	}
 	err := benchfleet.WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, func() bool {
-		statuses, err := fninstall.Status(ctx, c, kubeconfig.Of(c), r)
+		statuses, err := fninstall.Status(ctx, c, member.Kubeconfigs(c), r)
 		if err != nil || len(statuses) != 3 {
 			return false
 		}

@@ -28,10 +28,10 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
-	"github.com/navarkos/navarkos/internal/controller/cluster"
-	"github.com/navarkos/navarkos/internal/fleet"
 	"github.com/navarkos/navarkos/internal/kwokctl"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
+	"github.com/navarkos/navarkos/internal/setup"
 )
 
 func main() {
@@ -47,6 +47,10 @@ func main() {
 	}
 }
 
+// healthInterval is the Cluster Manager's health check interval here: the default of
+// `navarkos up` and `navarkos controller`.
+const healthInterval = 10 * time.Second
+
 type sample struct {
 	create, scale, unhealthy time.Duration
 	memberRSS                int64
@@ -54,7 +58,7 @@ type sample struct {
 
 func run(runs int, binDir string, nodes, scaleTo int32) error {
 	ctx := context.Background()
-	fl, c, stop, err := benchfleet.Start(ctx, binDir)
+	fl, c, stop, err := benchfleet.StartWith(ctx, binDir, setup.Options{Planner: setup.PlannerOptions{Disabled: true}, HealthInterval: healthInterval})
 	if err != nil {
 		return err
 	}
@@ -97,14 +101,14 @@ func run(runs int, binDir string, nodes, scaleTo int32) error {
 	fmt.Printf("| measurement (median of %d) | Navarkos | kwokctl alone (baseline) | ratio |\n|---|---|---|---|\n", runs)
 	fmt.Printf("| Cluster created → Ready (%d nodes) | %.2f s | %.2f s | %.2f× |\n", nodes, createN, createB, createN/createB)
 	fmt.Printf("| scale %d → %d nodes → Ready | %.2f s | %.2f s | %.2f× |\n", nodes, scaleTo, scaleN, scaleB, scaleN/scaleB)
-	fmt.Printf("| frozen kube-apiserver → Healthy=False (health interval %s) | %.2f s | | |\n", cluster.DefaultHealthInterval, outage)
+	fmt.Printf("| frozen kube-apiserver → Healthy=False (health interval %s) | %.2f s | | |\n", healthInterval, outage)
 	fmt.Printf("| RSS of one member cluster (%d nodes, all components) | %.0f MiB | | |\n", scaleTo, rss)
 	fmt.Printf("| RSS of the control plane (fleet etcd + kube-apiserver + kube-controller-manager + navarkos) | %.0f MiB | | |\n", float64(controlPlane)/(1<<20))
 	return nil
 }
 
 // measureNavarkos creates a Cluster through the fleet API and times it to Ready, then the scale request.
-func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name string, nodes, scaleTo int32) (sample, error) {
+func measureNavarkos(ctx context.Context, c client.Client, fl localfleet.Fleet, name string, nodes, scaleTo int32) (sample, error) {
 	var s sample
 	start := time.Now()
 	cl := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterSpec{Pool: "local-us-east", Nodes: ptr.To(nodes)}}
@@ -142,7 +146,7 @@ func measureNavarkos(ctx context.Context, c client.Client, fl fleet.Fleet, name 
 }
 
 // measureOutage freezes the member's kube-apiserver and times how long the Cluster takes to turn Healthy=False.
-func measureOutage(ctx context.Context, c client.Client, fl fleet.Fleet, name string) (time.Duration, error) {
+func measureOutage(ctx context.Context, c client.Client, fl localfleet.Fleet, name string) (time.Duration, error) {
 	procs, err := fl.Runner().Processes(name)
 	if err != nil {
 		return 0, err
@@ -177,9 +181,9 @@ func measureOutage(ctx context.Context, c client.Client, fl fleet.Fleet, name st
 }
 
 // measureKwokctl makes the same cluster with kwokctl's own commands, waiting for its nodes to be Ready.
-func measureKwokctl(ctx context.Context, fl fleet.Fleet, name string, nodes, scaleTo int32) (sample, error) {
+func measureKwokctl(ctx context.Context, fl localfleet.Fleet, name string, nodes, scaleTo int32) (sample, error) {
 	var s sample
-	r := kwokctl.Runner{BinDir: fl.BinDir, WorkDir: filepath.Join(fl.DataDir, "baseline"), KubeVersion: fleet.KubeVersion}
+	r := kwokctl.Runner{BinDir: fl.BinDir, WorkDir: filepath.Join(fl.DataDir, "baseline"), KubeVersion: localfleet.KubeVersion}
 	defer r.Delete(context.WithoutCancel(ctx), name) //nolint:errcheck // best effort at the end of a measurement
 	start := time.Now()
 	if err := r.Create(ctx, name, kwokctl.CreateOptions{}); err != nil {

@@ -10,7 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
 )
 
@@ -29,7 +29,7 @@ func byProcess(dataDir string, measure func(pid int) int64) map[string]int64 {
 	for _, p := range procfs.Under(dataDir) {
 		where := "members'"
 		for _, arg := range p.Cmdline {
-			if m := clusterDir.FindStringSubmatch(arg); m != nil && m[1] == fleet.APIServerName {
+			if m := clusterDir.FindStringSubmatch(arg); m != nil && m[1] == localfleet.APIServerName {
 				where = "fleet API"
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/propagation"
 )
 
 // requestTimeout bounds every request to a member, so that one unreachable cluster cannot stall the others.
@@ -62,15 +63,10 @@ func (m *Clients) For(ctx context.Context, cluster string) (*Client, error) {
 // ForCluster returns a client of a member cluster the caller has read already.
 func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Client, error) {
 	cluster := c.Name
-	ref := c.Status.KubeconfigSecretRef
-	if ref == nil {
-		return nil, fmt.Errorf("cluster %s: %w", cluster, ErrNoKubeconfig)
+	data, err := KubeconfigOf(ctx, m.Fleet, c)
+	if err != nil {
+		return nil, err
 	}
-	secret := &corev1.Secret{}
-	if err := m.Fleet.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
-		return nil, fmt.Errorf("failed to get the kubeconfig Secret of Cluster %s: %w", cluster, err)
-	}
-	data := secret.Data[ref.Key]
 	digest := sha256.Sum256(data)
 
 	m.mu.Lock()
@@ -147,7 +143,7 @@ func (c *Client) RecordApplied(obj *unstructured.Unstructured, hash [32]byte) {
 }
 
 // LastApplied returns what RecordApplied remembered for an object.
-func (c *Client) LastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (Applied, bool) {
+func (c *Client) LastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (propagation.Applied, bool) {
 	return c.objects.lastApplied(gvk, key)
 }
 

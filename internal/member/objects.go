@@ -15,17 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/propagation"
 )
-
-// Applied is what a member returned for an apply: enough to tell later whether the object
-// is still as Navarkos left it.
-type Applied struct {
-	// Hash identifies the applied configuration.
-	Hash [32]byte
-	// Generation and ResourceVersion are the member's, right after the apply.
-	Generation      int64
-	ResourceVersion string
-}
 
 // objectCache follows, in one member, the objects that Navarkos applied there: one informer
 // per kind, limited to Navarkos' label and trimmed to what propagation reads back. It also
@@ -38,7 +29,7 @@ type objectCache struct {
 
 	mu      sync.Mutex
 	kinds   map[schema.GroupVersionKind]cache.Informer
-	applied map[objectID]Applied
+	applied map[objectID]propagation.Applied
 }
 
 // objectID names one object of one kind in a member.
@@ -60,7 +51,7 @@ func newObjectCache(cfg *rest.Config, scheme *runtime.Scheme, cluster string, on
 	ctx, stop := context.WithCancel(context.Background())
 	go func() { _ = c.Start(ctx) }()
 	return &objectCache{cluster: cluster, cache: c, stop: stop, onChange: onChange,
-		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]Applied{}}, nil
+		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]propagation.Applied{}}, nil
 }
 
 // observe starts following the kind unless it is followed, and returns the cached object:
@@ -114,12 +105,12 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 func (oc *objectCache) record(obj *unstructured.Unstructured, hash [32]byte) {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
-	oc.applied[objectID{obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)}] = Applied{
+	oc.applied[objectID{obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)}] = propagation.Applied{
 		Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion(),
 	}
 }
 
-func (oc *objectCache) lastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (Applied, bool) {
+func (oc *objectCache) lastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (propagation.Applied, bool) {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
 	a, ok := oc.applied[objectID{gvk, key}]

@@ -6,9 +6,17 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/navarkos/navarkos/internal/member"
 )
+
+// Applied is what a member returned for an apply: enough to tell later whether the object
+// is still as Navarkos left it.
+type Applied struct {
+	// Hash identifies the applied configuration.
+	Hash [32]byte
+	// Generation and ResourceVersion are the member's, right after the apply.
+	Generation      int64
+	ResourceVersion string
+}
 
 // Hash identifies a rendered object, so that an unchanged template needs no new apply.
 func Hash(desired *unstructured.Unstructured) ([32]byte, error) {
@@ -24,7 +32,7 @@ func Hash(desired *unstructured.Unstructured) ([32]byte, error) {
 // Kinds with a generation bump it on every spec change, so their status may move freely;
 // labels and annotations, which leave the generation alone, are compared directly. Objects
 // without a generation must keep the resource version the apply returned.
-func Unchanged(desired, live *unstructured.Unstructured, hash [32]byte, last member.Applied) bool {
+func Unchanged(desired, live *unstructured.Unstructured, hash [32]byte, last Applied) bool {
 	if last.Hash != hash {
 		return false
 	}

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/navarkos/navarkos/internal/member"
 )
 
 func TestUnchanged(t *testing.T) {
@@ -29,15 +27,15 @@ func TestUnchanged(t *testing.T) {
 	tests := []struct {
 		name string
 		live *unstructured.Unstructured
-		last member.Applied
+		last Applied
 		want bool
 	}{
-		{"same generation, status moved on", live(3, "99", kept), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, true},
-		{"template changed since", live(3, "42", kept), member.Applied{Hash: [32]byte{1}, Generation: 3, ResourceVersion: "42"}, false},
-		{"spec edited by hand", live(4, "99", kept), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
-		{"label removed by hand", live(3, "99", map[string]string{"other": "x"}), member.Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
-		{"no generation, untouched", live(0, "42", kept), member.Applied{Hash: hash, ResourceVersion: "42"}, true},
-		{"no generation, written since", live(0, "43", kept), member.Applied{Hash: hash, ResourceVersion: "42"}, false},
+		{"same generation, status moved on", live(3, "99", kept), Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, true},
+		{"template changed since", live(3, "42", kept), Applied{Hash: [32]byte{1}, Generation: 3, ResourceVersion: "42"}, false},
+		{"spec edited by hand", live(4, "99", kept), Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
+		{"label removed by hand", live(3, "99", map[string]string{"other": "x"}), Applied{Hash: hash, Generation: 3, ResourceVersion: "42"}, false},
+		{"no generation, untouched", live(0, "42", kept), Applied{Hash: hash, ResourceVersion: "42"}, true},
+		{"no generation, written since", live(0, "43", kept), Applied{Hash: hash, ResourceVersion: "42"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

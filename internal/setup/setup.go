@@ -25,8 +25,6 @@ import (
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
-	"github.com/navarkos/navarkos/internal/controller/localstorage"
-	"github.com/navarkos/navarkos/internal/controller/loopbacklb"
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 	"github.com/navarkos/navarkos/internal/controller/propagation"
@@ -34,6 +32,8 @@ import (
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/provider"
+	"github.com/navarkos/navarkos/internal/provider/local/localstorage"
+	"github.com/navarkos/navarkos/internal/provider/local/loopbacklb"
 )
 
 // Options configures the controllers.
@@ -136,11 +136,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	if err := placement.IndexBindings(ctx, mgr); err != nil {
 		return nil, err
 	}
-	for _, clusterScoped := range []bool{false, true} {
-		r := &placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped, MaxConcurrentReconciles: 4}
-		if err := r.SetupWithManager(mgr); err != nil {
-			return nil, fmt.Errorf("failed to set up the scheduler: %w", err)
-		}
+	if err := (&placement.PlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the Placement scheduler: %w", err)
+	}
+	if err := (&placement.ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the ClusterPlacement scheduler: %w", err)
 	}
 	if !opts.Planner.Disabled {
 		p := &plannerctl.Reconciler{

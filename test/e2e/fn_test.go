@@ -15,9 +15,9 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/charts"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/fninstall"
+	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -36,7 +36,7 @@ func TestFnInstall(t *testing.T) {
 	members := f.startMembers(t, map[string]string{"us": "local-us-east", "eu": "local-eu-west", "ap": "local-ap-south"})
 
 	// One cluster: the default values (sqlite on a claim, bolt), waited for by Helm.
-	kc, err := kubeconfig.Get(ctx, f.client, "us")
+	kc, err := member.Kubeconfig(ctx, f.client, "us")
 	g.Expect(err).NotTo(HaveOccurred())
 	one := fninstall.Release{Name: "solo", Namespace: "fn-solo"}
 	in := fninstall.Install{Release: one, Wait: true, Timeout: helmTimeout}
@@ -107,7 +107,7 @@ func TestFnInstall(t *testing.T) {
 		To(MatchError(ContainSubstring("not found")), "nothing is made for a refused name")
 	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
 	g.Expect(out).To(ContainSubstring("ClusterPlacement " + fninstall.PlacementName(fleetRel)))
-	kubeconfigs := kubeconfig.Of(f.client)
+	kubeconfigs := member.Kubeconfigs(f.client)
 	g.Eventually(func(g Gomega) {
 		statuses, err := fninstall.Status(ctx, f.client, kubeconfigs, fleetRel)
 		g.Expect(err).NotTo(HaveOccurred())

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
@@ -94,7 +93,7 @@ func TestGlobalIngress(t *testing.T) {
 	// ExternalDNS gets one DNSEndpoint for the host, with every cluster's address merged.
 	g.Eventually(func(g Gomega) {
 		ep := &unstructured.Unstructured{}
-		ep.SetGroupVersionKind(globalingress.DNSEndpointGVK)
+		ep.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK)
 		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "web-shop.navarkos.local"}, ep)).To(Succeed())
 		endpoints, _, _ := unstructured.NestedSlice(ep.Object, "spec", "endpoints")
 		g.Expect(endpoints).To(HaveLen(1))

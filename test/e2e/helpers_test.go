@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
+	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 
 // localFleet is an in-process local fleet under a temporary data directory.
 type localFleet struct {
-	fleet.Fleet
+	localfleet.Fleet
 	client client.Client
 	cfg    *rest.Config
 }
@@ -58,8 +58,8 @@ func startFleetWith(t *testing.T, opts setup.Options) *localFleet {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
-	f := &localFleet{Fleet: fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
-	cfg, stop, err := f.Start(context.Background(), fleet.RunOptions{Controllers: opts})
+	f := &localFleet{Fleet: localfleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}}
+	cfg, stop, err := f.Start(context.Background(), localfleet.RunOptions{Controllers: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func (f *localFleet) patchCluster(t *testing.T, name string, change func(*n6sv1a
 // member builds a client of a member cluster from the kubeconfig Navarkos stored for it.
 func (f *localFleet) member(t *testing.T, name string) kubernetes.Interface {
 	t.Helper()
-	data, err := kubeconfig.Get(context.Background(), f.client, name)
+	data, err := member.Kubeconfig(context.Background(), f.client, name)
 	if err != nil {
 		t.Fatal(err)
 	}

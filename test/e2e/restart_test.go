@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
@@ -29,7 +29,7 @@ func TestRestartSafety(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	dataDir := t.TempDir()
-	fl := fleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}
+	fl := localfleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}
 	const name = "restart"
 	clusterDir := fl.Runner().ClusterDir(name)
 
@@ -103,7 +103,7 @@ func runCLI(t *testing.T, dataDir string, args ...string) string {
 	return string(out)
 }
 
-func restConfig(t *testing.T, fl fleet.Fleet) *rest.Config {
+func restConfig(t *testing.T, fl localfleet.Fleet) *rest.Config {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", fl.KubeconfigPath())
 	if err != nil {
@@ -112,7 +112,7 @@ func restConfig(t *testing.T, fl fleet.Fleet) *rest.Config {
 	return cfg
 }
 
-func fleetClient(t *testing.T, fl fleet.Fleet) client.Client {
+func fleetClient(t *testing.T, fl localfleet.Fleet) client.Client {
 	t.Helper()
 	c, err := client.New(restConfig(t, fl), client.Options{Scheme: setup.Scheme()})
 	if err != nil {

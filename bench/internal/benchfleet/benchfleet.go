@@ -19,21 +19,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
+	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
 // Start runs a local fleet in a temporary data directory with the binaries of binDir and
 // returns it with a client of its fleet API. stop ends the fleet and removes the directory.
 // The planner is off: the benchmarks make their own clusters and measure other parts.
-func Start(ctx context.Context, binDir string) (fl fleet.Fleet, c client.Client, stop func(), err error) {
+func Start(ctx context.Context, binDir string) (fl localfleet.Fleet, c client.Client, stop func(), err error) {
 	return StartWith(ctx, binDir, setup.Options{Planner: setup.PlannerOptions{Disabled: true}})
 }
 
 // StartWith is Start with the given controller options.
-func StartWith(ctx context.Context, binDir string, opts setup.Options) (fl fleet.Fleet, c client.Client, stop func(), err error) {
+func StartWith(ctx context.Context, binDir string, opts setup.Options) (fl localfleet.Fleet, c client.Client, stop func(), err error) {
 	binDir, err = filepath.Abs(binDir)
 	if err != nil {
 		return fl, nil, nil, err
@@ -42,8 +42,8 @@ func StartWith(ctx context.Context, binDir string, opts setup.Options) (fl fleet
 	if err != nil {
 		return fl, nil, nil, err
 	}
-	fl = fleet.Fleet{DataDir: dataDir, BinDir: binDir}
-	cfg, stopFleet, err := fl.Start(ctx, fleet.RunOptions{Controllers: opts})
+	fl = localfleet.Fleet{DataDir: dataDir, BinDir: binDir}
+	cfg, stopFleet, err := fl.Start(ctx, localfleet.RunOptions{Controllers: opts})
 	if err != nil {
 		return fl, nil, nil, errors.Join(err, os.RemoveAll(dataDir))
 	}
@@ -95,7 +95,7 @@ func StartMembers(ctx context.Context, c client.Client, names []string, tune fun
 		if err != nil {
 			return nil, fmt.Errorf("waiting for cluster %s to be Ready: %w", name, err)
 		}
-		data, err := kubeconfig.Get(ctx, c, name)
+		data, err := member.Kubeconfig(ctx, c, name)
 		if err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -34,8 +34,8 @@ func (g *Global) AddFlags(fs *pflag.FlagSet) {
 }
 
 // Fleet is the local fleet under the data directory.
-func (g *Global) Fleet() fleet.Fleet {
-	return fleet.Fleet{DataDir: g.DataDir, BinDir: g.BinDir}
+func (g *Global) Fleet() localfleet.Fleet {
+	return localfleet.Fleet{DataDir: g.DataDir, BinDir: g.BinDir}
 }
 
 // clientConfig loads the fleet API's kubeconfig: --kubeconfig, the local fleet's, then $KUBECONFIG.

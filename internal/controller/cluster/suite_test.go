@@ -2,18 +2,15 @@ package cluster_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
@@ -35,78 +32,31 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	testEnv = env
-	defer func() { _ = testEnv.Stop() }()
-
-	tmp, err := os.MkdirTemp("", "navarkos-cluster-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(tmp)
-	brokenLocal, err = newBrokenLocalProvider(tmp)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done, err := startManager(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	cancel()
-	<-done
-	return code
-}
-
-func startManager(ctx context.Context, cfg *rest.Config) (<-chan struct{}, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
-		return nil, err
-	}
-	k8s = mgr.GetClient()
-	r := &cluster.Reconciler{
-		Client: mgr.GetClient(),
-		Providers: provider.Registry{
-			n6sv1alpha1.ProviderStatic: static.Provider{},
-			n6sv1alpha1.ProviderLocal:  brokenLocal,
-		},
-		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
-		Clock:                   clock.RealClock{},
-		HealthInterval:          testHealthInterval,
-		MaxConcurrentReconciles: 4,
-	}
-	if err := r.SetupWithManager(ctx, mgr); err != nil {
-		return nil, err
-	}
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err != nil {
-		return nil, err
-	}
-	if err := setup.InstallCRDs(ctx, c); err != nil {
-		return nil, err
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager stopped:", err)
+	suite := &testenv.Suite{Scheme: setup.Scheme(), Install: setup.InstallCRDs}
+	suite.Setup = func(ctx context.Context, mgr ctrl.Manager) error {
+		tmp, err := os.MkdirTemp("", "navarkos-cluster-test-")
+		if err != nil {
+			return err
 		}
-	}()
-	return done, nil
+		suite.Defer(func() { _ = os.RemoveAll(tmp) })
+		if brokenLocal, err = newBrokenLocalProvider(tmp); err != nil {
+			return err
+		}
+		testEnv, k8s = suite.Env, mgr.GetClient()
+		r := &cluster.Reconciler{
+			Client: mgr.GetClient(),
+			Providers: provider.Registry{
+				n6sv1alpha1.ProviderStatic: static.Provider{},
+				n6sv1alpha1.ProviderLocal:  brokenLocal,
+			},
+			Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
+			Clock:                   clock.RealClock{},
+			HealthInterval:          testHealthInterval,
+			MaxConcurrentReconciles: 4,
+		}
+		return r.SetupWithManager(ctx, mgr)
+	}
+	os.Exit(suite.Run(m))
 }
 
 // newBrokenLocalProvider builds the real local provider over a bin directory whose

@@ -8,16 +8,12 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/dns"
 )
-
-// DNSEndpointGVK is ExternalDNS's DNSEndpoint kind.
-var DNSEndpointGVK = schema.GroupVersionKind{Group: "externaldns.k8s.io", Version: "v1alpha1", Kind: "DNSEndpoint"}
 
 // DNSEndpoint renders one host as an ExternalDNS DNSEndpoint, with every cluster's answered
 // addresses merged into one A and one AAAA record set, so that ExternalDNS can publish the
@@ -44,7 +40,7 @@ func DNSEndpoint(gi *n6sv1alpha1.GlobalIngress, host string, targets []dns.Targe
 		}
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"endpoints": endpoints}}}
-	u.SetGroupVersionKind(DNSEndpointGVK)
+	u.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK)
 	u.SetNamespace(gi.Namespace)
 	u.SetName(endpointName(gi.Name, name))
 	u.SetLabels(map[string]string{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue, "n6s.io/globalingress": gi.Name})

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/testenv"
@@ -34,7 +35,7 @@ func TestDNSEndpointsMatchTheExternalDNSSchema(t *testing.T) {
 		t.Fatalf("the API server refused the DNSEndpoint: %v", err)
 	}
 	got := &unstructured.Unstructured{}
-	got.SetGroupVersionKind(globalingress.DNSEndpointGVK)
+	got.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK)
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(ep), got); err != nil {
 		t.Fatal(err)
 	}

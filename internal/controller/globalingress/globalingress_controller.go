@@ -26,8 +26,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	mdns "github.com/miekg/dns"
+
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/controller/placement"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/member"
 )
@@ -145,7 +145,7 @@ func (r *Reconciler) observe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress)
 		kind, name = "Ingress", gi.Spec.Backend.IngressName
 	}
 	b := &n6sv1alpha1.Binding{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: gi.Namespace, Name: placement.BindingName(kind, name)}, b); err != nil {
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: gi.Namespace, Name: n6sv1alpha1.BindingName(kind, name)}, b); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			return nil, fmt.Sprintf("no Placement places %s %s", kind, name), nil
 		}

@@ -2,7 +2,6 @@ package globalingress_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
@@ -20,24 +19,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	suite := &testenv.Suite{Scheme: setup.Scheme()}
+	suite.Install = func(ctx context.Context, c client.Client) error {
+		k8s, restConfig = c, suite.Config
+		return setup.InstallCRDs(ctx, c)
 	}
-	defer func() { _ = env.Stop() }()
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err == nil {
-		err = setup.InstallCRDs(context.Background(), c)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	k8s, restConfig = c, cfg
-	return m.Run()
+	os.Exit(suite.Run(m))
 }

@@ -2,14 +2,12 @@ package placement_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	"github.com/navarkos/navarkos/internal/setup"
@@ -21,49 +19,15 @@ import (
 var k8s client.Client
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := placement.IndexBindings(ctx, mgr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	for _, clusterScoped := range []bool{false, true} {
-		if err := (&placement.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, ClusterScoped: clusterScoped}).SetupWithManager(mgr); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	suite := &testenv.Suite{Scheme: setup.Scheme(), Install: setup.InstallCRDs, Setup: func(ctx context.Context, mgr ctrl.Manager) error {
+		k8s = mgr.GetClient()
+		if err := placement.IndexBindings(ctx, mgr); err != nil {
+			return err
 		}
-	}
-	k8s = mgr.GetClient()
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	if err == nil {
-		err = setup.InstallCRDs(ctx, c)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = mgr.Start(ctx)
-	}()
-	code := m.Run()
-	cancel()
-	<-done
-	return code
+		if err := (&placement.PlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+		return (&placement.ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}}).SetupWithManager(mgr)
+	}}
+	os.Exit(suite.Run(m))
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -22,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleetplan"
 	"github.com/navarkos/navarkos/internal/planner"
 )
 
@@ -34,8 +33,6 @@ const (
 	// minRunGap spaces the planner's runs, so that a busy fleet, whose Bindings change all the
 	// time, does not keep it deciding without pause.
 	minRunGap = 2 * time.Second
-	// ReasonAnnotation on a Cluster the planner created says why.
-	ReasonAnnotation = "n6s.io/planner-reason"
 )
 
 // fleetKey is the one request the planner reconciles: the whole fleet.
@@ -114,7 +111,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	if err := r.measure(ctx, now); err != nil {
 		return ctrl.Result{}, err
 	}
-	in, err := ReadInput(ctx, r.Client, now, r.Config)
+	in, err := fleetplan.ReadInput(ctx, r.Client, now, r.Config)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -136,7 +133,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 		actionsTotal.WithLabelValues(string(a.Kind), a.Pool).Inc()
 	}
 	for _, u := range plan.Unserved {
-		r.eventOnPlacement(ctx, in, u.Demand, corev1.EventTypeWarning, "CapacityUnavailable", "%d replicas of %s cannot be placed: %s", u.Replicas, u.Demand, u.Reason)
+		r.eventOnPlacement(ctx, in, u.Demand, corev1.EventTypeWarning, n6sv1alpha1.PlannerCapacityUnavailableReason, "%d replicas of %s cannot be placed: %s", u.Replicas, u.Demand, u.Reason)
 	}
 	return ctrl.Result{RequeueAfter: r.Interval}, errors.Join(errs...)
 }
@@ -196,37 +193,20 @@ func (r *Reconciler) created(name string) {
 func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.Action, now time.Time) error {
 	switch a.Kind {
 	case planner.Create:
-		// The Cluster carries its pool's labels from the start, so that placements see it
-		// as the capacity it will be before the Cluster Manager first stamps it.
-		labels := map[string]string{n6sv1alpha1.PlannerLabel: n6sv1alpha1.PlannerManaged}
-		for _, p := range in.Pools {
-			if p.Name == a.Pool {
-				for k, v := range p.Labels {
-					labels[k] = v
-				}
-			}
-		}
-		c := &n6sv1alpha1.Cluster{
-			ObjectMeta: metav1.ObjectMeta{
-				GenerateName: a.Pool + "-",
-				Labels:       labels,
-				Annotations:  map[string]string{ReasonAnnotation: truncate(a.Reason, 1024)},
-			},
-			Spec: n6sv1alpha1.ClusterSpec{Pool: a.Pool, Nodes: &a.Nodes, DesiredState: n6sv1alpha1.DesiredOnline},
-		}
+		c := newCluster(in.Pools, a)
 		if err := r.Client.Create(ctx, c); err != nil {
 			return fmt.Errorf("failed to create a Cluster in pool %s: %w", a.Pool, err)
 		}
 		r.created(c.Name)
 		r.startTiming(c.Name, a, now)
-		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerCreated", "Create", "Created with %d nodes (+%.3f/h): %s", a.Nodes, a.CostPerHour, a.Reason)
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, n6sv1alpha1.PlannerCreatedReason, "Create", "Created with %d nodes (+%.3f/h): %s", a.Nodes, a.CostPerHour, a.Reason)
 		return nil
 	case planner.Delete:
 		c := &n6sv1alpha1.Cluster{}
 		if err := r.Client.Get(ctx, client.ObjectKey{Name: a.Cluster}, c); err != nil {
 			return client.IgnoreNotFound(err)
 		}
-		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "PlannerDeleting", "Delete", "Deleting (%.3f/h): %s", a.CostPerHour, a.Reason)
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, n6sv1alpha1.PlannerDeletingReason, "Delete", "Deleting (%.3f/h): %s", a.CostPerHour, a.Reason)
 		if err := r.Client.Delete(ctx, c); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("failed to delete Cluster %s: %w", a.Cluster, err)
 		}
@@ -238,46 +218,19 @@ func (r *Reconciler) carryOut(ctx context.Context, in planner.Input, a planner.A
 		return fmt.Errorf("failed to get Cluster %s: %w", a.Cluster, err)
 	}
 	patch := client.MergeFrom(c.DeepCopy())
-	var note string
-	switch a.Kind {
-	case planner.Wake:
-		c.Spec.DesiredState, c.Spec.Nodes = n6sv1alpha1.DesiredOnline, &a.Nodes
-		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
-		note = fmt.Sprintf("Waking with %d nodes (+%.3f/h)", a.Nodes, a.CostPerHour)
-		r.startTiming(a.Cluster, a, now)
-		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredOnline }
-	case planner.Scale:
-		if c.Spec.Nodes == nil || a.Nodes > *c.Spec.Nodes {
-			r.startTiming(a.Cluster, a, now)
-		}
-		note = fmt.Sprintf("Scaling to %d nodes (%+.3f/h)", a.Nodes, a.CostPerHour)
-		c.Spec.Nodes = &a.Nodes
-		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool { return c != nil && c.Spec.Nodes != nil && *c.Spec.Nodes == a.Nodes }
-	case planner.Drain:
-		if c.Annotations == nil {
-			c.Annotations = map[string]string{}
-		}
-		limit := fmt.Sprint(a.DrainLimit)
-		c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] = limit
-		note = fmt.Sprintf("Draining to at most %d pods (%+.3f/h)", a.DrainLimit, a.CostPerHour)
-		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool {
-			return c != nil && c.Annotations[n6sv1alpha1.DrainPodLimitAnnotation] == limit
-		}
-	case planner.Hibernate:
-		c.Spec.DesiredState = n6sv1alpha1.DesiredHibernated
-		delete(c.Annotations, n6sv1alpha1.DrainPodLimitAnnotation)
-		note = fmt.Sprintf("Hibernating (%+.3f/h)", a.CostPerHour)
-		r.expect[a.Cluster] = func(c *n6sv1alpha1.Cluster) bool {
-			return c != nil && c.Spec.DesiredState == n6sv1alpha1.DesiredHibernated
-		}
-	default:
-		return fmt.Errorf("unknown planner action %q", a.Kind)
+	e, err := edit(c, a)
+	if err != nil {
+		return err
 	}
 	if err := r.Client.Patch(ctx, c, patch); err != nil {
 		return fmt.Errorf("failed to %s Cluster %s: %w", a.Kind, a.Cluster, err)
 	}
+	if e.timed {
+		r.startTiming(a.Cluster, a, now)
+	}
+	r.expect[a.Cluster] = e.shows
 	ctrl.LoggerFrom(ctx).V(1).Info("Cluster changed by the planner", "cluster", klog.KObj(c))
-	r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, "Planner"+string(a.Kind), string(a.Kind), "%s: %s", note, a.Reason)
+	r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, e.reason, string(a.Kind), "%s: %s", e.note, a.Reason)
 	return nil
 }
 
@@ -287,28 +240,12 @@ func (r *Reconciler) eventOnPlacement(ctx context.Context, in planner.Input, dem
 		if d.Name != demand {
 			continue
 		}
-		var obj client.Object
-		kind, rest, _ := strings.Cut(d.Placement, "/")
-		if kind == "ClusterPlacement" {
-			obj = &n6sv1alpha1.ClusterPlacement{}
-			if err := r.Client.Get(ctx, client.ObjectKey{Name: rest}, obj); err != nil {
-				return
-			}
-		} else {
-			ns, name, _ := strings.Cut(rest, "/")
-			obj = &n6sv1alpha1.Placement{}
-			if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
-				return
-			}
+		ref := fleetplan.PlacementOf(d)
+		obj := ref.EmptyObject()
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, obj); err != nil {
+			return
 		}
 		r.Recorder.Eventf(obj, nil, eventType, reason, "Plan", format, args...)
 		return
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

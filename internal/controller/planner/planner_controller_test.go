@@ -19,9 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
-	"github.com/navarkos/navarkos/internal/cli/cmd/plan"
-	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
+	"github.com/navarkos/navarkos/internal/fleetplan"
+	"github.com/navarkos/navarkos/internal/report"
 )
 
 const wait = 30 * time.Second
@@ -137,7 +136,7 @@ func TestNoApplicationNoCluster(t *testing.T) {
 	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the planner to create a cluster in the cheapest pool")
 	g.Expect(created.Labels).To(HaveKeyWithValue(n6sv1alpha1.PlannerLabel, n6sv1alpha1.PlannerManaged))
 	g.Expect(*created.Spec.Nodes).To(Equal(int32(2)), "6 one-CPU replicas need 2 four-CPU nodes")
-	g.Expect(created.Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("6 replicas of nanc/web need room"))
+	g.Expect(created.Annotations[n6sv1alpha1.PlannerReasonAnnotation]).To(ContainSubstring("6 replicas of nanc/web need room"))
 	g.Eventually(func(g Gomega) []string { return events(g, "Cluster", created.Name) }, wait, 200*time.Millisecond).
 		Should(ContainElement(ContainSubstring("PlannerCreated")), "waiting for the Event of the creation")
 	g.Consistently(func(g Gomega) { g.Expect(clustersOfPool(g, "nanc-cheap")).To(HaveLen(1)) }, 3*time.Second, 200*time.Millisecond).
@@ -148,7 +147,7 @@ func TestNoApplicationNoCluster(t *testing.T) {
 		g.Expect(names(clustersOfPool(g, "nanc-cheap"))).To(BeEmpty())
 		cs := clustersOfPool(g, "nanc-dear")
 		g.Expect(names(cs)).To(HaveLen(1))
-		g.Expect(cs[0].Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("pool nanc-cheap: its provider failed (ProviderFailed: quota exceeded)"))
+		g.Expect(cs[0].Annotations[n6sv1alpha1.PlannerReasonAnnotation]).To(ContainSubstring("pool nanc-cheap: its provider failed (ProviderFailed: quota exceeded)"))
 	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the failed cluster to go and the next pool to be tried")
 	g.Expect(strings.Join(events(g, "Cluster", created.Name), "\n")).To(ContainSubstring("the next eligible pool is tried"))
 	g.Expect(counter(g, "navarkos_planner_actions_total", "Create", "nanc-cheap")).To(Equal(1.0))
@@ -188,12 +187,12 @@ func TestProvisioningNever(t *testing.T) {
 
 	// `navarkos explain` and `navarkos plan` say the same, and change nothing.
 	var out strings.Builder
-	g.Expect(explain.Explain(context.Background(), &out, k8s, "Deployment", "never", "web", time.Now())).To(Succeed())
+	g.Expect(report.Explain(context.Background(), &out, k8s, "Deployment", "never", "web", time.Now())).To(Succeed())
 	g.Expect(out.String()).To(And(ContainSubstring("Placement:  Placement web"), ContainSubstring("3 replicas cannot be served"), ContainSubstring("provisioning is not allowed")))
-	p, err := plan.Compute(context.Background(), k8s, time.Now())
+	p, err := fleetplan.Compute(context.Background(), k8s, time.Now())
 	g.Expect(err).NotTo(HaveOccurred())
 	out.Reset()
-	g.Expect(plan.Write(&out, p)).To(Succeed())
+	g.Expect(report.Plan(&out, p)).To(Succeed())
 	g.Expect(out.String()).To(ContainSubstring("Unserved: 3 replicas of never/web: no capacity can be added: pool never-pool: provisioning is not allowed by the placement"))
 	g.Expect(clustersOfPool(g, "never-pool")).To(BeEmpty())
 }
@@ -268,6 +267,6 @@ func TestPreemptedSpotClusterIsReplaced(t *testing.T) {
 		cs := clustersOfPool(g, "spot-pool")
 		g.Expect(names(cs)).To(HaveLen(1))
 		g.Expect(cs[0].Name).NotTo(Equal(first))
-		g.Expect(cs[0].Annotations[plannerctl.ReasonAnnotation]).To(ContainSubstring("4 replicas of spot/web need room"))
+		g.Expect(cs[0].Annotations[n6sv1alpha1.PlannerReasonAnnotation]).To(ContainSubstring("4 replicas of spot/web need room"))
 	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for replacement capacity")
 }

@@ -29,8 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/internal/controller/kindwatch"
-	placementctrl "github.com/navarkos/navarkos/internal/controller/placement"
+	"github.com/navarkos/navarkos/internal/kindwatch"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/propagation"
 )
@@ -63,7 +62,7 @@ type Reconciler struct {
 	// again; 0 means DefaultRetryInterval.
 	RetryInterval time.Duration
 
-	kinds *kindwatch.Watcher
+	kinds *kindwatch.Watcher[reconcile.Request]
 }
 
 // SetupWithManager registers the propagation controller with its index and watches: Bindings,
@@ -123,7 +122,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	// Fleet objects of bound kinds are followed so that template changes roll out at once.
-	r.kinds = &kindwatch.Watcher{
+	r.kinds = &kindwatch.Watcher[reconcile.Request]{
 		Controller: c, Cache: mgr.GetCache(),
 		Handler: func(gvk schema.GroupVersionKind) handler.EventHandler {
 			return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
@@ -131,7 +130,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 				if ns == "" {
 					ns = n6sv1alpha1.SystemNamespace
 				}
-				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: placementctrl.BindingName(gvk.Kind, o.GetName())}}}
+				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: n6sv1alpha1.BindingName(gvk.Kind, o.GetName())}}}
 			})
 		},
 		Predicates: []predicate.Predicate{specChanged{}},
@@ -245,7 +244,7 @@ func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctr
 func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, wasApplied bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 	st := n6sv1alpha1.ClusterResourceStatus{Name: tc.Name, State: n6sv1alpha1.ResourcePending}
 	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
-		st.State, st.Message = state, truncate(err.Error(), 4096)
+		st.State, st.Message = state, n6sv1alpha1.Truncate(err.Error(), 4096)
 		return st, nil
 	}
 	cl := &n6sv1alpha1.Cluster{}
@@ -402,7 +401,7 @@ func (r *Reconciler) bindingsOfPlacement(ctx context.Context, o client.Object) [
 		ref = n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: o.GetNamespace(), Name: o.GetName()}
 	}
 	list := &n6sv1alpha1.BindingList{}
-	if err := r.Client.List(ctx, list, client.MatchingFields{placementctrl.BindingPlacementIndex: placementctrl.PlacementIndexKey(ref)}); err != nil {
+	if err := r.Client.List(ctx, list, client.MatchingFields{n6sv1alpha1.BindingPlacementIndex: n6sv1alpha1.PlacementIndexKey(ref)}); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the Bindings of a placement", "placement", ref)
 		return nil
 	}
@@ -428,9 +427,3 @@ func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, m
 	})
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
-}

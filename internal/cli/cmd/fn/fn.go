@@ -16,9 +16,9 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/charts"
-	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/fninstall"
+	"github.com/navarkos/navarkos/internal/member"
 )
 
 // NewCommand returns `navarkos fn`.
@@ -118,7 +118,7 @@ func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.I
 	}
 	out := cmd.OutOrStdout()
 	if t.cluster != "" {
-		kc, err := kubeconfig.Get(ctx, c, t.cluster)
+		kc, err := member.Kubeconfig(ctx, c, t.cluster)
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func newStatus(g *options.Global) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			statuses, err := fninstall.Status(ctx, c, kubeconfig.Of(c), r)
+			statuses, err := fninstall.Status(ctx, c, member.Kubeconfigs(c), r)
 			if err != nil {
 				return err
 			}
@@ -232,7 +232,7 @@ func newTest(g *options.Global) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			kc, err := kubeconfig.Get(cmd.Context(), c, cluster)
+			kc, err := member.Kubeconfig(cmd.Context(), c, cluster)
 			if err != nil {
 				return err
 			}
@@ -268,7 +268,7 @@ func newUninstall(g *options.Global) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if t.cluster != "" {
-				kc, err := kubeconfig.Get(ctx, c, t.cluster)
+				kc, err := member.Kubeconfig(ctx, c, t.cluster)
 				if err != nil {
 					return err
 				}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
@@ -77,7 +77,7 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 	klog.SetLogger(logger) // client-go's warnings go to the log file too, not over the progress lines
 	fmt.Fprintf(out, "Starting a local fleet in %s (controller logs: %s)\n", g.DataDir, logPath)
 	start := time.Now()
-	return fl.Run(ctx, fleet.RunOptions{
+	return fl.Run(ctx, localfleet.RunOptions{
 		Controllers: setup.Options{HealthInterval: f.healthInterval, MetricsAddr: f.metricsAddr, Planner: plannerOpts, DNS: dnsOpts},
 		Progress: func(step string) {
 			fmt.Fprintf(out, "  [%5.1fs] %s\n", time.Since(start).Seconds(), step)

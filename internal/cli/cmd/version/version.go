@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/navarkos/navarkos/internal/fleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 )
 
 // Version is stamped at build time with -ldflags "-X .../version.Version=...".
@@ -23,7 +23,7 @@ func NewCommand() *cobra.Command {
 			if info, ok := debug.ReadBuildInfo(); ok {
 				goVersion = info.GoVersion
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "navarkos %s (go %s, local clusters run Kubernetes %s)\n", Version, goVersion, fleet.KubeVersion)
+			fmt.Fprintf(cmd.OutOrStdout(), "navarkos %s (go %s, local clusters run Kubernetes %s)\n", Version, goVersion, localfleet.KubeVersion)
 		},
 	}
 }

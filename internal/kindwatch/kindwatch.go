@@ -15,14 +15,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
-// Watcher starts at most one watch per kind for one controller.
-type Watcher struct {
+// Watcher starts at most one watch per kind for one controller, whose requests are of type R.
+type Watcher[R comparable] struct {
 	// Controller receives the events.
-	Controller controller.Controller
+	Controller controller.TypedController[R]
 	// Cache serves the informers.
 	Cache cache.Cache
 	// Handler maps an object of a kind to requests.
-	Handler func(gvk schema.GroupVersionKind) handler.EventHandler
+	Handler func(gvk schema.GroupVersionKind) handler.TypedEventHandler[client.Object, R]
 	// Predicates filter the events of every kind.
 	Predicates []predicate.Predicate
 
@@ -31,7 +31,7 @@ type Watcher struct {
 }
 
 // Ensure watches the kind unless it is watched already. It is safe to call from reconciles.
-func (w *Watcher) Ensure(gvk schema.GroupVersionKind) error {
+func (w *Watcher[R]) Ensure(gvk schema.GroupVersionKind) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.watched[gvk] {
@@ -39,7 +39,7 @@ func (w *Watcher) Ensure(gvk schema.GroupVersionKind) error {
 	}
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(gvk)
-	if err := w.Controller.Watch(source.Kind(w.Cache, client.Object(obj), w.Handler(gvk), w.Predicates...)); err != nil {
+	if err := w.Controller.Watch(source.TypedKind[client.Object](w.Cache, obj, w.Handler(gvk), w.Predicates...)); err != nil {
 		return fmt.Errorf("failed to watch %s: %w", gvk, err)
 	}
 	if w.watched == nil {

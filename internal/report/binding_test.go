@@ -1,4 +1,4 @@
-package describe
+package report
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
 
-func TestDescribe(t *testing.T) {
+func TestBinding(t *testing.T) {
 	b := &n6sv1alpha1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deployment-web"},
 		Spec: n6sv1alpha1.BindingSpec{
@@ -31,7 +31,7 @@ Clusters:
   us: 4 replicas, Applied (4 ready)
   ap: 1 replicas, not applied yet
 `
-	if got := Describe(b); got != want {
-		t.Errorf("Describe =\n%s\nwant\n%s", got, want)
+	if got := Binding(b); got != want {
+		t.Errorf("Binding =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package planner
+package fleetplan
 
 import (
 	"context"
@@ -163,26 +163,17 @@ func readDemands(ctx context.Context, c client.Reader) ([]planner.Demand, error)
 	return demands, nil
 }
 
+// placementSpec reads the spec of a placement once per plan; nil when the placement is gone.
 func placementSpec(ctx context.Context, c client.Reader, ref n6sv1alpha1.PlacementReference, seen map[n6sv1alpha1.PlacementReference]*n6sv1alpha1.PlacementSpec) (*n6sv1alpha1.PlacementSpec, error) {
 	if spec, ok := seen[ref]; ok {
 		return spec, nil
 	}
-	var spec *n6sv1alpha1.PlacementSpec
-	if ref.Kind == "ClusterPlacement" {
-		p := &n6sv1alpha1.ClusterPlacement{}
-		if err := c.Get(ctx, client.ObjectKey{Name: ref.Name}, p); err != nil {
-			return nil, client.IgnoreNotFound(err)
-		}
-		spec = &p.Spec
-	} else {
-		p := &n6sv1alpha1.Placement{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p); err != nil {
-			return nil, client.IgnoreNotFound(err)
-		}
-		spec = &p.Spec
+	p := ref.EmptyObject()
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p); err != nil {
+		return nil, client.IgnoreNotFound(err)
 	}
-	seen[ref] = spec
-	return spec, nil
+	seen[ref] = p.PlacementSpec()
+	return seen[ref], nil
 }
 
 // placementName writes a placement reference as Kind/namespace/name, or Kind/name.
@@ -191,4 +182,24 @@ func placementName(ref n6sv1alpha1.PlacementReference) string {
 		return ref.Kind + "/" + ref.Name
 	}
 	return ref.Kind + "/" + ref.Namespace + "/" + ref.Name
+}
+
+// Compute runs the planner on the fleet as it is now, with the default configuration and
+// no memory of earlier plans: what the planner would decide, changing nothing.
+func Compute(ctx context.Context, c client.Reader, now time.Time) (planner.Plan, error) {
+	in, err := ReadInput(ctx, c, now, planner.DefaultConfig())
+	if err != nil {
+		return planner.Plan{}, err
+	}
+	return planner.Decide(in, planner.NewMemory()), nil
+}
+
+// PlacementOf is the placement of a demand that ReadInput made, read back from its name.
+func PlacementOf(d planner.Demand) n6sv1alpha1.PlacementReference {
+	kind, rest, _ := strings.Cut(d.Placement, "/")
+	if kind == "ClusterPlacement" {
+		return n6sv1alpha1.PlacementReference{Kind: kind, Name: rest}
+	}
+	ns, name, _ := strings.Cut(rest, "/")
+	return n6sv1alpha1.PlacementReference{Kind: kind, Namespace: ns, Name: name}
 }

@@ -1,2 +1,0 @@
-// Package fleet runs a local fleet: the fleet API server and the local member clusters under one data directory.
-package fleet

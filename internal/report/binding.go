@@ -1,0 +1,44 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// Binding writes a Binding for people: the resource, its placement, the reason, and each cluster's state.
+func Binding(b *n6sv1alpha1.Binding) string {
+	var s strings.Builder
+	r := b.Spec.Resource
+	fmt.Fprintf(&s, "Resource:   %s %s/%s\n", r.Kind, r.Namespace, r.Name)
+	fmt.Fprintf(&s, "Placement:  %s %s\n", b.Spec.Placement.Kind, b.Spec.Placement.Name)
+	fmt.Fprintf(&s, "Why:        %s\n", b.Spec.Reason)
+	if b.Spec.UnplacedReplicas > 0 {
+		fmt.Fprintf(&s, "Unplaced:   %d replicas have no room\n", b.Spec.UnplacedReplicas)
+	}
+	state := map[string]n6sv1alpha1.ClusterResourceStatus{}
+	for _, st := range b.Status.Clusters {
+		state[st.Name] = st
+	}
+	s.WriteString("Clusters:\n")
+	if len(b.Spec.Clusters) == 0 {
+		s.WriteString("  none\n")
+	}
+	for _, tc := range b.Spec.Clusters {
+		replicas := "all"
+		if tc.Replicas != nil {
+			replicas = fmt.Sprint(*tc.Replicas)
+		}
+		st, ok := state[tc.Name]
+		switch {
+		case !ok:
+			fmt.Fprintf(&s, "  %s: %s replicas, not applied yet\n", tc.Name, replicas)
+		case st.Message != "":
+			fmt.Fprintf(&s, "  %s: %s replicas, %s (%d ready): %s\n", tc.Name, replicas, st.State, st.ReadyReplicas, st.Message)
+		default:
+			fmt.Fprintf(&s, "  %s: %s replicas, %s (%d ready)\n", tc.Name, replicas, st.State, st.ReadyReplicas)
+		}
+	}
+	return s.String()
+}

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleetplan"
+)
+
+// Explain writes the placement decision for a workload, the clusters it runs on with their
+// pool, region and price, and the planner's decisions that concern it.
+func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time) error {
+	b := &n6sv1alpha1.Binding{}
+	key := client.ObjectKey{Namespace: ns, Name: n6sv1alpha1.BindingName(kind, name)}
+	if err := c.Get(ctx, key, b); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			return fmt.Errorf("%s %s/%s is not placed: no Placement selects it", kind, ns, name)
+		}
+		return fmt.Errorf("failed to get Binding %s: %w", key, err)
+	}
+	var s strings.Builder
+	s.WriteString(Binding(b))
+	if len(b.Spec.Clusters) > 0 {
+		s.WriteString("Those clusters:\n")
+	}
+	for _, tc := range b.Spec.Clusters {
+		cl := &n6sv1alpha1.Cluster{}
+		if err := c.Get(ctx, client.ObjectKey{Name: tc.Name}, cl); err != nil {
+			fmt.Fprintf(&s, "  %s: %v\n", tc.Name, err)
+			continue
+		}
+		cost := "no cost reported"
+		if cl.Status.CostPerHour != nil {
+			cost = fmt.Sprintf("%.3f/h", cl.Status.CostPerHour.AsApproximateFloat64())
+		}
+		fmt.Fprintf(&s, "  %s: pool %s, region %s, tier %s, phase %s, %d nodes, %s\n", cl.Name, orDash(cl.Spec.Pool),
+			orDash(cl.Labels[n6sv1alpha1.RegionLabel]), orDash(cl.Labels[n6sv1alpha1.TierLabel]), cl.Status.Phase, cl.Status.Nodes, cost)
+	}
+	p, err := fleetplan.Compute(ctx, c, now)
+	if err != nil {
+		return err
+	}
+	demand := ns + "/" + name
+	var lines []string
+	for _, a := range p.Actions {
+		if a.Demand == demand {
+			lines = append(lines, fmt.Sprintf("  %s %s%s: %s", a.Kind, a.Pool, clusterSuffix(a.Cluster), a.Reason))
+		}
+	}
+	for _, u := range p.Unserved {
+		if u.Demand == demand {
+			lines = append(lines, fmt.Sprintf("  %d replicas cannot be served: %s", u.Replicas, u.Reason))
+		}
+	}
+	if len(lines) == 0 {
+		s.WriteString("Planner: nothing to change for this workload.\n")
+	} else {
+		s.WriteString("Planner, for this workload:\n" + strings.Join(lines, "\n") + "\n")
+	}
+	_, err = io.WriteString(out, s.String())
+	return err
+}
+
+func clusterSuffix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "/" + name
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

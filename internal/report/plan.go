@@ -1,0 +1,38 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/navarkos/navarkos/internal/planner"
+)
+
+// Plan writes a plan as a table of actions, then the demand it cannot serve.
+func Plan(out io.Writer, p planner.Plan) error {
+	if len(p.Actions) == 0 && len(p.Unserved) == 0 {
+		_, err := fmt.Fprintln(out, "Nothing to do: the fleet fits its demand.")
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	if len(p.Actions) > 0 {
+		fmt.Fprintln(tw, "ACTION\tCLUSTER\tPOOL\tNODES\tCOST/H\tREASON")
+		for _, a := range p.Actions {
+			cluster, nodes := a.Cluster, fmt.Sprint(a.Nodes)
+			if a.Kind == planner.Create {
+				cluster = "(new)"
+			}
+			if a.Kind == planner.Drain {
+				nodes = fmt.Sprintf("pods<=%d", a.DrainLimit)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+.3f\t%s\n", a.Kind, cluster, a.Pool, nodes, a.CostPerHour, a.Reason)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, u := range p.Unserved {
+		fmt.Fprintf(out, "Unserved: %d replicas of %s: %s\n", u.Replicas, u.Demand, u.Reason)
+	}
+	return nil
+}
