@@ -31,7 +31,7 @@ func PlacementIndexKey(ref PlacementReference) string {
 }
 
 // Truncate shortens s to at most n bytes for a field of bounded length, such as a reason or
-// a message, ending it with "..." when cut and never cutting a UTF-8 character in two.
+// a message, ending it with "..." when cut and never cutting a UTF-8 character in two; n is at least 3.
 func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

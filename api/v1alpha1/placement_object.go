@@ -2,6 +2,8 @@ package v1alpha1
 
 import "sigs.k8s.io/controller-runtime/pkg/client"
 
+// +kubebuilder:object:generate=false
+
 // PlacementObject is what a Placement and a ClusterPlacement share: the scheduler, the
 // planner and the CLI treat both alike through it.
 type PlacementObject interface {

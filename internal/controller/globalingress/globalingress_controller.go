@@ -153,100 +153,123 @@ func (r *Reconciler) observe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress)
 	}
 	var out []target
 	for _, tc := range b.Spec.Clusters {
-		t := target{TargetStatus: n6sv1alpha1.TargetStatus{Cluster: tc.Name}}
-		r.observeCluster(ctx, gi, kind, name, &t)
-		out = append(out, t)
+		out = append(out, r.observeCluster(ctx, gi, kind, name, tc.Name))
 	}
 	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.Cluster, b.Cluster) })
 	return out, "", nil
 }
 
-func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, kind, name string, t *target) {
-	cl := &n6sv1alpha1.Cluster{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Name: t.Cluster}, cl); err != nil {
-		t.Reason = "the Cluster is gone"
-		return
-	}
-	t.Region = cl.Labels[n6sv1alpha1.RegionLabel]
-	if !meta.IsStatusConditionTrue(cl.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition) {
-		t.Reason = "the cluster is not healthy"
-		return
-	}
-	mc, err := r.Members.ForCluster(ctx, cl)
-	if err != nil {
-		t.Reason = "no client of the cluster: " + err.Error()
-		return
-	}
+// memberFacts is what one cluster shows of a GlobalIngress's backend.
+type memberFacts struct {
+	cluster *n6sv1alpha1.Cluster
+	// problem, when set, says why nothing more could be read; missing is true when it is
+	// because the backend is not in the cluster yet.
+	problem string
+	missing bool
+	// ingress are the backend's load-balancer addresses, port its first port.
+	ingress []corev1.LoadBalancerIngress
+	port    int32
+	// ready counts the ready endpoints; notReady names, for an Ingress, a Service without any.
+	ready    int
+	notReady string
+}
+
+// observeCluster reads what one cluster shows of the backend, judges it, and probes it when
+// the GlobalIngress asks for a probe.
+func (r *Reconciler) observeCluster(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, kind, name, cluster string) target {
 	// A member that stopped answering must not hold up the answers for the others.
 	ctx, cancel := context.WithTimeout(ctx, memberTimeout)
 	defer cancel()
-	key := client.ObjectKey{Namespace: gi.Namespace, Name: name}
-	var ingress []corev1.LoadBalancerIngress
-	ready := 0
-	notReady := "" // for an Ingress, a backend Service without a ready endpoint
+	t := judge(gi, cluster, r.readMember(ctx, gi.Namespace, kind, name, cluster))
+	if !t.Healthy {
+		return t
+	}
+	if reason, ok := r.probe(ctx, gi, &t); !ok {
+		t.Healthy, t.Reason = false, reason
+	}
+	return t
+}
+
+// readMember reads the cluster, and in it the backend and its ready endpoints.
+func (r *Reconciler) readMember(ctx context.Context, namespace, kind, name, cluster string) memberFacts {
+	f := memberFacts{cluster: &n6sv1alpha1.Cluster{}}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: cluster}, f.cluster); err != nil {
+		f.cluster, f.problem = nil, "the Cluster is gone"
+		return f
+	}
+	if !meta.IsStatusConditionTrue(f.cluster.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition) {
+		f.problem = "the cluster is not healthy"
+		return f
+	}
+	mc, err := r.Members.ForCluster(ctx, f.cluster)
+	if err != nil {
+		f.problem = "no client of the cluster: " + err.Error()
+		return f
+	}
+	key := client.ObjectKey{Namespace: namespace, Name: name}
 	if kind == "Service" {
 		svc := &corev1.Service{}
 		if err := mc.Get(ctx, key, svc); err != nil {
-			t.Reason = "the Service is not in the cluster: " + err.Error()
-			t.settling = apierrors.IsNotFound(err)
-			return
+			f.problem, f.missing = "the Service is not in the cluster: "+err.Error(), apierrors.IsNotFound(err)
+			return f
 		}
-		ingress = svc.Status.LoadBalancer.Ingress
+		f.ingress = svc.Status.LoadBalancer.Ingress
 		if len(svc.Spec.Ports) > 0 {
-			t.port = svc.Spec.Ports[0].Port
+			f.port = svc.Spec.Ports[0].Port
 		}
-		n, err := readyEndpoints(ctx, mc, key)
-		if err != nil {
-			t.Reason = "cannot read the EndpointSlices: " + err.Error()
-			return
+		if f.ready, err = readyEndpoints(ctx, mc, key); err != nil {
+			f.problem = "cannot read the EndpointSlices: " + err.Error()
 		}
-		ready = n
-	} else {
-		ing := &networkingv1.Ingress{}
-		if err := mc.Get(ctx, key, ing); err != nil {
-			t.Reason = "the Ingress is not in the cluster: " + err.Error()
-			t.settling = apierrors.IsNotFound(err)
-			return
-		}
-		for _, i := range ing.Status.LoadBalancer.Ingress {
-			ingress = append(ingress, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
-		}
-		n, empty, err := ingressReadyEndpoints(ctx, mc, ing)
-		if err != nil {
-			t.Reason = "cannot read the EndpointSlices: " + err.Error()
-			return
-		}
-		ready, notReady = n, empty
-		t.port = 80
+		return f
 	}
-	for _, i := range ingress {
+	ing := &networkingv1.Ingress{}
+	if err := mc.Get(ctx, key, ing); err != nil {
+		f.problem, f.missing = "the Ingress is not in the cluster: "+err.Error(), apierrors.IsNotFound(err)
+		return f
+	}
+	for _, i := range ing.Status.LoadBalancer.Ingress {
+		f.ingress = append(f.ingress, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
+	}
+	f.port = 80
+	if f.ready, f.notReady, err = ingressReadyEndpoints(ctx, mc, ing); err != nil {
+		f.problem = "cannot read the EndpointSlices: " + err.Error()
+	}
+	return f
+}
+
+// judge turns what a cluster shows into its target: its addresses, weight, health and why.
+// A healthy target may still fail its probe.
+func judge(gi *n6sv1alpha1.GlobalIngress, cluster string, f memberFacts) target {
+	t := target{TargetStatus: n6sv1alpha1.TargetStatus{Cluster: cluster}}
+	if f.cluster != nil {
+		t.Region = f.cluster.Labels[n6sv1alpha1.RegionLabel]
+	}
+	if f.problem != "" {
+		t.Reason, t.settling = f.problem, f.missing
+		return t
+	}
+	t.port = f.port
+	for _, i := range f.ingress {
 		if a, err := netip.ParseAddr(i.IP); err == nil {
 			t.addrs = append(t.addrs, a)
 			t.Addresses = append(t.Addresses, a.String())
 		}
 	}
-	t.Weight = int32(ready)
+	t.Weight = int32(f.ready)
 	switch {
 	case len(t.addrs) == 0:
-		t.Reason = "no load-balancer address yet"
-		t.settling = true
-	case ready == 0 && notReady != "":
-		t.Reason = "no ready endpoint behind Service " + notReady
-		t.settling = true
-	case ready == 0:
-		t.Reason = "no ready endpoint"
-		t.settling = true
+		t.Reason, t.settling = "no load-balancer address yet", true
+	case f.ready == 0 && f.notReady != "":
+		t.Reason, t.settling = "no ready endpoint behind Service "+f.notReady, true
+	case f.ready == 0:
+		t.Reason, t.settling = "no ready endpoint", true
 	default:
-		if reason, ok := r.probe(ctx, gi, t); !ok {
-			t.Reason = reason
-			return
-		}
-		t.Healthy = true
-		t.Reason = fmt.Sprintf("%d ready endpoints", ready)
+		t.Healthy, t.Reason = true, fmt.Sprintf("%d ready endpoints", f.ready)
 	}
 	if gi.Spec.Strategy.WeightSource == n6sv1alpha1.WeightExplicit {
 		t.Weight = explicitWeight(gi.Spec.Strategy.Weights, t.Cluster)
 	}
+	return t
 }
 
 // probe runs the optional probe on a target's first address; it fails a target only after

@@ -426,4 +426,3 @@ func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, m
 		Type: n6sv1alpha1.BindingAppliedCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: b.Generation,
 	})
 }
-

@@ -24,14 +24,86 @@ type flagpole struct {
 	allNamespaces bool
 }
 
+// listable is one kind that get lists: its names, as kubectl's RESTMapper knows them from the
+// CRDs (plural, singular and short names), and how to list and render it.
+type listable struct {
+	plural, singular string
+	short            []string
+	// table lists the kind (in the namespace opts say, for a namespaced kind) as rows under a header.
+	table func(ctx context.Context, c client.Client, opts []client.ListOption, now time.Time) ([][]string, error)
+}
+
+// resources are the kinds get lists, in the order its usage names them.
+var resources = []listable{
+	{plural: "clusters", singular: "cluster", short: []string{"mc"}, table: func(ctx context.Context, c client.Client, _ []client.ListOption, now time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.ClusterList{}
+		if err := c.List(ctx, list); err != nil {
+			return nil, fmt.Errorf("failed to list Clusters: %w", err)
+		}
+		return ClusterTable(list.Items, now), nil
+	}},
+	{plural: "clusterpools", singular: "clusterpool", short: []string{"cp", "pool", "pools"}, table: func(ctx context.Context, c client.Client, _ []client.ListOption, _ time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.ClusterPoolList{}
+		if err := c.List(ctx, list); err != nil {
+			return nil, fmt.Errorf("failed to list ClusterPools: %w", err)
+		}
+		return PoolTable(list.Items), nil
+	}},
+	{plural: "placements", singular: "placement", short: []string{"pl"}, table: func(ctx context.Context, c client.Client, opts []client.ListOption, _ time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.PlacementList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return nil, fmt.Errorf("failed to list Placements: %w", err)
+		}
+		return PlacementTable(list.Items), nil
+	}},
+	{plural: "bindings", singular: "binding", short: []string{"rb"}, table: func(ctx context.Context, c client.Client, opts []client.ListOption, _ time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.BindingList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return nil, fmt.Errorf("failed to list Bindings: %w", err)
+		}
+		return BindingTable(list.Items), nil
+	}},
+	{plural: "globalingresses", singular: "globalingress", short: []string{"gi"}, table: func(ctx context.Context, c client.Client, opts []client.ListOption, _ time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.GlobalIngressList{}
+		if err := c.List(ctx, list, opts...); err != nil {
+			return nil, fmt.Errorf("failed to list GlobalIngresses: %w", err)
+		}
+		return GlobalIngressTable(list.Items), nil
+	}},
+}
+
+// resourceNamed finds the kind a name on the command line means, in any case.
+func resourceNamed(name string) (listable, bool) {
+	name = strings.ToLower(name)
+	for _, r := range resources {
+		if name == r.plural || name == r.singular || slices.Contains(r.short, name) {
+			return r, true
+		}
+	}
+	return listable{}, false
+}
+
+// resourceNames are every name get takes, for completion and the usage.
+func resourceNames() []string {
+	var names []string
+	for _, r := range resources {
+		names = append(append(names, r.plural, r.singular), r.short...)
+	}
+	return names
+}
+
 // NewCommand returns `navarkos get`.
 func NewCommand(g *options.Global) *cobra.Command {
 	f := &flagpole{}
+	var plurals []string
+	for _, r := range resources {
+		plurals = append(plurals, r.plural)
+	}
 	cmd := &cobra.Command{
-		Use:       "get clusters|pools|placements|bindings|globalingresses",
+		Use:       "get " + strings.Join(plurals, "|"),
 		Short:     "List the fleet's clusters, pools, placements, bindings or global ingresses",
-		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{"clusters", "cluster", "pools", "pool", "clusterpools", "placements", "placement", "bindings", "binding", "globalingresses", "globalingress", "gi"},
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: resourceNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.Client()
 			if err != nil {
@@ -40,51 +112,25 @@ func NewCommand(g *options.Global) *cobra.Command {
 			return runE(cmd.Context(), cmd.OutOrStdout(), c, args[0], f, time.Now())
 		},
 	}
-	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of placements and bindings")
-	cmd.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "list placements and bindings of every namespace")
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of placements, bindings and global ingresses")
+	cmd.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "list placements, bindings and global ingresses of every namespace")
 	return cmd
 }
 
 func runE(ctx context.Context, out io.Writer, c client.Client, noun string, f *flagpole, now time.Time) error {
+	r, ok := resourceNamed(noun)
+	if !ok {
+		return fmt.Errorf("the fleet has no resource type %q: want one of %s", noun, strings.Join(resourceNames(), ", "))
+	}
 	var opts []client.ListOption
 	if !f.allNamespaces {
 		opts = append(opts, client.InNamespace(f.namespace))
 	}
-	if noun == "globalingresses" || noun == "gi" {
-		noun = "globalingress"
+	rows, err := r.table(ctx, c, opts, now)
+	if err != nil {
+		return err
 	}
-	switch strings.TrimSuffix(noun, "s") {
-	case "globalingres":
-		list := &n6sv1alpha1.GlobalIngressList{}
-		if err := c.List(ctx, list, opts...); err != nil {
-			return fmt.Errorf("failed to list GlobalIngresses: %w", err)
-		}
-		return writeTable(out, GlobalIngressTable(list.Items))
-	case "cluster":
-		list := &n6sv1alpha1.ClusterList{}
-		if err := c.List(ctx, list); err != nil {
-			return fmt.Errorf("failed to list Clusters: %w", err)
-		}
-		return writeTable(out, ClusterTable(list.Items, now))
-	case "placement":
-		list := &n6sv1alpha1.PlacementList{}
-		if err := c.List(ctx, list, opts...); err != nil {
-			return fmt.Errorf("failed to list Placements: %w", err)
-		}
-		return writeTable(out, PlacementTable(list.Items))
-	case "binding":
-		list := &n6sv1alpha1.BindingList{}
-		if err := c.List(ctx, list, opts...); err != nil {
-			return fmt.Errorf("failed to list Bindings: %w", err)
-		}
-		return writeTable(out, BindingTable(list.Items))
-	default:
-		list := &n6sv1alpha1.ClusterPoolList{}
-		if err := c.List(ctx, list); err != nil {
-			return fmt.Errorf("failed to list ClusterPools: %w", err)
-		}
-		return writeTable(out, PoolTable(list.Items))
-	}
+	return writeTable(out, rows)
 }
 
 // GlobalIngressTable renders global ingresses with each host's targets: cluster=address, and

@@ -116,3 +116,22 @@ func TestGlobalIngressTable(t *testing.T) {
 		t.Fatalf("rows %q, want %q", rows, want)
 	}
 }
+
+func TestResourceNamed(t *testing.T) {
+	tests := []struct {
+		name, want string
+	}{
+		{"clusters", "clusters"}, {"cluster", "clusters"}, {"mc", "clusters"},
+		{"pools", "clusterpools"}, {"pool", "clusterpools"}, {"clusterpools", "clusterpools"}, {"cp", "clusterpools"},
+		{"placements", "placements"}, {"placement", "placements"}, {"pl", "placements"},
+		{"bindings", "bindings"}, {"binding", "bindings"}, {"rb", "bindings"},
+		{"globalingresses", "globalingresses"}, {"globalingress", "globalingresses"}, {"gi", "globalingresses"}, {"GlobalIngress", "globalingresses"},
+		{"globalingres", ""}, {"clusterss", ""}, {"deployments", ""}, {"", ""},
+	}
+	for _, tt := range tests {
+		r, ok := resourceNamed(tt.name)
+		if got := r.plural; got != tt.want || ok != (tt.want != "") {
+			t.Errorf("resourceNamed(%q) = %q, %v; want %q", tt.name, got, ok, tt.want)
+		}
+	}
+}
