@@ -133,14 +133,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	if err := (&clusterpool.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the ClusterPool controller: %w", err)
 	}
-	if err := placement.IndexBindings(ctx, mgr); err != nil {
+	if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 4); err != nil {
 		return nil, err
-	}
-	if err := (&placement.PlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("failed to set up the Placement scheduler: %w", err)
-	}
-	if err := (&placement.ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}, MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("failed to set up the ClusterPlacement scheduler: %w", err)
 	}
 	if !opts.Planner.Disabled {
 		p := &plannerctl.Reconciler{

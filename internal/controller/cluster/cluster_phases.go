@@ -227,7 +227,7 @@ func (r *Reconciler) providerOp(ctx context.Context, s *scope, op string, fn fun
 	ctrl.LoggerFrom(ctx).Info("Calling provider", "provider", s.providerName, "operation", op)
 	if err := fn(ctx, s.req); err != nil {
 		s.providerErr = &opError{op: op, err: err}
-		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, n6sv1alpha1.ClusterProviderFailedReason, op, "%s", eventNote(providerMessage(s)))
+		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, n6sv1alpha1.ClusterProviderFailedReason, op, "%s", n6sv1alpha1.Truncate(providerMessage(s), maxEventNote))
 		err = fmt.Errorf("failed to %s Cluster %s with provider %s: %w", op, c.Name, s.providerName, err)
 		if errors.Is(err, provider.ErrNotSupported) {
 			// Retrying cannot help; a change of spec will bring the Cluster back.
@@ -242,13 +242,6 @@ func (r *Reconciler) providerOp(ctx context.Context, s *scope, op string, fn fun
 // maxEventNote is the longest note the events API accepts.
 const maxEventNote = 1024
 
-// eventNote shortens a message to fit an Event.
-func eventNote(msg string) string {
-	if len(msg) <= maxEventNote {
-		return msg
-	}
-	return msg[:maxEventNote-3] + "..."
-}
 
 func opReason(op string) string {
 	switch op {

@@ -88,6 +88,21 @@ func IndexBindings(ctx context.Context, mgr ctrl.Manager) error {
 	return nil
 }
 
+// SetupSchedulers registers the Binding index and the schedulers of both kinds, each
+// scheduling up to maxConcurrent resources at once.
+func SetupSchedulers(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, maxConcurrent int) error {
+	if err := IndexBindings(ctx, mgr); err != nil {
+		return err
+	}
+	if err := (&PlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the Placement scheduler: %w", err)
+	}
+	if err := (&ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the ClusterPlacement scheduler: %w", err)
+	}
+	return nil
+}
+
 // SetupWithManager registers the scheduler and its watches on its placements, Clusters and
 // Bindings. Watches on the selected kinds are added as placements name them.
 func (r *Reconciler[T, P]) SetupWithManager(mgr ctrl.Manager) error {

@@ -24,10 +24,7 @@ var k8s client.Client
 func TestMain(m *testing.M) {
 	suite := &testenv.Suite{Scheme: setup.Scheme(), Install: setup.InstallCRDs, Setup: func(ctx context.Context, mgr ctrl.Manager) error {
 		k8s = mgr.GetClient()
-		if err := placement.IndexBindings(ctx, mgr); err != nil {
-			return err
-		}
-		if err := (&placement.PlacementReconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}}).SetupWithManager(mgr); err != nil {
+		if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 1); err != nil {
 			return err
 		}
 		cfg := planner.DefaultConfig()
