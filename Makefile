@@ -34,6 +34,9 @@ charts:
 generate:
 	$(GO) tool controller-gen object paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	# The cluster inventory API's ClusterProfile, which Navarkos publishes for every member.
+	tmp=$$(mktemp -d) && $(GO) tool controller-gen crd paths=sigs.k8s.io/cluster-inventory-api/apis/v1alpha1 output:crd:artifacts:config=$$tmp && \
+		cp $$tmp/multicluster.x-k8s.io_clusterprofiles.yaml config/crd/inventory/ && rm -rf $$tmp
 
 # Every benchmark of the README's performance section; about 25 minutes on 2 cores.
 bench: build

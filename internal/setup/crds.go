@@ -28,7 +28,7 @@ const fieldOwner = client.FieldOwner("navarkos")
 
 // CRDs returns the fleet API's CustomResourceDefinitions.
 func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	paths, err := fs.Glob(crd.Files, "bases/*.yaml")
+	paths, err := fs.Glob(crd.Files, "*/*.yaml")
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +25,7 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
 	"github.com/navarkos/navarkos/internal/controller/clusterpool"
+	"github.com/navarkos/navarkos/internal/controller/clusterprofile"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/controller/placement"
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
@@ -79,6 +81,7 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(apiextensionsv1.AddToScheme(s))
 	utilruntime.Must(n6sv1alpha1.AddToScheme(s))
+	utilruntime.Must(inventoryv1alpha1.AddToScheme(s))
 	return s
 }
 
@@ -132,6 +135,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	}
 	if err := (&clusterpool.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the ClusterPool controller: %w", err)
+	}
+	if err := (&clusterprofile.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("failed to set up the ClusterProfile publisher: %w", err)
 	}
 	if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 4); err != nil {
 		return nil, err

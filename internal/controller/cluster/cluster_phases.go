@@ -242,7 +242,6 @@ func (r *Reconciler) providerOp(ctx context.Context, s *scope, op string, fn fun
 // maxEventNote is the longest note the events API accepts.
 const maxEventNote = 1024
 
-
 func opReason(op string) string {
 	switch op {
 	case "create":
