@@ -289,14 +289,21 @@ func (r *Reconciler[T, P]) get(ctx context.Context, key client.ObjectKey) (P, er
 	return p, nil
 }
 
-// list reads every placement of this kind.
-func (r *Reconciler[T, P]) list(ctx context.Context) ([]P, error) {
+// list reads the placements of this kind that may select objects of namespace ns: those of
+// ns for Placements, all for ClusterPlacements or when ns is "".
+func (r *Reconciler[T, P]) list(ctx context.Context, ns string) ([]P, error) {
 	obj, err := r.Client.Scheme().New(r.listGVK)
 	if err != nil {
 		return nil, fmt.Errorf("failed to make a %s: %w", r.listGVK.Kind, err)
 	}
 	list := obj.(client.ObjectList)
-	if err := r.Client.List(ctx, list); err != nil {
+	var opts []client.ListOption
+	// The scope is looked up here, not at setup, where the CRDs may not be served yet; a
+	// lookup that fails lists every namespace, which is slower but never wrong.
+	if namespaced, err := apiutil.IsObjectNamespaced(P(new(T)), r.Client.Scheme(), r.mapper); err == nil && namespaced && ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if err := r.Client.List(ctx, list, opts...); err != nil {
 		return nil, fmt.Errorf("failed to list %s: %w", r.listGVK.Kind, err)
 	}
 	items, err := meta.ExtractList(list)

@@ -49,7 +49,7 @@ func logger(base logr.Logger) func(*request) logr.Logger {
 
 // wholePasses maps an object to a whole pass of every placement of this kind.
 func (r *Reconciler[T, P]) wholePasses(ctx context.Context, _ client.Object) []request {
-	placements, err := r.list(ctx)
+	placements, err := r.list(ctx, "")
 	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list placements", "kind", r.kind)
 		return nil
@@ -65,7 +65,7 @@ func (r *Reconciler[T, P]) wholePasses(ctx context.Context, _ client.Object) []r
 // whose selectors may pick it, whatever its labels: a label change may also unselect it.
 func (r *Reconciler[T, P]) resourcePasses(gvk schema.GroupVersionKind) func(context.Context, client.Object) []request {
 	return func(ctx context.Context, o client.Object) []request {
-		placements, err := r.list(ctx)
+		placements, err := r.list(ctx, o.GetNamespace())
 		if err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "Failed to list placements", "kind", r.kind)
 			return nil

@@ -362,22 +362,15 @@ func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, clu
 // placementSpec reads the spec of the Binding's placement; nil when it is gone.
 func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.Binding) (*n6sv1alpha1.PlacementSpec, error) {
 	ref := b.Spec.Placement
-	var spec *n6sv1alpha1.PlacementSpec
-	var err error
-	if ref.Kind == "ClusterPlacement" {
-		p := &n6sv1alpha1.ClusterPlacement{}
-		err, spec = r.Client.Get(ctx, client.ObjectKey{Name: ref.Name}, p), &p.Spec
-	} else {
-		p := &n6sv1alpha1.Placement{}
-		err, spec = r.Client.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p), &p.Spec
-	}
+	p := ref.EmptyObject()
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to get %s %s: %w", ref.Kind, ref.Name, err)
 	}
-	return spec, nil
+	return p.PlacementSpec(), nil
 }
 
 // bindingsOnCluster maps a Cluster that became Ready to the Bindings that target it.
@@ -396,10 +389,11 @@ func (r *Reconciler) bindingsOnCluster(ctx context.Context, o client.Object) []r
 
 // bindingsOfPlacement maps a changed placement (overrides, conflict policy) to its Bindings.
 func (r *Reconciler) bindingsOfPlacement(ctx context.Context, o client.Object) []reconcile.Request {
-	ref := n6sv1alpha1.PlacementReference{Kind: "ClusterPlacement", Name: o.GetName()}
-	if o.GetNamespace() != "" {
-		ref = n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: o.GetNamespace(), Name: o.GetName()}
+	p, ok := o.(n6sv1alpha1.PlacementObject)
+	if !ok {
+		return nil
 	}
+	ref := p.Reference()
 	list := &n6sv1alpha1.BindingList{}
 	if err := r.Client.List(ctx, list, client.MatchingFields{n6sv1alpha1.BindingPlacementIndex: n6sv1alpha1.PlacementIndexKey(ref)}); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the Bindings of a placement", "placement", ref)
