@@ -10,11 +10,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
+	inventoryv1alpha1 "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -52,6 +54,16 @@ func TestClusterLifecycle(t *testing.T) {
 		g.Expect(pool.Status.Clusters).To(Equal(int32(1)))
 		g.Expect(pool.Status.ReadyClusters).To(Equal(int32(1)))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the pool to count its Ready cluster")
+
+	// The member is published in the cluster inventory, as other multi-cluster tools read it.
+	g.Eventually(func(g Gomega) {
+		p := &inventoryv1alpha1.ClusterProfile{}
+		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: n6sv1alpha1.SystemNamespace, Name: name}, p)).To(Succeed())
+		g.Expect(p.Status.Version.Kubernetes).To(Equal("v1.37.2"))
+		g.Expect(meta.IsStatusConditionTrue(p.Status.Conditions, inventoryv1alpha1.ClusterConditionControlPlaneHealthy)).To(BeTrue())
+		g.Expect(p.Status.Properties).To(ContainElements(
+			HaveField("Value", "local-us-east"), HaveField("Value", "us-east"), HaveField("Value", "484m")))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the ClusterProfile of the Ready cluster")
 
 	// Pods scheduled on the member become Running, and the used capacity shows them.
 	member := f.member(t, name)
@@ -165,6 +177,9 @@ func TestClusterLifecycle(t *testing.T) {
 	g.Expect(os.IsNotExist(err)).To(BeTrue(), "the deleted cluster's directory %s must be gone", clusterDir)
 	err = f.client.Get(ctx, client.ObjectKey{Namespace: n6sv1alpha1.SystemNamespace, Name: name + "-kubeconfig"}, &corev1.Secret{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the kubeconfig Secret must be gone, got %v", err)
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(f.client.Get(ctx, client.ObjectKey{Namespace: n6sv1alpha1.SystemNamespace, Name: name}, &inventoryv1alpha1.ClusterProfile{}))
+	}, clusterTimeout, poll).Should(BeTrue(), "waiting for the ClusterProfile to go with its Cluster")
 }
 
 func webDeployment(replicas int32) *appsv1.Deployment {

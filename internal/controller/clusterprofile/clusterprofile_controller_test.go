@@ -23,8 +23,11 @@ func memberCluster(t *testing.T, g Gomega, name string, healthy metav1.Condition
 	t.Helper()
 	ctx := context.Background()
 	c := &n6sv1alpha1.Cluster{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{n6sv1alpha1.RegionLabel: "eu-west", n6sv1alpha1.ProviderLabel: "static"}},
-		Spec:       n6sv1alpha1.ClusterSpec{Pool: "eu-pool"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+			// as the Cluster Manager labels its Clusters
+			n6sv1alpha1.RegionLabel: "eu-west", n6sv1alpha1.ProviderLabel: "local", n6sv1alpha1.PoolLabel: "eu-pool", n6sv1alpha1.TierLabel: "standard",
+		}},
+		Spec: n6sv1alpha1.ClusterSpec{Pool: "eu-pool"},
 	}
 	g.Expect(k8s.Create(ctx, c)).To(Succeed())
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), c) })
@@ -71,7 +74,10 @@ func TestClusterProfilePublished(t *testing.T) {
 		g.Expect(meta.IsStatusConditionTrue(p.Status.Conditions, inventoryv1alpha1.ClusterConditionControlPlaneHealthy)).To(BeTrue())
 		g.Expect(meta.IsStatusConditionTrue(p.Status.Conditions, clusterprofile.ReadyCondition)).To(BeTrue())
 		g.Expect(property(p, n6sv1alpha1.RegionLabel)).To(Equal("eu-west"))
-		g.Expect(property(p, clusterprofile.PoolProperty)).To(Equal("eu-pool"))
+		g.Expect(property(p, n6sv1alpha1.PoolLabel)).To(Equal("eu-pool"))
+		g.Expect(property(p, n6sv1alpha1.ProviderLabel)).To(Equal("local"))
+		g.Expect(property(p, n6sv1alpha1.TierLabel)).To(Equal("standard"))
+		g.Expect(property(p, clusterprofile.NodesProperty)).To(Equal("3"))
 		g.Expect(property(p, clusterprofile.CostPerHourProperty)).To(Equal("648m"))
 		g.Expect(property(p, clusterprofile.PodsProperty)).To(Equal("330"))
 		g.Expect(p.OwnerReferences).To(ContainElement(HaveField("Name", c.Name)))

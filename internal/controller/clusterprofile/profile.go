@@ -14,10 +14,8 @@ import (
 // ManagerName names Navarkos as the cluster manager of the profiles it publishes.
 const ManagerName = "navarkos"
 
-// Property names of a published profile beyond the labels that name a region, zone and tier.
+// Property names of a published profile beyond the labels it copies.
 const (
-	PoolProperty        = "n6s.io/pool"
-	ProviderProperty    = "n6s.io/provider"
 	PhaseProperty       = "n6s.io/phase"
 	NodesProperty       = "n6s.io/nodes"
 	CostPerHourProperty = "n6s.io/cost-per-hour"
@@ -26,8 +24,9 @@ const (
 	PodsProperty        = "n6s.io/allocatable-pods"
 )
 
-// copiedLabels go from a Cluster to its profile, and also stand as properties.
-var copiedLabels = []string{n6sv1alpha1.RegionLabel, n6sv1alpha1.ZoneLabel, n6sv1alpha1.PoolLabel, n6sv1alpha1.ProviderLabel, n6sv1alpha1.TierLabel}
+// copiedLabels go from a Cluster to its profile, and also stand as properties. The pool is
+// spec.pool, under n6s.io/pool, even before the Cluster Manager labels the Cluster.
+var copiedLabels = []string{n6sv1alpha1.RegionLabel, n6sv1alpha1.ZoneLabel, n6sv1alpha1.ProviderLabel, n6sv1alpha1.TierLabel}
 
 const (
 	// ReadyCondition mirrors the Cluster's Ready condition on its profile.
@@ -69,7 +68,10 @@ func Profile(c *n6sv1alpha1.Cluster, namespace string, previous *inventoryv1alph
 			add(l, v)
 		}
 	}
-	add(PoolProperty, c.Spec.Pool)
+	if c.Spec.Pool != "" {
+		p.Labels[n6sv1alpha1.PoolLabel] = c.Spec.Pool
+		add(n6sv1alpha1.PoolLabel, c.Spec.Pool)
+	}
 	add(PhaseProperty, string(c.Status.Phase))
 	add(NodesProperty, strconv.Itoa(int(c.Status.Nodes)))
 	if c.Status.CostPerHour != nil {

@@ -46,3 +46,24 @@ func TestProfileKeepsObservationTimes(t *testing.T) {
 		t.Errorf("a Cluster not observed yet must have Unknown conditions; got %+v", first.Status.Conditions)
 	}
 }
+
+// TestProfilePropertiesAreUnique: the API keys properties by name, so a fully labelled
+// Cluster must give each name once.
+func TestProfilePropertiesAreUnique(t *testing.T) {
+	c := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "eu", Labels: map[string]string{
+		n6sv1alpha1.RegionLabel: "eu-west", n6sv1alpha1.ZoneLabel: "eu-west-1a", n6sv1alpha1.PoolLabel: "eu-pool",
+		n6sv1alpha1.ProviderLabel: "local", n6sv1alpha1.TierLabel: "standard",
+	}}}
+	c.Spec.Pool, c.Status.Phase, c.Status.Nodes = "eu-pool", n6sv1alpha1.ClusterPhaseReady, 2
+	c.Status.Capacity.Allocatable.Pods = 220
+	seen := map[string]bool{}
+	for _, p := range Profile(c, "ns", nil, metav1.Now()).Status.Properties {
+		if seen[p.Name] {
+			t.Errorf("property %s given twice", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("%d properties, want the five labels, phase, nodes and capacity: %v", len(seen), seen)
+	}
+}
