@@ -69,6 +69,14 @@ type Price struct {
 	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="perClusterHour must not be negative"
 	PerClusterHour *resource.Quantity `json:"perClusterHour,omitempty"`
 
+	// hibernatedPerClusterHour is what one hibernated cluster still costs for one hour: for
+	// example a Cluster API control plane kept while its workers are at zero, or the disks of
+	// its data. Unset means nothing. The planner counts it when it weighs waking a cluster
+	// against creating one, and a hibernated Cluster reports it as its cost.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="hibernatedPerClusterHour must not be negative"
+	HibernatedPerClusterHour *resource.Quantity `json:"hibernatedPerClusterHour,omitempty"`
+
 	// market says whether the nodes are on-demand or spot.
 	// +optional
 	// +kubebuilder:default=OnDemand

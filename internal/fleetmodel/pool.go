@@ -55,6 +55,9 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 	if s.Price.PerClusterHour != nil {
 		out.ClusterPrice = s.Price.PerClusterHour.AsApproximateFloat64()
 	}
+	if s.Price.HibernatedPerClusterHour != nil {
+		out.HibernatedPrice = s.Price.HibernatedPerClusterHour.AsApproximateFloat64()
+	}
 	if s.IdleTTL != nil {
 		out.IdleTTL = s.IdleTTL.Duration
 	}

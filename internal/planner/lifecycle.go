@@ -33,7 +33,7 @@ func (p *planning) offline(m *member, reason string) {
 	if m.pool.DeleteWhenIdle {
 		kind = Delete
 	}
-	p.act(Action{Kind: kind, Cluster: m.Name, Pool: m.Pool, Nodes: m.origNodes, CostPerHour: -m.costAt(m.origNodes), Reason: reason})
+	p.act(Action{Kind: kind, Cluster: m.Name, Pool: m.Pool, Nodes: m.origNodes, CostPerHour: -(m.costAt(m.origNodes) - m.offlineCost()), Reason: reason})
 	m.State = Hibernated
 }
 
@@ -46,7 +46,7 @@ func (p *planning) drainProgress() {
 		}
 		user := p.userPods[m.Name]
 		if user == 0 {
-			p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)))
+			p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)-m.offlineCost()))
 			continue
 		}
 		if m.Pods > m.DrainLimit || !p.fullyPlaced(m.Name) {
@@ -114,7 +114,7 @@ func (p *planning) consolidate() {
 	for _, x := range cands {
 		before := p.save()
 		if added, ok := p.moveAway(x); ok {
-			saving := x.cost() - added
+			saving := x.cost() - x.offlineCost() - added
 			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
@@ -204,10 +204,10 @@ func (p *planning) resize() {
 		}
 		switch {
 		case m.planned:
-			p.act(Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.costAt(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
+			p.act(Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
 			continue
 		case m.origState == Hibernated && m.State == Starting:
-			p.act(Action{Kind: Wake, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.costAt(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
+			p.act(Action{Kind: Wake, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
 			continue
 		case !m.Managed || !m.online() || m.draining:
 			continue

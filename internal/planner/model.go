@@ -52,6 +52,24 @@ func (m *member) costAt(n int32) float64 {
 	return m.pool.ClusterPrice + float64(n)*m.pool.NodePrice
 }
 
+// offlineCost is what the cluster still costs per hour once its pool takes it offline: the
+// hibernated price, or nothing once deleted.
+func (m *member) offlineCost() float64 {
+	if m.pool == nil || m.pool.DeleteWhenIdle {
+		return 0
+	}
+	return m.pool.HibernatedPrice
+}
+
+// wakeCost is what waking the hibernated cluster at n nodes adds per hour: it pays the
+// hibernated price already.
+func (m *member) wakeCost(n int32) float64 {
+	if m.pool == nil {
+		return 0
+	}
+	return max(m.costAt(n)-m.pool.HibernatedPrice, 0)
+}
+
 func (m *member) cost() float64 {
 	if !m.online() {
 		return 0

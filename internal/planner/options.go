@@ -80,7 +80,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
 		case m.State == Hibernated:
 			n, covered := sized(m.pool, m, 0)
-			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.costAt(n), delay: m.pool.WakeTime})
+			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.wakeCost(n), delay: m.pool.WakeTime})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {

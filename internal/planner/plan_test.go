@@ -132,6 +132,21 @@ func TestDecide(t *testing.T) {
 			want:     "Wake sleepy nodes=2\n",
 		},
 		{
+			name:     "a dearer hibernated cluster loses to a new cheap one when hibernation costs nothing",
+			pools:    []Pool{cheap, testPool("kept", "us-east", 0.20)},
+			clusters: []Cluster{testCluster("sleepy", testPool("kept", "us-east", 0.20), Hibernated, 2)},
+			demands:  []Demand{testDemand("shop/web", 6, nil)},
+			want:     "Create pool/cheap nodes=2\n",
+		},
+		{
+			name:     "what a hibernated cluster costs anyway makes waking it the cheaper way",
+			pools:    []Pool{cheap, testPool("kept", "us-east", 0.20, func(p *Pool) { p.HibernatedPrice = 0.25 })},
+			clusters: []Cluster{testCluster("sleepy", testPool("kept", "us-east", 0.20), Hibernated, 2)},
+			demands:  []Demand{testDemand("shop/web", 6, nil)},
+			want:     "Wake sleepy nodes=2\n",
+			reason:   "cheapest way: wake cluster sleepy",
+		},
+		{
 			name:     "grow a running cluster before making another",
 			pools:    []Pool{cheap},
 			clusters: []Cluster{testCluster("busy", cheap, Running, 1)},
@@ -366,5 +381,27 @@ func TestNoFlappingUnderOscillatingDemand(t *testing.T) {
 	}
 	if nodes < 10 {
 		t.Fatalf("the fleet holds %d nodes, want the 10 the peak needs", nodes)
+	}
+}
+
+// TestHibernatedPriceIsNotSaved: taking a cluster offline saves what it costs online less
+// what it costs hibernated; deleting it saves all of it.
+func TestHibernatedPriceIsNotSaved(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		deletes   bool
+		wantSaved float64
+	}{
+		{"hibernated", false, 0.10 + 0.10 - 0.04},
+		{"deleted", true, 0.10 + 0.10},
+	} {
+		pool := testPool("kept", "us-east", 0.10, func(p *Pool) { p.HibernatedPrice, p.DeleteWhenIdle = 0.04, tt.deletes })
+		p := decide([]Pool{pool}, []Cluster{testCluster("quiet", pool, Running, 1, idleSince(t0.Add(-time.Hour)))}, nil, t0, nil)
+		if len(p.Actions) != 1 {
+			t.Fatalf("%s: want one action, got %s", tt.name, summary(p))
+		}
+		if got := -p.Actions[0].CostPerHour; got < tt.wantSaved-1e-9 || got > tt.wantSaved+1e-9 {
+			t.Errorf("%s: %s saves %.3f/h, want %.3f/h", tt.name, p.Actions[0].Kind, got, tt.wantSaved)
+		}
 	}
 }

@@ -16,8 +16,10 @@ type Pool struct {
 	Region, Tier string
 	// Shape is one node's allocatable capacity.
 	Shape placement.Resources
-	// NodePrice and ClusterPrice are per hour.
+	// NodePrice and ClusterPrice are per hour; HibernatedPrice is what a hibernated cluster
+	// still costs per hour.
 	NodePrice, ClusterPrice  float64
+	HibernatedPrice          float64
 	Spot                     bool
 	MinClusters, MaxClusters int
 	MinNodes, MaxNodes       int32

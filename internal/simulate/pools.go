@@ -33,7 +33,8 @@ func ParsePools(r io.Reader) ([]n6sv1alpha1.ClusterPool, error) {
 		if p.Spec.NodesPerCluster.Max < 1 || p.Spec.Clusters.Max < 1 || p.Spec.NodeShape.Pods < 1 {
 			return nil, fmt.Errorf("ClusterPool %s: clusters.max, nodesPerCluster.max and nodeShape.pods must be at least 1", p.Name)
 		}
-		if p.Spec.Price.PerNodeHour.Sign() < 0 || (p.Spec.Price.PerClusterHour != nil && p.Spec.Price.PerClusterHour.Sign() < 0) {
+		if pr := p.Spec.Price; pr.PerNodeHour.Sign() < 0 || (pr.PerClusterHour != nil && pr.PerClusterHour.Sign() < 0) ||
+			(pr.HibernatedPerClusterHour != nil && pr.HibernatedPerClusterHour.Sign() < 0) {
 			return nil, fmt.Errorf("ClusterPool %s: prices must not be negative", p.Name)
 		}
 		pools = append(pools, p)

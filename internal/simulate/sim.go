@@ -313,6 +313,8 @@ func (s *sim) account() {
 			s.report.ClusterHours += hours
 			s.report.NodeHours += float64(c.nodes) * hours
 			s.report.Cost += (c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice) * hours
+		} else if c.state == planner.Hibernated {
+			s.report.Cost += c.pool.HibernatedPrice * hours
 		}
 	}
 	for _, w := range s.workloads {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
 
 func load(t *testing.T, pools, trace string) (*Trace, func(string) Report) {
@@ -160,4 +162,54 @@ func TestGeneratedTracesParse(t *testing.T) {
 			t.Errorf("%s: empty trace", kind)
 		}
 	}
+}
+
+// TestHibernatedClustersCost replays a demand that leaves after ten minutes: the cluster
+// hibernates after its idle time-to-live and, with a hibernated price, keeps costing that
+// much until the trace ends.
+func TestHibernatedClustersCost(t *testing.T) {
+	pools := func(hibernated string) []n6sv1alpha1.ClusterPool {
+		yaml := strings.Replace(string(mustRead(t, "testdata/one-pool.yaml")), `price: {perNodeHour: "1"}`, `price: {perNodeHour: "1", hibernatedPerClusterHour: "`+hibernated+`"}`, 1)
+		ps, err := ParsePools(strings.NewReader(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	tf, err := os.Open("testdata/idle.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tf.Close()
+	tr, err := ParseTrace(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := Run(pools("0"), tr, PolicyPlanner, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := Run(pools("0.5"), tr, PolicyPlanner, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hibernatedHours := tr.End.Hours() - kept.ClusterHours
+	if hibernatedHours < 1.5 {
+		t.Fatalf("the cluster was hibernated for %.2f h of %.2f h; want it hibernated soon after the 10 min idle TTL", hibernatedHours, tr.End.Hours())
+	}
+	if got, want := kept.Cost-free.Cost, 0.5*hibernatedHours; got < want-1e-9 || got > want+1e-9 {
+		t.Errorf("a hibernated price of 0.5/h added %.4f to the cost, want %.4f (%.2f hibernated hours)", got, want, hibernatedHours)
+	}
+	if _, err := ParsePools(strings.NewReader(strings.Replace(string(mustRead(t, "testdata/one-pool.yaml")), `price: {perNodeHour: "1"}`, `price: {perNodeHour: "1", hibernatedPerClusterHour: "-1"}`, 1))); err == nil {
+		t.Error("a negative hibernated price must be refused")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

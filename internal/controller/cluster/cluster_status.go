@@ -61,6 +61,10 @@ func setStatus(s *scope, now time.Time) {
 		st.Nodes = 0
 		st.Capacity = n6sv1alpha1.ClusterCapacity{}
 		st.CostPerHour = nil
+		if s.state == provider.StateStopped && s.pool != nil && s.pool.Spec.Price.HibernatedPerClusterHour != nil {
+			hibernated := s.pool.Spec.Price.HibernatedPerClusterHour.DeepCopy()
+			st.CostPerHour = &hibernated
+		}
 		if s.state == provider.StateAbsent {
 			st.Endpoint = ""
 			st.KubeconfigSecretRef = nil

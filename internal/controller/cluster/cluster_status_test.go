@@ -200,6 +200,18 @@ func TestSetStatusRecordsHeartbeatCostAndIdleness(t *testing.T) {
 	if s.cluster.Status.CostPerHour != nil || s.cluster.Status.Nodes != 0 {
 		t.Errorf("stopped cluster: cost %v, nodes %d; want none", s.cluster.Status.CostPerHour, s.cluster.Status.Nodes)
 	}
+	// Unless the pool says what a hibernated cluster still costs.
+	s.pool.Spec.Price.HibernatedPerClusterHour = ptrQuantity("0.04")
+	setStatus(s, time.Unix(5000, 0))
+	if st := s.cluster.Status; st.CostPerHour == nil || st.CostPerHour.String() != "40m" {
+		t.Errorf("stopped cluster of a pool with a hibernated price: cost %v, want 40m", st.CostPerHour)
+	}
+	// A cluster gone from its provider costs nothing.
+	s.state = provider.StateAbsent
+	setStatus(s, time.Unix(6000, 0))
+	if s.cluster.Status.CostPerHour != nil {
+		t.Errorf("absent cluster: cost %v, want none", s.cluster.Status.CostPerHour)
+	}
 }
 
 func ptrQuantity(s string) *resource.Quantity {

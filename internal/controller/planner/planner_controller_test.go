@@ -205,6 +205,7 @@ func TestAPIRejectsBadPools(t *testing.T) {
 		{"no price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "spec.price: Required value"},
 		{"negative node price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"-0.1"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, `spec.price.perNodeHour: Invalid value: "-0.1": perNodeHour must not be negative`},
 		{"negative cluster price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1","perClusterHour":"-1"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "perClusterHour must not be negative"},
+		{"negative hibernated price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1","hibernatedPerClusterHour":"-0.01"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "hibernatedPerClusterHour must not be negative"},
 		{"negative max clusters", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":-1},"nodesPerCluster":{"max":1}}`, "spec.clusters.max: Invalid value: -1"},
 		{"negative max nodes", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":1},"nodesPerCluster":{"max":-2}}`, "spec.nodesPerCluster.max: Invalid value: -2"},
 	} {
