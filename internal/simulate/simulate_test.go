@@ -10,16 +10,29 @@ import (
 
 func load(t *testing.T, pools, trace string) (*Trace, func(string) Report) {
 	t.Helper()
-	pf, err := os.Open(pools)
+	ps := mustPools(t, string(mustRead(t, pools)))
+	tr := mustTrace(t, trace)
+	return tr, func(policy string) Report {
+		r, err := Run(ps, tr, policy, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}
+
+func mustPools(t *testing.T, yaml string) []n6sv1alpha1.ClusterPool {
+	t.Helper()
+	ps, err := ParsePools(strings.NewReader(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pf.Close()
-	ps, err := ParsePools(pf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf, err := os.Open(trace)
+	return ps
+}
+
+func mustTrace(t *testing.T, path string) *Trace {
+	t.Helper()
+	tf, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,13 +41,7 @@ func load(t *testing.T, pools, trace string) (*Trace, func(string) Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr, func(policy string) Report {
-		r, err := Run(ps, tr, policy, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	return tr
 }
 
 // TestStepTrace replays a trace small enough to work out by hand: 4 one-CPU replicas for
@@ -168,23 +175,11 @@ func TestGeneratedTracesParse(t *testing.T) {
 // hibernates after its idle time-to-live and, with a hibernated price, keeps costing that
 // much until the trace ends.
 func TestHibernatedClustersCost(t *testing.T) {
-	pools := func(hibernated string) []n6sv1alpha1.ClusterPool {
-		yaml := strings.Replace(string(mustRead(t, "testdata/one-pool.yaml")), `price: {perNodeHour: "1"}`, `price: {perNodeHour: "1", hibernatedPerClusterHour: "`+hibernated+`"}`, 1)
-		ps, err := ParsePools(strings.NewReader(yaml))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ps
+	withPrice := func(hibernated string) string {
+		return strings.Replace(string(mustRead(t, "testdata/one-pool.yaml")), `price: {perNodeHour: "1"}`, `price: {perNodeHour: "1", hibernatedPerClusterHour: "`+hibernated+`"}`, 1)
 	}
-	tf, err := os.Open("testdata/idle.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tf.Close()
-	tr, err := ParseTrace(tf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pools := func(hibernated string) []n6sv1alpha1.ClusterPool { return mustPools(t, withPrice(hibernated)) }
+	tr := mustTrace(t, "testdata/idle.csv")
 	free, err := Run(pools("0"), tr, PolicyPlanner, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +195,7 @@ func TestHibernatedClustersCost(t *testing.T) {
 	if got, want := kept.Cost-free.Cost, 0.5*hibernatedHours; got < want-1e-9 || got > want+1e-9 {
 		t.Errorf("a hibernated price of 0.5/h added %.4f to the cost, want %.4f (%.2f hibernated hours)", got, want, hibernatedHours)
 	}
-	if _, err := ParsePools(strings.NewReader(strings.Replace(string(mustRead(t, "testdata/one-pool.yaml")), `price: {perNodeHour: "1"}`, `price: {perNodeHour: "1", hibernatedPerClusterHour: "-1"}`, 1))); err == nil {
+	if _, err := ParsePools(strings.NewReader(withPrice("-1"))); err == nil {
 		t.Error("a negative hibernated price must be refused")
 	}
 }
