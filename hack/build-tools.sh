@@ -103,7 +103,7 @@ done
 steps=0
 for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
 [ "$steps" -eq 0 ] && exit 0
-echo "Building $steps tool module(s) into bin/; a first build on 2 cores with empty Go caches takes about 25 minutes" >&2
+echo "Building $steps tool module(s) into bin/; a first build on 2 cores with empty Go caches takes 25 to 30 minutes" >&2
 
 step=0
 kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$kube_minor -X k8s.io/component-base/version.gitTreeState=clean"
