@@ -56,25 +56,22 @@ func under(path, dir string) bool {
 	return ok && (rel == dir || strings.HasPrefix(rel, dir+"/"))
 }
 
-// controllerOf is the controller package a path belongs to ("internal/controller/X"), or "".
-func controllerOf(path string) string {
-	rel, ok := strings.CutPrefix(path, module+"internal/controller/")
+// childOf is the child of dir (relative to the module) that a package path is in, as
+// "dir/X", or "" when the path is not inside dir.
+func childOf(path, dir string) string {
+	rel, ok := strings.CutPrefix(path, module+dir+"/")
 	if !ok {
 		return ""
 	}
 	name, _, _ := strings.Cut(rel, "/")
-	return "internal/controller/" + name
+	return dir + "/" + name
 }
 
+// controllerOf is the controller package a path belongs to ("internal/controller/X"), or "".
+func controllerOf(path string) string { return childOf(path, "internal/controller") }
+
 // commandOf is the command package a path belongs to ("internal/cli/cmd/X"), or "".
-func commandOf(path string) string {
-	rel, ok := strings.CutPrefix(path, module+"internal/cli/cmd/")
-	if !ok {
-		return ""
-	}
-	name, _, _ := strings.Cut(rel, "/")
-	return "internal/cli/cmd/" + name
-}
+func commandOf(path string) string { return childOf(path, "internal/cli/cmd") }
 
 // violations lists the packages that break the rules of the layers:
 //   - no controller depends on another controller;
