@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -23,6 +24,15 @@ func BindingName(kind, name string) string {
 	}
 	sum := sha256.Sum256([]byte(n))
 	return n[:validation.DNS1123SubdomainMaxLength-17] + "-" + hex.EncodeToString(sum[:8])
+}
+
+// BindingKey is where the Binding of a fleet object lives: BindingName in the object's
+// namespace, or in SystemNamespace for a cluster-scoped object.
+func BindingKey(kind, namespace, name string) types.NamespacedName {
+	if namespace == "" {
+		namespace = SystemNamespace
+	}
+	return types.NamespacedName{Namespace: namespace, Name: BindingName(kind, name)}
 }
 
 // PlacementIndexKey is the value of BindingPlacementIndex for the Bindings of one placement.

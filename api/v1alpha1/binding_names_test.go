@@ -35,3 +35,12 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestBindingKey(t *testing.T) {
+	if got := BindingKey("Deployment", "shop", "web"); got.Namespace != "shop" || got.Name != "deployment-web" {
+		t.Errorf("BindingKey of a namespaced object = %v, want shop/deployment-web", got)
+	}
+	if got := BindingKey("Namespace", "", "team-a"); got.Namespace != SystemNamespace || got.Name != "namespace-team-a" {
+		t.Errorf("BindingKey of a cluster-scoped object = %v, want %s/namespace-team-a", got, SystemNamespace)
+	}
+}

@@ -16,13 +16,9 @@ import (
 // Explain writes the placement decision for a workload, the clusters it runs on with their
 // pool, region and price, and the planner's decisions that concern it.
 func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time) error {
-	b := &n6sv1alpha1.Binding{}
-	key := client.ObjectKey{Namespace: ns, Name: n6sv1alpha1.BindingName(kind, name)}
-	if err := c.Get(ctx, key, b); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			return fmt.Errorf("%s %s/%s is not placed: no Placement selects it", kind, ns, name)
-		}
-		return fmt.Errorf("failed to get Binding %s: %w", key, err)
+	b, err := GetBinding(ctx, c, kind, ns, name)
+	if err != nil {
+		return err
 	}
 	var s strings.Builder
 	s.WriteString(Binding(b))

@@ -23,14 +23,6 @@ import (
 // maxReasonLength bounds the reason a Binding carries.
 const maxReasonLength = 4096
 
-// bindingKey is where the Binding of a fleet object lives.
-func bindingKey(kind, namespace, name string) client.ObjectKey {
-	if namespace == "" {
-		namespace = n6sv1alpha1.SystemNamespace
-	}
-	return client.ObjectKey{Namespace: namespace, Name: n6sv1alpha1.BindingName(kind, name)}
-}
-
 // bind schedules one resource, writes its Binding, and records the dependencies that must
 // follow it unless the placement ignores them.
 func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (client.ObjectKey, placement.Result, error) {
@@ -54,7 +46,7 @@ func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unst
 // unbind deletes the Binding of a resource the placement no longer selects, if the placement made it.
 func (r *Reconciler[T, P]) unbind(ctx context.Context, p P, kind string, key client.ObjectKey) error {
 	b := &n6sv1alpha1.Binding{}
-	err := r.Client.Get(ctx, bindingKey(kind, key.Namespace, key.Name), b)
+	err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(kind, key.Namespace, key.Name), b)
 	if err != nil || b.Spec.Placement != p.Reference() {
 		return client.IgnoreNotFound(err)
 	}
@@ -70,7 +62,7 @@ func (r *Reconciler[T, P]) unbind(ctx context.Context, p P, kind string, key cli
 func (r *Reconciler[T, P]) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w *placement.Workload) []placement.Cluster {
 	view, index := fl.view, fl.index
 	b := &n6sv1alpha1.Binding{}
-	if err := r.Client.Get(ctx, bindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName()), b); err != nil {
+	if err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName()), b); err != nil {
 		return view
 	}
 	adjusted := view
@@ -115,7 +107,7 @@ func addFollowers(followers map[dependency]map[string]bool, namespace string, sp
 // already binds, is left alone.
 func (r *Reconciler[T, P]) bindDependencies(ctx context.Context, p P, followers map[dependency]map[string]bool, keep map[client.ObjectKey]bool) error {
 	for dep, clusters := range followers {
-		key := bindingKey(dep.kind, dep.namespace, dep.name)
+		key := n6sv1alpha1.BindingKey(dep.kind, dep.namespace, dep.name)
 		if keep[key] {
 			continue // selected in its own right
 		}
@@ -169,7 +161,7 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 		}
 		want.Clusters = append(want.Clusters, tc)
 	}
-	key := bindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName())
+	key := n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName())
 	b := &n6sv1alpha1.Binding{}
 	err := r.Client.Get(ctx, key, b)
 	switch {

@@ -126,11 +126,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		Controller: c, Cache: mgr.GetCache(),
 		Handler: func(gvk schema.GroupVersionKind) handler.EventHandler {
 			return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-				ns := o.GetNamespace()
-				if ns == "" {
-					ns = n6sv1alpha1.SystemNamespace
-				}
-				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: n6sv1alpha1.BindingName(gvk.Kind, o.GetName())}}}
+				return []reconcile.Request{{NamespacedName: n6sv1alpha1.BindingKey(gvk.Kind, o.GetNamespace(), o.GetName())}}
 			})
 		},
 		Predicates: []predicate.Predicate{specChanged{}},

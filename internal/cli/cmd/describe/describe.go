@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/report"
 )
@@ -43,14 +42,10 @@ func NewCommand(g *options.Global) *cobra.Command {
 }
 
 func runE(ctx context.Context, out io.Writer, c client.Client, ns, kind, name string) error {
-	b := &n6sv1alpha1.Binding{}
-	key := client.ObjectKey{Namespace: ns, Name: n6sv1alpha1.BindingName(kind, name)}
-	if err := c.Get(ctx, key, b); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			return fmt.Errorf("%s/%s in namespace %s is not placed: no Placement selects it", kind, name, ns)
-		}
-		return fmt.Errorf("failed to get Binding %s: %w", key, err)
+	b, err := report.GetBinding(ctx, c, kind, ns, name)
+	if err != nil {
+		return err
 	}
-	_, err := io.WriteString(out, report.Binding(b))
+	_, err = io.WriteString(out, report.Binding(b))
 	return err
 }
