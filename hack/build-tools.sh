@@ -15,6 +15,7 @@ mkdir -p "$bin"
 KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 KWOK_VERSION=v0.8.0
+CAPI_VERSION=v1.14.2
 kube_minor=$(cut -d. -f2 <<<"$KUBE_VERSION")
 
 # version_of BINARY: the version output of BINARY, or nothing when it does not run.
@@ -29,6 +30,13 @@ version_of() {
 has() {
   [ -x "$bin/$1" ] || return 1
   grep -qF -- "$2" <<<"$(version_of "$bin/$1")"
+}
+
+# has_module BINARY MODULE VERSION: true when bin/BINARY was built with MODULE at
+# VERSION, for commands that print no version of their own.
+has_module() {
+  [ -x "$bin/$1" ] || return 1
+  go version -m "$bin/$1" 2>/dev/null | grep -qE "^[[:space:]]+dep[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
 }
 
 # reuse_kubectl: links bin/kubectl to a kubectl on PATH whose minor version is
@@ -65,10 +73,16 @@ build() {
   local total
   total=$(go list -deps "${pkgs[@]}" | wc -l)
   echo "[$step] Building ${names[*]}: $total packages, most of them compiled only on the first build" >&2
-  local out
+  # once[i]=1 when command i is the first with its file name; go build -o DIR/
+  # writes each file name once.
+  local out once=() first=() seen=" " base i
+  for i in "${!pkgs[@]}"; do
+    base=$(command_name "${pkgs[$i]}")
+    if [[ $seen == *" $base "* ]]; then once+=(0); else once+=(1); first+=("${pkgs[$i]}"); seen+="$base "; fi
+  done
   out=$(mktemp -d)
   # go build -v names each package as it compiles it; cached ones are not named.
-  go build -v -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}" 2>&1 | {
+  go build -v -ldflags "-s -w $ldflags" -o "$out/" "${first[@]}" 2>&1 | {
     local n=0 shown=0 line
     while IFS= read -r line; do
       case "$line" in
@@ -83,13 +97,23 @@ build() {
   }
   [ "${PIPESTATUS[0]}" -eq 0 ] || { rm -rf "$out"; echo "[$step] Building ${names[*]} failed" >&2; return 1; }
   local i
-  for i in "${!names[@]}"; do mv "$out/$(command_name "${pkgs[$i]}")" "$bin/${names[$i]}"; done
+  for i in "${!names[@]}"; do
+    [ "${once[$i]}" = 1 ] || continue
+    mv "$out/$(command_name "${pkgs[$i]}")" "$bin/${names[$i]}"
+  done
+  # Commands sharing a file name with an earlier one (two "kubeadm" in Cluster API)
+  # link one by one; their packages are compiled by now.
+  for i in "${!names[@]}"; do
+    [ "${once[$i]}" = 1 ] && continue
+    go build -ldflags "-s -w $ldflags" -o "$bin/${names[$i]}" "${pkgs[$i]}" ||
+      { rm -rf "$out"; echo "[$step] Building ${names[$i]} failed" >&2; return 1; }
+  done
   rm -rf "$out"
   echo "[$step] Built ${names[*]} into bin/ ($(elapsed) elapsed)" >&2
   cd "$root"
 }
 
-kube=() etcd=() kwok=()
+kube=() etcd=() kwok=() capi=()
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   has "$c" "$KUBE_VERSION" || kube+=("$c=k8s.io/kubernetes/cmd/$c")
 done
@@ -100,8 +124,17 @@ for c in kwok kwokctl; do
   has "$c" "$KWOK_VERSION" || kwok+=("$c=sigs.k8s.io/kwok/cmd/$c")
 done
 
+# The Cluster API controllers, for the capi provider's tests: core, the kubeadm
+# bootstrap and control-plane providers, and the test infrastructure provider.
+for pair in capi-core=sigs.k8s.io/cluster-api/core \
+  capi-bootstrap-kubeadm=sigs.k8s.io/cluster-api/bootstrap/kubeadm \
+  capi-controlplane-kubeadm=sigs.k8s.io/cluster-api/controlplane/kubeadm \
+  capi-infrastructure-docker=sigs.k8s.io/cluster-api/test/infrastructure/docker; do
+  has_module "${pair%%=*}" sigs.k8s.io/cluster-api "$CAPI_VERSION" || capi+=("$pair")
+done
+
 steps=0
-for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
+for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]} ${#capi[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
 [ "$steps" -eq 0 ] && exit 0
 echo "Building $steps tool module(s) into bin/; a first build on 2 cores with empty Go caches takes 25 to 30 minutes" >&2
 
@@ -110,4 +143,5 @@ kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.i
 [ ${#kube[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" kube "$kube_ldflags" "${kube[@]}"; }
 [ ${#etcd[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" etcd "" "${etcd[@]}"; }
 [ ${#kwok[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" kwok "" "${kwok[@]}"; }
+[ ${#capi[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" capi "" "${capi[@]}"; }
 echo "All tools are in bin/ ($(elapsed))" >&2

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -14,7 +15,7 @@ const (
 	ProviderLocal ProviderName = "local"
 	// ProviderStatic joins clusters that already exist, from a kubeconfig Secret.
 	ProviderStatic ProviderName = "static"
-	// ProviderCAPI makes clusters through Cluster API. It is reserved and not implemented yet.
+	// ProviderCAPI makes clusters through Cluster API, in any infrastructure its ClusterClass names.
 	ProviderCAPI ProviderName = "capi"
 )
 
@@ -131,15 +132,111 @@ type TimeToCapacity struct {
 	Scale metav1.Duration `json:"scale,omitempty"`
 }
 
+// CAPITemplate says how the capi provider makes a pool's clusters: as Cluster API Clusters
+// with a managed topology. The ClusterClass carries everything cloud-specific.
+type CAPITemplate struct {
+	// management names the Cluster API management cluster. Unset means the cluster that
+	// serves the fleet API, with Cluster API installed there.
+	// +optional
+	Management *ManagementCluster `json:"management,omitempty"`
+
+	// namespace in the management cluster that holds the pool's Cluster API Clusters.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self != 'navarkos-system'",message="navarkos-system holds the fleet's own kubeconfig Secrets; use another namespace"
+	Namespace string `json:"namespace"`
+
+	// clusterClass names the ClusterClass the clusters are made from.
+	// +required
+	ClusterClass ClusterClassReference `json:"clusterClass"`
+
+	// version is the Kubernetes version of the clusters, e.g. v1.33.0.
+	// +required
+	// +kubebuilder:validation:Pattern=`^v[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$`
+	// +kubebuilder:validation:MaxLength=64
+	Version string `json:"version"`
+
+	// workerClass is the ClusterClass's MachineDeployment class whose replicas are the
+	// pool's nodes.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	WorkerClass string `json:"workerClass"`
+
+	// controlPlaneReplicas is the number of control-plane machines of each cluster; unset
+	// leaves it to the ClusterClass's control-plane provider.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=7
+	ControlPlaneReplicas *int32 `json:"controlPlaneReplicas,omitempty"`
+
+	// variables are the topology variables of each cluster, passed to Cluster API as they are.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Variables []CAPIVariable `json:"variables,omitempty"`
+}
+
+// ManagementCluster points at the kubeconfig of a Cluster API management cluster.
+type ManagementCluster struct {
+	// kubeconfigSecretName names a Secret in navarkos-system that holds the kubeconfig.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	KubeconfigSecretName string `json:"kubeconfigSecretName"`
+
+	// key in the Secret's data that holds the kubeconfig.
+	// +optional
+	// +kubebuilder:default=kubeconfig
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
+}
+
+// ClusterClassReference names a ClusterClass in the management cluster.
+type ClusterClassReference struct {
+	// name of the ClusterClass.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// namespace of the ClusterClass; unset means the namespace of the pool's Cluster API Clusters.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// CAPIVariable is one topology variable of a Cluster API Cluster.
+type CAPIVariable struct {
+	// name of the variable, as the ClusterClass declares it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Name string `json:"name"`
+
+	// value of the variable, any JSON.
+	// +required
+	Value apiextensionsv1.JSON `json:"value"`
+}
+
 // ProviderTemplate holds provider-specific settings for the clusters of a pool.
 type ProviderTemplate struct {
 	// local tunes the local provider.
 	// +optional
 	Local *LocalTemplate `json:"local,omitempty"`
+
+	// capi says how the capi provider makes the clusters.
+	// +optional
+	CAPI *CAPITemplate `json:"capi,omitempty"`
 }
 
 // ClusterPoolSpec describes where clusters can be made, how big they are and what they cost.
-// +kubebuilder:validation:XValidation:rule="self.provider != 'static' || !has(self.template) || !has(self.template.local)",message="template.local is only valid with the local provider",fieldPath=".template.local"
+// +kubebuilder:validation:XValidation:rule="self.provider == 'local' || !has(self.template) || !has(self.template.local)",message="template.local is only valid with the local provider",fieldPath=".template.local"
+// +kubebuilder:validation:XValidation:rule="self.provider == 'capi' || !has(self.template) || !has(self.template.capi)",message="template.capi is only valid with the capi provider",fieldPath=".template.capi"
+// +kubebuilder:validation:XValidation:rule="self.provider != 'capi' || (has(self.template) && has(self.template.capi))",message="the capi provider needs template.capi: the management cluster, namespace, ClusterClass, version and worker class",fieldPath=".template"
 type ClusterPoolSpec struct {
 	// provider runs the lifecycle of the pool's clusters.
 	// +required

@@ -10,6 +10,9 @@ const (
 	ClusterHealthyCondition = "Healthy"
 	// ClusterReadyCondition is True when the cluster is provisioned, healthy, online and at its node count.
 	ClusterReadyCondition = "Ready"
+	// ClusterMachinesReadyCondition, for Cluster API clusters, is False while a Machine is not
+	// Ready, with the first failing Machine's reason and message.
+	ClusterMachinesReadyCondition = "MachinesReady"
 )
 
 // Reasons of the Cluster conditions.
@@ -52,6 +55,9 @@ const (
 	ClusterDeletingReason = "Deleting"
 	// ClusterReadyReason: the cluster is ready for workloads.
 	ClusterReadyReason = "Ready"
+	// ClusterForeignReason: the provider holds a cluster of the same name that Navarkos did
+	// not make, such as a Cluster API Cluster without its label; it is never adopted.
+	ClusterForeignReason = "ForeignCluster"
 	// ClusterInternalErrorReason: the controller could not observe the state.
 	ClusterInternalErrorReason = InternalErrorReason
 )
@@ -89,6 +95,9 @@ const (
 	ZoneLabel = "topology.kubernetes.io/zone"
 	// ProviderLabel on a Cluster names its provider.
 	ProviderLabel = "n6s.io/provider"
+	// ClusterNameLabel on a cluster that a provider made elsewhere, such as a Cluster API
+	// Cluster, names the Navarkos Cluster it serves. Owner references do not cross clusters.
+	ClusterNameLabel = "n6s.io/cluster"
 	// ManagedNodeLabel marks the nodes that Navarkos made in a member cluster.
 	ManagedNodeLabel = "n6s.io/managed-node"
 	// PlannerLabel with value PlannerManaged lets the planner scale a Cluster, take it offline

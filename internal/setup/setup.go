@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/provider"
+	"github.com/navarkos/navarkos/internal/provider/capi"
 	"github.com/navarkos/navarkos/internal/provider/local/localstorage"
 	"github.com/navarkos/navarkos/internal/provider/local/loopbacklb"
 )
@@ -122,9 +124,17 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 			return nil, err
 		}
 	}
+	// The capi provider needs nothing of this machine: every fleet has it.
+	providers := maps.Clone(opts.Providers)
+	if providers == nil {
+		providers = provider.Registry{}
+	}
+	if _, ok := providers[n6sv1alpha1.ProviderCAPI]; !ok {
+		providers[n6sv1alpha1.ProviderCAPI] = capi.New(mgr.GetClient(), cfg)
+	}
 	clusters := &cluster.Reconciler{
 		Client:                  mgr.GetClient(),
-		Providers:               opts.Providers,
+		Providers:               providers,
 		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
 		Clock:                   clock.RealClock{},
 		HealthInterval:          opts.HealthInterval,

@@ -20,8 +20,11 @@ type memberFacts struct {
 }
 
 // summarize computes a member's capacity from its nodes and pods: allocatable from
-// the Ready, schedulable nodes, and used from the requests of unfinished pods bound to them.
-func summarize(nodes []corev1.Node, pods []corev1.Pod) memberFacts {
+// the Ready, schedulable nodes that are not tainted as control plane, and used from the
+// requests of unfinished pods bound to them. A node that reports no allocatable at all
+// (Cluster API's in-memory test machines have no kubelet to report it) counts as the pool's
+// node shape, when there is a pool.
+func summarize(nodes []corev1.Node, pods []corev1.Pod, shape *n6sv1alpha1.NodeShape) memberFacts {
 	var f memberFacts
 	alloc := corev1.ResourceList{}
 	used := corev1.ResourceList{}
@@ -38,10 +41,17 @@ func summarize(nodes []corev1.Node, pods []corev1.Pod) memberFacts {
 		if managed {
 			f.managedReadyNodes++
 		}
-		if n.Spec.Unschedulable {
+		if n.Spec.Unschedulable || controlPlaneTainted(n) {
 			continue
 		}
 		counted[n.Name] = true
+		if len(n.Status.Allocatable) == 0 && shape != nil {
+			addResources(alloc, corev1.ResourceList{
+				corev1.ResourceCPU: shape.CPU, corev1.ResourceMemory: shape.Memory,
+				corev1.ResourcePods: *resource.NewQuantity(int64(shape.Pods), resource.DecimalSI),
+			})
+			continue
+		}
 		addResources(alloc, n.Status.Allocatable)
 	}
 	var usedPods int32
@@ -63,6 +73,18 @@ func summarize(nodes []corev1.Node, pods []corev1.Pod) memberFacts {
 		Used:        amounts(used, usedPods),
 	}
 	return f
+}
+
+// controlPlaneTaint keeps workloads off the control-plane nodes of kubeadm clusters.
+const controlPlaneTaint = "node-role.kubernetes.io/control-plane"
+
+func controlPlaneTainted(n corev1.Node) bool {
+	for _, t := range n.Spec.Taints {
+		if t.Key == controlPlaneTaint && (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) {
+			return true
+		}
+	}
+	return false
 }
 
 func nodeReady(n corev1.Node) bool {

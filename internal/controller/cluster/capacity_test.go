@@ -49,7 +49,7 @@ func TestSummarize(t *testing.T) {
 		testPod("default", "", corev1.PodPending, "3", ""),    // unscheduled: not on a counted node, but still demand
 		testPod("default", "cordoned", corev1.PodRunning, "1", ""),
 	}
-	f := summarize(nodes, pods)
+	f := summarize(nodes, pods, nil)
 	checks := []struct {
 		name      string
 		got, want string
@@ -72,9 +72,29 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestSummarizeEmptyCluster(t *testing.T) {
-	f := summarize(nil, nil)
+	f := summarize(nil, nil, nil)
 	if f.capacity.Allocatable.CPU.String() != "0" || f.capacity.Used.Memory.String() != "0" || f.userPods != 0 {
 		t.Errorf("empty cluster = %+v, want zero amounts", f)
+	}
+}
+
+// TestSummarizeMachinesWithoutKubelet: a control-plane node gives no capacity, and a node
+// that reports no allocatable (Cluster API's in-memory machines) counts as the pool's shape.
+func TestSummarizeMachinesWithoutKubelet(t *testing.T) {
+	cp := testNode("cp", true, false, false)
+	cp.Spec.Taints = []corev1.Taint{{Key: controlPlaneTaint, Effect: corev1.TaintEffectNoSchedule}}
+	bare := testNode("worker", true, false, false)
+	bare.Status.Allocatable = nil
+	shape := &n6sv1alpha1.NodeShape{CPU: resource.MustParse("2"), Memory: resource.MustParse("4Gi"), Pods: 30}
+	f := summarize([]corev1.Node{cp, bare}, nil, shape)
+	if got := f.capacity.Allocatable; got.CPU.String() != "2" || got.Memory.String() != "4Gi" || got.Pods != 30 {
+		t.Errorf("allocatable = %+v, want the shape of one worker (2 CPU, 4Gi, 30 pods)", got)
+	}
+	if f.readyNodes != 2 {
+		t.Errorf("ready nodes = %d, want 2: the control plane is a node too", f.readyNodes)
+	}
+	if f := summarize([]corev1.Node{bare}, nil, nil); !f.capacity.Allocatable.CPU.IsZero() {
+		t.Errorf("without a pool, a node reporting nothing gives %s CPU, want 0", f.capacity.Allocatable.CPU.String())
 	}
 }
 

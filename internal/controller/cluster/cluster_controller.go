@@ -30,6 +30,8 @@ const (
 	progressRequeue = 10 * time.Millisecond
 	// nodeWaitRequeue re-checks a cluster whose new nodes are not Ready yet.
 	nodeWaitRequeue = 250 * time.Millisecond
+	// providerPollRequeue re-observes a provider that makes, wakes or removes a cluster in the background.
+	providerPollRequeue = time.Second
 	// poolIndexKey indexes Clusters by spec.pool.
 	poolIndexKey = "spec.pool"
 )

@@ -111,7 +111,9 @@ func (r *Reconciler) reconcileOnline(ctx context.Context, s *scope) (ctrl.Result
 		if err := r.providerOp(ctx, s, "create", s.provider.Create); err != nil {
 			return ctrl.Result{}, err
 		}
-		s.state = provider.StateRunning
+		if err := r.observe(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if s.state == provider.StateStopped || s.state == provider.StateDegraded {
 		if res, started := r.announce(s, n6sv1alpha1.ClusterResumingReason); !started {
@@ -120,7 +122,17 @@ func (r *Reconciler) reconcileOnline(ctx context.Context, s *scope) (ctrl.Result
 		if err := r.providerOp(ctx, s, "resume", s.provider.Resume); err != nil {
 			return ctrl.Result{}, err
 		}
-		s.state = provider.StateRunning
+		if err := r.observe(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if s.state == provider.StateProvisioning || s.state == provider.StateDeleting {
+		// The provider works in the background; poll it until the cluster can serve.
+		s.progress = conditionReason(s.cluster, n6sv1alpha1.ClusterReadyCondition)
+		if s.progress != n6sv1alpha1.ClusterResumingReason {
+			s.progress = n6sv1alpha1.ClusterProvisioningReason
+		}
+		return ctrl.Result{RequeueAfter: providerPollRequeue}, nil
 	}
 	if err := r.ensureLabels(ctx, s); err != nil {
 		return ctrl.Result{}, err
@@ -147,7 +159,7 @@ func (r *Reconciler) reconcileHibernated(ctx context.Context, s *scope) (ctrl.Re
 	if err := r.observe(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	if s.state == provider.StateRunning || s.state == provider.StateDegraded {
+	if s.state == provider.StateRunning || s.state == provider.StateDegraded || s.state == provider.StateProvisioning {
 		if err := r.providerOp(ctx, s, "hibernate", s.provider.Hibernate); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -159,8 +171,8 @@ func (r *Reconciler) reconcileHibernated(ctx context.Context, s *scope) (ctrl.Re
 
 // reconcileOffline removes the cluster from its provider and keeps the Cluster object.
 func (r *Reconciler) reconcileOffline(ctx context.Context, s *scope) (ctrl.Result, error) {
-	if err := r.teardown(ctx, s); err != nil {
-		return ctrl.Result{}, err
+	if gone, err := r.teardown(ctx, s); err != nil || !gone {
+		return ctrl.Result{RequeueAfter: providerPollRequeue}, err
 	}
 	s.done = true
 	return ctrl.Result{}, nil
@@ -169,8 +181,8 @@ func (r *Reconciler) reconcileOffline(ctx context.Context, s *scope) (ctrl.Resul
 // reconcileDelete removes everything the provider made, then the finalizer.
 func (r *Reconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
 	if s.provider != nil {
-		if err := r.teardown(ctx, s); err != nil {
-			return ctrl.Result{}, err
+		if gone, err := r.teardown(ctx, s); err != nil || !gone {
+			return ctrl.Result{RequeueAfter: providerPollRequeue}, err
 		}
 	}
 	c := s.cluster
@@ -183,31 +195,53 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result
 	return ctrl.Result{}, nil
 }
 
-func (r *Reconciler) teardown(ctx context.Context, s *scope) error {
+// teardown removes the cluster from its provider and drops the fleet's kubeconfig Secret.
+// It reports gone=false while a provider that works in the background is still removing it.
+func (r *Reconciler) teardown(ctx context.Context, s *scope) (gone bool, err error) {
 	if err := r.observe(ctx, s); err != nil {
-		return err
-	}
-	if s.state != provider.StateAbsent {
-		if err := r.providerOp(ctx, s, "delete", s.provider.Delete); err != nil {
-			return err
+		if refused := (*provider.RefusedError)(nil); errors.As(err, &refused) {
+			// What the provider holds is not Navarkos', so there is nothing of ours to remove.
+			s.blocker, s.state = nil, provider.StateAbsent
+		} else {
+			return false, err
 		}
-		s.state = provider.StateAbsent
+	}
+	if s.state != provider.StateAbsent && s.state != provider.StateDeleting {
+		if err := r.providerOp(ctx, s, "delete", s.provider.Delete); err != nil {
+			return false, err
+		}
+		// A provider that deletes in the background says so; the others are done.
+		if err := r.observe(ctx, s); err != nil {
+			return false, err
+		}
+		if s.state != provider.StateDeleting {
+			s.state = provider.StateAbsent
+		}
+	}
+	if s.state == provider.StateDeleting {
+		s.progress = n6sv1alpha1.ClusterDeletingReason
+		return false, nil
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: n6sv1alpha1.SystemNamespace, Name: kubeconfigSecretName(s.cluster)}}
 	if err := r.Client.Delete(ctx, secret); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("failed to delete kubeconfig Secret of Cluster %s: %w", s.cluster.Name, err)
+		return false, fmt.Errorf("failed to delete kubeconfig Secret of Cluster %s: %w", s.cluster.Name, err)
 	}
-	return nil
+	return true, nil
 }
 
-// observe asks the provider what exists.
+// observe asks the provider what exists. A refusal (something there that Navarkos did not
+// make) blocks the Cluster until it is gone.
 func (r *Reconciler) observe(ctx context.Context, s *scope) error {
-	state, err := s.provider.Observe(ctx, s.req)
+	obs, err := s.provider.Observe(ctx, s.req)
+	if refused := (*provider.RefusedError)(nil); errors.As(err, &refused) {
+		s.blocker = &blocker{reason: refused.Reason, message: refused.Message, err: err}
+		return err
+	}
 	if err != nil {
 		s.providerErr = &opError{op: "observe", err: err}
 		return fmt.Errorf("failed to observe Cluster %s: %w", s.cluster.Name, err)
 	}
-	s.state = state
+	s.state, s.observation = obs.State, obs
 	return nil
 }
 

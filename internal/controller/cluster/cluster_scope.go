@@ -17,8 +17,9 @@ type scope struct {
 	// blocker stops the reconcile before any provider call: a missing pool, an
 	// unsupported provider or a bad kubeconfig.
 	blocker *blocker
-	// state is what the provider last reported.
-	state provider.State
+	// state is what the provider last reported; observation the whole report.
+	state       provider.State
+	observation provider.Observation
 	// progress names a long provider operation that is about to start.
 	progress string
 	// providerErr is the last failed provider operation.

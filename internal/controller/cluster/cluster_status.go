@@ -36,6 +36,10 @@ func setStatus(s *scope, now time.Time) {
 			Type: typ, Status: v.status, Reason: v.reason, Message: v.message, ObservedGeneration: c.Generation,
 		})
 	}
+	for _, pc := range s.observation.Conditions {
+		pc.ObservedGeneration = c.Generation
+		meta.SetStatusCondition(&st.Conditions, pc)
+	}
 	st.Phase = phase(s, ready)
 	if s.kubeconfigSecret != nil {
 		st.KubeconfigSecretRef = s.kubeconfigSecret
@@ -104,11 +108,22 @@ func provisionedCond(s *scope) cond {
 		return cond{metav1.ConditionTrue, n6sv1alpha1.ClusterProvisionedReason, fmt.Sprintf("made by provider %s", s.providerName)}
 	case s.providerErr != nil:
 		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterProviderFailedReason, providerMessage(s)}
+	case s.state == provider.StateDeleting:
+		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterDeletingReason, waiting(s, "is removing the cluster")}
 	case s.cluster.Spec.DesiredState == n6sv1alpha1.DesiredOffline:
 		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterOfflineReason, "removed from the provider on request"}
 	default:
-		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterProvisioningReason, fmt.Sprintf("provider %s is making the cluster", s.providerName)}
+		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterProvisioningReason, waiting(s, "is making the cluster")}
 	}
+}
+
+// waiting says what the provider does and, when it told, what it waits for.
+func waiting(s *scope, doing string) string {
+	msg := fmt.Sprintf("provider %s %s", s.providerName, doing)
+	if s.observation.Waiting != "" {
+		msg += "; waiting for " + s.observation.Waiting
+	}
+	return msg
 }
 
 func healthyCond(s *scope) cond {

@@ -34,7 +34,14 @@ func testPool(name string, opts ...poolOption) *n6sv1alpha1.ClusterPool {
 }
 
 func withProvider(name n6sv1alpha1.ProviderName) poolOption {
-	return func(p *n6sv1alpha1.ClusterPool) { p.Spec.Provider = name }
+	return func(p *n6sv1alpha1.ClusterPool) {
+		p.Spec.Provider = name
+		if name == n6sv1alpha1.ProviderCAPI {
+			p.Spec.Template = &n6sv1alpha1.ProviderTemplate{CAPI: &n6sv1alpha1.CAPITemplate{
+				Namespace: "clusters", ClusterClass: n6sv1alpha1.ClusterClassReference{Name: "aws"}, Version: "v1.33.0", WorkerClass: "default-worker",
+			}}
+		}
+	}
 }
 
 type clusterOption func(*n6sv1alpha1.Cluster)

@@ -57,6 +57,47 @@ func TestAPIRejectsBadObjects(t *testing.T) {
 			wantErr: []string{"spec.template.local.extraArgs[0]"},
 		},
 		{
+			name:    "capi pool without its template",
+			obj:     testPool("bad-capi-no-template", func(p *n6sv1alpha1.ClusterPool) { p.Spec.Provider = n6sv1alpha1.ProviderCAPI }),
+			wantErr: []string{"spec.template", "the capi provider needs template.capi"},
+		},
+		{
+			name: "local pool with a capi template",
+			obj: testPool("bad-local-capi", func(p *n6sv1alpha1.ClusterPool) {
+				withProvider(n6sv1alpha1.ProviderCAPI)(p)
+				p.Spec.Provider = n6sv1alpha1.ProviderLocal
+			}),
+			wantErr: []string{"spec.template.capi", "only valid with the capi provider"},
+		},
+		{
+			name: "capi pool with a local template",
+			obj: testPool("bad-capi-local", withProvider(n6sv1alpha1.ProviderCAPI), func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template.Local = &n6sv1alpha1.LocalTemplate{}
+			}),
+			wantErr: []string{"spec.template.local", "only valid with the local provider"},
+		},
+		{
+			name: "capi pool in navarkos-system",
+			obj: testPool("bad-capi-namespace", withProvider(n6sv1alpha1.ProviderCAPI), func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template.CAPI.Namespace = n6sv1alpha1.SystemNamespace
+			}),
+			wantErr: []string{"spec.template.capi.namespace", "use another namespace"},
+		},
+		{
+			name: "capi pool with a version that is not one",
+			obj: testPool("bad-capi-version", withProvider(n6sv1alpha1.ProviderCAPI), func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template.CAPI.Version = "latest"
+			}),
+			wantErr: []string{"spec.template.capi.version"},
+		},
+		{
+			name: "capi pool with an empty management Secret name",
+			obj: testPool("bad-capi-management", withProvider(n6sv1alpha1.ProviderCAPI), func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template.CAPI.Management = &n6sv1alpha1.ManagementCluster{}
+			}),
+			wantErr: []string{"spec.template.capi.management.kubeconfigSecretName"},
+		},
+		{
 			name:    "pool with an unknown offline mode",
 			obj:     testPool("bad-offline", func(p *n6sv1alpha1.ClusterPool) { p.Spec.OfflineMode = "Sleep" }),
 			wantErr: []string{"spec.offlineMode", `Unsupported value: "Sleep"`},

@@ -48,7 +48,12 @@ func (p *Provider) guard(req provider.Request) error {
 var _ provider.Provider = (*Provider)(nil)
 
 // Observe reports whether the cluster's directory exists and whether all its components run.
-func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.State, error) {
+func (p *Provider) Observe(_ context.Context, req provider.Request) (provider.Observation, error) {
+	state, err := p.state(req)
+	return provider.Observation{State: state}, err
+}
+
+func (p *Provider) state(req provider.Request) (provider.State, error) {
 	if err := p.guard(req); err != nil {
 		return "", err
 	}

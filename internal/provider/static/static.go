@@ -13,8 +13,8 @@ type Provider struct{}
 var _ provider.Provider = Provider{}
 
 // Observe reports a joined cluster as running; the health check tells whether it answers.
-func (Provider) Observe(context.Context, provider.Request) (provider.State, error) {
-	return provider.StateRunning, nil
+func (Provider) Observe(context.Context, provider.Request) (provider.Observation, error) {
+	return provider.Observation{State: provider.StateRunning}, nil
 }
 
 // Create joins the cluster, which needs nothing from the provider.
