@@ -44,7 +44,7 @@ func TestMachinesReady(t *testing.T) {
 		{
 			name:     "only coming up",
 			machines: []clusterv1.Machine{machine("a", notReady, cond(clusterv1.MachineNodeReadyCondition, metav1.ConditionUnknown, "NodeDoesNotExist", "no node yet"))},
-			status:   metav1.ConditionFalse, reason: "NodeDoesNotExist", wantInMessage: "Machine a: NodeReady: no node yet",
+			status:   metav1.ConditionFalse, reason: "NodeDoesNotExist", wantInMessage: "Machine a: NodeReady: no node yet (1 of 1 Machines not Ready)",
 		},
 		{"not ready without a cause", []clusterv1.Machine{machine("a")}, metav1.ConditionFalse, "MachinesNotReady", "1 of 1 Machines not Ready"},
 	}
