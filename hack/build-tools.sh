@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes components, etcd, kwok and kwokctl into bin/ from the
-# Go module proxy. A binary that already reports the right version is skipped,
-# and a kubectl on PATH within one minor version of the components is reused.
+# Go module proxy; with --with-capi, also the Cluster API controllers that the
+# capi provider's tests run. A binary that already reports the right version is
+# skipped, and a kubectl on PATH within one minor version of the components is reused.
 #
 # Each tool module is built by one `go build` of all its missing commands, so the
 # go command schedules every package and link of that module in one graph. The
 # progress line counts compiled packages against the module's total.
 set -euo pipefail
 
+with_capi=false
+[ "${1:-}" = --with-capi ] && with_capi=true
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/bin"
 mkdir -p "$bin"
@@ -36,7 +39,7 @@ has() {
 # VERSION, for commands that print no version of their own.
 has_module() {
   [ -x "$bin/$1" ] || return 1
-  go version -m "$bin/$1" 2>/dev/null | grep -qE "^[[:space:]]+dep[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
+  go version -m "$bin/$1" 2>/dev/null | grep -qE "^[[:space:]]+(mod|dep)[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
 }
 
 # reuse_kubectl: links bin/kubectl to a kubectl on PATH whose minor version is
@@ -126,7 +129,7 @@ done
 
 # The Cluster API controllers, for the capi provider's tests: core, the kubeadm
 # bootstrap and control-plane providers, and the test infrastructure provider.
-for pair in capi-core=sigs.k8s.io/cluster-api/core \
+$with_capi && for pair in capi-core=sigs.k8s.io/cluster-api/core \
   capi-bootstrap-kubeadm=sigs.k8s.io/cluster-api/bootstrap/kubeadm \
   capi-controlplane-kubeadm=sigs.k8s.io/cluster-api/controlplane/kubeadm \
   capi-infrastructure-docker=sigs.k8s.io/cluster-api/test/infrastructure/docker; do

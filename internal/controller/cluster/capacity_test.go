@@ -99,3 +99,16 @@ func TestSummarizeMachinesWithoutKubelet(t *testing.T) {
 }
 
 func itoa(n int32) string { return resource.NewQuantity(int64(n), resource.DecimalSI).String() }
+
+func TestNewestKubelet(t *testing.T) {
+	nodes := []corev1.Node{{}, {}, {}}
+	nodes[0].Status.NodeInfo.KubeletVersion = "v1.32.4"
+	nodes[1].Status.NodeInfo.KubeletVersion = "v1.33.0"
+	nodes[2].Status.NodeInfo.KubeletVersion = "garbage"
+	if got := newestKubelet(nodes); got != "v1.33.0" {
+		t.Errorf("newestKubelet = %q, want v1.33.0", got)
+	}
+	if got := newestKubelet(nil); got != "" {
+		t.Errorf("newestKubelet of no nodes = %q, want empty", got)
+	}
+}

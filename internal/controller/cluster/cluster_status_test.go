@@ -218,3 +218,44 @@ func ptrQuantity(s string) *resource.Quantity {
 	q := resource.MustParse(s)
 	return &q
 }
+
+// TestSetStatusOfABackgroundProvider: a provider that works in the background (Cluster API)
+// says what it waits for, and its own conditions reach the Cluster with their reasons.
+func TestSetStatusOfABackgroundProvider(t *testing.T) {
+	s := testScope(inState(provider.StateProvisioning))
+	s.providerName = n6sv1alpha1.ProviderCAPI
+	s.progress = n6sv1alpha1.ClusterProvisioningReason
+	s.observation = provider.Observation{
+		State:   provider.StateProvisioning,
+		Waiting: "ControlPlaneAvailable of Cluster API Cluster fleet/c1 (NotAvailable: no machine)",
+		Conditions: []metav1.Condition{
+			{Type: "ControlPlaneAvailable", Status: metav1.ConditionFalse, Reason: "NotAvailable", Message: "no machine"},
+			{Type: n6sv1alpha1.ClusterMachinesReadyCondition, Status: metav1.ConditionFalse, Reason: "InstanceTerminated", Message: "Machine m1: gone"},
+		},
+	}
+	setStatus(s, time.Unix(1000, 0))
+	st := s.cluster.Status
+	ready := meta.FindStatusCondition(st.Conditions, n6sv1alpha1.ClusterReadyCondition)
+	if ready.Reason != n6sv1alpha1.ClusterProvisioningReason || ready.Message != "provider capi is making the cluster; waiting for "+s.observation.Waiting {
+		t.Errorf("Ready = %s: %q, want Provisioning with what the provider waits for", ready.Reason, ready.Message)
+	}
+	if st.Phase != n6sv1alpha1.ClusterPhaseProvisioning {
+		t.Errorf("phase = %s, want Provisioning", st.Phase)
+	}
+	for _, want := range s.observation.Conditions {
+		got := meta.FindStatusCondition(st.Conditions, want.Type)
+		if got == nil || got.Status != want.Status || got.Reason != want.Reason || got.Message != want.Message || got.ObservedGeneration != 3 {
+			t.Errorf("condition %s = %+v, want the provider's with the generation", want.Type, got)
+		}
+	}
+
+	s = testScope(inState(provider.StateDeleting), desired(n6sv1alpha1.DesiredOffline))
+	s.providerName = n6sv1alpha1.ProviderCAPI
+	s.progress = n6sv1alpha1.ClusterDeletingReason
+	s.observation = provider.Observation{State: provider.StateDeleting, Waiting: "Cluster API to delete the Cluster fleet/c1 and its 2 Machines"}
+	setStatus(s, time.Unix(1000, 0))
+	provisioned := meta.FindStatusCondition(s.cluster.Status.Conditions, n6sv1alpha1.ClusterProvisionedCondition)
+	if provisioned.Reason != n6sv1alpha1.ClusterDeletingReason || provisioned.Message != "provider capi is removing the cluster; waiting for "+s.observation.Waiting {
+		t.Errorf("Provisioned = %s: %q, want Deleting with what is left", provisioned.Reason, provisioned.Message)
+	}
+}

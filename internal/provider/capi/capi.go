@@ -98,8 +98,11 @@ func (p *Provider) Observe(ctx context.Context, req provider.Request) (provider.
 		return provider.Observation{}, err
 	}
 	cl, err := t.get(ctx)
-	if err != nil || cl == nil {
-		return provider.Observation{State: provider.StateAbsent}, err
+	if err != nil {
+		return provider.Observation{}, err
+	}
+	if cl == nil {
+		return provider.Observation{State: provider.StateAbsent, Conditions: absentConditions()}, nil
 	}
 	machines := &clusterv1.MachineList{}
 	if err := t.c.List(ctx, machines, client.InNamespace(t.key.Namespace), client.MatchingLabels{clusterv1.ClusterNameLabel: t.key.Name}); err != nil {
@@ -199,6 +202,15 @@ func conditionsOf(cl *clusterv1.Cluster, machines []clusterv1.Machine) []metav1.
 		out = append(out, c)
 	}
 	return append(out, machinesReady(machines))
+}
+
+// absentConditions replace what was mirrored from a Cluster API Cluster that is gone.
+func absentConditions() []metav1.Condition {
+	var out []metav1.Condition
+	for _, typ := range append(slices.Clone(mirrored), n6sv1alpha1.ClusterMachinesReadyCondition) {
+		out = append(out, metav1.Condition{Type: typ, Status: metav1.ConditionUnknown, Reason: "NoClusterAPICluster", Message: "there is no Cluster API Cluster"})
+	}
+	return out
 }
 
 // machineIssueConditions are the Machine conditions that say why it is not Ready, in the
