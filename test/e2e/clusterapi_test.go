@@ -145,19 +145,18 @@ func testCAPILifecycle(t *testing.T, f *localFleet) {
 	})).To(Succeed())
 	g.Expect(f.client.Create(ctx, capiPool("cloud", "worker", &n6sv1alpha1.ManagementCluster{KubeconfigSecretName: "capi-management"}))).To(Succeed())
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "capi-shop"}})).To(Succeed())
-	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Placement{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "capi-shop", Name: "web"},
-		Spec: n6sv1alpha1.PlacementSpec{
-			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}},
-			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": "cloud"}}},
-			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
-			Provisioning:      &n6sv1alpha1.Provisioning{Pools: []string{"cloud"}},
-		},
-	})).To(Succeed())
-	poolClusters := func(g Gomega) []n6sv1alpha1.Cluster {
+	g.Expect(f.client.Create(ctx, poolPlacement("capi-shop", "cloud"))).To(Succeed())
+	poolClusters := func(g Gomega) []string {
 		list := &n6sv1alpha1.ClusterList{}
-		g.Expect(f.client.List(ctx, list, client.MatchingLabels{n6sv1alpha1.PoolLabel: "cloud"})).To(Succeed())
-		return list.Items
+		g.Expect(f.client.List(ctx, list)).To(Succeed())
+		var names []string
+		for _, c := range list.Items {
+			if c.Spec.Pool == "cloud" {
+				g.Expect(c.Labels).To(HaveKeyWithValue(n6sv1alpha1.PlannerLabel, n6sv1alpha1.PlannerManaged), "only the planner makes clusters here")
+				names = append(names, c.Name)
+			}
+		}
+		return names
 	}
 	g.Consistently(func(g Gomega) { g.Expect(poolClusters(g)).To(BeEmpty()) }, "2s", poll).Should(Succeed(), "no application, no cluster")
 
@@ -165,14 +164,7 @@ func testCAPILifecycle(t *testing.T, f *localFleet) {
 	g.Expect(f.client.Create(ctx, capiDeployment(2))).To(Succeed())
 	var name string
 	g.Eventually(func(g Gomega) {
-		list := &n6sv1alpha1.ClusterList{}
-		g.Expect(f.client.List(ctx, list, client.MatchingLabels{n6sv1alpha1.PlannerLabel: n6sv1alpha1.PlannerManaged})).To(Succeed())
-		var names []string
-		for _, c := range list.Items {
-			if c.Spec.Pool == "cloud" {
-				names = append(names, c.Name)
-			}
-		}
+		names := poolClusters(g)
 		g.Expect(names).To(HaveLen(1))
 		name = names[0]
 	}, capiTimeout, poll).Should(Succeed(), "waiting for the planner to create a cluster in the capi pool")
@@ -229,6 +221,14 @@ func testCAPILifecycle(t *testing.T, f *localFleet) {
 	g.Expect(f.client.Delete(ctx, &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "capi-shop", Name: "web"}})).To(Succeed())
 	g.Expect(f.client.Delete(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "capi-shop", Name: "web"}})).To(Succeed())
 	expectCAPIDeleted(t, f, mc, name)
+}
+
+// createCAPICluster creates a pool of the worker class, managed through the fleet API server,
+// and a Cluster of one node of the same name in it.
+func createCAPICluster(g Gomega, f *localFleet, name, workerClass string) {
+	ctx := context.Background()
+	g.Expect(f.client.Create(ctx, capiPool(name, workerClass, nil))).To(Succeed())
+	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterSpec{Pool: name, Nodes: ptr.To[int32](1)}})).To(Succeed())
 }
 
 // capiDeployment is an application of one-CPU replicas in the namespace capi-shop.
@@ -301,10 +301,8 @@ func expectCAPIDeleted(t *testing.T, f *localFleet, mc client.Client, name strin
 // shows on the Cluster as MachinesReady False with the Machine's reason and message.
 func testCAPIFailingMachine(t *testing.T, f *localFleet) {
 	g := NewWithT(t)
-	ctx := context.Background()
 	mc := capiClient(t, f)
-	g.Expect(f.client.Create(ctx, capiPool("broken", "broken-worker", nil))).To(Succeed())
-	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "broken"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "broken", Nodes: ptr.To[int32](1)}})).To(Succeed())
+	createCAPICluster(g, f, "broken", "broken-worker")
 	g.Eventually(func(g Gomega) {
 		c := f.getCluster(g, "broken")
 		machines := condition(c, n6sv1alpha1.ClusterMachinesReadyCondition)
@@ -367,8 +365,7 @@ func testCAPIRotatedKubeconfig(t *testing.T, f *localFleet) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	mc := capiClient(t, f)
-	g.Expect(f.client.Create(ctx, capiPool("rotate", "worker", nil))).To(Succeed())
-	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "rotate"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "rotate", Nodes: ptr.To[int32](1)}})).To(Succeed())
+	createCAPICluster(g, f, "rotate", "worker")
 	expectCAPIWorkers(g, f, mc, "rotate", 1)
 	fleetCopy := func(g Gomega) []byte {
 		s := &corev1.Secret{}

@@ -44,15 +44,7 @@ func TestDemandDrivenFleet(t *testing.T) {
 		},
 	})).To(Succeed())
 	g.Expect(f.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
-	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Placement{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
-		Spec: n6sv1alpha1.PlacementSpec{
-			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}},
-			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": "auto"}}},
-			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
-			Provisioning:      &n6sv1alpha1.Provisioning{Pools: []string{"auto"}},
-		},
-	})).To(Succeed())
+	g.Expect(f.client.Create(ctx, poolPlacement("shop", "auto"))).To(Succeed())
 	g.Consistently(func(g Gomega) { g.Expect(autoClusters(g, f)).To(BeEmpty()) }, "3s", poll).Should(Succeed(), "no application, no cluster")
 
 	// An application of two one-CPU replicas: one cluster, made for it.
@@ -107,6 +99,20 @@ func TestDemandDrivenFleet(t *testing.T) {
 	g.Eventually(func(g Gomega) { g.Expect(measured(g).Wake).NotTo(BeNil()) }, clusterTimeout, poll).
 		Should(Succeed(), "waiting for the measured wake time in the pool's status")
 	t.Logf("measured: wake %s", measured(g).Wake.Duration)
+}
+
+// poolPlacement places the Deployment web of the namespace on the clusters labelled
+// e2e=<pool>, divided by capacity, and lets the planner make clusters in that pool.
+func poolPlacement(namespace, pool string) *n6sv1alpha1.Placement {
+	return &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}},
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": pool}}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+			Provisioning:      &n6sv1alpha1.Provisioning{Pools: []string{pool}},
+		},
+	}
 }
 
 // autoClusters lists the names of the clusters of the pool "auto", sorted.
