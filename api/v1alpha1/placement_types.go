@@ -225,11 +225,14 @@ type JSONPatchOperation struct {
 	// +kubebuilder:validation:Enum=add;remove;replace
 	Op string `json:"op"`
 
-	// path is a JSON pointer, e.g. /spec/template/spec/priorityClassName.
+	// path is a JSON pointer, e.g. /spec/template/spec/priorityClassName. It may not touch
+	// the object's identity or metadata (apiVersion, kind, metadata): the labels and
+	// annotations overrides change those.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:XValidation:rule="!(self == '/apiVersion' || self == '/kind' || self == '/metadata' || self.startsWith('/apiVersion/') || self.startsWith('/kind/') || self.startsWith('/metadata/'))",message="jsonPatch may not change apiVersion, kind or metadata; use the labels and annotations overrides"
 	Path string `json:"path"`
 
 	// value for add and replace.

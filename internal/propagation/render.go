@@ -41,12 +41,10 @@ func Render(src *unstructured.Unstructured, t Target, overrides []n6sv1alpha1.Cl
 	out.SetName(src.GetName())
 	out.SetNamespace(src.GetNamespace())
 	lbls := copyMap(src.GetLabels())
-	lbls[n6sv1alpha1.ManagedByLabel] = n6sv1alpha1.ManagedByValue
 	annotations := copyMap(src.GetAnnotations())
 	for _, a := range droppedAnnotations {
 		delete(annotations, a)
 	}
-	annotations[n6sv1alpha1.BindingAnnotation] = binding
 	if src.GetAPIVersion() == "v1" && src.GetKind() == "Service" {
 		dropAllocated(out)
 	}
@@ -66,7 +64,14 @@ func Render(src *unstructured.Unstructured, t Target, overrides []n6sv1alpha1.Cl
 		if err := apply(out, o, lbls, annotations); err != nil {
 			return nil, fmt.Errorf("overrides[%d]: %w", i, err)
 		}
+		// The API refuses patches of the identity; this holds whatever a patch does.
+		if out.GetAPIVersion() != src.GetAPIVersion() || out.GetKind() != src.GetKind() || out.GetName() != src.GetName() || out.GetNamespace() != src.GetNamespace() {
+			return nil, fmt.Errorf("overrides[%d]: jsonPatch may not change the object's apiVersion, kind, name or namespace", i)
+		}
 	}
+	// Ownership marks go last, so that no override can remove or forge them.
+	lbls[n6sv1alpha1.ManagedByLabel] = n6sv1alpha1.ManagedByValue
+	annotations[n6sv1alpha1.BindingAnnotation] = binding
 	out.SetLabels(lbls)
 	out.SetAnnotations(annotations)
 	return out, nil

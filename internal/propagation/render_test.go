@@ -158,3 +158,33 @@ func TestRenderImageOverridesSkipObjectsWithoutContainers(t *testing.T) {
 		t.Fatal("an image override must not invent a pod template")
 	}
 }
+
+// TestRenderKeepsIdentityAndOwnership: no override turns the object into another one (kind,
+// name, namespace) or removes or forges Navarkos' ownership marks, even when the API's own
+// rule on patch paths is bypassed.
+func TestRenderKeepsIdentityAndOwnership(t *testing.T) {
+	for _, patch := range []n6sv1alpha1.JSONPatchOperation{
+		{Op: "replace", Path: "/kind", Value: &apiextensionsv1.JSON{Raw: []byte(`"ClusterRoleBinding"`)}},
+		{Op: "replace", Path: "/apiVersion", Value: &apiextensionsv1.JSON{Raw: []byte(`"rbac.authorization.k8s.io/v1"`)}},
+		{Op: "add", Path: "/metadata/namespace", Value: &apiextensionsv1.JSON{Raw: []byte(`"kube-system"`)}},
+		{Op: "replace", Path: "/metadata/name", Value: &apiextensionsv1.JSON{Raw: []byte(`"cluster-admin"`)}},
+		{Op: "replace", Path: "/metadata", Value: &apiextensionsv1.JSON{Raw: []byte(`{"name":"x","namespace":"kube-system"}`)}},
+	} {
+		overrides := []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"c"}, JSONPatch: []n6sv1alpha1.JSONPatchOperation{patch}}}
+		_, err := Render(fleetDeployment(), Target{Cluster: "c"}, overrides, "b")
+		if err == nil || !strings.Contains(err.Error(), "may not change the object's apiVersion, kind, name or namespace") {
+			t.Errorf("patch %s %s: got %v, want the identity kept", patch.Op, patch.Path, err)
+		}
+	}
+	got, err := Render(fleetDeployment(), Target{Cluster: "c"}, []n6sv1alpha1.ClusterOverride{{
+		ClusterNames: []string{"c"},
+		Labels:       map[string]string{n6sv1alpha1.ManagedByLabel: "someone-else"},
+		Annotations:  map[string]string{n6sv1alpha1.BindingAnnotation: "kube-system/forged"},
+	}}, "shop/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetLabels()[n6sv1alpha1.ManagedByLabel] != n6sv1alpha1.ManagedByValue || got.GetAnnotations()[n6sv1alpha1.BindingAnnotation] != "shop/web" {
+		t.Errorf("ownership marks = %v, %v; overrides may not change them", got.GetLabels(), got.GetAnnotations())
+	}
+}

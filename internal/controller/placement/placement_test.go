@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -52,6 +54,18 @@ func TestAPIRejectsBadPlacements(t *testing.T) {
 				{Weight: 1, Cost: &n6sv1alpha1.CostPreference{}, QoS: &n6sv1alpha1.QoSPreference{Tier: "premium"}},
 			}},
 			[]string{"spec.preferences[0]", "exactly one of cost, locality and qos"},
+		},
+		{
+			"a patch of the kind",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Overrides: []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"x"},
+				JSONPatch: []n6sv1alpha1.JSONPatchOperation{{Op: "replace", Path: "/kind", Value: &apiextensionsv1.JSON{Raw: []byte(`"ClusterRoleBinding"`)}}}}}},
+			[]string{"spec.overrides[0].jsonPatch[0].path", "may not change apiVersion, kind or metadata"},
+		},
+		{
+			"a patch of the namespace",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Overrides: []n6sv1alpha1.ClusterOverride{{ClusterNames: []string{"x"},
+				JSONPatch: []n6sv1alpha1.JSONPatchOperation{{Op: "add", Path: "/metadata/namespace", Value: &apiextensionsv1.JSON{Raw: []byte(`"kube-system"`)}}}}}},
+			[]string{"spec.overrides[0].jsonPatch[0].path", "may not change apiVersion, kind or metadata"},
 		},
 		{
 			"an override for no cluster",
@@ -280,6 +294,36 @@ func TestPlacementReportsNothingSelectedAndDeselects(t *testing.T) {
 	d.Labels = nil
 	g.Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
 	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "select", Name: "deployment-api"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the deselected Deployment's Binding to go")
+}
+
+// TestPlacementRefusesClusterScopedKinds: a namespace's Placement places nothing outside its
+// namespace, so a cluster-scoped kind is refused with a condition and bound nowhere.
+func TestPlacementRefusesClusterScopedKinds(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tenant"}})).To(Succeed())
+	readyCluster(t, "tenant-a", "eu", time.Hour, true)
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "tenant-escalation"}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}}
+	g.Expect(k8s.Create(ctx, role)).To(Succeed())
+	p := &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: "escalate"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{
+			{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "tenant-escalation"},
+		}},
+	}
+	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
+		g.Expect(cond).NotTo(BeNil())
+		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementSelectorInvalidReason))
+		g.Expect(cond.Message).To(ContainSubstring("ClusterRole is cluster-scoped"))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the cluster-scoped selector to be refused")
+	bindings := &n6sv1alpha1.BindingList{}
+	g.Expect(k8s.List(ctx, bindings)).To(Succeed())
+	for _, b := range bindings.Items {
+		g.Expect(b.Spec.Resource.Name).NotTo(Equal("tenant-escalation"), "no Binding of the ClusterRole")
+	}
 }
 
 // TestDependenciesFollowTheirWorkload checks that the ConfigMap and Secret a Deployment refers

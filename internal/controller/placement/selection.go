@@ -44,6 +44,10 @@ func (r *Reconciler[T, P]) selectResources(ctx context.Context, p P) ([]unstruct
 		if err != nil {
 			return nil, fmt.Errorf("resourceSelectors[%d]: the fleet API does not serve %s %s: %w", i, sel.APIVersion, sel.Kind, err)
 		}
+		if p.GetNamespace() != "" && mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+			// A namespace's user reaches nothing outside it through a Placement.
+			return nil, fmt.Errorf("resourceSelectors[%d]: %s is cluster-scoped; a Placement places only objects of its own namespace, use a ClusterPlacement", i, sel.Kind)
+		}
 		if err := r.kinds.Ensure(gvk); err != nil {
 			return nil, err
 		}
