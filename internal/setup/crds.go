@@ -48,7 +48,8 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return out, nil
 }
 
-// InstallCRDs applies the CRDs and the system namespace, and waits until the CRDs are served.
+// InstallCRDs applies the CRDs and the system namespace, waits until the CRDs are served, and
+// applies the Bindings' admission policy.
 func InstallCRDs(ctx context.Context, c client.Client) error {
 	crds, err := CRDs()
 	if err != nil {
@@ -63,7 +64,10 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 	if err := c.Patch(ctx, ns, client.Apply, fieldOwner); err != nil {
 		return fmt.Errorf("failed to apply namespace %s: %w", ns.Name, err)
 	}
-	return waitForCRDs(ctx, c, crds...)
+	if err := waitForCRDs(ctx, c, crds...); err != nil {
+		return err
+	}
+	return installBindingPolicy(ctx, c)
 }
 
 // waitForCRDs waits, up to a minute, until the API server serves each CRD.

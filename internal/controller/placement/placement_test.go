@@ -326,6 +326,36 @@ func TestPlacementRefusesClusterScopedKinds(t *testing.T) {
 	}
 }
 
+// TestBindingsStayInTheirNamespace: the fleet API refuses a Binding that would place a
+// resource of another namespace, or a cluster-scoped one outside navarkos-system, whoever
+// writes it.
+func TestBindingsStayInTheirNamespace(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "forger"}})).To(Succeed())
+	forged := func(name string, resource n6sv1alpha1.ResourceReference, kind string) *n6sv1alpha1.Binding {
+		return &n6sv1alpha1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "forger", Name: name},
+			Spec:       n6sv1alpha1.BindingSpec{Resource: resource, Placement: n6sv1alpha1.PlacementReference{Kind: kind, Name: "p"}},
+		}
+	}
+	for _, tc := range []struct {
+		binding *n6sv1alpha1.Binding
+		want    string
+	}{
+		{forged("other-ns", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "Secret", Namespace: "kube-system", Name: "token"}, "Placement"), "must be the Binding's own namespace"},
+		{forged("cluster-scoped", n6sv1alpha1.ResourceReference{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "admin"}, "ClusterPlacement"), "must be the Binding's own namespace"},
+	} {
+		g.Eventually(func(g Gomega) {
+			err := k8s.Create(ctx, tc.binding.DeepCopy())
+			g.Expect(err).To(HaveOccurred(), "Binding %s was accepted", tc.binding.Name)
+			g.Expect(err.Error()).To(ContainSubstring(tc.want))
+		}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse Binding %s", tc.binding.Name)
+	}
+	// The policy refuses only forgeries: a Binding of the namespace's own resource is accepted.
+	g.Expect(k8s.Create(ctx, forged("own", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "forger", Name: "c"}, "Placement"))).To(Succeed())
+}
+
 // TestDependenciesFollowTheirWorkload checks that the ConfigMap and Secret a Deployment refers
 // to are bound to the clusters the Deployment runs on, and not when the placement says Ignore.
 func TestDependenciesFollowTheirWorkload(t *testing.T) {
