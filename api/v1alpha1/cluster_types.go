@@ -67,6 +67,7 @@ type SecretReference struct {
 }
 
 // ClusterSpec is the desired state of a member cluster.
+// +kubebuilder:validation:XValidation:rule="!has(self.kubeconfigSecretRef) || !has(self.kubeconfigSecretRef.__namespace__) || self.kubeconfigSecretRef.__namespace__ == 'navarkos-system'",message="the kubeconfig Secret of a joined cluster must be in navarkos-system",fieldPath=".kubeconfigSecretRef.namespace"
 // +kubebuilder:validation:XValidation:rule="has(self.pool) || has(self.kubeconfigSecretRef)",message="a Cluster needs a pool to be made from, or a kubeconfigSecretRef to be joined by"
 // +kubebuilder:validation:XValidation:rule="has(self.pool) == has(oldSelf.pool) && (!has(self.pool) || self.pool == oldSelf.pool)",message="pool is immutable",fieldPath=".pool"
 type ClusterSpec struct {

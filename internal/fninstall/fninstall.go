@@ -15,12 +15,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/charts"
+	"github.com/navarkos/navarkos/internal/kubeconfig"
 )
 
 // InstanceLabel carries the release name on every object of the chart.
@@ -288,10 +288,10 @@ func Status(ctx context.Context, fleet client.Client, kubeconfigs Kubeconfigs, r
 }
 
 // memberClient is a plain client of the cluster of a kubeconfig, for the built-in kinds.
-func memberClient(kubeconfig []byte) (client.Client, error) {
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+func memberClient(kubeconfigData []byte) (client.Client, error) {
+	cfg, err := kubeconfig.Policy{}.RESTConfig(kubeconfigData)
 	if err != nil {
-		return nil, fmt.Errorf("the kubeconfig does not load: %w", err)
+		return nil, err
 	}
 	cfg.Timeout = 10 * time.Second
 	return client.New(cfg, client.Options{})

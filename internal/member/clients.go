@@ -15,10 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/kubeconfig"
 	"github.com/navarkos/navarkos/internal/propagation"
 )
 
@@ -38,6 +38,8 @@ type Clients struct {
 	// Navarkos made in a member, for the kinds followed with Client.Observe. It runs on
 	// informer goroutines and must not block for long.
 	OnChange func(cluster string, obj client.Object)
+	// Kubeconfigs says what the members' kubeconfigs may ask of this process.
+	Kubeconfigs kubeconfig.Policy
 
 	mu     sync.Mutex
 	byName map[string]cached
@@ -75,9 +77,9 @@ func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Clie
 	if ok && got.digest == digest {
 		return &Client{Client: got.client, namespaces: got.namespaces, objects: got.objects}, nil
 	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+	cfg, err := m.Kubeconfigs.RESTConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("the kubeconfig of Cluster %s does not load: %w", cluster, err)
+		return nil, fmt.Errorf("the kubeconfig of Cluster %s: %w", cluster, err)
 	}
 	cfg.Timeout = requestTimeout
 	cfg.QPS, cfg.Burst = 100, 200

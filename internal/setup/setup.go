@@ -32,6 +32,7 @@ import (
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 	"github.com/navarkos/navarkos/internal/controller/propagation"
 	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/kubeconfig"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/provider"
@@ -57,6 +58,9 @@ type Options struct {
 	// LeaderElectionConfig, when set, is the cluster that holds the Lease (e.g. the management
 	// cluster the controllers run in); otherwise the fleet API holds it.
 	LeaderElectionConfig *rest.Config
+	// AllowKubeconfigPlugins lets joined clusters' kubeconfigs run exec and auth-provider
+	// plugins and read files; off, they are refused with KubeconfigInvalid.
+	AllowKubeconfigPlugins bool
 	// MaxConcurrentClusters bounds how many clusters the Cluster Manager works on at once; 0 means 4.
 	MaxConcurrentClusters int
 	// RetryInterval is how often a resource that failed or met a conflict in a member is tried again.
@@ -138,6 +142,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		Recorder:                mgr.GetEventRecorder("navarkos-cluster-manager"),
 		Clock:                   clock.RealClock{},
 		HealthInterval:          opts.HealthInterval,
+		Kubeconfigs:             kubeconfig.Policy{AllowPluginsAndFiles: opts.AllowKubeconfigPlugins},
 		MaxConcurrentReconciles: cmp.Or(opts.MaxConcurrentClusters, 4),
 	}
 	if err := clusters.SetupWithManager(ctx, mgr); err != nil {
@@ -162,7 +167,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		}
 	}
 	// One client per member cluster, shared by every controller that talks to members.
-	members := &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()}
+	members := &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme(), Kubeconfigs: kubeconfig.Policy{AllowPluginsAndFiles: opts.AllowKubeconfigPlugins}}
 	prop := &propagation.Reconciler{
 		Client:                  mgr.GetClient(),
 		Members:                 members,

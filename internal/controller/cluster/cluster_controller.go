@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/kubeconfig"
 	"github.com/navarkos/navarkos/internal/provider"
 )
 
@@ -48,6 +49,8 @@ type Reconciler struct {
 	Clock clock.PassiveClock
 	// HealthInterval is how often a cluster's health and capacity are observed.
 	HealthInterval time.Duration
+	// Kubeconfigs says what joined clusters' kubeconfigs may ask of this process.
+	Kubeconfigs kubeconfig.Policy
 	// MaxConcurrentReconciles bounds how many clusters are worked on at once.
 	MaxConcurrentReconciles int
 }

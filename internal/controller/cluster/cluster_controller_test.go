@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -126,7 +128,7 @@ func TestGarbageKubeconfigIsReportedAndFixedBySecretUpdate(t *testing.T) {
 		cond := condition(c, n6sv1alpha1.ClusterProvisionedCondition)
 		g.Expect(cond.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.ClusterKubeconfigInvalidReason))
-		g.Expect(cond.Message).To(ContainSubstring("is not a usable kubeconfig"))
+		g.Expect(cond.Message).To(ContainSubstring("not a usable kubeconfig"))
 		g.Expect(condition(c, n6sv1alpha1.ClusterReadyCondition).Reason).To(Equal(n6sv1alpha1.ClusterKubeconfigInvalidReason))
 		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseFailed))
 	}, waitTimeout, 100*time.Millisecond).Should(Succeed(), "waiting for KubeconfigInvalid")
@@ -137,6 +139,29 @@ func TestGarbageKubeconfigIsReportedAndFixedBySecretUpdate(t *testing.T) {
 		c := getCluster(g, "garbage")
 		g.Expect(condition(c, n6sv1alpha1.ClusterReadyCondition).Status).To(Equal(metav1.ConditionTrue), "%+v", c.Status.Conditions)
 	}, waitTimeout, 100*time.Millisecond).Should(Succeed(), "waiting for Ready once the Secret holds a good kubeconfig")
+}
+
+// TestJoinKubeconfigMayNotRunCommands: a join Secret whose kubeconfig runs a command is
+// refused with KubeconfigInvalid, and the command never runs in the controller.
+func TestJoinKubeconfigMayNotRunCommands(t *testing.T) {
+	g := NewWithT(t)
+	marker := filepath.Join(t.TempDir(), "pwned")
+	cfg, err := clientcmd.Load(memberKubeconfig(t))
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, a := range cfg.AuthInfos {
+		a.Exec = &clientcmdapi.ExecConfig{APIVersion: "client.authentication.k8s.io/v1", Command: "/bin/sh", Args: []string{"-c", "touch " + marker}, InteractiveMode: clientcmdapi.NeverExecInteractiveMode}
+	}
+	data, err := clientcmd.Write(*cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	create(t, kubeconfigSecret("exec-kubeconfig", data))
+	create(t, testCluster("exec", joinedBy("exec-kubeconfig")))
+	g.Eventually(func(g Gomega) {
+		c := getCluster(g, "exec")
+		cond := condition(c, n6sv1alpha1.ClusterReadyCondition)
+		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.ClusterKubeconfigInvalidReason))
+		g.Expect(cond.Message).To(ContainSubstring(`runs the command "/bin/sh" (exec)`))
+	}, waitTimeout, 100*time.Millisecond).Should(Succeed(), "waiting for the exec kubeconfig to be refused")
+	g.Expect(marker).NotTo(BeAnExistingFile(), "the kubeconfig's command ran in the controller")
 }
 
 func TestMissingKubeconfigKey(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -90,9 +89,8 @@ func (r *Reconciler) readJoinKubeconfig(ctx context.Context, s *scope, ref *n6sv
 	if !ok {
 		return invalid("kubeconfig Secret %s has no key %q", key, ref.Key)
 	}
-	if _, err := clientcmd.RESTConfigFromKubeConfig(data); err != nil {
-		// The parser's message never quotes credentials, only structure.
-		return invalid("kubeconfig in Secret %s key %q is not a usable kubeconfig: %v", key, ref.Key, err)
+	if _, err := r.Kubeconfigs.RESTConfig(data); err != nil {
+		return invalid("kubeconfig in Secret %s key %q: %v", key, ref.Key, err)
 	}
 	s.req.Kubeconfig = data
 	s.kubeconfigSecret = ref

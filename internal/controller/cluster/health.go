@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -21,9 +20,9 @@ const maxCheckTimeout = 5 * time.Second
 
 // checkHealth lists the member's nodes and pods and records what it saw, or why it could not.
 func (r *Reconciler) checkHealth(ctx context.Context, s *scope) {
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(s.req.Kubeconfig)
+	cfg, err := r.Kubeconfigs.RESTConfig(s.req.Kubeconfig)
 	if err != nil {
-		s.memberErr = fmt.Errorf("kubeconfig does not load: %w", err)
+		s.memberErr = fmt.Errorf("kubeconfig: %w", err)
 		return
 	}
 	s.endpoint = cfg.Host

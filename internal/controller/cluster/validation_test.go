@@ -98,6 +98,13 @@ func TestAPIRejectsBadObjects(t *testing.T) {
 			wantErr: []string{"spec.template.capi.management.kubeconfigSecretName"},
 		},
 		{
+			name: "cluster joined by a Secret outside navarkos-system",
+			obj: testCluster("bad-secret-ns", func(c *n6sv1alpha1.Cluster) {
+				c.Spec.KubeconfigSecretRef = &n6sv1alpha1.SecretReference{Name: "token", Namespace: "kube-system", Key: "kubeconfig"}
+			}),
+			wantErr: []string{"spec.kubeconfigSecretRef.namespace", "must be in navarkos-system"},
+		},
+		{
 			name:    "pool with an unknown offline mode",
 			obj:     testPool("bad-offline", func(p *n6sv1alpha1.ClusterPool) { p.Spec.OfflineMode = "Sleep" }),
 			wantErr: []string{"spec.offlineMode", `Unsupported value: "Sleep"`},

@@ -12,11 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/kubeconfig"
 )
 
 // managementTimeout bounds each request to a management cluster, so that an unreachable
@@ -91,10 +91,9 @@ func (m *managementClients) forTemplate(ctx context.Context, t *n6sv1alpha1.CAPI
 	if !ok {
 		return nil, fmt.Errorf("the management cluster's kubeconfig Secret %s has no key %q", ref, key)
 	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+	cfg, err := kubeconfig.Policy{}.RESTConfig(data)
 	if err != nil {
-		// The parser's message quotes structure, never credentials.
-		return nil, fmt.Errorf("the management cluster's kubeconfig in Secret %s key %q does not load: %v", ref, key, err)
+		return nil, fmt.Errorf("the management cluster's kubeconfig in Secret %s key %q does not load: %w", ref, key, err)
 	}
 	c, err := newClient(cfg)
 	if err != nil {

@@ -34,6 +34,7 @@ type flagpole struct {
 	installCRDs       bool
 	enableLocal       bool
 	maxConcurrentWork int
+	kubeconfigPlugins bool
 	planner           options.Planner
 	dns               options.DNS
 }
@@ -60,6 +61,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting")
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
+	fs.BoolVar(&f.kubeconfigPlugins, "allow-kubeconfig-plugins", false, "let joined clusters' kubeconfigs run exec and auth-provider plugins and read token, certificate and key files; whoever writes a join Secret then runs code here")
 	f.planner.AddFlags(fs)
 	f.dns.AddFlags(fs, "")
 	return cmd
@@ -105,6 +107,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		LeaderElectionNamespace: f.leaderElectionNS,
 		LeaderElectionConfig:    leaseConfig,
 		MaxConcurrentClusters:   f.maxConcurrentWork,
+		AllowKubeconfigPlugins:  f.kubeconfigPlugins,
 		Planner:                 plannerOpts,
 		DNS:                     dnsOpts,
 	})
