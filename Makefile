@@ -43,7 +43,7 @@ generate:
 		cp $$tmp/multicluster.x-k8s.io_clusterprofiles.yaml config/crd/inventory/ && rm -rf $$tmp
 
 # Every benchmark of the README's performance section; about 55 minutes on 2 cores (the tool build alone takes 30).
-bench: build
+bench: build capi-tools
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
 	bench/fleet-simulator.sh
@@ -55,6 +55,7 @@ bench: build
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin
 	bench/tool-build.sh kwok 3
+	go run ./bench/capi -bin-dir bin
 
 clean:
 	rm -rf $(BIN) dist
