@@ -42,7 +42,7 @@ generate:
 	tmp=$$(mktemp -d) && $(GO) tool controller-gen crd paths=sigs.k8s.io/cluster-inventory-api/apis/v1alpha1 output:crd:artifacts:config=$$tmp && \
 		cp $$tmp/multicluster.x-k8s.io_clusterprofiles.yaml config/crd/inventory/ && rm -rf $$tmp
 
-# Every benchmark of the README's performance section; about 55 minutes on 2 cores (the tool build alone takes 30).
+# Every benchmark of the README's performance section; about 70 minutes on 2 cores (the tool build alone takes 30).
 bench: build capi-tools
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
