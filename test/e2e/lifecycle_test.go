@@ -32,11 +32,29 @@ func TestClusterLifecycle(t *testing.T) {
 	const name = "lifecycle"
 	clusterDir := f.Runner().ClusterDir(name)
 
+	// A Secret of the name Navarkos would give the cluster's kubeconfig, made by someone else:
+	// Navarkos never overwrites it, and says so until it is gone.
+	theirs := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: n6sv1alpha1.SystemNamespace, Name: name + "-kubeconfig"},
+		Data:       map[string][]byte{"kubeconfig": []byte("someone else's")},
+	}
+	g.Expect(f.client.Create(ctx, theirs)).To(Succeed())
+
 	// Create from a pool: 2 nodes of 4 CPU and 110 pods each, priced by the pool.
 	g.Expect(f.client.Create(ctx, &n6sv1alpha1.Cluster{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       n6sv1alpha1.ClusterSpec{Pool: "local-us-east", Nodes: ptr.To[int32](2)},
 	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ready := condition(f.getCluster(g, name), n6sv1alpha1.ClusterReadyCondition)
+		g.Expect(ready.Reason).To(Equal(n6sv1alpha1.ClusterKubeconfigInvalidReason))
+		g.Expect(ready.Message).To(ContainSubstring("this Cluster does not own it"))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the foreign kubeconfig Secret to be reported")
+	got := &corev1.Secret{}
+	g.Expect(f.client.Get(ctx, client.ObjectKeyFromObject(theirs), got)).To(Succeed())
+	g.Expect(got.Data).To(Equal(theirs.Data), "the foreign Secret is unchanged")
+	g.Expect(got.OwnerReferences).To(BeEmpty(), "the foreign Secret is not adopted")
+	g.Expect(f.client.Delete(ctx, got)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		c := f.getCluster(g, name)
 		expectReady(g, c, 2)

@@ -147,7 +147,7 @@ func (r *Reconciler) clustersOfPool(ctx context.Context, o client.Object) []reco
 	return requestsFor(list.Items, func(c *n6sv1alpha1.Cluster) bool { return true })
 }
 
-// clustersOfSecret maps a Secret to the Clusters whose kubeconfig it holds.
+// clustersOfSecret maps a Secret to the Clusters whose kubeconfig it holds or would hold.
 func (r *Reconciler) clustersOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	list := &n6sv1alpha1.ClusterList{}
 	if err := r.Client.List(ctx, list); err != nil {
@@ -155,6 +155,9 @@ func (r *Reconciler) clustersOfSecret(ctx context.Context, o client.Object) []re
 		return nil
 	}
 	return requestsFor(list.Items, func(c *n6sv1alpha1.Cluster) bool {
+		if o.GetNamespace() == n6sv1alpha1.SystemNamespace && o.GetName() == kubeconfigSecretName(c) {
+			return true // the Secret Navarkos writes for it, or one in its way
+		}
 		ref := c.Spec.KubeconfigSecretRef
 		return ref != nil && ref.Name == o.GetName() && ref.Namespace == o.GetNamespace()
 	})

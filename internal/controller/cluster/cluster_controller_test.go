@@ -114,6 +114,8 @@ func TestJoinedClusterReportsHealthAndCapacity(t *testing.T) {
 		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Name: "joined"}, &n6sv1alpha1.Cluster{}))
 	}, waitTimeout, 100*time.Millisecond).Should(BeTrue(), "waiting for the joined Cluster to be deleted")
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(node), &corev1.Node{})).To(Succeed(), "the joined cluster's node must survive")
+	// The join Secret has the name Navarkos gives its own kubeconfig Secrets, but is the user's.
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: n6sv1alpha1.SystemNamespace, Name: "joined-kubeconfig"}, &corev1.Secret{})).To(Succeed(), "the user's join Secret must survive")
 }
 
 func TestGarbageKubeconfigIsReportedAndFixedBySecretUpdate(t *testing.T) {

@@ -220,11 +220,24 @@ func (r *Reconciler) teardown(ctx context.Context, s *scope) (gone bool, err err
 		s.progress = n6sv1alpha1.ClusterDeletingReason
 		return false, nil
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: n6sv1alpha1.SystemNamespace, Name: kubeconfigSecretName(s.cluster)}}
-	if err := r.Client.Delete(ctx, secret); err != nil && !apierrors.IsNotFound(err) {
-		return false, fmt.Errorf("failed to delete kubeconfig Secret of Cluster %s: %w", s.cluster.Name, err)
+	return true, r.deleteOwnKubeconfig(ctx, s.cluster)
+}
+
+// deleteOwnKubeconfig deletes the kubeconfig Secret that Navarkos made for the Cluster. A
+// Secret of that name that the Cluster does not own, such as a joined cluster's own, stays.
+func (r *Reconciler) deleteOwnKubeconfig(ctx context.Context, c *n6sv1alpha1.Cluster) error {
+	secret := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: n6sv1alpha1.SystemNamespace, Name: kubeconfigSecretName(c)}
+	if err := r.Client.Get(ctx, key, secret); err != nil {
+		return client.IgnoreNotFound(err)
 	}
-	return true, nil
+	if !ownedBy(secret, c) {
+		return nil
+	}
+	if err := r.Client.Delete(ctx, secret, client.Preconditions{UID: &secret.UID}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("failed to delete kubeconfig Secret of Cluster %s: %w", c.Name, err)
+	}
+	return nil
 }
 
 // observe asks the provider what exists. A refusal (something there that Navarkos did not
@@ -339,10 +352,18 @@ func (r *Reconciler) ensureKubeconfig(ctx context.Context, s *scope) error {
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: n6sv1alpha1.SystemNamespace, Name: kubeconfigSecretName(c)}}
 	_, err = controllerutil.CreateOrUpdate(ctx, r.Client, secret, func() error {
+		if !secret.CreationTimestamp.IsZero() && !ownedBy(secret, c) {
+			// Someone else's Secret of that name, such as a join Secret: never overwritten.
+			return &secretConflictError{name: secret.Namespace + "/" + secret.Name}
+		}
 		secret.Type = corev1.SecretTypeOpaque
 		secret.Data = map[string][]byte{kubeconfigKey: data}
-		return controllerutil.SetOwnerReference(c, secret, r.Client.Scheme())
+		return controllerutil.SetControllerReference(c, secret, r.Client.Scheme())
 	})
+	if conflict := (*secretConflictError)(nil); errors.As(err, &conflict) {
+		s.blocker = &blocker{reason: n6sv1alpha1.ClusterKubeconfigInvalidReason, message: conflict.Error(), err: err}
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("failed to write kubeconfig Secret of Cluster %s: %w", c.Name, err)
 	}
@@ -371,3 +392,21 @@ func (r *Reconciler) scale(ctx context.Context, s *scope) error {
 }
 
 func kubeconfigSecretName(c *n6sv1alpha1.Cluster) string { return c.Name + "-kubeconfig" }
+
+// ownedBy reports whether the Cluster owns the object (older versions owned Secrets without
+// being their controller).
+func ownedBy(obj metav1.Object, c *n6sv1alpha1.Cluster) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == c.UID {
+			return true
+		}
+	}
+	return false
+}
+
+// secretConflictError: the Secret Navarkos would write its kubeconfig to belongs to someone else.
+type secretConflictError struct{ name string }
+
+func (e *secretConflictError) Error() string {
+	return fmt.Sprintf("the Secret %s exists and this Cluster does not own it; Navarkos leaves it alone: move the Secret or use another Cluster name", e.name)
+}
