@@ -104,14 +104,20 @@ type CountRange struct {
 // LocalTemplate tunes the clusters that the local provider makes.
 type LocalTemplate struct {
 	// extraArgs pass flags to the components of each cluster, as component=flag=value,
-	// e.g. kube-apiserver=max-requests-inflight=800.
+	// e.g. kube-apiserver=max-requests-inflight=800. Only tuning flags are allowed (see
+	// LocalExtraArgPattern): a pool's author must not open the cluster to the network, turn
+	// off its authorization or make it write files.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MaxLength=256
-	// +kubebuilder:validation:items:Pattern=`^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok-controller)=[a-z0-9][-a-z0-9]*=.*$`
+	// +kubebuilder:validation:XValidation:rule="self.all(a, a.matches('^(etcd=(quota-backend-bytes|snapshot-count|unsafe-no-fsync|auto-compaction-mode|auto-compaction-retention|heartbeat-interval|election-timeout|log-level)|kube-apiserver=(max-requests-inflight|max-mutating-requests-inflight|default-watch-cache-size|event-ttl|request-timeout|min-request-timeout|goaway-chance|v)|kube-controller-manager=(kube-api-qps|kube-api-burst|concurrent-deployment-syncs|concurrent-replicaset-syncs|concurrent-gc-syncs|node-monitor-grace-period|v)|kube-scheduler=(kube-api-qps|kube-api-burst|v)|kwok-controller=(v))=[-A-Za-z0-9.:_]{0,64}$'))",message="each extraArg is component=flag=value with one of the allowed tuning flags: etcd quota-backend-bytes, snapshot-count, unsafe-no-fsync, auto-compaction-mode, auto-compaction-retention, heartbeat-interval, election-timeout, log-level; kube-apiserver max-requests-inflight, max-mutating-requests-inflight, default-watch-cache-size, event-ttl, request-timeout, min-request-timeout, goaway-chance, v; kube-controller-manager kube-api-qps, kube-api-burst, concurrent-deployment-syncs, concurrent-replicaset-syncs, concurrent-gc-syncs, node-monitor-grace-period, v; kube-scheduler kube-api-qps, kube-api-burst, v; kwok-controller v; and a plain value"
 	ExtraArgs []string `json:"extraArgs,omitempty"`
 }
+
+// LocalExtraArgPattern is what each local.extraArgs entry must match: a component, one of
+// its tuning flags, and a plain value. The CRD's rule holds the same expression.
+const LocalExtraArgPattern = `^(etcd=(quota-backend-bytes|snapshot-count|unsafe-no-fsync|auto-compaction-mode|auto-compaction-retention|heartbeat-interval|election-timeout|log-level)|kube-apiserver=(max-requests-inflight|max-mutating-requests-inflight|default-watch-cache-size|event-ttl|request-timeout|min-request-timeout|goaway-chance|v)|kube-controller-manager=(kube-api-qps|kube-api-burst|concurrent-deployment-syncs|concurrent-replicaset-syncs|concurrent-gc-syncs|node-monitor-grace-period|v)|kube-scheduler=(kube-api-qps|kube-api-burst|v)|kwok-controller=(v))=[-A-Za-z0-9.:_]{0,64}$`
 
 // TimeToCapacity is how long a pool takes to add capacity in each way. The planner weighs
 // it: a faster way serves unplaced replicas sooner.

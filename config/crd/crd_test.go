@@ -7,7 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
 
 // TestGeneratedCRDsAreCurrent regenerates the CRDs from api/ and from the cluster inventory
@@ -56,5 +59,17 @@ func TestGeneratedCRDsAreCurrent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExtraArgsRuleIsThePattern: the CRD's rule on local.extraArgs and the local provider's
+// own check use the same expression.
+func TestExtraArgsRuleIsThePattern(t *testing.T) {
+	raw, err := Files.ReadFile("bases/n6s.io_clusterpools.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "a.matches('"+n6sv1alpha1.LocalExtraArgPattern+"')") {
+		t.Fatal("the ClusterPool CRD's extraArgs rule is not v1alpha1.LocalExtraArgPattern; run make generate")
 	}
 }

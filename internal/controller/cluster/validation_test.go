@@ -54,7 +54,44 @@ func TestAPIRejectsBadObjects(t *testing.T) {
 			obj: testPool("bad-extra-args", func(p *n6sv1alpha1.ClusterPool) {
 				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"kubelet=v=4"}}}
 			}),
-			wantErr: []string{"spec.template.local.extraArgs[0]"},
+			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
+		},
+		{
+			name: "pool that binds etcd to every address",
+			obj: testPool("bad-etcd-listen", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"etcd=listen-client-urls=http://0.0.0.0:2379"}}}
+			}),
+			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
+		},
+		{
+			name: "pool that turns authorization off",
+			obj: testPool("bad-authz", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"kube-apiserver=authorization-mode=AlwaysAllow"}}}
+			}),
+			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
+		},
+		{
+			name: "pool that writes an audit log anywhere",
+			obj: testPool("bad-audit", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"kube-apiserver=audit-log-path=/etc/cron.d/x"}}}
+			}),
+			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
+		},
+		{
+			name: "pool that smuggles a second flag in a value",
+			obj: testPool("bad-value", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"kube-apiserver=v=4 --anonymous-auth=true"}}}
+			}),
+			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
+		},
+		{
+			name: "pool with allowed tuning flags",
+			obj: testPool("good-tuning", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{
+					"etcd=unsafe-no-fsync=false", "etcd=quota-backend-bytes=8589934592", "kube-apiserver=max-requests-inflight=800", "kube-scheduler=kube-api-qps=100",
+				}}}
+			}),
+			wantErr: nil,
 		},
 		{
 			name:    "capi pool without its template",

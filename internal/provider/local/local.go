@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/kwokctl"
 	"github.com/navarkos/navarkos/internal/provider"
 )
@@ -36,6 +38,9 @@ type Provider struct {
 	// at once can pick the same ones.
 	creating sync.Mutex
 }
+
+// extraArgPattern is the API's rule on local.extraArgs.
+var extraArgPattern = regexp.MustCompile(n6sv1alpha1.LocalExtraArgPattern)
 
 // guard refuses requests for the reserved name.
 func (p *Provider) guard(req provider.Request) error {
@@ -98,6 +103,12 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 	// The pool's own arguments come last, so that they win.
 	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: []string{kwokctl.NoFsync}}
 	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
+		for _, a := range req.Pool.Template.Local.ExtraArgs {
+			// The API refuses these already; a pool written before the rule is refused here.
+			if !extraArgPattern.MatchString(a) {
+				return fmt.Errorf("the pool's local.extraArgs entry %q is not one of the allowed tuning flags", a)
+			}
+		}
 		opts.ExtraArgs = append(opts.ExtraArgs, req.Pool.Template.Local.ExtraArgs...)
 	}
 	return p.Runner.Create(ctx, req.Name, opts)
