@@ -125,16 +125,19 @@ type TimeToCapacity struct {
 	// create is how long a new cluster takes to become Ready.
 	// +optional
 	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.create must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
 	Create metav1.Duration `json:"create,omitempty"`
 
 	// wake is how long a hibernated cluster takes to become Ready again.
 	// +optional
 	// +kubebuilder:default="1m"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.wake must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
 	Wake metav1.Duration `json:"wake,omitempty"`
 
 	// scale is how long added nodes take to become Ready.
 	// +optional
 	// +kubebuilder:default="2m"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.scale must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
 	Scale metav1.Duration `json:"scale,omitempty"`
 }
 
@@ -281,6 +284,7 @@ type ClusterPoolSpec struct {
 	// idleTTL is how long a cluster may run without user workloads before it goes offline.
 	// +optional
 	// +kubebuilder:default="20m"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('10s') && duration(self) <= duration('720h')",message="idleTTL must be a duration such as 90s, 5m or 1h30m, between 10s and 720h"
 	IdleTTL *metav1.Duration `json:"idleTTL,omitempty"`
 
 	// offlineMode says whether an idle cluster is hibernated or deleted.

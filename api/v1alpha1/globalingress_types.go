@@ -111,6 +111,7 @@ type HealthCheck struct {
 	// interval between two checks of every target.
 	// +optional
 	// +kubebuilder:default="10s"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1s') && duration(self) <= duration('1h')",message="interval must be a duration such as 90s, 5m or 1h30m, between 1s and 1h"
 	Interval metav1.Duration `json:"interval,omitempty"`
 
 	// probe, optional, checks each target's address.
