@@ -65,6 +65,15 @@ func (z *Zone) SOA() *mdns.SOA {
 // Answer answers one question for a client of the given region (or ""), with draw picking
 // among weighted targets.
 func (z *Zone) Answer(q mdns.Question, geo *GeoTable, clientRegion string, draw uint64) Response {
+	return z.answer(q, geo, clientRegion, draw, map[string]bool{})
+}
+
+// maxCNAMEChain bounds how many CNAMEs in the zone one answer follows.
+const maxCNAMEChain = 8
+
+// answer answers one question; followed holds the names whose CNAMEs this answer followed
+// already, so that a loop (a → b → a) or an over-long chain is a SERVFAIL, not a stack overflow.
+func (z *Zone) answer(q mdns.Question, geo *GeoTable, clientRegion string, draw uint64, followed map[string]bool) Response {
 	name := mdns.CanonicalName(q.Name)
 	if !z.Contains(name) {
 		return Response{Rcode: mdns.RcodeRefused}
@@ -89,8 +98,15 @@ func (z *Zone) Answer(q mdns.Question, geo *GeoTable, clientRegion string, draw 
 	if cname := z.static(name, mdns.TypeCNAME); len(cname) > 0 && q.Qtype != mdns.TypeCNAME {
 		r.Answer = cname
 		target := mdns.CanonicalName(cname[0].(*mdns.CNAME).Target)
-		if target != name && z.Contains(target) {
-			follow := z.Answer(mdns.Question{Name: target, Qtype: q.Qtype, Qclass: q.Qclass}, geo, clientRegion, draw)
+		followed[name] = true
+		if followed[target] || len(followed) > maxCNAMEChain {
+			return Response{Rcode: mdns.RcodeServerFailure}
+		}
+		if z.Contains(target) {
+			follow := z.answer(mdns.Question{Name: target, Qtype: q.Qtype, Qclass: q.Qclass}, geo, clientRegion, draw, followed)
+			if follow.Rcode == mdns.RcodeServerFailure {
+				return follow
+			}
 			r.Answer = append(r.Answer, follow.Answer...)
 		}
 		return r

@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -82,5 +83,37 @@ func TestZoneTransferStartsAndEndsWithTheSOA(t *testing.T) {
 	want := "SOA NS A A A A AAAA TXT CNAME SOA" // glue, api.deep, then shop by cluster
 	if got := strings.Join(types, " "); got != want {
 		t.Fatalf("transfer %s, want %s", got, want)
+	}
+}
+
+// TestZoneCNAMELoopsAreServerFailures: a loop of CNAMEs, one pointing at itself, or a chain
+// too long to follow is answered SERVFAIL instead of overflowing the stack.
+func TestZoneCNAMELoopsAreServerFailures(t *testing.T) {
+	rr := func(s string) mdns.RR {
+		r, err := mdns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	z := testZone()
+	z.Records = append(z.Records,
+		rr(`a.navarkos.local. 30 IN CNAME b.navarkos.local.`), rr(`b.navarkos.local. 30 IN CNAME a.navarkos.local.`),
+		rr(`self.navarkos.local. 30 IN CNAME self.navarkos.local.`))
+	for i := range 12 {
+		z.Records = append(z.Records, rr(fmt.Sprintf("c%d.navarkos.local. 30 IN CNAME c%d.navarkos.local.", i, i+1)))
+	}
+	z.Records = append(z.Records, rr(`short.navarkos.local. 30 IN CNAME www.navarkos.local.`))
+	for _, name := range []string{"a.navarkos.local.", "b.navarkos.local.", "self.navarkos.local.", "c0.navarkos.local."} {
+		if got := z.Answer(mdns.Question{Name: name, Qtype: mdns.TypeA, Qclass: mdns.ClassINET}, nil, "", 0); got.Rcode != mdns.RcodeServerFailure || len(got.Answer) != 0 {
+			t.Errorf("%s: %s, want SERVFAIL with no answer", name, answerString(got))
+		}
+	}
+	got := z.Answer(mdns.Question{Name: "short.navarkos.local.", Qtype: mdns.TypeA, Qclass: mdns.ClassINET}, nil, "", 0)
+	if got.Rcode != mdns.RcodeSuccess || len(got.Answer) != 4 {
+		t.Errorf("a chain of two CNAMEs: %s, want both CNAMEs and the two addresses", answerString(got))
+	}
+	if got := z.Answer(mdns.Question{Name: "c4.navarkos.local.", Qtype: mdns.TypeCNAME, Qclass: mdns.ClassINET}, nil, "", 0); got.Rcode != mdns.RcodeSuccess {
+		t.Errorf("asking for the CNAME itself follows nothing: %s", answerString(got))
 	}
 }
