@@ -28,8 +28,10 @@ run: build
 
 test: build capi-tools
 	KUBEBUILDER_ASSETS=$(BIN) NAVARKOS_BIN_DIR=$(BIN) $(GO) test $(GOTEST_FLAGS) ./...
-	# A short fuzz run of the DNS message handling, beyond its seed corpus.
+	# Short fuzz runs of the DNS message handling and the simulator's parsers, beyond their seed corpora.
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 10s ./internal/dns
+	$(GO) test -run '^$$' -fuzz FuzzParseTrace -fuzztime 10s ./internal/simulate
+	$(GO) test -run '^$$' -fuzz FuzzParsePools -fuzztime 10s ./internal/simulate
 
 # A Helm chart repository of charts/fn and charts/navarkos in dist/charts (CHARTS_URL: where it is served).
 charts:

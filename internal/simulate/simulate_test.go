@@ -1,7 +1,9 @@
 package simulate
 
 import (
+	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,6 +124,9 @@ func TestTraceErrorsNameTheLine(t *testing.T) {
 		{"no request", header + "0,web,1,0,0,,\n", "line 2: cpu_millis and memory_mib"},
 		{"shares not adding up", header + "0,web,1,100,64,us-east:0.5;eu-west:0.2,\n", "line 2: regions: the shares add up to 0.7"},
 		{"share without a region", header + "0,web,1,100,64,0.5,\n", `line 2: regions: "0.5" is not region:share`},
+		{"a stray quote", header + "0,web,1,100,64,,\n60,\"web,2,100,64,,\n", "line 3"},
+		{"a quote inside a field", header + "0,w\"eb,1,100,64,,\n", `line 2`},
+		{"shares 3% off", header + "0,web,1,100,64,us-east:0.5;eu-west:0.47,\n", "the shares add up to 0.97, not 1 (within 0.02)"},
 		{"bad selector", header + "0,web,1,100,64,,gdpr==&x\n", "line 2: constraints"},
 	}
 	for _, tt := range tests {
@@ -132,6 +137,83 @@ func TestTraceErrorsNameTheLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRoundedSharesAreNormalised: real traces are rounded, so shares within 2% of 1 are
+// normalised, with a warning naming the line; exact ones give no warning.
+func TestRoundedSharesAreNormalised(t *testing.T) {
+	header := strings.Join(TraceHeader, ",") + "\n"
+	tr, err := ParseTrace(strings.NewReader(header + "0,web,1,100,64,us-east:0.33;eu-west:0.33;ap-south:0.33,\n60,web,2,100,64,us-east:0.7;eu-west:0.3,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Rows[0].Shares["us-east"]; math.Abs(got-1.0/3) > 1e-9 {
+		t.Errorf("us-east share = %v, want 1/3 after normalising 0.99", got)
+	}
+	if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "line 2: the region shares added up to 0.99; normalised to 1") {
+		t.Errorf("warnings = %q, want one for line 2 only", tr.Warnings)
+	}
+}
+
+// FuzzParseTrace: no input makes the trace parser panic, and a trace it accepts is in time
+// order with shares that add up to 1.
+func FuzzParseTrace(f *testing.F) {
+	header := strings.Join(TraceHeader, ",") + "\n"
+	for _, seed := range []string{
+		header + "0,web,1,100,64,us-east:0.5;eu-west:0.5,tier=gold\n",
+		header + "0,web,1,100,64,,\n60,\"web,2,100,64,,\n",
+		header + "# comment\n3600,api,4,250,128,eu-west:1,gdpr=true\n0,api,0,250,128,,\n",
+		"t,workload\n", "",
+	} {
+		f.Add(seed)
+	}
+	for _, name := range []string{"idle.csv", "step.csv"} {
+		if raw, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(string(raw))
+		}
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		tr, err := ParseTrace(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for i, r := range tr.Rows {
+			if i > 0 && r.At < tr.Rows[i-1].At {
+				t.Fatalf("rows out of time order at %d", i)
+			}
+			sum := 0.0
+			for _, v := range r.Shares {
+				sum += v
+			}
+			if len(r.Shares) > 0 && math.Abs(sum-1) > 1e-6 {
+				t.Fatalf("row %d: shares add up to %v", i, sum)
+			}
+		}
+		if tr.End != tr.Rows[len(tr.Rows)-1].At {
+			t.Fatal("End is not the last row's time")
+		}
+	})
+}
+
+// FuzzParsePools: no input makes the pools parser panic, and every pool it accepts has the
+// limits the simulator divides by.
+func FuzzParsePools(f *testing.F) {
+	if raw, err := os.ReadFile(filepath.Join("testdata", "one-pool.yaml")); err == nil {
+		f.Add(string(raw))
+	}
+	f.Add("apiVersion: n6s.io/v1alpha1\nkind: ClusterPool\nmetadata: {name: p}\nspec: {provider: local, region: r, nodeShape: {cpu: '1', memory: 1Gi, pods: 10}, price: {perNodeHour: '1'}, clusters: {max: 1}, nodesPerCluster: {max: 1}}\n")
+	f.Add("---\n{\"kind\": \"ClusterPool\", \"metadata\": {\"name\": \"x\"}}")
+	f.Fuzz(func(t *testing.T, in string) {
+		pools, err := ParsePools(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, p := range pools {
+			if p.Spec.NodesPerCluster.Max < 1 || p.Spec.Clusters.Max < 1 || p.Spec.NodeShape.Pods < 1 {
+				t.Fatalf("pool %s accepted with a zero limit", p.Name)
+			}
+		}
+	})
 }
 
 func TestPoolErrors(t *testing.T) {

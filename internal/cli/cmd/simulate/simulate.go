@@ -70,6 +70,9 @@ func (o *options) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range trace.Warnings {
+		fmt.Fprintf(os.Stderr, "warning: %s: %s\n", o.trace, w)
+	}
 	var reports []simulate.Report
 	for _, p := range policies {
 		opts := simulate.Options{Step: o.step}
