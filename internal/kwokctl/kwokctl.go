@@ -94,7 +94,8 @@ func (r Runner) Clusters() ([]string, error) {
 }
 
 // Processes returns the live processes of a cluster, by component.
-// Pid files whose process is gone (or a zombie) are removed, so that kwokctl starts that component again.
+// Pid files whose process is gone (or a zombie), or whose pid now belongs to a program not
+// run from the cluster's directory, are removed, so that kwokctl starts that component again.
 func (r Runner) Processes(name string) (map[string]int, error) {
 	dir := filepath.Join(r.ClusterDir(name), "pids")
 	entries, err := os.ReadDir(dir)
@@ -113,7 +114,7 @@ func (r Runner) Processes(name string) (map[string]int, error) {
 			continue
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-		if err == nil && Alive(pid) {
+		if err == nil && Alive(pid) && runsFrom(pid, r.ClusterDir(name)) {
 			live[component] = pid
 			continue
 		}
@@ -122,6 +123,23 @@ func (r Runner) Processes(name string) (map[string]int, error) {
 		}
 	}
 	return live, nil
+}
+
+// runsFrom reports whether the process runs a program from the cluster's directory, as
+// kwokctl starts every component (<cluster>/bin/<component>). A pid file that outlived its
+// process, after a reboot say, may name a reused pid of an unrelated process: that one is
+// never listed, so never signalled.
+func runsFrom(pid int, clusterDir string) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	argv0, _, _ := strings.Cut(string(raw), "\x00")
+	dir, err := filepath.Abs(clusterDir)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(argv0, dir+string(filepath.Separator))
 }
 
 // Alive reports whether a process still runs or holds resources such as ports. A zombie

@@ -50,7 +50,24 @@ func TestProcessesDropsStalePidFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("kube-apiserver.pid", strconv.Itoa(os.Getpid()))
+	// A component runs from the cluster's bin directory, as kwokctl starts it.
+	bin := filepath.Join(r.ClusterDir("c1"), "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(cat, filepath.Join(bin, "kube-apiserver")); err != nil {
+		t.Fatal(err)
+	}
+	component := startIdle(t, filepath.Join(bin, "kube-apiserver"))
+	// An unrelated process that took the pid of a component gone since (after a reboot, say).
+	unrelated := startIdle(t, cat)
+
+	write("kube-apiserver.pid", strconv.Itoa(component.Process.Pid))
+	write("kube-scheduler.pid", strconv.Itoa(unrelated.Process.Pid))
 	write("etcd.pid", strconv.Itoa(dead.Process.Pid))
 	write("kwok-controller.pid", "garbage")
 
@@ -58,14 +75,37 @@ func TestProcessesDropsStalePidFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(procs) != 1 || procs["kube-apiserver"] != os.Getpid() {
+	if len(procs) != 1 || procs["kube-apiserver"] != component.Process.Pid {
 		t.Fatalf("Processes = %v, want only the live kube-apiserver", procs)
 	}
-	for _, stale := range []string{"etcd.pid", "kwok-controller.pid"} {
+	for _, stale := range []string{"kube-scheduler.pid", "etcd.pid", "kwok-controller.pid"} {
 		if _, err := os.Stat(filepath.Join(pids, stale)); !os.IsNotExist(err) {
 			t.Errorf("stale pid file %s must be removed so that kwokctl restarts the component", stale)
 		}
 	}
+	// Deleting the cluster stops its component and leaves the unrelated process alone.
+	write("kube-scheduler.pid", strconv.Itoa(unrelated.Process.Pid))
+	if err := r.Delete(t.Context(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if !Alive(unrelated.Process.Pid) {
+		t.Fatal("deleting the cluster killed an unrelated process whose pid a stale pid file named")
+	}
+}
+
+// startIdle runs a program that waits on its standard input until the test ends.
+func startIdle(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
 }
 
 func TestLastLines(t *testing.T) {

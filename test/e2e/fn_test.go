@@ -149,8 +149,8 @@ func TestFnInstall(t *testing.T) {
 		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")).To(HaveLen(3))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to come back into the answers")
 
-	// Uninstalling removes Fn from every cluster and the name from DNS.
-	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters")
+	// Uninstalling with --delete-data removes Fn and its data from every cluster, and the name from DNS.
+	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters", "--delete-data")
 	g.Eventually(func(g Gomega) {
 		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn.navarkos.local.", "")).To(BeEmpty())
 		for name, m := range members {
@@ -178,10 +178,17 @@ func TestFnInstall(t *testing.T) {
 		g.Expect(statuses[0].Cluster).To(Equal("eu"))
 		g.Expect(statuses[0].Summary()).To(Equal("api 1/1, lb 1/1, runner 2/2"))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn-eu on the eu-west cluster only, behind one address")
+	// By default an uninstall keeps the data: the claims stay, and so does a placement of them only.
 	runCLI(t, f.DataDir, "fn", "uninstall", "--all-clusters", "--name", euRel.Name, "-n", euRel.Namespace)
 	g.Eventually(func(g Gomega) {
 		g.Expect(lookupName(g, server.BoundAddr(), "udp", "fn-eu.navarkos.local.", "")).To(BeEmpty())
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn-eu.navarkos.local to go")
+		pods, err := members["eu"].CoreV1().Pods(euRel.Namespace).List(ctx, metav1.ListOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(pods.Items).To(BeEmpty(), "pods of fn-eu left")
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for fn-eu.navarkos.local and its pods to go")
+	claims, err = members["eu"].CoreV1().PersistentVolumeClaims(euRel.Namespace).List(ctx, metav1.ListOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(claims.Items).NotTo(BeEmpty(), "the data claims of fn-eu are kept by default")
 }
 
 // expectPodsReady waits until the release has n pods in the cluster, each Running and Ready.

@@ -290,13 +290,15 @@ func newUninstall(g *options.Global) *cobra.Command {
 		},
 	}
 	t.addFlags(cmd, "remove a fleet-wide release (made with --all-clusters or --placement) from the fleet API and its clusters")
-	cmd.Flags().BoolVar(&keepData, "keep-data", false, "keep the PersistentVolumeClaims (apps, functions, MySQL data)")
+	var deleteData bool
+	cmd.Flags().BoolVar(&deleteData, "delete-data", false, "also delete the PersistentVolumeClaims (apps, functions, MySQL data), which are kept by default as the chart's resource policy says")
+	cmd.PreRun = func(*cobra.Command, []string) { keepData = !deleteData }
 	return cmd
 }
 
 func keptNote(keepData bool) string {
 	if keepData {
-		return "; its data claims are kept"
+		return "; its data claims are kept (--delete-data deletes them)"
 	}
 	return ""
 }
