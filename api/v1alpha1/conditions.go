@@ -169,6 +169,12 @@ const (
 	GlobalIngressNoHealthyTargetsReason = "NoHealthyTargets"
 	// GlobalIngressBackendNotPlacedReason: no Placement places the backend, so no cluster serves it.
 	GlobalIngressBackendNotPlacedReason = "BackendNotPlaced"
+	// GlobalIngressConflictReason: another GlobalIngress claimed one of the hosts first; those
+	// hosts are not published for this one.
+	GlobalIngressConflictReason = "Conflict"
+	// GlobalIngressZoneNotServedReason: the zone is not one this control plane serves; nothing
+	// is published.
+	GlobalIngressZoneNotServedReason = "ZoneNotServed"
 	// GlobalIngressPublishedCondition is True when every enabled publisher took the records.
 	GlobalIngressPublishedCondition = "Published"
 	// GlobalIngressPublisherFailedReason: a publisher refused or failed; it is retried with backoff.

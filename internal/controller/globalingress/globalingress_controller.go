@@ -59,6 +59,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.failures = map[string]int32{}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&n6sv1alpha1.GlobalIngress{}).
+		Watches(&n6sv1alpha1.GlobalIngress{}, handler.EnqueueRequestsFromMapFunc(r.sharingHosts)).
 		Watches(&n6sv1alpha1.Binding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
 		// Only a change of health or labels matters; heartbeats need not recheck every host.
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all), builder.WithPredicates(healthOrLabelsChanged())).
@@ -78,20 +79,37 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !gi.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.forget(ctx, req.String())
 	}
+	if !r.servesZone(zoneOf(gi)) {
+		if err := r.forget(ctx, req.String()); err != nil {
+			return ctrl.Result{}, err
+		}
+		// A change of spec brings it back.
+		return ctrl.Result{}, r.writeRefusal(ctx, gi, n6sv1alpha1.GlobalIngressZoneNotServedReason,
+			fmt.Sprintf("zone %s is not served here (served: %s); nothing is published", zoneOf(gi), strings.Join(r.Registry.Origins, ", ")))
+	}
+	taken, err := r.claimedElsewhere(ctx, gi)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	targets, reason, err := r.observe(ctx, gi)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	answered := dnsTargets(targets)
-	r.Registry.Set(req.String(), zoneOf(gi), hostsOf(gi, answered))
+	held := withoutHosts(gi, taken)
+	r.Registry.Set(req.String(), zoneOf(gi), hostsOf(held, answered))
 	var publishErr error
 	if r.PublishDNSEndpoints {
-		publishErr = r.publishEndpoints(ctx, gi, answered)
+		publishErr = r.publishEndpoints(ctx, held, answered)
 	}
 	if r.RFC2136 != nil {
-		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), gi, answered))
+		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), held, answered))
 	}
-	if err := r.writeStatus(ctx, gi, targets, reason, publishErr); err != nil {
+	conflict := ""
+	if len(taken) > 0 {
+		conflict = conflictMessage(taken)
+	}
+	if err := r.writeStatus(ctx, gi, targets, reason, conflict, publishErr); err != nil {
 		return ctrl.Result{}, err
 	}
 	if publishErr != nil {
@@ -382,7 +400,7 @@ func dnsTargets(ts []target) []dns.Target {
 }
 
 // writeStatus records each host's targets and the Ready condition.
-func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason string, publishErr error) error {
+func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason, conflict string, publishErr error) error {
 	before := gi.DeepCopy()
 	var statuses []n6sv1alpha1.TargetStatus
 	healthy := 0
@@ -398,6 +416,8 @@ func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 	}
 	cond := metav1.Condition{Type: n6sv1alpha1.GlobalIngressReadyCondition, ObservedGeneration: gi.Generation}
 	switch {
+	case conflict != "":
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressConflictReason, conflict
 	case reason != "":
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressBackendNotPlacedReason, reason
 	case healthy == 0:
@@ -414,6 +434,25 @@ func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 		published.Status, published.Reason, published.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressPublisherFailedReason, publishErr.Error()
 	}
 	meta.SetStatusCondition(&gi.Status.Conditions, published)
+	gi.Status.ObservedGeneration = gi.Generation
+	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, gi, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("failed to patch the status of GlobalIngress %s/%s: %w", gi.Namespace, gi.Name, err)
+	}
+	return nil
+}
+
+// writeRefusal records that nothing of the GlobalIngress is published, and why.
+func (r *Reconciler) writeRefusal(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, reason, message string) error {
+	before := gi.DeepCopy()
+	gi.Status.Hosts = nil
+	for _, typ := range []string{n6sv1alpha1.GlobalIngressReadyCondition, n6sv1alpha1.GlobalIngressPublishedCondition} {
+		meta.SetStatusCondition(&gi.Status.Conditions, metav1.Condition{
+			Type: typ, Status: metav1.ConditionFalse, Reason: reason, Message: message, ObservedGeneration: gi.Generation,
+		})
+	}
 	gi.Status.ObservedGeneration = gi.Generation
 	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
 		return nil

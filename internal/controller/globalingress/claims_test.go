@@ -1,0 +1,91 @@
+package globalingress_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/controller/globalingress"
+	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/member"
+	"github.com/navarkos/navarkos/internal/setup"
+)
+
+// TestHostsAreFirstComeFirstServed: a second GlobalIngress claiming a host another one holds
+// gets a Conflict condition and publishes only its other hosts; when the first one goes, the
+// second takes the host over. A zone the server does not serve publishes nothing.
+func TestHostsAreFirstComeFirstServed(t *testing.T) {
+	g := NewWithT(t)
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
+	g.Expect(err).NotTo(HaveOccurred())
+	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}}
+	r := &globalingress.Reconciler{Client: mgr.GetClient(), Members: &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()}, Registry: registry}
+	g.Expect(r.SetupWithManager(mgr)).To(Succeed())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	ready := func(g Gomega, name string) *metav1.Condition {
+		gi := &n6sv1alpha1.GlobalIngress{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "default", Name: name}, gi)).To(Succeed())
+		c := meta.FindStatusCondition(gi.Status.Conditions, n6sv1alpha1.GlobalIngressReadyCondition)
+		g.Expect(c).NotTo(BeNil())
+		return c
+	}
+	published := func() map[string]bool {
+		out := map[string]bool{}
+		for _, z := range registry.Zones() {
+			for h := range z.Hosts {
+				out[h] = true
+			}
+		}
+		return out
+	}
+
+	first := testGlobalIngress("claims-first", func(s *n6sv1alpha1.GlobalIngressSpec) { s.Hosts = []string{"claimed.navarkos.local"} })
+	g.Expect(k8s.Create(ctx, first)).To(Succeed())
+	g.Eventually(func(g Gomega) { g.Expect(ready(g, "claims-first").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason)) }, 30*time.Second, 100*time.Millisecond).
+		Should(Succeed(), "waiting for the first GlobalIngress")
+	second := testGlobalIngress("claims-second", func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Hosts = []string{"claimed.navarkos.local", "own.navarkos.local"}
+	})
+	g.Expect(k8s.Create(ctx, second)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		c := ready(g, "claims-second")
+		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressConflictReason))
+		g.Expect(c.Message).To(ContainSubstring("claimed.navarkos.local. is claimed by GlobalIngress default/claims-first"))
+		g.Expect(published()).To(HaveKey("own.navarkos.local."), "the second's other host is published")
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for the second GlobalIngress to be in Conflict")
+	g.Expect(ready(g, "claims-first").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason), "the first keeps its host")
+
+	g.Expect(k8s.Delete(ctx, first)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(ready(g, "claims-second").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason))
+		g.Expect(published()).To(HaveKey("claimed.navarkos.local."))
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for the second GlobalIngress to take the host over")
+
+	foreign := testGlobalIngress("claims-zone", func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Zone, s.Hosts = "example.com.", []string{"www.example.com"}
+	})
+	g.Expect(k8s.Create(ctx, foreign)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		c := ready(g, "claims-zone")
+		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressZoneNotServedReason))
+		g.Expect(c.Message).To(ContainSubstring("zone example.com. is not served here"))
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for ZoneNotServed")
+	for _, z := range registry.Zones() {
+		g.Expect(z.Origin).NotTo(Equal("example.com."), "no zone is served for a GlobalIngress that names it")
+	}
+}
