@@ -2,26 +2,34 @@ package dns
 
 import (
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	mdns "github.com/miekg/dns"
 )
 
 // Registry gathers the hosts that several owners (GlobalIngresses) publish, builds a zone per
-// origin from them, and hands every new set of zones to Publish. Each change bumps the serials.
+// origin from them, and hands every new set of zones to Publish. Only a change of a zone's
+// contents bumps its serial, to the later of the next number and the Unix time, so that
+// serials never go backwards across restarts and secondaries are notified only of changes.
 type Registry struct {
 	// Origins are served even without hosts, e.g. navarkos.local.
 	Origins []string
 	// NSAddrs are the addresses of the zones' name server, ns1.<origin>, as glue.
 	NSAddrs []netip.Addr
-	// Serial starts the SOA serials; a restart should start above the last one, e.g. at the Unix time.
+	// Serial is the serial of zones that have not changed since the start; 0 means the Unix
+	// time of the first publication.
 	Serial uint32
 	// Publish receives the zones after every change.
 	Publish func([]*Zone)
+	// Now is the clock of the serials; nil means the system's.
+	Now func() time.Time
 
-	mu     sync.Mutex
-	owners map[string]ownerHosts
+	mu      sync.Mutex
+	owners  map[string]ownerHosts
+	serials map[string]uint32
 }
 
 type ownerHosts struct {
@@ -40,7 +48,16 @@ func (r *Registry) Set(owner, origin string, hosts map[string]Host) {
 	for name, h := range hosts {
 		canon[mdns.CanonicalName(name)] = h
 	}
-	r.owners[owner] = ownerHosts{origin: mdns.CanonicalName(origin), hosts: canon}
+	entry := ownerHosts{origin: mdns.CanonicalName(origin), hosts: canon}
+	old, had := r.owners[owner]
+	if had && reflect.DeepEqual(old, entry) {
+		return // nothing changed: no new serial, no NOTIFY
+	}
+	r.owners[owner] = entry
+	if had && old.origin != entry.origin {
+		r.bump(old.origin)
+	}
+	r.bump(entry.origin)
 	r.publish()
 }
 
@@ -48,11 +65,40 @@ func (r *Registry) Set(owner, origin string, hosts map[string]Host) {
 func (r *Registry) Remove(owner string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.owners[owner]; !ok {
+	old, ok := r.owners[owner]
+	if !ok {
 		return
 	}
 	delete(r.owners, owner)
+	r.bump(old.origin)
 	r.publish()
+}
+
+// bump gives the origin a new serial.
+func (r *Registry) bump(origin string) {
+	if r.serials == nil {
+		r.serials = map[string]uint32{}
+	}
+	r.serials[origin] = max(r.serialOf(origin)+1, r.unixNow())
+}
+
+// serialOf is the origin's current serial.
+func (r *Registry) serialOf(origin string) uint32 {
+	if s, ok := r.serials[origin]; ok {
+		return s
+	}
+	if r.Serial == 0 {
+		r.Serial = r.unixNow()
+	}
+	return r.Serial
+}
+
+func (r *Registry) unixNow() uint32 {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	return uint32(now().Unix())
 }
 
 // Zones builds the current zones.
@@ -63,7 +109,6 @@ func (r *Registry) Zones() []*Zone {
 }
 
 func (r *Registry) publish() {
-	r.Serial++
 	if r.Publish != nil {
 		r.Publish(r.zones())
 	}
@@ -77,7 +122,7 @@ func (r *Registry) zones() []*Zone {
 		}
 		ns := "ns1." + origin
 		z := &Zone{
-			Origin: origin, Serial: r.Serial, NS: []string{ns}, Admin: "hostmaster." + origin,
+			Origin: origin, Serial: r.serialOf(origin), NS: []string{ns}, Admin: "hostmaster." + origin,
 			TTL: 60, NegativeTTL: 5, Hosts: map[string]Host{}, Glue: map[string][]netip.Addr{ns: r.NSAddrs},
 		}
 		byOrigin[origin] = z

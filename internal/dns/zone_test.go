@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	mdns "github.com/miekg/dns"
 )
@@ -115,5 +116,49 @@ func TestZoneCNAMELoopsAreServerFailures(t *testing.T) {
 	}
 	if got := z.Answer(mdns.Question{Name: "c4.navarkos.local.", Qtype: mdns.TypeCNAME, Qclass: mdns.ClassINET}, nil, "", 0); got.Rcode != mdns.RcodeSuccess {
 		t.Errorf("asking for the CNAME itself follows nothing: %s", answerString(got))
+	}
+}
+
+// TestRegistrySerialsChangeOnlyWithTheZone: republishing the same hosts keeps the serial and
+// publishes nothing; a change bumps only its own zone's serial, never below the Unix time, so
+// that a restart does not go backwards.
+func TestRegistrySerialsChangeOnlyWithTheZone(t *testing.T) {
+	now := time.Unix(2_000_000_000, 0)
+	published := 0
+	r := &Registry{Origins: []string{"a.test.", "b.test."}, Now: func() time.Time { return now }, Publish: func([]*Zone) { published++ }}
+	serials := func() map[string]uint32 {
+		out := map[string]uint32{}
+		for _, z := range r.Zones() {
+			out[z.Origin] = z.Serial
+		}
+		return out
+	}
+	host := func(addr string) map[string]Host {
+		return map[string]Host{"www.a.test.": {TTL: 5, Targets: []Target{target("c1", "eu", addr, true, 1)}}}
+	}
+	start := serials()
+	if start["a.test."] != 2_000_000_000 || start["b.test."] != 2_000_000_000 {
+		t.Fatalf("first serials = %v, want the Unix time", start)
+	}
+	r.Set("gi-1", "a.test.", host("127.0.0.1"))
+	first := serials()
+	if first["a.test."] != start["a.test."]+1 || first["b.test."] != start["b.test."] || published != 1 {
+		t.Fatalf("after a change of a.test.: %v (published %d), want only a.test. bumped", first, published)
+	}
+	for range 5 {
+		r.Set("gi-1", "a.test.", host("127.0.0.1"))
+	}
+	if got := serials(); got["a.test."] != first["a.test."] || published != 1 {
+		t.Fatalf("republishing the same hosts: %v (published %d), want no change and no publication", got, published)
+	}
+	now = now.Add(time.Hour)
+	r.Set("gi-1", "a.test.", host("127.0.0.2"))
+	if got := serials()["a.test."]; got != uint32(now.Unix()) {
+		t.Fatalf("a change an hour later: serial %d, want the Unix time %d", got, now.Unix())
+	}
+	r.Remove("gi-1")
+	r.Remove("gi-1")
+	if published != 3 {
+		t.Fatalf("published %d times, want 3: removing twice publishes once", published)
 	}
 }

@@ -217,7 +217,7 @@ type DNSOptions struct {
 // setupDNS makes the registry of published hosts and, when asked, runs the embedded
 // authoritative server with the manager.
 func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
-	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}, Serial: uint32(time.Now().Unix())}
+	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}}
 	server := opts.Server
 	if server == nil && opts.Addr != "" {
 		server = &dns.Server{Addr: opts.Addr, RateLimit: &dns.RateLimiter{PerSecond: 200, Burst: 400, Slip: 2},
