@@ -2,6 +2,7 @@ package kwokctl
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,9 @@ type Runner struct {
 	WorkDir string
 	// KubeVersion is the version the binaries report, e.g. v1.37.2.
 	KubeVersion string
+	// CommandTimeout bounds each kwokctl command whose context has no deadline, beyond a
+	// creation's own wait; 0 means DefaultCommandTimeout.
+	CommandTimeout time.Duration
 }
 
 // NoFsync is the extra argument that makes a cluster's etcd skip fsync. Nothing is lost when
@@ -340,7 +344,17 @@ func (r Runner) configPath() (string, error) {
 	return path, nil
 }
 
+// DefaultCommandTimeout bounds one kwokctl command that the caller's context leaves
+// unbounded: a start, stop or delete that hangs must not hold a reconcile forever. A
+// creation's own wait (CreateOptions.Wait) is added to it.
+const DefaultCommandTimeout = 3 * time.Minute
+
 func (r Runner) run(ctx context.Context, name string, args ...string) error {
+	if _, bounded := ctx.Deadline(); !bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(r.CommandTimeout, DefaultCommandTimeout)+waitOf(args))
+		defer cancel()
+	}
 	cfg, err := r.configPath()
 	if err != nil {
 		return err
@@ -362,6 +376,18 @@ func (r Runner) run(ctx context.Context, name string, args ...string) error {
 		return fmt.Errorf("kwokctl %s %s failed: %w: %s", verb, name, err, lastLines(out.String(), 3, 300))
 	}
 	return nil
+}
+
+// waitOf is the --wait a kwokctl command asks for, or 0.
+func waitOf(args []string) time.Duration {
+	for i, a := range args {
+		if a == "--wait" && i+1 < len(args) {
+			if d, err := time.ParseDuration(args[i+1]); err == nil {
+				return d
+			}
+		}
+	}
+	return 0
 }
 
 // kwokctlLine is the part of one of kwokctl's JSON log lines worth showing.

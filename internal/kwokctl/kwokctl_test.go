@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,20 @@ func TestLastLines(t *testing.T) {
 	}
 	if got := lastLines("0123456789", 1, 4); got != "0123…" {
 		t.Errorf("long lines must be cut, got %q", got)
+	}
+}
+
+// TestHangingCommandsAreBounded: a kwokctl that never returns is killed after the runner's
+// command timeout, and the call fails instead of holding its caller.
+func TestHangingCommandsAreBounded(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\nexec sleep 300\n"
+	if err := os.WriteFile(filepath.Join(bin, "kwokctl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := Runner{BinDir: bin, WorkDir: t.TempDir(), CommandTimeout: 300 * time.Millisecond}
+	err := r.Start(t.Context(), "hung")
+	if err == nil || !strings.Contains(err.Error(), "kwokctl start cluster hung failed") {
+		t.Fatalf("Start of a hanging kwokctl: %v, want a failure", err)
 	}
 }

@@ -128,25 +128,44 @@ func (f Fleet) Stop(ctx context.Context) error {
 }
 
 // Lock makes sure that one process at a time runs the fleet of a data directory.
-// The lock is an flock, so the kernel releases it even when the holder is killed.
+// The lock is an flock, so the kernel releases it even when the holder is killed. The file
+// is removed while still locked, on unlock; a process that locked the file just before it was
+// removed sees that the path no longer names its file and tries again, so two processes never
+// both hold a lock.
 func (f Fleet) Lock() (unlock func(), err error) {
 	if err := os.MkdirAll(f.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create data directory %s: %w", f.DataDir, err)
 	}
 	path := filepath.Join(f.DataDir, "navarkos.lock")
-	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	for {
+		file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("failed to open lock %s: %w", path, err)
+		}
+		if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			holder, _ := os.ReadFile(path)
+			_ = file.Close()
+			return nil, fmt.Errorf("another navarkos (pid %s) runs the fleet in %s", strings.TrimSpace(string(holder)), f.DataDir)
+		}
+		if !sameFile(file, path) {
+			_ = file.Close() // removed by its last holder between our open and our lock
+			continue
+		}
+		_ = file.Truncate(0)
+		_, _ = file.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		return func() {
+			_ = os.Remove(path)
+			_ = file.Close()
+		}, nil
+	}
+}
+
+// sameFile reports whether path still names the open file.
+func sameFile(file *os.File, path string) bool {
+	open, err := file.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("failed to open lock %s: %w", path, err)
+		return false
 	}
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
-		_ = file.Close()
-		return nil, fmt.Errorf("another navarkos (pid %s) runs the fleet in %s", strings.TrimSpace(string(holder)), f.DataDir)
-	}
-	_ = file.Truncate(0)
-	_, _ = file.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
-		_ = os.Remove(path)
-		_ = file.Close()
-	}, nil
+	named, err := os.Stat(path)
+	return err == nil && os.SameFile(open, named)
 }
