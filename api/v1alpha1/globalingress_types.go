@@ -82,6 +82,7 @@ type ProbeType string
 
 // HealthProbe checks a target beyond its cluster's health and its ready endpoints.
 // +kubebuilder:validation:XValidation:rule="self.type == 'TCP' || !has(self.path) || self.path.startsWith('/')",message="path must start with /",fieldPath=".path"
+// +kubebuilder:validation:XValidation:rule="self.type == 'HTTPS' || (!has(self.caBundle) && !has(self.serverName))",message="caBundle and serverName are for HTTPS probes",fieldPath=".caBundle"
 type HealthProbe struct {
 	// type of the probe.
 	// +required
@@ -97,6 +98,19 @@ type HealthProbe struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Path string `json:"path,omitempty"`
+
+	// caBundle is the PEM certificate authorities an HTTPS probe verifies the target's
+	// certificate with; unset, an HTTPS probe checks that the target serves and does not verify
+	// who it is.
+	// +optional
+	// +kubebuilder:validation:MaxLength=65536
+	CABundle string `json:"caBundle,omitempty"`
+
+	// serverName is the name an HTTPS probe sends (SNI) and verifies with caBundle; the
+	// GlobalIngress's first host when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServerName string `json:"serverName,omitempty"`
 
 	// failureThreshold is how many failed probes in a row make the target unhealthy.
 	// +optional

@@ -188,7 +188,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		return nil, err
 	}
 	gi := &globalingress.Reconciler{
-		Client: mgr.GetClient(), Members: members, Registry: registry, Probe: globalingress.Probe,
+		Client: mgr.GetClient(), Members: members, Registry: registry, Probe: (&globalingress.Prober{}).Probe,
 		PublishDNSEndpoints: opts.DNS.Endpoints, RFC2136: opts.DNS.RFC2136,
 	}
 	if err := gi.SetupWithManager(mgr); err != nil {

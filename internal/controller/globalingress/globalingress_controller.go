@@ -46,7 +46,7 @@ type Reconciler struct {
 	// RFC2136, when set, also publishes the hosts inside its zone to an external server.
 	RFC2136 *dns.RFC2136
 	// Probe checks a target's address; nil skips the optional probes.
-	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, addr netip.Addr, port int32) error
+	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, host string, addr netip.Addr, port int32) error
 
 	failures map[string]int32
 }
@@ -125,6 +125,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // forget unpublishes a GlobalIngress that is gone.
 func (r *Reconciler) forget(ctx context.Context, owner string) error {
 	r.Registry.Remove(owner)
+	for key := range r.failures {
+		if strings.HasPrefix(key, owner+"/") {
+			delete(r.failures, key)
+		}
+	}
 	if r.RFC2136 != nil {
 		return r.RFC2136.Remove(ctx, owner)
 	}
@@ -302,7 +307,7 @@ func (r *Reconciler) probe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, t
 	if port == 0 {
 		port = t.port
 	}
-	if err := r.Probe(ctx, p, t.addrs[0], port); err != nil {
+	if err := r.Probe(ctx, p, strings.TrimSuffix(gi.Spec.Hosts[0], "."), t.addrs[0], port); err != nil {
 		r.failures[key]++
 		if r.failures[key] >= max(p.FailureThreshold, 1) {
 			return "probe failed: " + err.Error(), false

@@ -2,13 +2,22 @@ package globalingress
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
@@ -53,10 +62,75 @@ func TestProbe(t *testing.T) {
 		{"TCP closed fails", n6sv1alpha1.HealthProbe{Type: "TCP"}, closedAddr, closedPort, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Probe(ctx, &tt.probe, tt.addr, tt.port)
+			err := (&Prober{}).Probe(ctx, &tt.probe, "shop.navarkos.local", tt.addr, tt.port)
 			if (err == nil) != tt.ok {
 				t.Fatalf("probe error %v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// TestProbeVerifiesWithACAAndStaysOnItsHost: an HTTPS probe with a caBundle verifies the
+// certificate for its server name; a redirect to another host is not followed; one client
+// serves every probe of the same TLS setting.
+func TestProbeVerifiesWithACAAndStaysOnItsHost(t *testing.T) {
+	ctx := context.Background()
+	tlsServer := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer tlsServer.Close()
+	ca := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsServer.Certificate().Raw}))
+	// Every httptest server shares one certificate; another CA is made here.
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other CA"}, DNSNames: []string{"example.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCA := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	ta, tport := hostPort(t, strings.TrimPrefix(tlsServer.URL, "https://"))
+	pr := &Prober{}
+	// httptest's certificate names example.com.
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTPS", Path: "/", CABundle: ca, ServerName: "example.com"}, "shop.navarkos.local", ta, tport); err != nil {
+		t.Errorf("HTTPS with the right CA and name: %v", err)
+	}
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTPS", Path: "/", CABundle: ca}, "shop.navarkos.local", ta, tport); err == nil {
+		t.Error("HTTPS verified for a host its certificate does not name")
+	}
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTPS", Path: "/", CABundle: otherCA, ServerName: "example.com"}, "shop.navarkos.local", ta, tport); err == nil {
+		t.Error("HTTPS verified with another CA")
+	}
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTPS", Path: "/", CABundle: "not pem"}, "h", ta, tport); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("a caBundle without a certificate: %v", err)
+	}
+
+	var elsewhere atomic.Int32
+	victim := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer victim.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, victim.URL+"/internal", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/broken", http.StatusFound)
+		case "/broken":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer redirecting.Close()
+	ra, rport := hostPort(t, strings.TrimPrefix(redirecting.URL, "http://"))
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTP", Path: "/away"}, "h", ra, rport); err != nil {
+		t.Errorf("a redirect elsewhere is the answer, a 3xx: %v", err)
+	}
+	if elsewhere.Load() != 0 {
+		t.Error("the probe followed a redirect to another host")
+	}
+	if err := pr.Probe(ctx, &n6sv1alpha1.HealthProbe{Type: "HTTP", Path: "/moved"}, "h", ra, rport); err == nil {
+		t.Error("a redirect on the same host must be followed, to its 503")
+	}
+	if len(pr.clients) != 4 {
+		t.Errorf("%d clients for 4 TLS settings (CA+name, CA+host, other CA, none), want one each", len(pr.clients))
 	}
 }
