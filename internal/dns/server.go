@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -11,6 +12,16 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+)
+
+const (
+	// defaultMaxTCPConns caps the open TCP connections when MaxTCPConns is 0.
+	defaultMaxTCPConns = 128
+	// tcpIdleTimeout closes a TCP connection that sends no query for that long.
+	tcpIdleTimeout = 10 * time.Second
+	// tcpWriteTimeout bounds each write to a TCP client, so a client that stops reading
+	// cannot hold a transfer or a handler.
+	tcpWriteTimeout = 5 * time.Second
 )
 
 // ednsSize is the UDP payload size the server offers and caps answers at (DNS flag day 2020).
@@ -27,6 +38,8 @@ type Server struct {
 	// NotifyTo lists secondaries (host:port) told by NOTIFY (RFC 1996) when a zone's serial
 	// changes, so that they transfer it again at once.
 	NotifyTo []string
+	// MaxTCPConns caps the open TCP connections; more are closed at once. 0 means 128.
+	MaxTCPConns int
 
 	zones  atomic.Pointer[map[string]*Zone]
 	geo    atomic.Pointer[GeoTable]
@@ -94,7 +107,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.udp = &mdns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize}
-	s.tcp = &mdns.Server{Listener: ln, Handler: s, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
+	// miekg/dns applies no write deadline on TCP (its WriteTimeout is not used for them), and
+	// bounds no connection count: the listener does both.
+	ln = &limitedListener{Listener: ln, slots: make(chan struct{}, cmp.Or(s.MaxTCPConns, defaultMaxTCPConns)), writeTimeout: tcpWriteTimeout}
+	s.tcp = &mdns.Server{Listener: ln, Handler: s, ReadTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return tcpIdleTimeout }}
 	s.bound = pc.LocalAddr().String()
 	s.closed = make(chan struct{})
 	udp, tcp, closed := s.udp, s.tcp, s.closed
@@ -279,20 +295,21 @@ func (s *Server) transfer(w mdns.ResponseWriter, req *mdns.Msg, remote netip.Add
 		refuse(mdns.RcodeNotAuth)
 		return
 	}
-	ch := make(chan *mdns.Envelope, 1)
-	tr := new(mdns.Transfer)
-	done := make(chan error, 1)
-	go func() { done <- tr.Out(w, req, ch) }()
+	// Each message is written here, under the connection's write deadline: a client that goes
+	// away ends the transfer at its first failed write, leaving nothing behind.
 	records := zone.Transfer()
 	for len(records) > 0 {
 		n := min(len(records), 200)
-		ch <- &mdns.Envelope{RR: records[:n]}
+		msg := new(mdns.Msg).SetReply(req)
+		msg.Authoritative = true
+		msg.Answer = records[:n]
 		records = records[n:]
+		if err := w.WriteMsg(msg); err != nil {
+			_ = w.Close()
+			return
+		}
 	}
-	close(ch)
-	if err := <-done; err == nil {
-		_ = w.Close()
-	}
+	_ = w.Close()
 }
 
 func (s *Server) transferAllowed(addr netip.Addr) bool {
@@ -333,4 +350,47 @@ func remoteAddr(a net.Addr) (netip.Addr, bool) {
 		return ip.Unmap(), true
 	}
 	return netip.Addr{}, false
+}
+
+// limitedListener caps its open connections, closing those over the cap at once, and gives
+// every write a deadline.
+type limitedListener struct {
+	net.Listener
+	slots        chan struct{}
+	writeTimeout time.Duration
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &deadlineConn{Conn: c, release: func() { <-l.slots }, writeTimeout: l.writeTimeout}, nil
+		default:
+			_ = c.Close()
+		}
+	}
+}
+
+// deadlineConn sets a write deadline before each write and frees its slot once closed.
+type deadlineConn struct {
+	net.Conn
+	once         sync.Once
+	release      func()
+	writeTimeout time.Duration
+}
+
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *deadlineConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
 }

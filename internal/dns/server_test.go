@@ -3,12 +3,15 @@ package dns
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
 	mdns "github.com/miekg/dns"
+	. "github.com/onsi/gomega"
 )
 
 // startServer serves the zones on a free loopback port until the test ends.
@@ -254,5 +257,80 @@ func expectNotify(t *testing.T, got chan string, zone string) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("no NOTIFY for %s within 5s", zone)
+	}
+}
+
+// manyHostsZone is a zone of many hosts, whose transfer takes many messages.
+func manyHostsZone(hosts int) *Zone {
+	z := testZone()
+	for i := range hosts {
+		z.Hosts[fmt.Sprintf("h%d.navarkos.local.", i)] = Host{TTL: 5, Targets: []Target{target("us", "us-east", fmt.Sprintf("127.0.%d.%d", i/250, i%250+1), true, 1)}}
+	}
+	return z
+}
+
+// TestAbortedTransferLeavesNothing: a client that asks for a transfer and goes away after
+// the first message ends the transfer; Stop then returns and no handler goroutine is left.
+func TestAbortedTransferLeavesNothing(t *testing.T) {
+	g := NewWithT(t)
+	before := runtime.NumGoroutine()
+	s := &Server{Addr: "127.0.0.1:0"}
+	s.SetZones(manyHostsZone(20000))
+	g.Expect(s.Start(context.Background())).To(Succeed())
+	for range 3 {
+		conn, err := net.Dial("tcp", s.BoundAddr())
+		g.Expect(err).NotTo(HaveOccurred())
+		c := &mdns.Conn{Conn: conn}
+		m := new(mdns.Msg)
+		m.SetAxfr("navarkos.local.")
+		g.Expect(c.WriteMsg(m)).To(Succeed())
+		first, err := c.ReadMsg()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(first.Answer).NotTo(BeEmpty())
+		g.Expect(conn.Close()).To(Succeed())
+	}
+	stopped := make(chan struct{})
+	go func() { s.Stop(); close(stopped) }()
+	g.Eventually(stopped, 30*time.Second).Should(BeClosed(), "waiting for Stop to return after aborted transfers")
+	g.Eventually(runtime.NumGoroutine, 30*time.Second, 50*time.Millisecond).Should(BeNumerically("<=", before+2),
+		"waiting for the transfer goroutines to end")
+}
+
+// TestTCPConnectionsAreCapped: connections past MaxTCPConns are closed at once, and a slot
+// frees when a connection closes.
+func TestTCPConnectionsAreCapped(t *testing.T) {
+	g := NewWithT(t)
+	addr := startServer(t, &Server{MaxTCPConns: 3}, testZone())
+	var held []net.Conn
+	for range 3 {
+		conn, err := net.Dial("tcp", addr)
+		g.Expect(err).NotTo(HaveOccurred())
+		held = append(held, conn)
+	}
+	// The server may accept the fourth only after the first three, so ask over each.
+	for _, conn := range held {
+		c := &mdns.Conn{Conn: conn}
+		g.Expect(c.WriteMsg(query("shop.navarkos.local.", mdns.TypeA))).To(Succeed())
+		_, err := c.ReadMsg()
+		g.Expect(err).NotTo(HaveOccurred(), "a connection within the cap is served")
+	}
+	extra, err := net.Dial("tcp", addr)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(extra.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+	_, err = extra.Read(make([]byte, 1))
+	g.Expect(err).To(MatchError(io.EOF), "a connection over the cap is closed at once")
+	g.Expect(held[0].Close()).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		conn, err := net.Dial("tcp", addr)
+		g.Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		c := &mdns.Conn{Conn: conn}
+		g.Expect(c.SetReadDeadline(time.Now().Add(2 * time.Second))).To(Succeed())
+		g.Expect(c.WriteMsg(query("shop.navarkos.local.", mdns.TypeA))).To(Succeed())
+		_, err = c.ReadMsg()
+		g.Expect(err).NotTo(HaveOccurred())
+	}, 10*time.Second, 50*time.Millisecond).Should(Succeed(), "waiting for a freed slot to serve a new connection")
+	for _, c := range held[1:] {
+		_ = c.Close()
 	}
 }
