@@ -91,7 +91,7 @@ type BindingSpec struct {
 }
 
 // ClusterResourceState is how far the resource got in one cluster.
-// +kubebuilder:validation:Enum=Applied;Failed;Conflict;Pending
+// +kubebuilder:validation:Enum=Applied;Failed;Conflict;Pending;Released
 type ClusterResourceState string
 
 const (
@@ -103,6 +103,9 @@ const (
 	ResourceConflict ClusterResourceState = "Conflict"
 	// ResourcePending: not applied yet.
 	ResourcePending ClusterResourceState = "Pending"
+	// ResourceReleased: the Binding was deleted while the member could not be reached for
+	// longer than allowed; the object may remain there.
+	ResourceReleased ClusterResourceState = "Released"
 )
 
 // ClusterResourceStatus is the resource's state in one cluster.

@@ -58,6 +58,9 @@ type Options struct {
 	// LeaderElectionConfig, when set, is the cluster that holds the Lease (e.g. the management
 	// cluster the controllers run in); otherwise the fleet API holds it.
 	LeaderElectionConfig *rest.Config
+	// BindingReleaseAfter is how long a deleted Binding waits for an unreachable member; 0
+	// means propagation.DefaultReleaseAfter.
+	BindingReleaseAfter time.Duration
 	// AllowKubeconfigPlugins lets joined clusters' kubeconfigs run exec and auth-provider
 	// plugins and read files; off, they are refused with KubeconfigInvalid.
 	AllowKubeconfigPlugins bool
@@ -173,6 +176,8 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		Members:                 members,
 		MaxConcurrentReconciles: 8,
 		RetryInterval:           opts.RetryInterval,
+		ReleaseAfter:            opts.BindingReleaseAfter,
+		Recorder:                mgr.GetEventRecorder("navarkos-propagation"),
 	}
 	if err := prop.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up propagation: %w", err)

@@ -1,6 +1,7 @@
 package propagation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +10,14 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -23,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -61,6 +65,11 @@ type Reconciler struct {
 	// RetryInterval is how often a Binding that failed or met a conflict somewhere is tried
 	// again; 0 means DefaultRetryInterval.
 	RetryInterval time.Duration
+	// ReleaseAfter is how long a deleted Binding waits for a member that cannot be reached
+	// before it lets go of that member, leaving its object there; 0 means DefaultReleaseAfter.
+	ReleaseAfter time.Duration
+	// Recorder, when set, records a released member as an Event on the Binding.
+	Recorder events.EventRecorder
 
 	kinds *kindwatch.Watcher[reconcile.Request]
 }
@@ -142,7 +151,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !b.DeletionTimestamp.IsZero() {
 		if err := r.removeEverywhere(ctx, b); err != nil {
-			return ctrl.Result{}, err
+			if !r.releaseUnreachable(ctx, b, err) {
+				return ctrl.Result{}, err
+			}
 		}
 		if controllerutil.RemoveFinalizer(b, n6sv1alpha1.BindingFinalizer) {
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, b))
@@ -311,6 +322,38 @@ func readyReplicas(obj *unstructured.Unstructured) int32 {
 func ours(obj *unstructured.Unstructured, b *n6sv1alpha1.Binding) bool {
 	return obj.GetLabels()[n6sv1alpha1.ManagedByLabel] == n6sv1alpha1.ManagedByValue &&
 		obj.GetAnnotations()[n6sv1alpha1.BindingAnnotation] == b.Namespace+"/"+b.Name
+}
+
+// DefaultReleaseAfter is how long a deleted Binding waits for an unreachable member.
+const DefaultReleaseAfter = 10 * time.Minute
+
+// releaseUnreachable lets a deleted Binding go when the members it could not clean have
+// been unreachable since its deletion for longer than ReleaseAfter: a member gone for good
+// must not hold the Binding, its placement and its namespace forever. The members' objects
+// may stay behind; the Binding's status and an Event say which. It reports whether the
+// Binding may go.
+func (r *Reconciler) releaseUnreachable(ctx context.Context, b *n6sv1alpha1.Binding, cleanupErr error) bool {
+	waited := time.Since(b.DeletionTimestamp.Time)
+	if waited < cmp.Or(r.ReleaseAfter, DefaultReleaseAfter) {
+		return false
+	}
+	var names []string
+	for i := range b.Status.Clusters {
+		st := &b.Status.Clusters[i]
+		st.State = n6sv1alpha1.ResourceReleased
+		st.Message = fmt.Sprintf("released unreachable %s after deletion; the object may remain in the member", waited.Round(time.Second))
+		names = append(names, st.Name)
+	}
+	msg := fmt.Sprintf("released clusters %s, unreachable for %s since the Binding's deletion; their objects may remain: %v",
+		strings.Join(names, ", "), waited.Round(time.Second), cleanupErr)
+	log.FromContext(ctx).Info("Releasing a deleted Binding from unreachable members", "clusters", names)
+	if r.Recorder != nil {
+		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, "MembersReleased", "delete", "%s", n6sv1alpha1.Truncate(msg, 1024))
+	}
+	if err := r.Client.Status().Update(ctx, b); err != nil && !apierrors.IsNotFound(err) {
+		log.FromContext(ctx).Error(err, "Failed to record the released members")
+	}
+	return true
 }
 
 // removeEverywhere deletes the resource from every cluster the Binding's status lists.
