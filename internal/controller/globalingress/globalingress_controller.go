@@ -439,14 +439,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 		published.Status, published.Reason, published.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressPublisherFailedReason, publishErr.Error()
 	}
 	meta.SetStatusCondition(&gi.Status.Conditions, published)
-	gi.Status.ObservedGeneration = gi.Generation
-	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
-		return nil
-	}
-	if err := r.Client.Status().Patch(ctx, gi, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("failed to patch the status of GlobalIngress %s/%s: %w", gi.Namespace, gi.Name, err)
-	}
-	return nil
+	return r.patchStatus(ctx, gi, before)
 }
 
 // writeRefusal records that nothing of the GlobalIngress is published, and why.
@@ -458,6 +451,11 @@ func (r *Reconciler) writeRefusal(ctx context.Context, gi *n6sv1alpha1.GlobalIng
 			Type: typ, Status: metav1.ConditionFalse, Reason: reason, Message: message, ObservedGeneration: gi.Generation,
 		})
 	}
+	return r.patchStatus(ctx, gi, before)
+}
+
+// patchStatus writes the status, observed at this generation, when it changed.
+func (r *Reconciler) patchStatus(ctx context.Context, gi, before *n6sv1alpha1.GlobalIngress) error {
 	gi.Status.ObservedGeneration = gi.Generation
 	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
 		return nil
