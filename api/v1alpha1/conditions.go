@@ -144,6 +144,10 @@ const (
 // PlacementFinalizer removes a placement's Bindings before the placement goes.
 const PlacementFinalizer = "n6s.io/placement-cleanup"
 
+// GlobalIngressFinalizer removes a GlobalIngress's records from the external DNS server
+// before the GlobalIngress goes, even when it is deleted while the controllers are down.
+const GlobalIngressFinalizer = "n6s.io/dns-cleanup"
+
 // BindingFinalizer removes a resource from the member clusters before its Binding goes.
 const BindingFinalizer = "n6s.io/propagation-cleanup"
 

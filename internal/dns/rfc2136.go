@@ -82,6 +82,23 @@ func (p *RFC2136) Sync(ctx context.Context, owner string, hosts map[string][]net
 	return errors.Join(errs...)
 }
 
+// Adopt adds names the owner published before, as a record that outlived this process says
+// (a GlobalIngress's status), so that Sync and Remove clean them up too. Each name's TXT
+// marker still decides: a name that is not the owner's is never touched.
+func (p *RFC2136) Adopt(owner string, names []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.published == nil {
+		p.published = map[string][]string{}
+	}
+	for _, n := range names {
+		n = mdns.CanonicalName(n)
+		if !slices.Contains(p.published[owner], n) {
+			p.published[owner] = append(p.published[owner], n)
+		}
+	}
+}
+
 // Remove deletes every name the owner published.
 func (p *RFC2136) Remove(ctx context.Context, owner string) error {
 	p.mu.Lock()

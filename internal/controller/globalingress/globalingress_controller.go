@@ -20,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -77,8 +78,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	if !gi.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.forget(ctx, req.String())
+		r.adoptPublished(req.String(), gi)
+		if err := r.forget(ctx, req.String()); err != nil {
+			return ctrl.Result{}, err
+		}
+		if controllerutil.RemoveFinalizer(gi, n6sv1alpha1.GlobalIngressFinalizer) {
+			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, gi))
+		}
+		return ctrl.Result{}, nil
 	}
+	if controllerutil.AddFinalizer(gi, n6sv1alpha1.GlobalIngressFinalizer) {
+		if err := r.Client.Update(ctx, gi); err != nil {
+			return ctrl.Result{}, fmt.Errorf("failed to add the finalizer of GlobalIngress %s: %w", req, err)
+		}
+	}
+	// After a restart, the names published before come from the status, so that a host
+	// removed while the controllers were down is removed from the external server too.
+	r.adoptPublished(req.String(), gi)
 	if !r.servesZone(zoneOf(gi)) {
 		if err := r.forget(ctx, req.String()); err != nil {
 			return ctrl.Result{}, err
@@ -120,6 +136,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		after = min(after, settlingRecheck)
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
+}
+
+// adoptPublished tells the RFC 2136 publisher which names the GlobalIngress published
+// before, as its status and spec record them.
+func (r *Reconciler) adoptPublished(owner string, gi *n6sv1alpha1.GlobalIngress) {
+	if r.RFC2136 == nil {
+		return
+	}
+	zone := &dns.Zone{Origin: mdns.CanonicalName(r.RFC2136.Zone)}
+	var names []string
+	for _, h := range gi.Status.Hosts {
+		if zone.Contains(h.Host) {
+			names = append(names, h.Host)
+		}
+	}
+	if !gi.DeletionTimestamp.IsZero() {
+		for _, h := range gi.Spec.Hosts {
+			if zone.Contains(h) {
+				names = append(names, h)
+			}
+		}
+	}
+	r.RFC2136.Adopt(owner, names)
 }
 
 // forget unpublishes a GlobalIngress that is gone.
