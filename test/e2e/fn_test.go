@@ -162,8 +162,10 @@ func TestFnInstall(t *testing.T) {
 			g.Expect(claims.Items).To(BeEmpty(), "claims of Fn left in cluster %s", name)
 		}
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the fleet-wide Fn to be gone")
-	g.Expect(f.client.Get(ctx, client.ObjectKey{Name: fninstall.PlacementName(fleetRel)}, &n6sv1alpha1.ClusterPlacement{})).
-		To(MatchError(ContainSubstring("not found")))
+	// The placement's finalizer removes its Bindings first, so it goes a moment later.
+	g.Eventually(func() error {
+		return f.client.Get(ctx, client.ObjectKey{Name: fninstall.PlacementName(fleetRel)}, &n6sv1alpha1.ClusterPlacement{})
+	}, clusterTimeout, poll).Should(MatchError(ContainSubstring("not found")), "waiting for the release's ClusterPlacement to go")
 
 	// --placement picks clusters by label: only the eu-west cluster, behind its own name.
 	euRel := fninstall.Release{Name: "fn-eu", Namespace: "fn-eu"}
