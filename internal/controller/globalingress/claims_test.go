@@ -8,17 +8,11 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
-	"github.com/navarkos/navarkos/internal/member"
-	"github.com/navarkos/navarkos/internal/setup"
 )
 
 // TestHostsAreFirstComeFirstServed: a second GlobalIngress claiming a host another one holds
@@ -26,16 +20,9 @@ import (
 // second takes the host over. A zone the server does not serve publishes nothing.
 func TestHostsAreFirstComeFirstServed(t *testing.T) {
 	g := NewWithT(t)
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
-	g.Expect(err).NotTo(HaveOccurred())
+	ctx := context.Background()
 	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}}
-	r := &globalingress.Reconciler{Client: mgr.GetClient(), Members: &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()}, Registry: registry}
-	g.Expect(r.SetupWithManager(mgr)).To(Succeed())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	startReconciler(t, func(r *globalingress.Reconciler) { r.Registry = registry })
 
 	ready := func(g Gomega, name string) *metav1.Condition {
 		gi := &n6sv1alpha1.GlobalIngress{}
@@ -56,7 +43,9 @@ func TestHostsAreFirstComeFirstServed(t *testing.T) {
 
 	first := testGlobalIngress("claims-first", func(s *n6sv1alpha1.GlobalIngressSpec) { s.Hosts = []string{"claimed.navarkos.local"} })
 	g.Expect(k8s.Create(ctx, first)).To(Succeed())
-	g.Eventually(func(g Gomega) { g.Expect(ready(g, "claims-first").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason)) }, 30*time.Second, 100*time.Millisecond).
+	g.Eventually(func(g Gomega) {
+		g.Expect(ready(g, "claims-first").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason))
+	}, 30*time.Second, 100*time.Millisecond).
 		Should(Succeed(), "waiting for the first GlobalIngress")
 	second := testGlobalIngress("claims-second", func(s *n6sv1alpha1.GlobalIngressSpec) {
 		s.Hosts = []string{"claimed.navarkos.local", "own.navarkos.local"}

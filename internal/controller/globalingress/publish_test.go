@@ -8,17 +8,11 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
-	"github.com/navarkos/navarkos/internal/member"
-	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
@@ -28,18 +22,11 @@ import (
 func TestRefusedUpdateIsACondition(t *testing.T) {
 	g := NewWithT(t)
 	server := testenv.StartBIND(t, "example.test")
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
-	g.Expect(err).NotTo(HaveOccurred())
-	r := &globalingress.Reconciler{
-		Client: mgr.GetClient(), Members: &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()}, Registry: &dns.Registry{},
-		RFC2136: &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="},
-	}
-	g.Expect(r.SetupWithManager(mgr)).To(Succeed())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ctx := context.Background()
+	r, _ := startReconciler(t, func(r *globalingress.Reconciler) {
+		r.Registry = &dns.Registry{}
+		r.RFC2136 = &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
+	})
 
 	gi := testGlobalIngress("refused", func(s *n6sv1alpha1.GlobalIngressSpec) {
 		s.Zone, s.Hosts = "example.test.", []string{"shop.example.test"}

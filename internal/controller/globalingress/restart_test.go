@@ -8,17 +8,11 @@ import (
 
 	mdns "github.com/miekg/dns"
 	. "github.com/onsi/gomega"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/controller/globalingress"
 	"github.com/navarkos/navarkos/internal/dns"
-	"github.com/navarkos/navarkos/internal/member"
-	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
@@ -28,20 +22,13 @@ import (
 func TestNoDanglingRecordsAcrossRestarts(t *testing.T) {
 	g := NewWithT(t)
 	server := testenv.StartBIND(t, "example.test")
+	// Each run is a new process as far as publishing goes: a new registry and publisher.
 	run := func() (stop func()) {
-		mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
-			Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
-		g.Expect(err).NotTo(HaveOccurred())
-		r := &globalingress.Reconciler{
-			Client: mgr.GetClient(), Members: &member.Clients{Fleet: mgr.GetClient(), Scheme: mgr.GetScheme()},
-			Registry: &dns.Registry{Origins: []string{globalingress.DefaultZone}},
-			RFC2136:  &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: testenv.BINDKey},
-		}
-		g.Expect(r.SetupWithManager(mgr)).To(Succeed())
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		return func() { cancel(); <-done }
+		_, stop = startReconciler(t, func(r *globalingress.Reconciler) {
+			r.Registry = &dns.Registry{Origins: []string{globalingress.DefaultZone}}
+			r.RFC2136 = &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: testenv.BINDKey}
+		})
+		return stop
 	}
 	marked := func(name string) bool {
 		m := new(mdns.Msg)
