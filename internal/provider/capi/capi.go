@@ -1,6 +1,7 @@
 package capi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -251,7 +252,7 @@ func machinesReady(machines []clusterv1.Machine) metav1.Condition {
 		}
 	}
 	out := metav1.Condition{Type: n6sv1alpha1.ClusterMachinesReadyCondition}
-	switch first := cmpOr(failing, pending); {
+	switch first := cmp.Or(failing, pending); {
 	case notReady == 0:
 		out.Status, out.Reason, out.Message = metav1.ConditionTrue, "MachinesReady", fmt.Sprintf("%d Machines Ready", len(machines))
 	case first == nil:
@@ -261,13 +262,6 @@ func machinesReady(machines []clusterv1.Machine) metav1.Condition {
 		out.Message = n6sv1alpha1.Truncate(fmt.Sprintf("%s (%d of %d Machines not Ready)", first.Message, notReady, len(machines)), 1024)
 	}
 	return out
-}
-
-func cmpOr(a, b *metav1.Condition) *metav1.Condition {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // oneLine folds Cluster API's multi-line condition messages into one line.
