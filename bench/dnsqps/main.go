@@ -1,6 +1,9 @@
-// Command dnsqps measures how many queries per second the embedded DNS server answers,
-// against CoreDNS serving the same records from a zone file, with dnsperf (Debian package
-// dnsperf) as the load, runs alternating between the two. CoreDNS is built for this
+// Command dnsqps measures how many queries per second the embedded DNS server answers, as
+// shipped (response-rate limiting on, default limits) and with the limiter off, against
+// CoreDNS serving the same records from a zone file, with dnsperf (Debian package dnsperf)
+// as the load from one loopback address, runs alternating between the three. The questions
+// are an A and an AAAA for each host: a resolver farm's mix of many names, not one name
+// asked without end, which the limiter is there to stop. CoreDNS is built for this
 // benchmark alone: go build -C bench/dnsqps/coredns -o ../../../bin/coredns github.com/coredns/coredns
 package main
 
@@ -24,7 +27,7 @@ import (
 
 func main() {
 	coredns := flag.String("coredns", "bin/coredns", "CoreDNS binary")
-	hosts := flag.Int("hosts", 100, "hosts in the zone, each with 3 addresses")
+	hosts := flag.Int("hosts", 2000, "hosts in the zone, each with 3 addresses")
 	duration := flag.Duration("duration", 10*time.Second, "length of one dnsperf run")
 	runs := flag.Int("runs", 3, "runs of each server; the median is reported")
 	flag.Parse()
@@ -50,12 +53,12 @@ func run(coredns string, hosts int, duration time.Duration, runs int) error {
 		name := fmt.Sprintf("shop-%d.navarkos.local.", i)
 		var targets []dns.Target
 		for c := range 3 {
-			addr := netip.AddrFrom4([4]byte{127, 1, byte(i), byte(c + 1)})
+			addr := netip.AddrFrom4([4]byte{127, byte(1 + i/256), byte(i % 256), byte(c + 1)})
 			targets = append(targets, dns.Target{Cluster: fmt.Sprintf("c%d", c), Addresses: []netip.Addr{addr}, Healthy: true})
 			fmt.Fprintf(&zoneFile, "%s 5 IN A %s\n", name, addr)
 		}
 		zone.Hosts[name] = dns.Host{TTL: 5, Targets: targets}
-		fmt.Fprintf(&queries, "%s A\n", strings.TrimSuffix(name, "."))
+		fmt.Fprintf(&queries, "%s A\n%[1]s AAAA\n", strings.TrimSuffix(name, "."))
 	}
 	queryFile := filepath.Join(dir, "queries")
 	if err := os.WriteFile(queryFile, []byte(queries.String()), 0o600); err != nil {
@@ -65,14 +68,17 @@ func run(coredns string, hosts int, duration time.Duration, runs int) error {
 		return err
 	}
 
-	server := &dns.Server{Addr: "127.0.0.1:0"}
-	server.SetZones(zone)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := server.Start(ctx); err != nil {
-		return err
+	shipped := &dns.Server{Addr: "127.0.0.1:0", RateLimit: &dns.RateLimiter{RateLimits: dns.DefaultRateLimits()}}
+	unlimited := &dns.Server{Addr: "127.0.0.1:0"}
+	for _, s := range []*dns.Server{shipped, unlimited} {
+		s.SetZones(zone)
+		if err := s.Start(ctx); err != nil {
+			return err
+		}
+		defer s.Stop()
 	}
-	defer server.Stop()
 
 	port, err := freePort()
 	if err != nil {
@@ -92,24 +98,29 @@ func run(coredns string, hosts int, duration time.Duration, runs int) error {
 		return err
 	}
 
-	var ours, theirs []float64
-	for range runs {
-		q, err := dnsperf(server.BoundAddr(), queryFile, duration)
-		if err != nil {
-			return err
-		}
-		ours = append(ours, q)
-		q, err = dnsperf(coreAddr, queryFile, duration)
-		if err != nil {
-			return err
-		}
-		theirs = append(theirs, q)
+	servers := []struct {
+		name, addr string
+		qps        []float64
+	}{
+		{name: "navarkos embedded server, as shipped (rate limiting on)", addr: shipped.BoundAddr()},
+		{name: "navarkos embedded server, rate limiting off", addr: unlimited.BoundAddr()},
+		{name: "CoreDNS (file plugin, baseline)", addr: coreAddr},
 	}
-	o, t := stats.Median(ours), stats.Median(theirs)
-	fmt.Printf("| server (%d hosts × 3 A records, dnsperf %s × %d) | queries/s (median) | runs |\n|---|---|---|\n", hosts, duration, runs)
-	fmt.Printf("| navarkos embedded server | %.0f | %s |\n", o, list(ours))
-	fmt.Printf("| CoreDNS (file plugin, baseline) | %.0f | %s |\n", t, list(theirs))
-	fmt.Printf("| ratio | %.2f× | |\n", o/t)
+	for range runs {
+		for i := range servers {
+			q, err := dnsperf(servers[i].addr, queryFile, duration)
+			if err != nil {
+				return err
+			}
+			servers[i].qps = append(servers[i].qps, q)
+		}
+	}
+	baseline := stats.Median(servers[2].qps)
+	fmt.Printf("| server (%d hosts × 3 A records, %d questions, dnsperf %s × %d) | queries/s (median) | ratio to CoreDNS | runs |\n|---|---|---|---|\n", hosts, 2*hosts, duration, runs)
+	for _, s := range servers {
+		m := stats.Median(s.qps)
+		fmt.Printf("| %s | %.0f | %.2f× | %s |\n", s.name, m, m/baseline, list(s.qps))
+	}
 	return nil
 }
 

@@ -31,7 +31,7 @@ const ednsSize = 1232
 type Server struct {
 	// Addr is the host:port to listen on, e.g. 127.0.0.1:5353.
 	Addr string
-	// RateLimit limits UDP responses per client network; nil turns it off.
+	// RateLimit limits identical UDP responses per client network; nil turns it off.
 	RateLimit *RateLimiter
 	// TransferFrom lists the networks allowed to AXFR; loopback only when empty.
 	TransferFrom []netip.Prefix
@@ -185,7 +185,7 @@ func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
 	}
 	resp := s.Handle(req, remote, tcp)
 	if !tcp {
-		switch s.RateLimit.Check(remote) {
+		switch s.RateLimit.Check(remote, resp) {
 		case Drop:
 			return
 		case Truncate:

@@ -175,44 +175,6 @@ func TestTransferOnlyToAllowedNetworks(t *testing.T) {
 	}
 }
 
-// TestRateLimitSlipsTruncatedAnswers: past its burst, a client network gets truncated answers
-// (it may retry over TCP) instead of full ones; TCP is never limited.
-func TestRateLimitSlipsTruncatedAnswers(t *testing.T) {
-	addr := startServer(t, &Server{RateLimit: &RateLimiter{PerSecond: 0.001, Burst: 3, Slip: 1}}, testZone())
-	full := 0
-	for range 6 {
-		resp := exchange(t, "udp", addr, query("shop.navarkos.local.", mdns.TypeA))
-		if !resp.Truncated && len(resp.Answer) > 0 {
-			full++
-		} else if !resp.Truncated || len(resp.Answer) != 0 {
-			t.Fatalf("a limited answer must be empty and truncated: %v", resp)
-		}
-	}
-	if full != 3 {
-		t.Fatalf("%d full answers, want the burst of 3", full)
-	}
-	if resp := exchange(t, "tcp", addr, query("shop.navarkos.local.", mdns.TypeA)); resp.Truncated || len(resp.Answer) != 2 {
-		t.Fatalf("over TCP: %v", resp)
-	}
-}
-
-func TestRateLimiterBuckets(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := &RateLimiter{PerSecond: 2, Burst: 2, Slip: 2, Now: func() time.Time { return now }}
-	a, sameNet, other := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.200"), netip.MustParseAddr("198.51.100.1")
-	got := []Verdict{l.Check(a), l.Check(sameNet), l.Check(a), l.Check(a), l.Check(other)}
-	want := []Verdict{Send, Send, Drop, Truncate, Send}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("verdicts %v, want %v (one /24 shares a bucket; every 2nd limited answer slips)", got, want)
-		}
-	}
-	now = now.Add(time.Second)
-	if v := l.Check(a); v != Send {
-		t.Fatalf("after a second of refill: %v", v)
-	}
-}
-
 // TestNotifyOnSerialChange: a secondary hears a NOTIFY for a zone when its serial changes,
 // and not when the same zone is set again.
 func TestNotifyOnSerialChange(t *testing.T) {

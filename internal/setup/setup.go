@@ -217,6 +217,8 @@ type DNSOptions struct {
 	Endpoints bool
 	// RFC2136, when set, also publishes to an external server by dynamic update.
 	RFC2136 *dns.RFC2136
+	// RateLimit is the embedded server's response-rate limiting; nil turns it off.
+	RateLimit *dns.RateLimiter
 }
 
 // setupDNS makes the registry of published hosts and, when asked, runs the embedded
@@ -225,7 +227,7 @@ func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
 	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}}
 	server := opts.Server
 	if server == nil && opts.Addr != "" {
-		server = &dns.Server{Addr: opts.Addr, RateLimit: &dns.RateLimiter{PerSecond: 200, Burst: 400, Slip: 2},
+		server = &dns.Server{Addr: opts.Addr, RateLimit: opts.RateLimit,
 			NotifyTo: opts.Notify, TransferFrom: opts.TransferFrom}
 	}
 	if server == nil {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,8 @@ type DNS struct {
 	RFC2136Server, RFC2136Zone        string
 	RFC2136KeyName, RFC2136SecretFile string
 	RFC2136Algorithm                  string
+	RRL                               dns.RateLimits
+	RRLExempt                         []string
 }
 
 // AddFlags registers the DNS flags; defaultAddr is where the embedded server listens by default.
@@ -36,6 +39,16 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 	fs.StringVar(&d.RFC2136KeyName, "rfc2136-tsig-key-name", "", "name of the TSIG key for RFC 2136 updates")
 	fs.StringVar(&d.RFC2136SecretFile, "rfc2136-tsig-secret-file", "", "file holding the base64 TSIG secret")
 	fs.StringVar(&d.RFC2136Algorithm, "rfc2136-tsig-algorithm", "hmac-sha256", "TSIG algorithm")
+	// Response-rate limiting, as BIND's rate-limit clause; identical responses are counted.
+	rrl := dns.DefaultRateLimits()
+	fs.Float64Var(&d.RRL.ResponsesPerSecond, "dns-rrl-responses-per-second", rrl.ResponsesPerSecond, "UDP answers per second to one client network for one name and type (0: unlimited)")
+	fs.Float64Var(&d.RRL.NXDomainsPerSecond, "dns-rrl-nxdomains-per-second", rrl.NXDomainsPerSecond, "UDP NXDOMAINs per second to one client network for one zone (0: unlimited)")
+	fs.Float64Var(&d.RRL.ErrorsPerSecond, "dns-rrl-errors-per-second", rrl.ErrorsPerSecond, "UDP error responses per second to one client network (0: unlimited)")
+	fs.DurationVar(&d.RRL.Window, "dns-rrl-window", rrl.Window, "how long a network over a rate must pay its excess back before it is answered again")
+	fs.IntVar(&d.RRL.Slip, "dns-rrl-slip", rrl.Slip, "send one empty truncated response (retry over TCP) for this many limited ones; 0 drops them all")
+	fs.IntVar(&d.RRL.IPv4PrefixLen, "dns-rrl-ipv4-prefix-length", rrl.IPv4PrefixLen, "IPv4 clients sharing this prefix length are one network")
+	fs.IntVar(&d.RRL.IPv6PrefixLen, "dns-rrl-ipv6-prefix-length", rrl.IPv6PrefixLen, "IPv6 clients sharing this prefix length are one network")
+	fs.StringSliceVar(&d.RRLExempt, "dns-rrl-exempt", nil, "client networks (CIDR) never rate-limited, e.g. your own resolvers")
 }
 
 // Options turns the flags into the controllers' DNS options.
@@ -57,6 +70,11 @@ func (d *DNS) Options() (setup.DNSOptions, error) {
 		}
 		opts.TransferFrom = append(opts.TransferFrom, p)
 	}
+	rrl, err := d.rateLimit()
+	if err != nil {
+		return opts, err
+	}
+	opts.RateLimit = rrl
 	if d.RFC2136Server == "" {
 		return opts, nil
 	}
@@ -72,4 +90,32 @@ func (d *DNS) Options() (setup.DNSOptions, error) {
 		Secret: strings.TrimSpace(string(secret)), Algorithm: d.RFC2136Algorithm,
 	}
 	return opts, nil
+}
+
+// rateLimit checks the response-rate limiting flags; nil when every rate is unlimited.
+func (d *DNS) rateLimit() (*dns.RateLimiter, error) {
+	l := d.RRL
+	switch {
+	case l.ResponsesPerSecond < 0 || l.NXDomainsPerSecond < 0 || l.ErrorsPerSecond < 0:
+		return nil, errors.New("--dns-rrl-*-per-second: a rate may not be negative")
+	case l.Window < time.Second || l.Window > time.Hour:
+		return nil, fmt.Errorf("--dns-rrl-window %s: must be from 1s to 1h", l.Window)
+	case l.Slip < 0 || l.Slip > 10:
+		return nil, fmt.Errorf("--dns-rrl-slip %d: must be from 0 to 10", l.Slip)
+	case l.IPv4PrefixLen < 1 || l.IPv4PrefixLen > 32:
+		return nil, fmt.Errorf("--dns-rrl-ipv4-prefix-length %d: must be from 1 to 32", l.IPv4PrefixLen)
+	case l.IPv6PrefixLen < 1 || l.IPv6PrefixLen > 128:
+		return nil, fmt.Errorf("--dns-rrl-ipv6-prefix-length %d: must be from 1 to 128", l.IPv6PrefixLen)
+	}
+	for _, cidr := range d.RRLExempt {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("--dns-rrl-exempt: %w", err)
+		}
+		l.Exempt = append(l.Exempt, p.Masked())
+	}
+	if l.ResponsesPerSecond == 0 && l.NXDomainsPerSecond == 0 && l.ErrorsPerSecond == 0 {
+		return nil, nil
+	}
+	return &dns.RateLimiter{RateLimits: l}, nil
 }
