@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -28,7 +30,7 @@ func DNSEndpoint(gi *n6sv1alpha1.GlobalIngress, host string, targets []dns.Targe
 		}
 	}
 	name := strings.TrimSuffix(host, ".")
-	var endpoints []any
+	endpoints := []any{} // an empty list, not null, when no cluster answers
 	for _, set := range []struct {
 		rtype   string
 		targets []any
@@ -43,9 +45,12 @@ func DNSEndpoint(gi *n6sv1alpha1.GlobalIngress, host string, targets []dns.Targe
 	u.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK)
 	u.SetNamespace(gi.Namespace)
 	u.SetName(endpointName(gi.Name, name))
-	u.SetLabels(map[string]string{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue, "n6s.io/globalingress": gi.Name})
+	u.SetLabels(map[string]string{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue, globalIngressLabel: gi.Name})
 	return u
 }
+
+// globalIngressLabel names the GlobalIngress a DNSEndpoint publishes.
+const globalIngressLabel = "n6s.io/globalingress"
 
 // endpointName is "<globalingress>-<host>", hashed down when that is too long for a name.
 func endpointName(gi, host string) string {
@@ -57,15 +62,40 @@ func endpointName(gi, host string) string {
 	return name[:240] + "-" + hex.EncodeToString(sum[:6])
 }
 
-// publishEndpoints applies one DNSEndpoint per host, owned by the GlobalIngress so that they go with it.
+// publishEndpoints applies one DNSEndpoint per host, owned by the GlobalIngress so that they
+// go with it, and deletes those of hosts it no longer holds (removed, renamed, lost to
+// another GlobalIngress).
 func (r *Reconciler) publishEndpoints(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []dns.Target) error {
+	wanted := map[string]bool{}
 	for _, h := range gi.Spec.Hosts {
 		ep := DNSEndpoint(gi, h, targets)
+		wanted[ep.GetName()] = true
 		if err := controllerutil.SetControllerReference(gi, ep, r.Client.Scheme()); err != nil {
 			return err
 		}
 		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ep), client.FieldOwner("navarkos"), client.ForceOwnership); err != nil {
 			return fmt.Errorf("failed to apply DNSEndpoint %s/%s: %w", ep.GetNamespace(), ep.GetName(), err)
+		}
+	}
+	return r.pruneEndpoints(ctx, gi, wanted)
+}
+
+// pruneEndpoints deletes the DNSEndpoints this GlobalIngress controls that are not wanted.
+// Only those with its controller reference are touched, whatever their labels say.
+func (r *Reconciler) pruneEndpoints(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, wanted map[string]bool) error {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK.GroupVersion().WithKind("DNSEndpointList"))
+	if err := r.Client.List(ctx, list, client.InNamespace(gi.Namespace), client.MatchingLabels{globalIngressLabel: gi.Name}); err != nil {
+		return fmt.Errorf("failed to list the DNSEndpoints of GlobalIngress %s/%s: %w", gi.Namespace, gi.Name, err)
+	}
+	for i := range list.Items {
+		ep := &list.Items[i]
+		owner := metav1.GetControllerOf(ep)
+		if wanted[ep.GetName()] || owner == nil || owner.UID != gi.UID {
+			continue
+		}
+		if err := r.Client.Delete(ctx, ep, client.Preconditions{UID: ptr.To(ep.GetUID())}); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("failed to delete the stale DNSEndpoint %s/%s: %w", ep.GetNamespace(), ep.GetName(), err)
 		}
 	}
 	return nil

@@ -1,11 +1,14 @@
 package globalingress_test
 
 import (
+	"fmt"
 	"context"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
+	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,4 +63,55 @@ func TestDNSEndpointsMatchTheExternalDNSSchema(t *testing.T) {
 	if err := k8s.Create(ctx, bad, client.FieldValidation("Strict")); err == nil || !strings.Contains(err.Error(), "weighted") {
 		t.Fatalf("a DNSEndpoint with an unknown field: %v, want it refused", err)
 	}
+}
+
+// TestStaleDNSEndpointsAreDeleted: a host removed from a GlobalIngress, or a zone no longer
+// served, takes its DNSEndpoint with it; a DNSEndpoint the GlobalIngress does not control is
+// left alone even when it carries the same label.
+func TestStaleDNSEndpointsAreDeleted(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(testenv.InstallExternalDNSCRD(ctx, k8s)).To(Succeed())
+	startReconciler(t, func(r *globalingress.Reconciler) {
+		r.Registry = &dns.Registry{Origins: []string{globalingress.DefaultZone}}
+		r.PublishDNSEndpoints = true
+	})
+	endpoints := func(g Gomega) []string {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK.GroupVersion().WithKind("DNSEndpointList"))
+		g.Expect(k8s.List(ctx, list, client.InNamespace("default"), client.MatchingLabels{"n6s.io/globalingress": "stale"})).To(Succeed())
+		var names []string
+		for _, ep := range list.Items {
+			if ep.GetDeletionTimestamp() == nil {
+				names = append(names, ep.GetName())
+			}
+		}
+		return names
+	}
+	foreign := globalingress.DNSEndpoint(testGlobalIngress("stale", nil), "hand-made.navarkos.local", nil)
+	g.Expect(k8s.Create(ctx, foreign)).To(Succeed())
+
+	gi := testGlobalIngress("stale", func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Hosts = []string{"kept.navarkos.local", "removed.navarkos.local"}
+	})
+	g.Expect(k8s.Create(ctx, gi)).To(Succeed())
+	g.Eventually(endpoints, 30*time.Second, 100*time.Millisecond).Should(ConsistOf(
+		"stale-kept.navarkos.local", "stale-removed.navarkos.local", "stale-hand-made.navarkos.local"), func() string {
+		_ = k8s.Get(ctx, client.ObjectKeyFromObject(gi), gi)
+		return fmt.Sprintf("waiting for a DNSEndpoint per host; status %+v", gi.Status)
+	})
+
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gi), gi)).To(Succeed())
+	gi.Spec.Hosts = []string{"kept.navarkos.local"}
+	g.Expect(k8s.Update(ctx, gi)).To(Succeed())
+	g.Eventually(endpoints, 30*time.Second, 100*time.Millisecond).Should(ConsistOf(
+		"stale-kept.navarkos.local", "stale-hand-made.navarkos.local"), "waiting for the removed host's DNSEndpoint to go")
+
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gi), gi)).To(Succeed())
+	gi.Spec.Zone, gi.Spec.Hosts = "elsewhere.test.", []string{"kept.elsewhere.test"}
+	g.Expect(k8s.Update(ctx, gi)).To(Succeed())
+	g.Eventually(endpoints, 30*time.Second, 100*time.Millisecond).Should(ConsistOf("stale-hand-made.navarkos.local"),
+		"waiting for every DNSEndpoint of a GlobalIngress whose zone is not served to go")
+	g.Expect(k8s.Delete(ctx, gi)).To(Succeed())
+	g.Expect(k8s.Delete(ctx, foreign)).To(Succeed())
 }

@@ -99,6 +99,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := r.forget(ctx, req.String()); err != nil {
 			return ctrl.Result{}, err
 		}
+		if r.PublishDNSEndpoints {
+			if err := r.pruneEndpoints(ctx, gi, nil); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
 		// A change of spec brings it back.
 		return ctrl.Result{}, r.writeRefusal(ctx, gi, n6sv1alpha1.GlobalIngressZoneNotServedReason,
 			fmt.Sprintf("zone %s is not served here (served: %s); nothing is published", zoneOf(gi), strings.Join(r.Registry.Origins, ", ")))
