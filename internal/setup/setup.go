@@ -32,6 +32,7 @@ import (
 	plannerctl "github.com/navarkos/navarkos/internal/controller/planner"
 	"github.com/navarkos/navarkos/internal/controller/propagation"
 	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/kindwatch"
 	"github.com/navarkos/navarkos/internal/kubeconfig"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/planner"
@@ -157,7 +158,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	if err := (&clusterprofile.Reconciler{Client: mgr.GetClient(), Clock: clock.RealClock{}}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up the ClusterProfile publisher: %w", err)
 	}
-	if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 4); err != nil {
+	kinds := &kindwatch.Janitor{Cache: mgr.GetCache(), InUse: KindsInUse(mgr.GetClient())}
+	if err := mgr.Add(kinds); err != nil {
+		return nil, err
+	}
+	if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 4, kinds); err != nil {
 		return nil, err
 	}
 	if !opts.Planner.Disabled {
@@ -178,6 +183,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		RetryInterval:           opts.RetryInterval,
 		ReleaseAfter:            opts.BindingReleaseAfter,
 		Recorder:                mgr.GetEventRecorder("navarkos-propagation"),
+		Kinds:                   kinds,
 	}
 	if err := prop.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up propagation: %w", err)

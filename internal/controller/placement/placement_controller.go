@@ -51,6 +51,8 @@ type Reconciler[T any, P placementObject[T]] struct {
 	Clock clock.PassiveClock
 	// MaxConcurrentReconciles bounds how many resources are scheduled at once; 0 means 1.
 	MaxConcurrentReconciles int
+	// Kinds, when set, stops the watches of the kinds nothing uses any more.
+	Kinds *kindwatch.Janitor
 
 	// kind is Placement or ClusterPlacement, as Bindings name it.
 	kind    string
@@ -89,15 +91,16 @@ func IndexBindings(ctx context.Context, mgr ctrl.Manager) error {
 }
 
 // SetupSchedulers registers the Binding index and the schedulers of both kinds, each
-// scheduling up to maxConcurrent resources at once.
-func SetupSchedulers(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, maxConcurrent int) error {
+// scheduling up to maxConcurrent resources at once; kinds, when set, stops the watches of
+// kinds nothing uses any more.
+func SetupSchedulers(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, maxConcurrent int, kinds *kindwatch.Janitor) error {
 	if err := IndexBindings(ctx, mgr); err != nil {
 		return err
 	}
-	if err := (&PlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent}).SetupWithManager(mgr); err != nil {
+	if err := (&PlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the Placement scheduler: %w", err)
 	}
-	if err := (&ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent}).SetupWithManager(mgr); err != nil {
+	if err := (&ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the ClusterPlacement scheduler: %w", err)
 	}
 	return nil
@@ -139,6 +142,7 @@ func (r *Reconciler[T, P]) SetupWithManager(mgr ctrl.Manager) error {
 		},
 		Predicates: []predicate.Predicate{predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{})},
 	}
+	r.Kinds.Add(r.kinds)
 	return nil
 }
 
@@ -153,8 +157,12 @@ func (r *Reconciler[T, P]) Reconcile(ctx context.Context, req request) (ctrl.Res
 	lock.Lock()
 	defer lock.Unlock()
 	p, err := r.get(ctx, req.Placement)
-	if err != nil || p == nil {
+	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if p == nil {
+		r.passes.byPlacement.Delete(req.Placement) // gone, even without our finalizer
+		return ctrl.Result{}, nil
 	}
 	if !p.GetDeletionTimestamp().IsZero() {
 		if err := r.deleteBindings(ctx, p, nil); err != nil {

@@ -24,7 +24,7 @@ var k8s client.Client
 func TestMain(m *testing.M) {
 	suite := &testenv.Suite{Scheme: setup.Scheme(), Install: setup.InstallCRDs, Setup: func(ctx context.Context, mgr ctrl.Manager) error {
 		k8s = mgr.GetClient()
-		if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 1); err != nil {
+		if err := placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 1, nil); err != nil {
 			return err
 		}
 		cfg := planner.DefaultConfig()

@@ -70,6 +70,8 @@ type Reconciler struct {
 	ReleaseAfter time.Duration
 	// Recorder, when set, records a released member as an Event on the Binding.
 	Recorder events.EventRecorder
+	// Kinds, when set, stops the watches of the kinds nothing uses any more.
+	Kinds *kindwatch.Janitor
 
 	kinds *kindwatch.Watcher[reconcile.Request]
 }
@@ -140,6 +142,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		},
 		Predicates: []predicate.Predicate{specChanged{}},
 	}
+	r.Kinds.Add(r.kinds)
 	return nil
 }
 
