@@ -300,6 +300,28 @@ type ClusterPoolSpec struct {
 	// template holds provider-specific settings.
 	// +optional
 	Template *ProviderTemplate `json:"template,omitempty"`
+
+	// namespaceQuota bounds the capacity the planner adds in this pool for any one namespace:
+	// it creates, wakes or grows no cluster of the pool for a namespace whose replicas there
+	// would then request more, and records a QuotaReached Event on the placement. Unset: no
+	// bound (the pool's own maximum still holds).
+	// +optional
+	NamespaceQuota *NamespaceQuota `json:"namespaceQuota,omitempty"`
+}
+
+// NamespaceQuota bounds what one namespace's replicas may request in a pool's clusters
+// before the planner adds no more capacity there for them.
+// +kubebuilder:validation:XValidation:rule="has(self.cpu) || has(self.memory)",message="namespaceQuota needs cpu, memory or both"
+type NamespaceQuota struct {
+	// cpu is the most CPU one namespace's replicas may request in the pool.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="cpu must not be negative"
+	CPU *resource.Quantity `json:"cpu,omitempty"`
+
+	// memory is the most memory one namespace's replicas may request in the pool.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="memory must not be negative"
+	Memory *resource.Quantity `json:"memory,omitempty"`
 }
 
 // MeasuredTimes are how long the pool's clusters last took to gain capacity in each way.

@@ -83,6 +83,9 @@ const (
 	// PlannerCapacityUnavailableReason: replicas of the placement's resources cannot be placed,
 	// and the planner cannot add the capacity they need.
 	PlannerCapacityUnavailableReason = "CapacityUnavailable"
+	// PlannerQuotaReachedReason: a pool's namespace quota kept the planner from adding capacity
+	// there for the placement's replicas.
+	PlannerQuotaReachedReason = "QuotaReached"
 )
 
 // Labels and annotations set by Navarkos.

@@ -61,6 +61,15 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 	if s.IdleTTL != nil {
 		out.IdleTTL = s.IdleTTL.Duration
 	}
+	if q := s.NamespaceQuota; q != nil {
+		out.NamespaceQuota = &placement.Resources{MilliCPU: planner.Unbounded, MemoryBytes: planner.Unbounded, Pods: planner.Unbounded}
+		if q.CPU != nil {
+			out.NamespaceQuota.MilliCPU = q.CPU.MilliValue()
+		}
+		if q.Memory != nil {
+			out.NamespaceQuota.MemoryBytes = q.Memory.Value()
+		}
+	}
 	if t := s.TimeToCapacity; t != nil {
 		out.CreateTime = orDefault(t.Create.Duration, DefaultCreateTime)
 		out.WakeTime = orDefault(t.Wake.Duration, DefaultWakeTime)

@@ -137,6 +137,7 @@ func readDemands(ctx context.Context, c client.Reader) ([]planner.Demand, error)
 		}
 		d := planner.Demand{
 			Name:      b.Spec.Resource.Namespace + "/" + b.Spec.Resource.Name,
+			Namespace: b.Spec.Resource.Namespace,
 			Placement: placementName(b.Spec.Placement),
 			Replicas:  w.Replicas, Request: w.Request, Policy: policy,
 			Grow:     spec.Provisioning == nil || spec.Provisioning.Policy != n6sv1alpha1.ProvisioningNever,

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/navarkos/navarkos/internal/placement"
 )
 
 // option is one way to add capacity for a demand.
@@ -62,7 +64,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		o.score = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)) * (1 + p.cfg.DelayWeight*o.delay.Hours())
 		opts = append(opts, o)
 	}
-	sized := func(pool *Pool, m *member, from int32) (int32, int64) {
+	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {
 		want := NodesFor(m.used.Add(d.Request.Times(need)), pool.Shape)
 		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
 		return n, min(need, m.roomAt(n, d.Request))
@@ -74,12 +76,16 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		if ok, _ := p.mayGrow(d, m.pool); !ok {
 			continue
 		}
+		need, _ := p.quotaRoom(i, m.pool, need)
+		if need <= 0 {
+			continue
+		}
 		switch {
 		case m.online() && !m.draining && mode != newCluster && m.nodes < m.pool.MaxNodes && (mode == anyCapacity || m.hosted[i] == 0):
-			n, covered := sized(m.pool, m, m.nodes+1)
+			n, covered := sized(m.pool, m, m.nodes+1, need)
 			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
 		case m.State == Hibernated:
-			n, covered := sized(m.pool, m, 0)
+			n, covered := sized(m.pool, m, 0, need)
 			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.wakeCost(n), delay: m.pool.WakeTime})
 		}
 	}
@@ -98,8 +104,13 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 			why = append(why, fmt.Sprintf("pool %s has its %d clusters", name, pool.MaxClusters))
 			continue
 		}
+		need, reached := p.quotaRoom(i, pool, need)
+		if need <= 0 {
+			why = append(why, fmt.Sprintf("pool %s: %s", name, reached))
+			continue
+		}
 		empty := &member{pool: pool, hosted: map[int]int32{}}
-		n, covered := sized(pool, empty, 0)
+		n, covered := sized(pool, empty, 0, need)
 		empty.nodes = n
 		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, cost: empty.costAt(n), delay: pool.CreateTime})
 	}
@@ -186,4 +197,33 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 		m.demand = d.Name
 	}
 	return o.covered
+}
+
+// quotaRoom is how many of need replicas of demand i the pool's namespace quota lets the
+// planner add capacity for. At none, it records the quota reached and says why.
+func (p *planning) quotaRoom(i int, pool *Pool, need int64) (int64, string) {
+	if pool.NamespaceQuota == nil {
+		return need, ""
+	}
+	d := &p.in.Demands[i]
+	var used placement.Resources
+	for _, m := range p.members {
+		if m.Pool != pool.Name {
+			continue
+		}
+		for j, n := range m.hosted {
+			if p.in.Demands[j].Namespace == d.Namespace {
+				used = used.Add(p.in.Demands[j].Request.Times(int64(n)))
+			}
+		}
+	}
+	room := min(need, pool.NamespaceQuota.Sub(used).Fits(d.Request))
+	if room > 0 {
+		return room, ""
+	}
+	hit := QuotaReached{Demand: d.Name, Namespace: d.Namespace, Pool: pool.Name, Requested: used, Quota: *pool.NamespaceQuota}
+	if !slices.ContainsFunc(p.plan.QuotaReached, func(q QuotaReached) bool { return q.Demand == hit.Demand && q.Pool == hit.Pool }) {
+		p.plan.QuotaReached = append(p.plan.QuotaReached, hit)
+	}
+	return 0, hit.String()
 }

@@ -1,8 +1,12 @@
 package planner
 
 import (
+	"fmt"
+	"math"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/navarkos/navarkos/internal/placement"
@@ -28,6 +32,10 @@ type Pool struct {
 	DeleteWhenIdle bool
 	// CreateTime, WakeTime and ScaleTime are how long each way of adding capacity takes.
 	CreateTime, WakeTime, ScaleTime time.Duration
+	// NamespaceQuota, when set, is the most one namespace's replicas may request in the
+	// pool's clusters before no more capacity is added there for them; a dimension it does
+	// not bound is Unbounded.
+	NamespaceQuota *placement.Resources
 }
 
 // State is where a cluster is in its lifecycle, as far as capacity goes.
@@ -73,8 +81,10 @@ type Cluster struct {
 type Demand struct {
 	// Name identifies the workload (namespace/name), Placement the placement that places it.
 	Name, Placement string
-	Replicas        int32
-	Request         placement.Resources
+	// Namespace is the workload's namespace, which pools' namespace quotas count by.
+	Namespace string
+	Replicas  int32
+	Request   placement.Resources
 	// Policy holds the placement's constraints, spread, mode and preferences.
 	Policy placement.Policy
 	// Shares is the demand's share by region, for locality; empty when unknown.
@@ -173,10 +183,34 @@ type Unserved struct {
 	Reason   string
 }
 
+// QuotaReached says that a pool added no capacity for a demand because the demand's
+// namespace had reached the pool's namespace quota.
+type QuotaReached struct {
+	Demand, Namespace, Pool string
+	// Requested is what the namespace's replicas request in the pool, Quota the bound.
+	Requested, Quota placement.Resources
+}
+
+func (q QuotaReached) String() string {
+	var parts []string
+	if q.Quota.MilliCPU < Unbounded {
+		parts = append(parts, fmt.Sprintf("cpu %s of %s", resource.NewMilliQuantity(q.Requested.MilliCPU, resource.DecimalSI), resource.NewMilliQuantity(q.Quota.MilliCPU, resource.DecimalSI)))
+	}
+	if q.Quota.MemoryBytes < Unbounded {
+		parts = append(parts, fmt.Sprintf("memory %s of %s", resource.NewQuantity(q.Requested.MemoryBytes, resource.BinarySI), resource.NewQuantity(q.Quota.MemoryBytes, resource.BinarySI)))
+	}
+	return fmt.Sprintf("namespace %q has reached its quota in pool %s: its replicas there request %s", q.Namespace, q.Pool, strings.Join(parts, ", "))
+}
+
+// Unbounded stands for a dimension a namespace quota does not bound.
+const Unbounded = math.MaxInt64 / 2
+
 // Plan is the planner's decision at one instant.
 type Plan struct {
 	Actions  []Action
 	Unserved []Unserved
+	// QuotaReached lists, once per demand and pool, the quotas that held capacity back.
+	QuotaReached []QuotaReached
 }
 
 // Memory is what the planner remembers between decisions: recent node needs, for

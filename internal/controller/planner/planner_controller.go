@@ -132,6 +132,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 		}
 		actionsTotal.WithLabelValues(string(a.Kind), a.Pool).Inc()
 	}
+	for _, q := range plan.QuotaReached {
+		r.eventOnPlacement(ctx, in, q.Demand, corev1.EventTypeWarning, n6sv1alpha1.PlannerQuotaReachedReason, "No capacity added in pool %s for %s: %s", q.Pool, q.Demand, q)
+	}
 	for _, u := range plan.Unserved {
 		r.eventOnPlacement(ctx, in, u.Demand, corev1.EventTypeWarning, n6sv1alpha1.PlannerCapacityUnavailableReason, "%d replicas of %s cannot be placed: %s", u.Replicas, u.Demand, u.Reason)
 	}

@@ -197,6 +197,24 @@ func TestProvisioningNever(t *testing.T) {
 	g.Expect(clustersOfPool(g, "never-pool")).To(BeEmpty())
 }
 
+// TestNamespaceQuotaHoldsCapacityBack: a pool adds capacity for one namespace only up to its
+// namespace quota, and says so on the Placement.
+func TestNamespaceQuotaHoldsCapacityBack(t *testing.T) {
+	g := NewWithT(t)
+	testPool(t, "quota-pool", "quota", "0.10", func(p *n6sv1alpha1.ClusterPool) {
+		p.Spec.NamespaceQuota = &n6sv1alpha1.NamespaceQuota{CPU: ptr.To(resource.MustParse("3"))}
+	})
+	application(t, "quota", 6, nil)
+	g.Eventually(func(g Gomega) []string { return events(g, "Placement", "web") }, wait, 200*time.Millisecond).
+		Should(ContainElement(And(ContainSubstring("QuotaReached"), ContainSubstring(`namespace "quota" has reached its quota in pool quota-pool`))))
+	var created []n6sv1alpha1.Cluster
+	g.Eventually(func(g Gomega) {
+		created = clustersOfPool(g, "quota-pool")
+		g.Expect(created).To(HaveLen(1))
+	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the one cluster the quota allows")
+	g.Expect(*created[0].Spec.Nodes).To(Equal(int32(1)), "sized for the quota's 3 replicas, not the 6 asked for")
+}
+
 // TestAPIRejectsBadPools: a pool without a price, with a negative price or negative limits.
 func TestAPIRejectsBadPools(t *testing.T) {
 	for _, tt := range []struct {
@@ -207,6 +225,8 @@ func TestAPIRejectsBadPools(t *testing.T) {
 		{"negative cluster price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1","perClusterHour":"-1"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "perClusterHour must not be negative"},
 		{"negative hibernated price", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1","hibernatedPerClusterHour":"-0.01"},"clusters":{"max":1},"nodesPerCluster":{"max":1}}`, "hibernatedPerClusterHour must not be negative"},
 		{"negative max clusters", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":-1},"nodesPerCluster":{"max":1}}`, "spec.clusters.max: Invalid value: -1"},
+		{"empty namespace quota", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":1},"nodesPerCluster":{"max":1},"namespaceQuota":{}}`, "namespaceQuota needs cpu, memory or both"},
+		{"negative namespace quota", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":1},"nodesPerCluster":{"max":1},"namespaceQuota":{"cpu":"-2"}}`, "spec.namespaceQuota.cpu: Invalid value"},
 		{"negative max nodes", `{"provider":"local","region":"r","nodeShape":{"cpu":"1","memory":"1Gi","pods":10},"price":{"perNodeHour":"1"},"clusters":{"max":1},"nodesPerCluster":{"max":-2}}`, "spec.nodesPerCluster.max: Invalid value: -2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
