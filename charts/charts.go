@@ -71,7 +71,9 @@ var KubeVersion = common.KubeVersion{Version: "v1.37.2", Major: "1", Minor: "37"
 
 // Rendered is a chart rendered without a cluster: its objects, its hooks and its notes.
 type Rendered struct {
-	Objects []*unstructured.Unstructured
+	// Manifest is the rendered text of the objects.
+	Manifest string
+	Objects  []*unstructured.Unstructured
 	Hooks   []*unstructured.Unstructured
 	Notes   string
 }
@@ -93,7 +95,7 @@ func Render(ctx context.Context, ch *chart.Chart, releaseName, namespace string,
 	if !ok {
 		return nil, fmt.Errorf("unexpected release type %T", rel)
 	}
-	out := &Rendered{Notes: r.Info.Notes}
+	out := &Rendered{Manifest: r.Manifest, Notes: r.Info.Notes}
 	if out.Objects, err = Decode(r.Manifest, namespace); err != nil {
 		return nil, err
 	}

@@ -2,9 +2,15 @@ package charts
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/navarkos/navarkos/internal/fleetpki"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -31,6 +37,9 @@ func TestControllerRoleIsEnoughAndNoMore(t *testing.T) {
 	for _, obj := range out.Objects {
 		switch obj.GetKind() {
 		case "ServiceAccount", "Role", "RoleBinding":
+			if strings.HasSuffix(obj.GetName(), "-pki") {
+				continue // the PKI Job's, checked by TestPKIJobRoleIsEnoughAndNoMore
+			}
 			if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner("chart-test")); err != nil {
 				t.Fatal(err)
 			}
@@ -84,4 +93,62 @@ func expectForbidden(t *testing.T, what string, err error) {
 	if !apierrors.IsForbidden(err) {
 		t.Errorf("the controllers' ServiceAccount may %s: %v", what, err)
 	}
+}
+
+// TestPKIJobRoleIsEnoughAndNoMore applies the PKI Job's ServiceAccount, Role and RoleBinding,
+// then makes the PKI as that ServiceAccount, twice, and is refused every other Secret.
+func TestPKIJobRoleIsEnoughAndNoMore(t *testing.T) {
+	ctx, c, ns := t.Context(), k8s, chartNamespaces[Navarkos]
+	ch, err := Load(Navarkos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(ctx, ch, "second", ns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range out.Objects {
+		if obj.GetName() == "second-navarkos-pki" && obj.GetKind() != "Job" {
+			if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner("chart-test")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	asJob := rest.CopyConfig(restConfig)
+	asJob.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":second-navarkos-pki"}
+	jc, err := client.New(asJob, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := fleetpki.Request{Namespace: ns, Prefix: "second-navarkos", EtcdService: "second-navarkos-etcd",
+		FleetAPIService: "second-navarkos-fleet-api", FleetAPIURL: "https://second-navarkos-fleet-api." + ns + ".svc:443"}
+	t.Cleanup(func() {
+		for _, name := range r.SecretNames() {
+			_ = c.Delete(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+		}
+	})
+	for i := range 2 {
+		if err := fleetpki.Ensure(ctx, jc, r); err != nil {
+			t.Fatalf("run %d of the PKI as the Job's ServiceAccount: %v", i+1, err)
+		}
+	}
+	r.ExtraSANs = []string{"fleet.example.com"}
+	if err := fleetpki.Ensure(ctx, jc, r); err != nil {
+		t.Fatalf("renewing the serving certificate as the Job's ServiceAccount: %v", err)
+	}
+	pki := &corev1.Secret{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "second-navarkos-pki"}, pki); err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pki.Data["apiserver.crt"])
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil || !slices.Contains(cert.DNSNames, "fleet.example.com") {
+		t.Fatalf("the serving certificate names %v (%v), want fleet.example.com added", cert.DNSNames, err)
+	}
+	err = jc.Get(ctx, client.ObjectKey{Namespace: ns, Name: "someone-elses"}, &corev1.Secret{})
+	expectForbidden(t, "read another Secret", err)
+	err = jc.List(ctx, &corev1.SecretList{}, client.InNamespace(ns))
+	expectForbidden(t, "list Secrets", err)
+	err = jc.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "second-navarkos-ca"}})
+	expectForbidden(t, "delete the CA", err)
 }

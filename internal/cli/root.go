@@ -4,6 +4,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/navarkos/navarkos/internal/cli/cmd/bootstrap"
 	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
 	"github.com/navarkos/navarkos/internal/cli/cmd/dnsquery"
@@ -11,6 +12,7 @@ import (
 	"github.com/navarkos/navarkos/internal/cli/cmd/fn"
 	"github.com/navarkos/navarkos/internal/cli/cmd/get"
 	"github.com/navarkos/navarkos/internal/cli/cmd/kubeconfig"
+	"github.com/navarkos/navarkos/internal/cli/cmd/pki"
 	"github.com/navarkos/navarkos/internal/cli/cmd/plan"
 	"github.com/navarkos/navarkos/internal/cli/cmd/simulate"
 	"github.com/navarkos/navarkos/internal/cli/cmd/up"
@@ -31,6 +33,8 @@ func NewRootCommand() *cobra.Command {
 	root.AddCommand(
 		up.NewCommand(g),
 		controller.NewCommand(g),
+		bootstrap.NewCommand(g),
+		pki.NewCommand(),
 		kubeconfig.NewCommand(g),
 		get.NewCommand(g),
 		describe.NewCommand(g),

@@ -70,6 +70,25 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 	return installBindingPolicy(ctx, c)
 }
 
+// CRDsServed reports, with an error that NotSetUpYet accepts, whether the API server serves
+// every Navarkos CRD: for controllers that do not install them.
+func CRDsServed(ctx context.Context, c client.Client) error {
+	crds, err := CRDs()
+	if err != nil {
+		return err
+	}
+	for _, want := range crds {
+		got := &apiextensionsv1.CustomResourceDefinition{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+			return fmt.Errorf("CRD %s: %w", want.Name, err)
+		}
+		if !established(got) {
+			return apierrors.NewNotFound(apiextensionsv1.Resource("customresourcedefinitions"), want.Name+" (not established yet)")
+		}
+	}
+	return nil
+}
+
 // waitForCRDs waits, up to a minute, until the API server serves each CRD.
 func waitForCRDs(ctx context.Context, c client.Client, crds ...*apiextensionsv1.CustomResourceDefinition) error {
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {

@@ -8,6 +8,8 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -71,4 +73,15 @@ func Start() (*envtest.Environment, *rest.Config, error) {
 		return nil, nil, fmt.Errorf("failed to start envtest: %w", err)
 	}
 	return env, cfg, nil
+}
+
+// Kubeconfig writes a rest.Config with inline certificates, such as envtest's, as a kubeconfig,
+// for commands that take one.
+func Kubeconfig(cfg *rest.Config) ([]byte, error) {
+	out := clientcmdapi.NewConfig()
+	out.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	out.AuthInfos["envtest"] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
+	out.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "envtest"}
+	out.CurrentContext = "envtest"
+	return clientcmd.Write(*out)
 }

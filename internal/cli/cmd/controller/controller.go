@@ -2,14 +2,11 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -58,7 +55,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", n6sv1alpha1.SystemNamespace, "namespace of the leader election Lease")
 	fs.BoolVar(&f.leaseInCluster, "leader-election-in-cluster", false, "hold the leader election Lease in the cluster this pod runs in, rather than in the fleet API")
 	fs.StringArrayVar(&f.applyFiles, "apply", nil, "YAML file of fleet objects (e.g. ClusterPools) to apply at start; repeatable")
-	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting")
+	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting; false waits until `navarkos bootstrap` has")
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	fs.BoolVar(&f.kubeconfigPlugins, "allow-kubeconfig-plugins", false, "let joined clusters' kubeconfigs run exec and auth-provider plugins and read token, certificate and key files; whoever writes a join Secret then runs code here")
@@ -117,45 +114,28 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	return mgr.Start(ctx)
 }
 
-// bootstrap installs the CRDs and applies the --apply files. The fleet API may start after
-// the controllers (pods of one release start together), so while it cannot be reached this
+// bootstrap installs the CRDs, or waits until another component has, and applies the
+// --apply files. The fleet API may start after the controllers (pods of one release start
+// together), so while it cannot be reached, or what it needs first is not in place, this
 // waits with backoff; an object the API refuses is an error at once.
 func bootstrap(ctx context.Context, c client.Client, f *flagpole) error {
-	log := ctrl.Log.WithName("bootstrap")
-	delay := 500 * time.Millisecond
-	for {
-		err := bootstrapOnce(ctx, c, f)
-		if err == nil || !unreachable(err) {
-			return err
-		}
-		log.Info("Waiting for the fleet API", "error", err.Error(), "retryIn", delay.String())
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 10*time.Second)
+	wait := setup.Unreachable
+	if !f.installCRDs {
+		wait = setup.NotSetUpYet
 	}
-}
-
-func bootstrapOnce(ctx context.Context, c client.Client, f *flagpole) error {
-	if f.installCRDs {
-		if err := setup.InstallCRDs(ctx, c); err != nil {
+	return setup.RetryWhile(ctx, ctrl.Log.WithName("bootstrap"), "Waiting for the fleet API", wait, func() error {
+		if f.installCRDs {
+			if err := setup.InstallCRDs(ctx, c); err != nil {
+				return err
+			}
+		} else if err := setup.CRDsServed(ctx, c); err != nil {
 			return err
 		}
-	}
-	for _, file := range f.applyFiles {
-		if err := setup.ApplyFile(ctx, c, file); err != nil {
-			return err
+		for _, file := range f.applyFiles {
+			if err := setup.ApplyFile(ctx, c, file); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
-}
-
-// unreachable says whether an error means the API server could not be reached or is not
-// serving yet, rather than that it refused a request.
-func unreachable(err error) bool {
-	var netErr net.Error // includes *url.Error: every failed HTTP exchange
-	return errors.As(err, &netErr) || apierrors.IsServiceUnavailable(err) || apierrors.IsTimeout(err) ||
-		apierrors.IsServerTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err)
+		return nil
+	})
 }
