@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Propagation latency: runs bench/propagation RUNS times (default 3), each on a fresh local
-# fleet, and prints each run's percentiles and their medians. Extra arguments go to every run,
-# e.g. bench/propagation.sh -rate 10.
+# Propagation latency against a fair baseline: runs bench/propagation RUNS times (default 3),
+# each on a fresh local fleet, and prints each run's percentiles and, per rate, their medians.
+# Extra arguments go to every run, e.g. bench/propagation.sh -rates 5,10,20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
@@ -11,17 +11,24 @@ for i in $(seq 1 "$runs"); do
   echo "run $i of $runs: go run ./bench/propagation -bin-dir bin $*" >&2
   go run ./bench/propagation -bin-dir bin "$@" 2>&1 >/dev/null | grep '^result ' | tee -a "$results" >&2
 done
-# Median of each field over the runs (plain awk: no gawk needed).
+# Median of each field over the runs, per rate (plain awk: no gawk needed).
 awk '
-  { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1], NR] = kv[2] } n = NR }
-  function median(name,   i, j, t, s) {
-    for (i = 1; i <= n; i++) s[i] = v[name, i] + 0
+  {
+    split($2, r, "="); rate = r[2]
+    if (!(rate in count)) { rates[++nr] = rate }
+    k = ++count[rate]
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[rate, kv[1], k] = kv[2] }
+  }
+  function median(rate, name,   i, j, t, s, n) {
+    n = count[rate]
+    for (i = 1; i <= n; i++) s[i] = v[rate, name, i] + 0
     for (i = 2; i <= n; i++) for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
     return (n % 2) ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
   }
   END {
-    printf "| median of %d runs | P50 | P99 |\n|---|---|---|\n", n
-    printf "| fleet API → object in a member (Navarkos) | %d ms | %d ms |\n", median("p50_ms"), median("p99_ms")
-    printf "| of which fleet API → Binding (scheduling) | %d ms | %d ms |\n", median("binding_p50_ms"), median("binding_p99_ms")
-    printf "| member API → object in that member (baseline) | %d ms | %d ms |\n", median("baseline_p50_ms"), median("baseline_p99_ms")
+    printf "| median of %d runs | direct P50 | direct P99 | Navarkos P50 | Navarkos P99 | P99 ratio | scheduling P99 | navarkos CPU-s per 1,000 objects |\n|---|---|---|---|---|---|---|---|\n", count[rates[1]]
+    for (i = 1; i <= nr; i++) {
+      rt = rates[i]
+      printf "| %s Deployments/s | %d ms | %d ms | %d ms | %d ms | %.1f× | %d ms | %.1f |\n", rt, median(rt, "baseline_p50_ms"), median(rt, "baseline_p99_ms"), median(rt, "p50_ms"), median(rt, "p99_ms"), median(rt, "p99_ms") / median(rt, "baseline_p99_ms"), median(rt, "binding_p99_ms"), median(rt, "cpu_per_1000")
+    }
   }' "$results"

@@ -1,7 +1,10 @@
 // Command propagation measures how long a Deployment created on the fleet API takes to
 // exist in each member cluster, for many Deployments over several local clusters. The
-// baseline, in the same run, is the same Deployment created directly in a member and seen
-// through the same watch: the floor under any propagation.
+// baseline, in the same run and at the same rate, is the same creations made directly in
+// every member (Deployments × members of them) and seen through the same watch: the floor
+// under any propagation, with the members loaded as propagation loads them. With -rates it
+// sweeps several rates and reports the highest at which Navarkos' P99 stays within 2× the
+// direct P99.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +36,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
+	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
 	"github.com/navarkos/navarkos/internal/setup"
 )
@@ -43,7 +48,7 @@ func main() {
 	clusters := flag.Int("clusters", 5, "member clusters")
 	deployments := flag.Int("deployments", 1000, "Deployments created on the fleet API")
 	rate := flag.Float64("rate", 20, "Deployments created per second")
-	baseline := flag.Int("baseline", 200, "Deployments created directly in a member, for the baseline")
+	rates := flag.String("rates", "", "comma-separated rates to sweep instead of -rate, e.g. 5,10,20,40")
 	binDir := flag.String("bin-dir", "bin", "directory with the Kubernetes, etcd and kwok binaries")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fleet phase to this file")
 	flag.StringVar(&memProfilePath, "memprofile", "", "write a heap profile at the end of the fleet phase to this file")
@@ -51,7 +56,19 @@ func main() {
 	flag.Parse()
 	profilePath = *cpuProfile
 	ctrl.SetLogger(logr.Discard())
-	if err := run(*clusters, *deployments, *baseline, *rate, *binDir); err != nil {
+	sweep := []float64{*rate}
+	if *rates != "" {
+		sweep = sweep[:0]
+		for _, r := range strings.Split(*rates, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+			if err != nil || v <= 0 {
+				fmt.Fprintf(os.Stderr, "bench: -rates: %q is not a rate\n", r)
+				os.Exit(2)
+			}
+			sweep = append(sweep, v)
+		}
+	}
+	if err := run(*clusters, *deployments, sweep, *binDir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -78,7 +95,7 @@ func (s *seen) get(key string) (time.Time, bool) {
 	return t, ok
 }
 
-func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) error {
+func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 	ctx := context.Background()
 	fl, c, stop, err := benchfleet.Start(ctx, binDir)
 	if err != nil {
@@ -98,6 +115,9 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 
 	s := &seen{times: map[string]time.Time{}}
 	for name, m := range members {
+		if _, err := m.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}, metav1.CreateOptions{}); err != nil {
+			return err
+		}
 		if err := watchMember(ctx, m, name, s); err != nil {
 			return err
 		}
@@ -113,99 +133,137 @@ func run(nClusters, nDeployments, nBaseline int, rate float64, binDir string) er
 	}); err != nil {
 		return err
 	}
-
-	// Baseline: create directly in the first member, seen through the same watch.
-	first := names[0]
-	base, err := createPaced(ctx, nBaseline, rate, "direct", func(d *appsv1.Deployment) error {
-		d.Namespace = "bench"
-		_, err := members[first].AppsV1().Deployments("bench").Create(ctx, d, metav1.CreateOptions{})
-		if err != nil && isNamespaceMissing(err) {
-			_, _ = members[first].CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}, metav1.CreateOptions{})
-			_, err = members[first].AppsV1().Deployments("bench").Create(ctx, d, metav1.CreateOptions{})
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	var baseLat []time.Duration
-	if err := collect(ctx, base, []string{first}, s, &baseLat); err != nil {
-		return err
-	}
-
 	// Bindings are timed too, to split the latency into scheduling and propagation.
 	if err := watchBindings(ctx, fl.KubeconfigPath(), s); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "creating %d Deployments on the fleet API at %.0f/s\n", nDeployments, rate)
-	if profilePath != "" {
-		f, err := os.Create(profilePath)
+
+	var results []result
+	for _, rate := range rates {
+		r, err := measure(ctx, fl, c, members, names, s, nDeployments, rate)
 		if err != nil {
 			return err
 		}
+		results = append(results, r)
+	}
+	fmt.Printf("| %d Deployments × %d clusters | direct P50 | direct P99 | Navarkos P50 | Navarkos P99 | P99 ratio | of which scheduling P99 | navarkos CPU-s per 1,000 objects |\n|---|---|---|---|---|---|---|---|\n", nDeployments, nClusters)
+	highest := 0.0
+	for _, r := range results {
+		fmt.Printf("| created at %.0f/s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.1f× | %.0f ms | %.1f |\n", r.rate, r.directP50, r.directP99, r.p50, r.p99, r.p99/r.directP99, r.bindingP99, r.cpuPerThousand)
+		if r.p99 <= 2*r.directP99 {
+			highest = max(highest, r.rate)
+		}
+		// One line per rate for bench/propagation.sh, which takes the median over runs.
+		fmt.Fprintf(os.Stderr, "result rate=%.0f p50_ms=%.0f p99_ms=%.0f binding_p50_ms=%.0f binding_p99_ms=%.0f baseline_p50_ms=%.0f baseline_p99_ms=%.0f cpu_per_1000=%.1f\n",
+			r.rate, r.p50, r.p99, r.bindingP50, r.bindingP99, r.directP50, r.directP99, r.cpuPerThousand)
+	}
+	if len(results) > 1 {
+		if highest > 0 {
+			fmt.Printf("\nHighest rate with Navarkos' P99 within 2× the direct P99: %.0f Deployments/s (%.0f objects/s).\n", highest, highest*float64(nClusters))
+		} else {
+			fmt.Printf("\nNo rate swept kept Navarkos' P99 within 2× the direct P99.\n")
+		}
+	}
+	last := results[len(results)-1]
+	rss := byProcess(fl.APIServerDir(), procfs.RSSOf)
+	printShares(fmt.Sprintf("Control-plane RSS after the last rate (%d Deployments per rate, %d clusters)", nDeployments, nClusters), "MiB", 1<<20, rss)
+	printCPU(last.cpuBefore, last.cpuAfter, last.wall)
+	if err := printReconcileTimes(); err != nil {
+		return err
+	}
+	return printAPIRequests(ctx, fl.KubeconfigPath(), 12)
+}
+
+// result is one rate's measurements.
+type result struct {
+	rate                             float64
+	directP50, directP99             float64
+	p50, p99, bindingP50, bindingP99 float64
+	cpuPerThousand                   float64
+	cpuBefore, cpuAfter              map[string]int64
+	wall                             time.Duration
+}
+
+// measure creates n Deployments directly in every member at the rate (the baseline), then n
+// on the fleet API at the same rate, and waits for each in every member.
+func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members map[string]kubernetes.Interface, names []string, s *seen, n int, rate float64) (result, error) {
+	r := result{rate: rate}
+	tag := strconv.FormatFloat(rate, 'f', -1, 64)
+	fmt.Fprintf(os.Stderr, "rate %s/s: creating %d Deployments directly in each of %d members\n", tag, n, len(names))
+	direct, err := createPaced(ctx, n, rate, "direct-"+tag, func(d *appsv1.Deployment) error {
+		var wg sync.WaitGroup
+		errs := make([]error, len(names))
+		for i, name := range names {
+			wg.Go(func() {
+				dd := d.DeepCopy()
+				dd.Namespace = "bench"
+				_, errs[i] = members[name].AppsV1().Deployments("bench").Create(ctx, dd, metav1.CreateOptions{})
+			})
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		return r, err
+	}
+	var baseLat []time.Duration
+	if err := collect(ctx, direct, names, s, &baseLat); err != nil {
+		return r, err
+	}
+
+	fmt.Fprintf(os.Stderr, "rate %s/s: creating %d Deployments on the fleet API\n", tag, n)
+	if profilePath != "" {
+		f, err := os.Create(profilePath)
+		if err != nil {
+			return r, err
+		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+			return r, err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cpuBefore, fleetStart := byProcess(fl.DataDir, cpuTime), time.Now()
-	created, err := createPaced(ctx, nDeployments, rate, "fleet", func(d *appsv1.Deployment) error {
+	r.cpuBefore = byProcess(fl.DataDir, cpuTime)
+	start := time.Now()
+	created, err := createPaced(ctx, n, rate, "fleet-"+tag, func(d *appsv1.Deployment) error {
 		d.Namespace, d.Labels = "bench", map[string]string{"bench": "fleet"}
 		return c.Create(ctx, d)
 	})
 	if err != nil {
-		return err
+		return r, err
 	}
 	var lat, bound []time.Duration
 	if err := collect(ctx, created, names, s, &lat); err != nil {
-		return err
+		return r, err
 	}
 	if err := collect(ctx, created, []string{bindingsPrefix}, s, &bound); err != nil {
-		return err
+		return r, err
 	}
-	cpuAfter, fleetWall := byProcess(fl.DataDir, cpuTime), time.Since(fleetStart)
+	r.cpuAfter, r.wall = byProcess(fl.DataDir, cpuTime), time.Since(start)
 	if dumpPath != "" {
-		if err := dump(dumpPath, created, append(names, bindingsPrefix), s); err != nil {
-			return err
+		if err := dump(dumpPath, created, append(slices.Clone(names), bindingsPrefix), s); err != nil {
+			return r, err
 		}
 	}
 	if memProfilePath != "" {
 		f, err := os.Create(memProfilePath)
 		if err != nil {
-			return err
+			return r, err
 		}
 		runtime.GC()
-		err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
-		if err != nil {
-			return err
+		if err := errors.Join(pprof.WriteHeapProfile(f), f.Close()); err != nil {
+			return r, err
 		}
 	}
-	rss := byProcess(fl.APIServerDir(), procfs.RSSOf)
-	var controlPlaneRSS int64
-	for _, v := range rss {
-		controlPlaneRSS += v
-	}
-
 	p := func(xs []time.Duration, q float64) float64 {
 		slices.Sort(xs)
 		return float64(xs[int(q*float64(len(xs)-1))].Microseconds()) / 1000
 	}
-	bp50, bp99 := p(baseLat, 0.5), p(baseLat, 0.99)
-	np50, np99 := p(lat, 0.5), p(lat, 0.99)
-	fmt.Printf("| %d Deployments × %d clusters, created at %.0f/s | P50 | P99 |\n|---|---|---|\n", nDeployments, nClusters, rate)
-	fmt.Printf("| fleet API → object in a member (Navarkos) | %.0f ms | %.0f ms |\n", np50, np99)
-	fmt.Printf("| of which fleet API → Binding (scheduling) | %.0f ms | %.0f ms |\n", p(bound, 0.5), p(bound, 0.99))
-	fmt.Printf("| member API → object in that member (baseline, %d Deployments) | %.0f ms | %.0f ms |\n", nBaseline, bp50, bp99)
-	fmt.Printf("| ratio | %.1f× | %.1f× |\n", np50/bp50, np99/bp99)
-	// One line for bench/propagation.sh, which takes the median over runs.
-	fmt.Fprintf(os.Stderr, "result p50_ms=%.0f p99_ms=%.0f binding_p50_ms=%.0f binding_p99_ms=%.0f baseline_p50_ms=%.0f baseline_p99_ms=%.0f\n",
-		np50, np99, p(bound, 0.5), p(bound, 0.99), bp50, bp99)
-	printShares(fmt.Sprintf("Control-plane RSS with %d propagated objects (%d Bindings): %.0f MiB", nDeployments*nClusters, nDeployments, float64(controlPlaneRSS)/(1<<20)), "MiB", 1<<20, rss)
-	printCPU(cpuBefore, cpuAfter, fleetWall)
-	if err := printReconcileTimes(); err != nil {
-		return err
-	}
-	return printAPIRequests(ctx, fl.KubeconfigPath(), 12)
+	r.directP50, r.directP99 = p(baseLat, 0.5), p(baseLat, 0.99)
+	r.p50, r.p99 = p(lat, 0.5), p(lat, 0.99)
+	r.bindingP50, r.bindingP99 = p(bound, 0.5), p(bound, 0.99)
+	navarkosCPU := time.Duration(r.cpuAfter[navarkosProcess] - r.cpuBefore[navarkosProcess])
+	r.cpuPerThousand = navarkosCPU.Seconds() / (float64(n*len(names)) / 1000)
+	return r, nil
 }
 
 // printReconcileTimes shows where the controllers spent their time, from controller-runtime's own metrics.

@@ -8,13 +8,9 @@ import (
 	"slices"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-
 	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
 )
-
-func isNamespaceMissing(err error) bool { return apierrors.IsNotFound(err) }
 
 // clusterDir finds the cluster a component belongs to in its command line.
 var clusterDir = regexp.MustCompile(`/clusters/([^/]+)/`)
