@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -200,8 +201,8 @@ func expectPodsReady(g Gomega, m kubernetes.Interface, r fninstall.Release, n in
 		g.Expect(err).NotTo(HaveOccurred())
 		var ready int
 		for _, p := range pods.Items {
-			if p.Annotations["helm.sh/hook"] != "" {
-				continue
+			if p.Annotations["helm.sh/hook"] != "" || slices.ContainsFunc(p.OwnerReferences, func(o metav1.OwnerReference) bool { return o.Kind == "Job" }) {
+				continue // hooks and Jobs run to completion
 			}
 			g.Expect(p.Status.Phase).To(Equal(corev1.PodRunning), "pod %s", p.Name)
 			for _, c := range p.Status.Conditions {
