@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +35,7 @@ import (
 	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
 	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 func main() {
@@ -322,30 +321,13 @@ func duration(d time.Duration, err error) string {
 // upProcess is `navarkos up` as a child process.
 type upProcess struct {
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *testenv.SyncBuffer
 	exited chan error
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }
 
 // startUp runs `navarkos up` with the planner off on the fleet's directory and waits for its ready line.
 func startUp(fl localfleet.Fleet) (*upProcess, error) {
-	p := &upProcess{output: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &upProcess{output: &testenv.SyncBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(filepath.Join(fl.BinDir, "navarkos"), "up", "--data-dir", fl.DataDir, "--bin-dir", fl.BinDir,
 		"--disable-planner", "--dns-addr", "")
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output

@@ -13,17 +13,20 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -44,11 +47,15 @@ import (
 // profilePath, when set, receives a CPU profile of the fleet phase; dumpPath every latency.
 var profilePath, memProfilePath, dumpPath string
 
+// freezeMember asks for the frozen-member detection time at the end.
+var freezeMember bool
+
 func main() {
 	clusters := flag.Int("clusters", 5, "member clusters")
 	deployments := flag.Int("deployments", 1000, "Deployments created on the fleet API")
 	rate := flag.Float64("rate", 20, "Deployments created per second")
 	rates := flag.String("rates", "", "comma-separated rates to sweep instead of -rate, e.g. 5,10,20,40")
+	flag.BoolVar(&freezeMember, "freeze-member", false, "at the end, freeze one member's kube-apiserver (SIGSTOP) and time until its Cluster is not Healthy")
 	binDir := flag.String("bin-dir", "bin", "directory with the Kubernetes, etcd and kwok binaries")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fleet phase to this file")
 	flag.StringVar(&memProfilePath, "memprofile", "", "write a heap profile at the end of the fleet phase to this file")
@@ -162,6 +169,11 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 			fmt.Printf("\nHighest rate with Navarkos' P99 within 2× the direct P99: %.0f Deployments/s (%.0f objects/s).\n", highest, highest*float64(nClusters))
 		} else {
 			fmt.Printf("\nNo rate swept kept Navarkos' P99 within 2× the direct P99.\n")
+		}
+	}
+	if freezeMember {
+		if err := timeFrozenMember(ctx, fl, c, names[len(names)-1]); err != nil {
+			return err
 		}
 	}
 	last := results[len(results)-1]
@@ -401,4 +413,42 @@ func dump(path string, created map[string]time.Time, clusters []string, s *seen)
 		}
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// timeFrozenMember stops one member's kube-apiserver (SIGSTOP) and times how long the
+// Cluster Manager takes to mark the Cluster not Healthy, then how long it is Healthy again
+// after SIGCONT.
+func timeFrozenMember(ctx context.Context, fl localfleet.Fleet, c client.Client, name string) error {
+	var pid int
+	for _, p := range procfs.Under(fl.Runner().ClusterDir(name)) {
+		if len(p.Cmdline) > 0 && filepath.Base(p.Cmdline[0]) == "kube-apiserver" {
+			pid = p.PID
+		}
+	}
+	if pid == 0 {
+		return fmt.Errorf("no kube-apiserver process of member %s", name)
+	}
+	healthy := func() bool {
+		cl := &n6sv1alpha1.Cluster{}
+		return c.Get(ctx, client.ObjectKey{Name: name}, cl) == nil && meta.IsStatusConditionTrue(cl.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	frozen := time.Now()
+	err := benchfleet.WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, func() bool { return !healthy() })
+	detected := time.Since(frozen)
+	if cerr := syscall.Kill(pid, syscall.SIGCONT); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("the frozen member %s stayed Healthy: %w", name, err)
+	}
+	thawed := time.Now()
+	if err := benchfleet.WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, healthy); err != nil {
+		return fmt.Errorf("member %s did not come back Healthy: %w", name, err)
+	}
+	fmt.Printf("\nMember %s frozen (SIGSTOP of its kube-apiserver): not Healthy after %.1f s (default health interval); Healthy again %.1f s after SIGCONT.\n",
+		name, detected.Seconds(), time.Since(thawed).Seconds())
+	return nil
 }

@@ -65,7 +65,7 @@ func Listening(endpoint string) bool {
 func StartProcess(t *testing.T, name string, args ...string) (output func() string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	logs := &lockedBuffer{}
+	logs := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("failed to start %s: %v", name, err)
@@ -82,19 +82,19 @@ func StartProcess(t *testing.T, name string, args ...string) (output func() stri
 	return logs.String
 }
 
-// lockedBuffer is a buffer a process writes to while a test may read it.
-type lockedBuffer struct {
+// SyncBuffer is a buffer a process writes to while a test or a benchmark reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

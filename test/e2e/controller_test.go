@@ -46,7 +46,7 @@ func TestControllerAgainstExistingFleetAPI(t *testing.T) {
 	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), "controller", "--kubeconfig", kubeconfigPath,
 		"--metrics-addr", metricsAddr, "--health-probe-addr", probeAddr, "--health-interval", healthInterval.String())
-	output := &syncBuffer{}
+	output := &testenv.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	g.Expect(cmd.Start()).To(Succeed())
 	exited := make(chan error, 1)

@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,26 +16,8 @@ import (
 // upProcess is a `navarkos up` child process.
 type upProcess struct {
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *testenv.SyncBuffer
 	exited chan error
-}
-
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startUp runs `navarkos up` on dataDir and waits for its ready line.
@@ -46,7 +26,7 @@ func startUp(t *testing.T, dataDir string) *upProcess {
 	if err := testenv.RequireBinaries("navarkos"); err != nil {
 		t.Fatal(err)
 	}
-	p := &upProcess{output: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &upProcess{output: &testenv.SyncBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), "up",
 		"--data-dir", dataDir, "--bin-dir", testenv.BinDir(), "--health-interval", healthInterval.String())
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output

@@ -3,7 +3,6 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
 
@@ -28,13 +27,9 @@ func NewCommand(g *options.Global) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
-			cfg, err := g.RESTConfig()
+			c, err := g.Client()
 			if err != nil {
 				return err
-			}
-			c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-			if err != nil {
-				return fmt.Errorf("failed to connect to the fleet API at %s: %w", cfg.Host, err)
 			}
 			return run(cmd.Context(), c, every)
 		},
