@@ -142,14 +142,12 @@ func (l *RateLimiter) classify(addr netip.Addr, resp *mdns.Msg) (accountKey, flo
 	switch {
 	case resp.Rcode == mdns.RcodeNameError:
 		key.kind, key.name = kindNXDomain, soaOwner(resp)
-		return key, l.NXDomainsPerSecond
 	case resp.Rcode != mdns.RcodeSuccess || len(resp.Question) != 1:
 		key.kind = kindError
-		return key, l.ErrorsPerSecond
+	default:
+		key.kind, key.qtype, key.name = kindAnswer, resp.Question[0].Qtype, strings.ToLower(resp.Question[0].Name)
 	}
-	q := resp.Question[0]
-	key.kind, key.qtype, key.name = kindAnswer, q.Qtype, strings.ToLower(q.Name)
-	return key, l.ResponsesPerSecond
+	return key, l.rate(key.kind)
 }
 
 // soaOwner is the zone named by a negative answer's SOA, or "" without one.

@@ -23,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -70,9 +71,29 @@ func (r Request) SecretNames() []string {
 	return []string{r.caSecret(), r.pkiSecret(), r.controllerSecret(), r.adminSecret()}
 }
 
+// Validate checks a request before anything is made: every name set, and each extra SAN an
+// IP address or a DNS name.
+func (r Request) Validate() error {
+	for flag, v := range map[string]string{"namespace": r.Namespace, "prefix": r.Prefix, "etcd-service": r.EtcdService,
+		"fleet-api-service": r.FleetAPIService, "fleet-api-url": r.FleetAPIURL} {
+		if v == "" {
+			return fmt.Errorf("--%s must not be empty", flag)
+		}
+	}
+	for _, san := range r.ExtraSANs {
+		if net.ParseIP(san) == nil && len(validation.IsDNS1123Subdomain(san)) > 0 {
+			return fmt.Errorf("--extra-san %q is neither an IP address nor a DNS name", san)
+		}
+	}
+	return nil
+}
+
 // Ensure creates the Secrets that are missing and renews the fleet API's serving certificate
 // when its names changed; it changes nothing else, so that running it again is safe.
 func Ensure(ctx context.Context, c client.Client, r Request) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
 	ca, err := ensureCA(ctx, c, r)
 	if err != nil {
 		return err

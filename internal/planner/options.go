@@ -69,6 +69,19 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
 		return n, min(need, m.roomAt(n, d.Request))
 	}
+	// The quota room of each pool, worked out once per decision about this need.
+	rooms := map[string]struct {
+		n   int64
+		why string
+	}{}
+	quotaRoom := func(pool *Pool) (int64, string) {
+		r, ok := rooms[pool.Name]
+		if !ok {
+			r.n, r.why = p.quotaRoom(i, pool, need)
+			rooms[pool.Name] = r
+		}
+		return r.n, r.why
+	}
 	for _, m := range p.members {
 		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) {
 			continue
@@ -76,7 +89,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 		if ok, _ := p.mayGrow(d, m.pool); !ok {
 			continue
 		}
-		need, _ := p.quotaRoom(i, m.pool, need)
+		need, _ := quotaRoom(m.pool)
 		if need <= 0 {
 			continue
 		}
@@ -104,7 +117,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 			why = append(why, fmt.Sprintf("pool %s has its %d clusters", name, pool.MaxClusters))
 			continue
 		}
-		need, reached := p.quotaRoom(i, pool, need)
+		need, reached := quotaRoom(pool)
 		if need <= 0 {
 			why = append(why, fmt.Sprintf("pool %s: %s", name, reached))
 			continue

@@ -1,16 +1,20 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"testing"
 
 	"go.uber.org/zap/zapcore"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
@@ -84,4 +88,25 @@ func Kubeconfig(cfg *rest.Config) ([]byte, error) {
 	out.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "envtest"}
 	out.CurrentContext = "envtest"
 	return clientcmd.Write(*out)
+}
+
+// StartForTest starts an API server for one test, stopped when the test ends, and returns its
+// config and a client of scheme; install, when set, prepares it (CRDs, namespaces).
+func StartForTest(t *testing.T, scheme *kruntime.Scheme, install func(context.Context, client.Client) error) (*rest.Config, client.Client) {
+	t.Helper()
+	env, cfg, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if install != nil {
+		if err := install(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfg, c
 }
