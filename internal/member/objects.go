@@ -90,9 +90,23 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 			oc.onChange(oc.cluster, obj)
 		}
 	}
+	// Only what can change propagation is passed on: not the echo of Navarkos' own apply,
+	// which the reconcile that made it has seen, nor status writes that leave the summed
+	// counters alone.
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    notify,
-		UpdateFunc: func(_, o any) { notify(o) },
+		AddFunc: func(o any) {
+			if !oc.isOwnApply(o) {
+				notify(o)
+			}
+		},
+		UpdateFunc: func(old, o any) {
+			before, okOld := old.(*unstructured.Unstructured)
+			after, okNew := o.(*unstructured.Unstructured)
+			if okOld && okNew && (oc.isOwnApply(after) || !propagation.MemberChangeMatters(before, after)) {
+				return
+			}
+			notify(o)
+		},
 		DeleteFunc: notify,
 	})
 	if err != nil {
@@ -100,6 +114,16 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 	}
 	oc.kinds[gvk] = inf
 	return inf, nil
+}
+
+// isOwnApply reports whether an event shows a member object exactly as Navarkos' last apply returned it.
+func (oc *objectCache) isOwnApply(o any) bool {
+	obj, ok := o.(*unstructured.Unstructured)
+	if !ok {
+		return false
+	}
+	last, ok := oc.lastApplied(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
+	return ok && last.ResourceVersion == obj.GetResourceVersion()
 }
 
 func (oc *objectCache) record(obj *unstructured.Unstructured, hash [32]byte) {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -52,4 +53,25 @@ func contains(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// MemberChangeMatters reports whether an update of a member object can change what
+// propagation does or reports: a possible drift from what Navarkos applied (generation,
+// labels, annotations, deletion; any write for kinds without a generation), or a replica
+// counter that is summed into the fleet object. Status-only writes that change neither, such
+// as a member controller's conditions, need no reconcile.
+func MemberChangeMatters(old, updated *unstructured.Unstructured) bool {
+	if old.GetResourceVersion() == updated.GetResourceVersion() {
+		return false // a resync
+	}
+	if updated.GetGeneration() == 0 {
+		return true
+	}
+	if old.GetGeneration() != updated.GetGeneration() ||
+		!maps.Equal(old.GetLabels(), updated.GetLabels()) ||
+		!maps.Equal(old.GetAnnotations(), updated.GetAnnotations()) ||
+		(old.GetDeletionTimestamp() == nil) != (updated.GetDeletionTimestamp() == nil) {
+		return true
+	}
+	return !maps.Equal(SumStatus([]*unstructured.Unstructured{old}), SumStatus([]*unstructured.Unstructured{updated}))
 }

@@ -3,6 +3,7 @@ package propagation
 import (
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -57,5 +58,53 @@ func TestHashIsStable(t *testing.T) {
 	b.Object["data"].(map[string]any)["c"] = "4"
 	if hc, _ := Hash(b); hc == ha {
 		t.Error("a changed object hashes the same")
+	}
+}
+
+func TestMemberChangeMatters(t *testing.T) {
+	deployment := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web", "resourceVersion": "1", "generation": int64(1), "labels": map[string]any{"app": "web"}},
+		"status":   map[string]any{"replicas": int64(2), "readyReplicas": int64(1), "conditions": []any{map[string]any{"type": "Progressing"}}},
+	}}
+	configMap := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c", "resourceVersion": "1"},
+	}}
+	next := func(u *unstructured.Unstructured, change func(*unstructured.Unstructured)) *unstructured.Unstructured {
+		out := u.DeepCopy()
+		out.SetResourceVersion("2")
+		change(out)
+		return out
+	}
+	tests := []struct {
+		name    string
+		old     *unstructured.Unstructured
+		updated *unstructured.Unstructured
+		want    bool
+	}{
+		{"a resync", deployment, deployment.DeepCopy(), false},
+		{"conditions only", deployment, next(deployment, func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{"type": "Available"}}, "status", "conditions")
+			_ = unstructured.SetNestedField(u.Object, int64(1), "status", "observedGeneration")
+		}), false},
+		{"a ready replica more", deployment, next(deployment, func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, int64(2), "status", "readyReplicas")
+		}), true},
+		{"a counter dropped to zero", deployment, next(deployment, func(u *unstructured.Unstructured) {
+			unstructured.RemoveNestedField(u.Object, "status", "readyReplicas")
+		}), true},
+		{"spec edited", deployment, next(deployment, func(u *unstructured.Unstructured) { u.SetGeneration(2) }), true},
+		{"a label removed", deployment, next(deployment, func(u *unstructured.Unstructured) { u.SetLabels(nil) }), true},
+		{"an annotation added", deployment, next(deployment, func(u *unstructured.Unstructured) { u.SetAnnotations(map[string]string{"x": "y"}) }), true},
+		{"being deleted", deployment, next(deployment, func(u *unstructured.Unstructured) {
+			now := metav1.Now()
+			u.SetDeletionTimestamp(&now)
+		}), true},
+		{"any write to a kind without generation", configMap, next(configMap, func(*unstructured.Unstructured) {}), true},
+	}
+	for _, tt := range tests {
+		if got := MemberChangeMatters(tt.old, tt.updated); got != tt.want {
+			t.Errorf("%s: MemberChangeMatters = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

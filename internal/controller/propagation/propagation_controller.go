@@ -296,7 +296,8 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 	}
 	// The cache holds only Navarkos' objects: an object missing from it may still be someone else's.
 	if !knownOurs {
-		existing := &unstructured.Unstructured{}
+		// Its metadata is all that is needed, and all that is asked for.
+		existing := &metav1.PartialObjectMetadata{}
 		existing.SetGroupVersionKind(gvk)
 		err = mc.Get(ctx, key, existing)
 		switch {
@@ -322,7 +323,7 @@ func readyReplicas(obj *unstructured.Unstructured) int32 {
 }
 
 // ours reports whether a member object was made by Navarkos for this Binding.
-func ours(obj *unstructured.Unstructured, b *n6sv1alpha1.Binding) bool {
+func ours(obj metav1.Object, b *n6sv1alpha1.Binding) bool {
 	return obj.GetLabels()[n6sv1alpha1.ManagedByLabel] == n6sv1alpha1.ManagedByValue &&
 		obj.GetAnnotations()[n6sv1alpha1.BindingAnnotation] == b.Namespace+"/"+b.Name
 }
@@ -382,9 +383,10 @@ func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, clu
 	if err != nil {
 		return err
 	}
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind))
-	err = mc.Get(ctx, client.ObjectKey{Namespace: b.Spec.Resource.Namespace, Name: b.Spec.Resource.Name}, obj)
+	gvk, key := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind), client.ObjectKey{Namespace: b.Spec.Resource.Namespace, Name: b.Spec.Resource.Name}
+	obj := &metav1.PartialObjectMetadata{}
+	obj.SetGroupVersionKind(gvk)
+	err = mc.Get(ctx, key, obj)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -394,8 +396,10 @@ func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, clu
 	if !ours(obj, b) {
 		return nil
 	}
-	mc.ForgetApplied(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
-	if err := mc.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+	mc.ForgetApplied(gvk, key)
+	// The UID precondition spares an object that replaced Navarkos' since the read.
+	uid := obj.GetUID()
+	if err := mc.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground), client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("failed to delete %s %s in cluster %s: %w", b.Spec.Resource.Kind, b.Spec.Resource.Name, cluster, err)
 	}
 	return nil

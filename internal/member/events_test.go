@@ -1,0 +1,124 @@
+package member_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/member"
+	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
+)
+
+// TestMemberEventsThatCannotChangePropagationAreDropped: a member's status write that leaves
+// the replica counters alone wakes no Binding; one that changes them does.
+func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
+	cfg, c := testenv.StartForTest(t, setup.Scheme(), func(ctx context.Context, c client.Client) error {
+		return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}})
+	})
+	ctx := t.Context()
+	kubeconfig, err := testenv.Kubeconfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := &n6sv1alpha1.SecretReference{Namespace: n6sv1alpha1.SystemNamespace, Name: "self-kubeconfig", Key: "kubeconfig"}
+	if err := c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}, Data: map[string][]byte{ref.Key: kubeconfig}}); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan client.Object, 100)
+	members := &member.Clients{Fleet: c, Scheme: setup.Scheme(), OnChange: func(_ string, o client.Object) { seen <- o }}
+	t.Cleanup(members.Stop)
+	self := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "self"}, Status: n6sv1alpha1.ClusterStatus{KubeconfigSecretRef: ref}}
+	mc, err := members.ForCluster(ctx, self)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	d := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", Labels: map[string]string{n6sv1alpha1.ManagedByLabel: n6sv1alpha1.ManagedByValue}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web"}}},
+			},
+		},
+	}
+	u := &unstructured.Unstructured{}
+	u.Object, err = runtime.DefaultUnstructuredConverter.ToUnstructured(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Observe(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u)); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("navarkos"), client.ForceOwnership); err != nil {
+		t.Fatal(err)
+	}
+	mc.RecordApplied(u, [32]byte{1})
+
+	live := &appsv1.Deployment{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(d), live); err != nil {
+		t.Fatal(err)
+	}
+	live.Status.ObservedGeneration = 1
+	live.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetCreated"}}
+	if err := c.Status().Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	conditionsOnly := live.ResourceVersion
+	live.Status.Replicas, live.Status.ReadyReplicas = 2, 1
+	if err := c.Status().Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	oneReady := live.ResourceVersion
+
+	// Events of one object arrive in order: everything before the counters' write shows.
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case o := <-seen:
+			switch o.GetResourceVersion() {
+			case conditionsOnly:
+				t.Fatalf("a status write of conditions only was passed on (resourceVersion %s)", conditionsOnly)
+			case oneReady:
+				return
+			}
+		case <-deadline:
+			t.Fatalf("waited 30s for the change of readyReplicas (resourceVersion %s) to be passed on", oneReady)
+		}
+	}
+}
+
+// TestTheEchoOfNavarkosOwnApplyIsDropped: an event that shows an object exactly as the last
+// recorded apply returned it is not passed on; any other version is.
+func TestTheEchoOfNavarkosOwnApplyIsDropped(t *testing.T) {
+	echo := &unstructured.Unstructured{}
+	echo.SetAPIVersion("v1")
+	echo.SetKind("ConfigMap")
+	echo.SetNamespace("shop")
+	echo.SetName("settings")
+	echo.SetResourceVersion("41")
+	if member.IsOwnApplyForTest(echo, nil) {
+		t.Error("an object never applied counts as Navarkos' own apply")
+	}
+	if !member.IsOwnApplyForTest(echo, echo) {
+		t.Error("the event of Navarkos' own apply is passed on")
+	}
+	later := echo.DeepCopy()
+	later.SetResourceVersion("42")
+	if member.IsOwnApplyForTest(later, echo) {
+		t.Error("a later write by someone else counts as Navarkos' own apply")
+	}
+}
