@@ -187,7 +187,10 @@ func measureNavarkos(ctx context.Context, c, mc client.Client, name string) (tim
 	}
 	t.scale = time.Since(start)
 
-	if err := setSpec(func(cl *n6sv1alpha1.Cluster) { cl.Spec.Nodes = ptr.To[int32](1); cl.Spec.DesiredState = n6sv1alpha1.DesiredHibernated }); err != nil {
+	if err := setSpec(func(cl *n6sv1alpha1.Cluster) {
+		cl.Spec.Nodes = ptr.To[int32](1)
+		cl.Spec.DesiredState = n6sv1alpha1.DesiredHibernated
+	}); err != nil {
 		return t, err
 	}
 	err := benchfleet.WaitFor(ctx, timeout, poll, func() bool {

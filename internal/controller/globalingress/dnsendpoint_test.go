@@ -1,8 +1,8 @@
 package globalingress_test
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
