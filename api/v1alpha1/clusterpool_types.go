@@ -120,7 +120,8 @@ type LocalTemplate struct {
 const LocalExtraArgPattern = `^(etcd=(quota-backend-bytes|snapshot-count|unsafe-no-fsync|auto-compaction-mode|auto-compaction-retention|heartbeat-interval|election-timeout|log-level)|kube-apiserver=(max-requests-inflight|max-mutating-requests-inflight|default-watch-cache-size|event-ttl|request-timeout|min-request-timeout|goaway-chance|v)|kube-controller-manager=(kube-api-qps|kube-api-burst|concurrent-deployment-syncs|concurrent-replicaset-syncs|concurrent-gc-syncs|node-monitor-grace-period|v)|kube-scheduler=(kube-api-qps|kube-api-burst|v)|kwok-controller=(v))=[-A-Za-z0-9.:_]{0,64}$`
 
 // TimeToCapacity is how long a pool takes to add capacity in each way. The planner weighs
-// it: a faster way serves unplaced replicas sooner.
+// it: a faster way serves unplaced replicas sooner. A wake or a growth never counts as
+// slower than a create in the same pool.
 type TimeToCapacity struct {
 	// create is how long a new cluster takes to become Ready.
 	// +optional

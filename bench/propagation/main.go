@@ -44,6 +44,9 @@ import (
 	"github.com/navarkos/navarkos/internal/setup"
 )
 
+// idleSample is how long the members' idle CPU is measured before the first rate.
+const idleSample = 20 * time.Second
+
 // profilePath, when set, receives a CPU profile of the fleet phase; dumpPath every latency.
 var profilePath, memProfilePath, dumpPath string
 
@@ -145,28 +148,35 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 		return err
 	}
 
+	// The members' CPU while nothing is created, so that only the creations' own cost is counted.
+	fmt.Fprintf(os.Stderr, "measuring the members' idle CPU for %s\n", idleSample)
+	idleBefore := byProcess(fl.DataDir, cpuTime)
+	time.Sleep(idleSample)
+	idlePerSecond := membersCPU(idleBefore, byProcess(fl.DataDir, cpuTime)).Seconds() / idleSample.Seconds()
+
 	var results []result
 	for _, rate := range rates {
-		r, err := measure(ctx, fl, c, members, names, s, nDeployments, rate)
+		r, err := measure(ctx, fl, c, members, names, s, nDeployments, rate, idlePerSecond)
 		if err != nil {
 			return err
 		}
 		results = append(results, r)
 	}
-	fmt.Printf("| %d Deployments × %d clusters | direct P50 | direct P99 | Navarkos P50 | Navarkos P99 | P99 ratio | of which scheduling P99 | navarkos CPU-s per 1,000 objects |\n|---|---|---|---|---|---|---|---|\n", nDeployments, nClusters)
+	fmt.Printf("| %d Deployments × %d clusters | direct P50 | direct P99 | Navarkos P50 | Navarkos P99 | P99 ratio | of which scheduling P99 | navarkos CPU-s per 1,000 objects | members' CPU-s per 1,000 objects above idle, direct → through Navarkos |\n|---|---|---|---|---|---|---|---|---|\n", nDeployments, nClusters)
 	highest := 0.0
 	for _, r := range results {
-		fmt.Printf("| created at %.0f/s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.1f× | %.0f ms | %.1f |\n", r.rate, r.directP50, r.directP99, r.p50, r.p99, r.p99/r.directP99, r.bindingP99, r.cpuPerThousand)
+		fmt.Printf("| created at %g/s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.1f× | %.0f ms | %.1f | %.1f → %.1f (%.2f×) |\n", r.rate, r.directP50, r.directP99, r.p50, r.p99, r.p99/r.directP99, r.bindingP99, r.cpuPerThousand,
+			r.directMembersCPUPerThousand, r.membersCPUPerThousand, r.membersCPUPerThousand/r.directMembersCPUPerThousand)
 		if r.p99 <= 2*r.directP99 {
 			highest = max(highest, r.rate)
 		}
 		// One line per rate for bench/propagation.sh, which takes the median over runs.
-		fmt.Fprintf(os.Stderr, "result rate=%.0f p50_ms=%.0f p99_ms=%.0f binding_p50_ms=%.0f binding_p99_ms=%.0f baseline_p50_ms=%.0f baseline_p99_ms=%.0f cpu_per_1000=%.1f\n",
-			r.rate, r.p50, r.p99, r.bindingP50, r.bindingP99, r.directP50, r.directP99, r.cpuPerThousand)
+		fmt.Fprintf(os.Stderr, "result rate=%g p50_ms=%.0f p99_ms=%.0f binding_p50_ms=%.0f binding_p99_ms=%.0f baseline_p50_ms=%.0f baseline_p99_ms=%.0f cpu_per_1000=%.1f members_cpu_per_1000=%.1f baseline_members_cpu_per_1000=%.1f\n",
+			r.rate, r.p50, r.p99, r.bindingP50, r.bindingP99, r.directP50, r.directP99, r.cpuPerThousand, r.membersCPUPerThousand, r.directMembersCPUPerThousand)
 	}
 	if len(results) > 1 {
 		if highest > 0 {
-			fmt.Printf("\nHighest rate with Navarkos' P99 within 2× the direct P99: %.0f Deployments/s (%.0f objects/s).\n", highest, highest*float64(nClusters))
+			fmt.Printf("\nHighest rate with Navarkos' P99 within 2× the direct P99: %g Deployments/s (%g objects/s).\n", highest, highest*float64(nClusters))
 		} else {
 			fmt.Printf("\nNo rate swept kept Navarkos' P99 within 2× the direct P99.\n")
 		}
@@ -192,16 +202,24 @@ type result struct {
 	directP50, directP99             float64
 	p50, p99, bindingP50, bindingP99 float64
 	cpuPerThousand                   float64
+	// The members' own components' CPU per 1,000 objects, made directly and through Navarkos.
+	directMembersCPUPerThousand, membersCPUPerThousand float64
 	cpuBefore, cpuAfter              map[string]int64
 	wall                             time.Duration
 }
 
 // measure creates n Deployments directly in every member at the rate (the baseline), then n
 // on the fleet API at the same rate, and waits for each in every member.
-func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members map[string]kubernetes.Interface, names []string, s *seen, n int, rate float64) (result, error) {
+func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members map[string]kubernetes.Interface, names []string, s *seen, n int, rate, idlePerSecond float64) (result, error) {
 	r := result{rate: rate}
 	tag := strconv.FormatFloat(rate, 'f', -1, 64)
 	fmt.Fprintf(os.Stderr, "rate %s/s: creating %d Deployments directly in each of %d members\n", tag, n, len(names))
+	directBefore, directStart := byProcess(fl.DataDir, cpuTime), time.Now()
+	sampled := members[names[0]]
+	requestsBefore, err := requestCounts(ctx, sampled)
+	if err != nil {
+		return r, err
+	}
 	direct, err := createPaced(ctx, n, rate, "direct-"+tag, func(d *appsv1.Deployment) error {
 		var wg sync.WaitGroup
 		errs := make([]error, len(names))
@@ -220,6 +238,16 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	}
 	var baseLat []time.Duration
 	if err := collect(ctx, direct, names, s, &baseLat); err != nil {
+		return r, err
+	}
+	objects := float64(n*len(names)) / 1000
+	// Only what the creations cost: the members' idle CPU over the phase is taken off.
+	marginal := func(before, after map[string]int64, wall time.Duration) float64 {
+		return (membersCPU(before, after).Seconds() - idlePerSecond*wall.Seconds()) / objects
+	}
+	r.directMembersCPUPerThousand = marginal(directBefore, byProcess(fl.DataDir, cpuTime), time.Since(directStart))
+	requestsAfterDirect, err := requestCounts(ctx, sampled)
+	if err != nil {
 		return r, err
 	}
 
@@ -252,7 +280,7 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	}
 	r.cpuAfter, r.wall = byProcess(fl.DataDir, cpuTime), time.Since(start)
 	if dumpPath != "" {
-		if err := dump(dumpPath, created, append(slices.Clone(names), bindingsPrefix), s); err != nil {
+		if err := dump(strings.TrimSuffix(dumpPath, ".csv")+"-"+tag+".csv", created, append(slices.Clone(names), bindingsPrefix), s); err != nil {
 			return r, err
 		}
 	}
@@ -274,7 +302,13 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	r.p50, r.p99 = p(lat, 0.5), p(lat, 0.99)
 	r.bindingP50, r.bindingP99 = p(bound, 0.5), p(bound, 0.99)
 	navarkosCPU := time.Duration(r.cpuAfter[navarkosProcess] - r.cpuBefore[navarkosProcess])
-	r.cpuPerThousand = navarkosCPU.Seconds() / (float64(n*len(names)) / 1000)
+	r.cpuPerThousand = navarkosCPU.Seconds() / objects
+	r.membersCPUPerThousand = marginal(r.cpuBefore, r.cpuAfter, r.wall)
+	requestsAfterFleet, err := requestCounts(ctx, sampled)
+	if err != nil {
+		return r, err
+	}
+	printMemberRequests(names[0], n, requestsBefore, requestsAfterDirect, requestsAfterFleet)
 	return r, nil
 }
 

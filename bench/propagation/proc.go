@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/localfleet"
@@ -32,6 +33,17 @@ func byProcess(dataDir string, measure func(pid int) int64) map[string]int64 {
 		out[where+" "+filepath.Base(p.Cmdline[0])] += measure(p.PID)
 	}
 	return out
+}
+
+// membersCPU is the CPU the members' own components used between two snapshots.
+func membersCPU(before, after map[string]int64) time.Duration {
+	var total int64
+	for name, t := range after {
+		if strings.HasPrefix(name, "members' ") {
+			total += t - before[name]
+		}
+	}
+	return time.Duration(total)
 }
 
 func cpuTime(pid int) int64 { return int64(procfs.CPUOf(pid)) }

@@ -70,16 +70,26 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 			out.NamespaceQuota.MemoryBytes = q.Memory.Value()
 		}
 	}
-	if t := s.TimeToCapacity; t != nil {
-		out.CreateTime = orDefault(t.Create.Duration, DefaultCreateTime)
-		out.WakeTime = orDefault(t.Wake.Duration, DefaultWakeTime)
-		out.ScaleTime = orDefault(t.Scale.Duration, DefaultScaleTime)
-	} else if m := p.Status.MeasuredTimeToCapacity; m != nil {
-		out.CreateTime = measuredOr(m.Create, DefaultCreateTime)
-		out.WakeTime = measuredOr(m.Wake, DefaultWakeTime)
-		out.ScaleTime = measuredOr(m.Scale, DefaultScaleTime)
-	}
+	out.CreateTime, out.WakeTime, out.ScaleTime = timesToCapacity(s.TimeToCapacity, p.Status.MeasuredTimeToCapacity)
 	return out
+}
+
+// timesToCapacity is how long a pool takes to create a cluster, wake one and add nodes: the
+// pool's timeToCapacity when set, else what the Cluster Manager measured, else the defaults.
+// The estimates are kept consistent: waking a cluster or adding nodes does less than making
+// a cluster, so neither counts as slower than a create in the same pool. Otherwise a default
+// wake of a minute, or a wake measured a little slower once, would lose to a measured create
+// of seconds, and each return of demand would leave one more hibernated cluster behind.
+func timesToCapacity(set *n6sv1alpha1.TimeToCapacity, measured *n6sv1alpha1.MeasuredTimes) (create, wake, scale time.Duration) {
+	switch {
+	case set != nil:
+		create, wake, scale = orDefault(set.Create.Duration, DefaultCreateTime), orDefault(set.Wake.Duration, DefaultWakeTime), orDefault(set.Scale.Duration, DefaultScaleTime)
+	case measured != nil:
+		create, wake, scale = measuredOr(measured.Create, DefaultCreateTime), measuredOr(measured.Wake, DefaultWakeTime), measuredOr(measured.Scale, DefaultScaleTime)
+	default:
+		create, wake, scale = DefaultCreateTime, DefaultWakeTime, DefaultScaleTime
+	}
+	return create, min(wake, create), min(scale, create)
 }
 
 func measuredOr(d *metav1.Duration, def time.Duration) time.Duration {

@@ -1,6 +1,7 @@
 package fleetmodel
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner"
 )
 
 func TestPoolTimeToCapacity(t *testing.T) {
@@ -21,8 +24,12 @@ func TestPoolTimeToCapacity(t *testing.T) {
 		create, wake, scale time.Duration
 	}{
 		{"defaults", nil, nil, DefaultCreateTime, DefaultWakeTime, DefaultScaleTime},
-		{"measured, with defaults for what was not measured", nil, measured, 4 * time.Second, 2 * time.Second, DefaultScaleTime},
+		{"measured, with defaults no slower than the measured create", nil, measured, 4 * time.Second, 2 * time.Second, 4 * time.Second},
+		{"an unmeasured wake is no slower than a measured create", nil, &n6sv1alpha1.MeasuredTimes{Create: second(5)}, 5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{"a wake measured slower than the create counts as fast", nil, &n6sv1alpha1.MeasuredTimes{Create: second(5), Wake: second(8), Scale: second(9)}, 5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{"defaults under a slow measured create", nil, &n6sv1alpha1.MeasuredTimes{Create: second(900)}, 15 * time.Minute, DefaultWakeTime, DefaultScaleTime},
 		{"declared wins over measured", declared, measured, time.Minute, 10 * time.Second, 20 * time.Second},
+		{"declared wake and scale no slower than the declared create", &n6sv1alpha1.TimeToCapacity{Create: *second(10), Wake: *second(60), Scale: *second(120)}, nil, 10 * time.Second, 10 * time.Second, 10 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,5 +45,44 @@ func TestPoolTimeToCapacity(t *testing.T) {
 				t.Fatalf("create %s wake %s scale %s, want %s %s %s", got.CreateTime, got.WakeTime, got.ScaleTime, tt.create, tt.wake, tt.scale)
 			}
 		})
+	}
+}
+
+// TestAReturningAppWakesItsHibernatedCluster: with only the create time measured (4.3 s), a
+// hibernated cluster of the pool is woken for returning demand rather than a new one made,
+// and the reason's durations are rounded.
+func TestAReturningAppWakesItsHibernatedCluster(t *testing.T) {
+	p := &n6sv1alpha1.ClusterPool{
+		ObjectMeta: metav1.ObjectMeta{Name: "auto"},
+		Spec: n6sv1alpha1.ClusterPoolSpec{Provider: n6sv1alpha1.ProviderLocal, Region: "us-east",
+			NodeShape:       n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+			Price:           n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.1")},
+			Clusters:        n6sv1alpha1.CountRange{Max: 3},
+			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 2},
+			OfflineMode:     n6sv1alpha1.OfflineHibernate},
+		Status: n6sv1alpha1.ClusterPoolStatus{MeasuredTimeToCapacity: &n6sv1alpha1.MeasuredTimes{Create: &metav1.Duration{Duration: 4385486741 * time.Nanosecond}}},
+	}
+	pool := Pool(p)
+	slept := planner.Cluster{Name: "auto-1", Pool: "auto", Labels: pool.Labels, State: planner.Hibernated, Nodes: 1, Managed: true, DrainLimit: -1}
+	demand := planner.Demand{Name: "shop/web", Namespace: "shop", Replicas: 2, Grow: true,
+		Request: placement.Resources{MilliCPU: 1000, MemoryBytes: 1 << 30}}
+	demand.Policy.Mode = placement.Divided
+	plan := planner.Decide(planner.Input{Now: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC), Pools: []planner.Pool{pool},
+		Clusters: []planner.Cluster{slept}, Demands: []planner.Demand{demand}, Config: planner.DefaultConfig()}, planner.NewMemory())
+	if len(plan.Actions) != 1 || plan.Actions[0].Kind != planner.Wake || plan.Actions[0].Cluster != "auto-1" {
+		t.Fatalf("want one wake of auto-1, got %+v", plan.Actions)
+	}
+	if reason := plan.Actions[0].Reason; !strings.Contains(reason, "capacity in 4.4s") {
+		t.Errorf("the reason does not give the wake time rounded to 4.4s: %s", reason)
+	}
+}
+
+func TestRound(t *testing.T) {
+	for in, want := range map[time.Duration]string{
+		20385486741 * time.Nanosecond: "20.4s", 4300 * time.Millisecond: "4.3s", 65400 * time.Millisecond: "1m5s", 90 * time.Minute: "1h30m0s",
+	} {
+		if got := planner.Round(in).String(); got != want {
+			t.Errorf("Round(%s) = %s, want %s", in, got, want)
+		}
 	}
 }

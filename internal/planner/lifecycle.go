@@ -191,7 +191,7 @@ func (p *planning) takeIdleOffline() {
 			continue
 		}
 		online[m.Pool]--
-		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", idle, m.pool.IdleTTL))
+		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", Round(idle), Round(m.pool.IdleTTL)))
 	}
 }
 
@@ -227,7 +227,7 @@ func (p *planning) resize() {
 		case m.State == Running:
 			if stable := p.mem.peak(m.Name); stable < m.origNodes {
 				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
-					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, p.cfg.StabilizationWindow)})
+					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, Round(p.cfg.StabilizationWindow))})
 			}
 		}
 	}

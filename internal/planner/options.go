@@ -33,7 +33,7 @@ func (o *option) name() string {
 
 func (o *option) String() string {
 	what := map[ActionKind]string{Scale: "grow cluster %s", Wake: "wake cluster %s", Create: "create a cluster in pool %s"}[o.kind]
-	return fmt.Sprintf(what+" to %d nodes (+%.3f/h, capacity in %s)", o.name(), o.nodes, o.cost, o.delay)
+	return fmt.Sprintf(what+" to %d nodes (+%.3f/h, capacity in %s)", o.name(), o.nodes, o.cost, Round(o.delay))
 }
 
 // kindRank orders options of equal score and delay: the least disruptive first.

@@ -92,7 +92,7 @@ func (p *planning) dropFailed() {
 		p.mem.failedPools[m.Pool] = failure{until: p.in.Now.Add(p.cfg.FailureBackoff), reason: m.FailureReason}
 		p.poolClusters[m.Pool]--
 		p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
-			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, p.cfg.FailureBackoff)})
+			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, Round(p.cfg.FailureBackoff))})
 	}
 }
 

@@ -235,3 +235,12 @@ type failure struct {
 func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{}}
 }
+
+// Round shortens a duration for reasons people read: tenths of a second under a minute,
+// whole seconds above (4.3s, 20.4s, 1m5s rather than 20.385486741s).
+func Round(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
