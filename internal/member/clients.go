@@ -139,12 +139,21 @@ func (c *Client) Observe(ctx context.Context, gvk schema.GroupVersionKind, key c
 	return c.objects.observe(ctx, gvk, key)
 }
 
-// RecordApplied remembers what the member returned for an apply of the configuration with this hash.
-func (c *Client) RecordApplied(obj *unstructured.Unstructured, hash [32]byte) {
-	c.objects.record(obj, hash)
+// ApplyRecorded puts obj into the member with server-side apply, forcing ownership,
+// decodes the member's answer into obj, and remembers it under the configuration's hash.
+// The events this apply causes in the member wake nothing.
+func (c *Client) ApplyRecorded(ctx context.Context, obj *unstructured.Unstructured, hash [32]byte, owner client.FieldOwner) error {
+	gvk, key := obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)
+	c.objects.applyStarted(gvk, key)
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), owner, client.ForceOwnership); err != nil {
+		c.objects.applyDone(gvk, key, nil, hash)
+		return err
+	}
+	c.objects.applyDone(gvk, key, obj, hash)
+	return nil
 }
 
-// LastApplied returns what RecordApplied remembered for an object.
+// LastApplied returns what ApplyRecorded remembered for an object.
 func (c *Client) LastApplied(gvk schema.GroupVersionKind, key client.ObjectKey) (propagation.Applied, bool) {
 	return c.objects.lastApplied(gvk, key)
 }

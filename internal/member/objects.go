@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -30,6 +31,9 @@ type objectCache struct {
 	mu      sync.Mutex
 	kinds   map[schema.GroupVersionKind]cache.Informer
 	applied map[objectID]propagation.Applied
+	// applying holds, for each apply in flight, the resource versions its object's events
+	// showed meanwhile: the apply's own echo may arrive before the apply returns.
+	applying map[objectID][]string
 }
 
 // objectID names one object of one kind in a member.
@@ -51,7 +55,7 @@ func newObjectCache(cfg *rest.Config, scheme *runtime.Scheme, cluster string, on
 	ctx, stop := context.WithCancel(context.Background())
 	go func() { _ = c.Start(ctx) }()
 	return &objectCache{cluster: cluster, cache: c, stop: stop, onChange: onChange,
-		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]propagation.Applied{}}, nil
+		kinds: map[schema.GroupVersionKind]cache.Informer{}, applied: map[objectID]propagation.Applied{}, applying: map[objectID][]string{}}, nil
 }
 
 // observe starts following the kind unless it is followed, and returns the cached object:
@@ -82,21 +86,13 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 	if err != nil {
 		return nil, fmt.Errorf("failed to follow %s in cluster %s: %w", gvk.Kind, oc.cluster, err)
 	}
-	notify := func(o any) {
-		if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
-			o = tomb.Obj
-		}
-		if obj, ok := o.(client.Object); ok && oc.onChange != nil {
-			oc.onChange(oc.cluster, obj)
-		}
-	}
 	// Only what can change propagation is passed on: not the echo of Navarkos' own apply,
 	// which the reconcile that made it has seen, nor status writes that leave the summed
 	// counters alone.
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc: func(o any) {
 			if !oc.isOwnApply(o) {
-				notify(o)
+				oc.changed(o)
 			}
 		},
 		UpdateFunc: func(old, o any) {
@@ -105,9 +101,9 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 			if okOld && okNew && (oc.isOwnApply(after) || !propagation.MemberChangeMatters(before, after)) {
 				return
 			}
-			notify(o)
+			oc.changed(o)
 		},
-		DeleteFunc: notify,
+		DeleteFunc: oc.changed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("failed to follow %s in cluster %s: %w", gvk.Kind, oc.cluster, err)
@@ -116,21 +112,56 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 	return inf, nil
 }
 
-// isOwnApply reports whether an event shows a member object exactly as Navarkos' last apply returned it.
+// isOwnApply reports whether an event shows a member object exactly as Navarkos' last apply
+// returned it, or comes while an apply of the object is in flight; applied decides about
+// the latter when the apply returns.
 func (oc *objectCache) isOwnApply(o any) bool {
 	obj, ok := o.(*unstructured.Unstructured)
 	if !ok {
 		return false
 	}
-	last, ok := oc.lastApplied(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
+	id := objectID{obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)}
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	if seen, ok := oc.applying[id]; ok {
+		oc.applying[id] = append(seen, obj.GetResourceVersion())
+		return true
+	}
+	last, ok := oc.applied[id]
 	return ok && last.ResourceVersion == obj.GetResourceVersion()
 }
 
-func (oc *objectCache) record(obj *unstructured.Unstructured, hash [32]byte) {
+// changed passes an event on.
+func (oc *objectCache) changed(o any) {
+	if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+		o = tomb.Obj
+	}
+	if obj, ok := o.(client.Object); ok && oc.onChange != nil {
+		oc.onChange(oc.cluster, obj)
+	}
+}
+
+// applyStarted marks an apply of the object as in flight.
+func (oc *objectCache) applyStarted(gvk schema.GroupVersionKind, key client.ObjectKey) {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
-	oc.applied[objectID{obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)}] = propagation.Applied{
-		Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion(),
+	oc.applying[objectID{gvk, key}] = nil
+}
+
+// applyDone ends an apply in flight: obj is what the member returned, nil when the apply
+// failed (the reconcile that tried it retries anyway). A success is recorded, and if the
+// object's events meanwhile showed any version but this apply's, one event is passed on.
+func (oc *objectCache) applyDone(gvk schema.GroupVersionKind, key client.ObjectKey, obj *unstructured.Unstructured, hash [32]byte) {
+	id := objectID{gvk, key}
+	oc.mu.Lock()
+	seen := oc.applying[id]
+	delete(oc.applying, id)
+	if obj != nil {
+		oc.applied[id] = propagation.Applied{Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion()}
+	}
+	oc.mu.Unlock()
+	if obj != nil && slices.ContainsFunc(seen, func(rv string) bool { return rv != obj.GetResourceVersion() }) {
+		oc.changed(obj)
 	}
 }
 

@@ -294,24 +294,24 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 			return fail(n6sv1alpha1.ResourceFailed, err)
 		}
 	}
-	// The cache holds only Navarkos' objects: an object missing from it may still be someone else's.
-	if !knownOurs {
+	// The cache holds only Navarkos' objects: an object missing from it may still be someone
+	// else's, which only a placement that adopts may take over without asking.
+	if adopt := spec != nil && spec.ConflictPolicy == n6sv1alpha1.ConflictAdopt; !knownOurs && !adopt {
 		// Its metadata is all that is needed, and all that is asked for.
 		existing := &metav1.PartialObjectMetadata{}
 		existing.SetGroupVersionKind(gvk)
 		err = mc.Get(ctx, key, existing)
 		switch {
-		case err == nil && !ours(existing, b) && (spec == nil || spec.ConflictPolicy != n6sv1alpha1.ConflictAdopt):
+		case err == nil && !ours(existing, b):
 			return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
 		case err != nil && !apierrors.IsNotFound(err):
 			return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to read %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
 		}
 	}
-	// Apply decodes the member's answer into desired, status included.
-	if err := mc.Apply(ctx, client.ApplyConfigurationFromUnstructured(desired), fieldOwner, client.ForceOwnership); err != nil {
+	// The member's answer, status included, is decoded into desired.
+	if err := mc.ApplyRecorded(ctx, desired, hash, fieldOwner); err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to apply %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
 	}
-	mc.RecordApplied(desired, hash)
 	st.State = n6sv1alpha1.ResourceApplied
 	st.ReadyReplicas = readyReplicas(desired)
 	return st, desired
