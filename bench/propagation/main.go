@@ -204,8 +204,8 @@ type result struct {
 	cpuPerThousand                   float64
 	// The members' own components' CPU per 1,000 objects, made directly and through Navarkos.
 	directMembersCPUPerThousand, membersCPUPerThousand float64
-	cpuBefore, cpuAfter              map[string]int64
-	wall                             time.Duration
+	cpuBefore, cpuAfter                                map[string]int64
+	wall                                               time.Duration
 }
 
 // measure creates n Deployments directly in every member at the rate (the baseline), then n
