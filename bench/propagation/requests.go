@@ -43,8 +43,12 @@ func printMemberRequests(member string, n int, before, afterDirect, afterFleet m
 		direct[k] = (afterDirect[k] - before[k]) / float64(n)
 		fleet[k] = (v - afterDirect[k]) / float64(n)
 	}
+	either := map[string]float64{}
+	for k := range fleet {
+		either[k] = max(direct[k], fleet[k])
+	}
 	fmt.Printf("\n| requests to member %s per Deployment | direct | through Navarkos |\n|---|---|---|\n", member)
-	for _, k := range busiest(fleet, 8) {
+	for _, k := range busiest(either, 10) {
 		if fleet[k] >= 0.05 || direct[k] >= 0.05 {
 			fmt.Printf("| %s | %.2f | %.2f |\n", k, direct[k], fleet[k])
 		}

@@ -144,12 +144,13 @@ func (c *Client) Observe(ctx context.Context, gvk schema.GroupVersionKind, key c
 // The events this apply causes in the member wake nothing.
 func (c *Client) ApplyRecorded(ctx context.Context, obj *unstructured.Unstructured, hash [32]byte, owner client.FieldOwner) error {
 	gvk, key := obj.GroupVersionKind(), client.ObjectKeyFromObject(obj)
+	labels, annotations := obj.GetLabels(), obj.GetAnnotations()
 	c.objects.applyStarted(gvk, key)
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), owner, client.ForceOwnership); err != nil {
-		c.objects.applyDone(gvk, key, nil, hash)
+		c.objects.applyDone(gvk, key, nil, hash, nil, nil)
 		return err
 	}
-	c.objects.applyDone(gvk, key, obj, hash)
+	c.objects.applyDone(gvk, key, obj, hash, labels, annotations)
 	return nil
 }
 

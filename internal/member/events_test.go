@@ -20,8 +20,9 @@ import (
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
-// TestMemberEventsThatCannotChangePropagationAreDropped: a member's status write that leaves
-// the replica counters alone wakes no Binding; one that changes them does.
+// TestMemberEventsThatCannotChangePropagationAreDropped: neither the echo of Navarkos' own
+// apply, nor a member controller's own annotation, nor a status write that leaves the replica
+// counters alone wakes a Binding; a change of the counters does.
 func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
 	cfg, c := testenv.StartForTest(t, setup.Scheme(), func(ctx context.Context, c client.Client) error {
 		return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}})
@@ -73,6 +74,16 @@ func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKeyFromObject(d), live); err != nil {
 		t.Fatal(err)
 	}
+	// The member's deployment controller marks the revision, an annotation of its own,
+	// through the status subresource, which leaves the generation alone.
+	live.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+	if err := c.Status().Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	if live.Generation != 1 || live.Annotations["deployment.kubernetes.io/revision"] != "1" {
+		t.Fatalf("the revision mark changed the generation to %d or did not stick: %v", live.Generation, live.Annotations)
+	}
+	revisionMarked := live.ResourceVersion
 	live.Status.ObservedGeneration = 1
 	live.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetCreated"}}
 	if err := c.Status().Update(ctx, live); err != nil {
@@ -93,6 +104,8 @@ func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
 			switch o.GetResourceVersion() {
 			case applied:
 				t.Fatalf("the echo of Navarkos' own apply was passed on (resourceVersion %s)", applied)
+			case revisionMarked:
+				t.Fatalf("a member controller's own annotation was passed on (resourceVersion %s)", revisionMarked)
 			case conditionsOnly:
 				t.Fatalf("a status write of conditions only was passed on (resourceVersion %s)", conditionsOnly)
 			case oneReady:

@@ -31,5 +31,5 @@ func (f *EchoFilter) ApplyStarted(obj *unstructured.Unstructured) {
 }
 
 func (f *EchoFilter) ApplyDone(obj, returned *unstructured.Unstructured) {
-	f.oc.applyDone(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj), returned, [32]byte{})
+	f.oc.applyDone(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj), returned, [32]byte{}, nil, nil)
 }

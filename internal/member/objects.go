@@ -98,7 +98,7 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 		UpdateFunc: func(old, o any) {
 			before, okOld := old.(*unstructured.Unstructured)
 			after, okNew := o.(*unstructured.Unstructured)
-			if okOld && okNew && (oc.isOwnApply(after) || !propagation.MemberChangeMatters(before, after)) {
+			if okOld && okNew && (oc.isOwnApply(after) || !propagation.MemberChangeMatters(before, after, oc.lastAppliedOf(after))) {
 				return
 			}
 			oc.changed(o)
@@ -141,6 +141,15 @@ func (oc *objectCache) changed(o any) {
 	}
 }
 
+// lastAppliedOf returns Navarkos' last apply of obj, nil when there is none on record.
+func (oc *objectCache) lastAppliedOf(obj *unstructured.Unstructured) *propagation.Applied {
+	last, ok := oc.lastApplied(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
+	if !ok {
+		return nil
+	}
+	return &last
+}
+
 // applyStarted marks an apply of the object as in flight.
 func (oc *objectCache) applyStarted(gvk schema.GroupVersionKind, key client.ObjectKey) {
 	oc.mu.Lock()
@@ -151,13 +160,13 @@ func (oc *objectCache) applyStarted(gvk schema.GroupVersionKind, key client.Obje
 // applyDone ends an apply in flight: obj is what the member returned, nil when the apply
 // failed (the reconcile that tried it retries anyway). A success is recorded, and if the
 // object's events meanwhile showed any version but this apply's, one event is passed on.
-func (oc *objectCache) applyDone(gvk schema.GroupVersionKind, key client.ObjectKey, obj *unstructured.Unstructured, hash [32]byte) {
+func (oc *objectCache) applyDone(gvk schema.GroupVersionKind, key client.ObjectKey, obj *unstructured.Unstructured, hash [32]byte, labels, annotations map[string]string) {
 	id := objectID{gvk, key}
 	oc.mu.Lock()
 	seen := oc.applying[id]
 	delete(oc.applying, id)
 	if obj != nil {
-		oc.applied[id] = propagation.Applied{Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion()}
+		oc.applied[id] = propagation.Applied{Hash: hash, Generation: obj.GetGeneration(), ResourceVersion: obj.GetResourceVersion(), Labels: labels, Annotations: annotations}
 	}
 	oc.mu.Unlock()
 	if obj != nil && slices.ContainsFunc(seen, func(rv string) bool { return rv != obj.GetResourceVersion() }) {

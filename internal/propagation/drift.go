@@ -17,6 +17,8 @@ type Applied struct {
 	// Generation and ResourceVersion are the member's, right after the apply.
 	Generation      int64
 	ResourceVersion string
+	// Labels and Annotations are the ones Navarkos set; others' may come and go.
+	Labels, Annotations map[string]string
 }
 
 // Hash identifies a rendered object, so that an unchanged template needs no new apply.
@@ -57,19 +59,22 @@ func contains(have, want map[string]string) bool {
 
 // MemberChangeMatters reports whether an update of a member object can change what
 // propagation does or reports: a possible drift from what Navarkos applied (generation,
-// labels, annotations, deletion; any write for kinds without a generation), or a replica
-// counter that is summed into the fleet object. Status-only writes that change neither, such
-// as a member controller's conditions, need no reconcile.
-func MemberChangeMatters(old, updated *unstructured.Unstructured) bool {
+// deletion, its labels and annotations; any write for kinds without a generation), or a
+// replica counter that is summed into the fleet object. Writes that change neither, such as
+// a member controller's conditions or its own annotations, need no reconcile. last is
+// Navarkos' last apply of the object, nil when unknown: then any label or annotation counts.
+func MemberChangeMatters(old, updated *unstructured.Unstructured, last *Applied) bool {
 	if old.GetResourceVersion() == updated.GetResourceVersion() {
 		return false // a resync
 	}
 	if updated.GetGeneration() == 0 {
 		return true
 	}
-	if old.GetGeneration() != updated.GetGeneration() ||
-		!maps.Equal(old.GetLabels(), updated.GetLabels()) ||
-		!maps.Equal(old.GetAnnotations(), updated.GetAnnotations()) ||
+	marksChanged := !maps.Equal(old.GetLabels(), updated.GetLabels()) || !maps.Equal(old.GetAnnotations(), updated.GetAnnotations())
+	if last != nil {
+		marksChanged = !contains(updated.GetLabels(), last.Labels) || !contains(updated.GetAnnotations(), last.Annotations)
+	}
+	if marksChanged || old.GetGeneration() != updated.GetGeneration() ||
 		(old.GetDeletionTimestamp() == nil) != (updated.GetDeletionTimestamp() == nil) {
 		return true
 	}

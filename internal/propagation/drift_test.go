@@ -103,7 +103,29 @@ func TestMemberChangeMatters(t *testing.T) {
 		{"any write to a kind without generation", configMap, next(configMap, func(*unstructured.Unstructured) {}), true},
 	}
 	for _, tt := range tests {
-		if got := MemberChangeMatters(tt.old, tt.updated); got != tt.want {
+		if got := MemberChangeMatters(tt.old, tt.updated, nil); got != tt.want {
+			t.Errorf("%s: MemberChangeMatters = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+
+	// With Navarkos' last apply known, only its own labels and annotations count.
+	last := &Applied{Labels: map[string]string{"app": "web"}, Annotations: map[string]string{"n6s.io/binding": "shop/deployment-web"}}
+	ours := deployment.DeepCopy()
+	ours.SetAnnotations(last.Annotations)
+	withLast := []struct {
+		name    string
+		updated *unstructured.Unstructured
+		want    bool
+	}{
+		{"the member's controller adds its own annotation", next(ours, func(u *unstructured.Unstructured) {
+			u.SetAnnotations(map[string]string{"n6s.io/binding": "shop/deployment-web", "deployment.kubernetes.io/revision": "1"})
+		}), false},
+		{"someone adds a label", next(ours, func(u *unstructured.Unstructured) { u.SetLabels(map[string]string{"app": "web", "team": "x"}) }), false},
+		{"Navarkos' annotation removed", next(ours, func(u *unstructured.Unstructured) { u.SetAnnotations(nil) }), true},
+		{"Navarkos' label changed", next(ours, func(u *unstructured.Unstructured) { u.SetLabels(map[string]string{"app": "api"}) }), true},
+	}
+	for _, tt := range withLast {
+		if got := MemberChangeMatters(ours, tt.updated, last); got != tt.want {
 			t.Errorf("%s: MemberChangeMatters = %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -36,6 +36,11 @@ type Report struct {
 	// UnplacedFloorReplicaSeconds is the demand that arrives faster than the quickest way to
 	// add capacity: what a policy that keeps no spare capacity cannot avoid leaving unplaced.
 	UnplacedFloorReplicaSeconds float64 `json:"unplaced_floor_replica_seconds"`
+	// RemoteReplicaSeconds are the placed replica-seconds beyond what each region's own share
+	// of the demand asks there: replicas serving users in another region. RemoteShare is
+	// their share of all placed replica-seconds.
+	RemoteReplicaSeconds float64 `json:"remote_replica_seconds"`
+	RemoteShare          float64 `json:"remote_share"`
 }
 
 // Options tune a simulation.
@@ -88,6 +93,9 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 		s.account()
 	}
 	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+	if s.placedReplicaSeconds > 0 {
+		s.report.RemoteShare = s.report.RemoteReplicaSeconds / s.placedReplicaSeconds
+	}
 	return s.report, nil
 }
 
@@ -125,6 +133,8 @@ type sim struct {
 	workloads map[string]*workload
 	created   map[string]int
 	report    Report
+	// placedReplicaSeconds is the denominator of the report's RemoteShare.
+	placedReplicaSeconds float64
 }
 
 func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration) *sim {
@@ -319,11 +329,32 @@ func (s *sim) account() {
 	}
 	for _, w := range s.workloads {
 		var placed int32
-		for _, n := range w.assigned {
+		byRegion := map[string]int32{}
+		for name, n := range w.assigned {
 			placed += n
+			if c := s.cluster(name); c != nil {
+				byRegion[c.pool.Region] += n
+			}
 		}
 		s.report.UnplacedReplicaSeconds += float64(w.Replicas-placed) * dt.Seconds()
+		s.placedReplicaSeconds += float64(placed) * dt.Seconds()
+		s.report.RemoteReplicaSeconds += Remote(byRegion, w.Shares, w.Replicas) * dt.Seconds()
 	}
+}
+
+// Remote is how many of the replicas placed by region serve demand from another region: a
+// region's own share of the demand is served locally up to the replicas placed there, and
+// every other placed replica is remote. A workload without region shares has no locality.
+func Remote(placed map[string]int32, shares map[string]float64, demand int32) float64 {
+	if len(shares) == 0 {
+		return 0
+	}
+	var total, local float64
+	for region, n := range placed {
+		total += float64(n)
+		local += min(float64(n), shares[region]*float64(demand))
+	}
+	return total - local
 }
 
 // epoch is the planner's time for virtual time 0.

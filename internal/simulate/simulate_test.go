@@ -290,3 +290,46 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+func TestRemote(t *testing.T) {
+	tests := []struct {
+		name   string
+		placed map[string]int32
+		shares map[string]float64
+		demand int32
+		want   float64
+	}{
+		{"each region's share at home", map[string]int32{"us-east": 5, "eu-west": 5}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0},
+		{"one replica too many in one region", map[string]int32{"us-east": 6, "eu-west": 4}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 1},
+		{"everything far away", map[string]int32{"ap-south": 10}, map[string]float64{"us-east": 1}, 10, 10},
+		{"fewer placed than asked, all at home", map[string]int32{"us-east": 3}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0},
+		{"no region shares, no locality", map[string]int32{"us-east": 4}, nil, 4, 0},
+	}
+	for _, tt := range tests {
+		if got := Remote(tt.placed, tt.shares, tt.demand); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: Remote = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestRemoteShareOfASimulation: the one-pool fleet is in us-east, so the step trace's demand
+// is served at home from us-east and entirely remotely from eu-west.
+func TestRemoteShareOfASimulation(t *testing.T) {
+	ps := mustPools(t, string(mustRead(t, "testdata/one-pool.yaml")))
+	for region, want := range map[string]float64{"us-east": 0, "eu-west": 1} {
+		csv := strings.ReplaceAll(string(mustRead(t, "testdata/step.csv")), "us-east:1", region+":1")
+		tr, err := ParseTrace(strings.NewReader(csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, policy := range []string{PolicyPlanner, PolicyStatic, PolicyNavarkos2017} {
+			r, err := Run(ps, tr, policy, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(r.RemoteShare-want) > 1e-9 || (want > 0 && r.RemoteReplicaSeconds == 0) {
+				t.Errorf("demand from %s, %s: remote share %v (%v replica-s), want %v", region, policy, r.RemoteShare, r.RemoteReplicaSeconds, want)
+			}
+		}
+	}
+}

@@ -116,17 +116,22 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\t")
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tREMOTE\t")
 	for _, r := range reports {
 		ratio := "-"
 		if bound > 0 {
 			ratio = fmt.Sprintf("%.3f", r.Cost/bound)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions)
+		remote := "-" // the lower bound places nothing
+		if r.Policy != simulate.PolicyLowerBound {
+			remote = fmt.Sprintf("%.1f%%", 100*r.RemoteShare)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, remote)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand")
 	if len(reports) > 0 {
 		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
 	}
