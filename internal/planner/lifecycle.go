@@ -59,13 +59,14 @@ func (p *planning) drainProgress() {
 }
 
 // calm reports whether the fleet is settled enough to consider consolidation: all demand
-// served, nothing starting, growing or draining.
+// served, nothing starting, growing or draining, and no cluster that came online or grew
+// within the stabilisation window, which consolidation would drain or fill at once.
 func (p *planning) calm() bool {
 	if len(p.plan.Unserved) > 0 || len(p.plan.Actions) > 0 {
 		return false
 	}
 	for _, m := range p.members {
-		if m.planned || m.draining || m.State == Starting || m.nodes != m.origNodes {
+		if m.planned || m.draining || m.State == Starting || m.nodes != m.origNodes || p.settling(m) {
 			return false
 		}
 	}
@@ -104,7 +105,7 @@ func (p *planning) restore(s snapshot) {
 func (p *planning) consolidate() {
 	var cands []*member
 	for _, m := range p.members {
-		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 {
+		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 && !p.settling(m) {
 			cands = append(cands, m)
 		}
 	}
@@ -115,7 +116,8 @@ func (p *planning) consolidate() {
 		before := p.save()
 		if added, ok := p.moveAway(x); ok {
 			saving := x.cost() - x.offlineCost() - added
-			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() {
+			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
+			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() && saving >= moved*p.cfg.DisruptionCost {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
@@ -229,6 +231,46 @@ func (p *planning) resize() {
 				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
 					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, Round(p.cfg.StabilizationWindow))})
 			}
+		}
+	}
+}
+
+// settling reports whether a cluster came online or grew within the stabilisation window:
+// the capacity was just wanted, so draining it now would be churn.
+func (p *planning) settling(m *member) bool {
+	within := func(at time.Time) bool { return !at.IsZero() && p.in.Now.Sub(at) < p.cfg.StabilizationWindow }
+	return within(p.mem.online[m.Name]) || within(p.mem.grown[m.Name])
+}
+
+// observe notes, for each cluster, when it turned Running and when it grew, and forgets the
+// clusters that are gone.
+func (mem *Memory) observe(clusters []Cluster, now time.Time) {
+	seen := make(map[string]bool, len(clusters))
+	for _, c := range clusters {
+		seen[c.Name] = true
+		before, known := mem.nodes[c.Name]
+		mem.nodes[c.Name] = c.Nodes
+		if c.State != Running {
+			delete(mem.online, c.Name)
+			continue
+		}
+		if _, ok := mem.online[c.Name]; !ok {
+			var at time.Time
+			if known {
+				at = now
+			}
+			mem.online[c.Name] = at
+		}
+		if known && c.Nodes > before {
+			mem.grown[c.Name] = now
+		}
+	}
+	for name := range mem.nodes {
+		if !seen[name] {
+			delete(mem.nodes, name)
+			delete(mem.needs, name)
+			delete(mem.online, name)
+			delete(mem.grown, name)
 		}
 	}
 }

@@ -64,6 +64,7 @@ func newPlanning(in *Input, mem *Memory) *planning {
 			delete(mem.failedPools, pool)
 		}
 	}
+	mem.observe(in.Clusters, in.Now)
 	for _, c := range in.Clusters {
 		m := &member{Cluster: c, pool: p.pools[c.Pool], nodes: c.Nodes, origNodes: c.Nodes, origState: c.State, hosted: map[int]int32{}, draining: c.DrainLimit >= 0}
 		m.view = placement.Cluster{Name: c.Name, Labels: c.Labels}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,6 +403,63 @@ func TestHibernatedPriceIsNotSaved(t *testing.T) {
 		}
 		if got := -p.Actions[0].CostPerHour; got < tt.wantSaved-1e-9 || got > tt.wantSaved+1e-9 {
 			t.Errorf("%s: %s saves %.3f/h, want %.3f/h", tt.name, p.Actions[0].Kind, got, tt.wantSaved)
+		}
+	}
+}
+
+// TestNewOrGrownCapacityIsNotConsolidatedWithinTheWindow: a cluster that just came online,
+// or just grew, is not drained for consolidation until the stabilisation window has passed.
+func TestNewOrGrownCapacityIsNotConsolidatedWithinTheWindow(t *testing.T) {
+	cheap := testPool("cheap", "us-east", 0.10)
+	dear := testPool("dear", "us-east", 0.40)
+	window := DefaultConfig().StabilizationWindow
+	demand := testDemand("a/w", 20, map[string]int32{"cheap-1": 8, "dear-1": 12})
+	fleet := func(dearState State, dearNodes int32) []Cluster {
+		return []Cluster{testCluster("cheap-1", cheap, Running, 3), testCluster("dear-1", dear, dearState, dearNodes, func(c *Cluster) { c.Pods = 12 })}
+	}
+	drains := func(plan Plan) bool {
+		return slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.Kind == Drain && a.Cluster == "dear-1" })
+	}
+
+	mem := NewMemory()
+	decide([]Pool{cheap, dear}, fleet(Starting, 3), []Demand{demand}, t0, mem)
+	online := t0.Add(time.Minute)
+	for _, at := range []time.Time{online, online.Add(window - time.Second)} {
+		if plan := decide([]Pool{cheap, dear}, fleet(Running, 3), []Demand{demand}, at, mem); drains(plan) {
+			t.Fatalf("%s after dear-1 came online: drained within the window:\n%s", at.Sub(online), summary(plan))
+		}
+	}
+	if plan := decide([]Pool{cheap, dear}, fleet(Running, 3), []Demand{demand}, online.Add(window), mem); !drains(plan) {
+		t.Fatalf("once the window passed: no drain:\n%s", summary(plan))
+	}
+
+	// A cluster already running when first seen, whose history is unknown, may be drained at
+	// once; but not right after it grew.
+	mem = NewMemory()
+	decide([]Pool{cheap, dear}, fleet(Running, 2), []Demand{demand}, t0, mem)
+	grown := t0.Add(time.Minute)
+	if plan := decide([]Pool{cheap, dear}, fleet(Running, 3), []Demand{demand}, grown, mem); drains(plan) {
+		t.Fatalf("right after dear-1 grew: drained:\n%s", summary(plan))
+	}
+	if plan := decide([]Pool{cheap, dear}, fleet(Running, 3), []Demand{demand}, grown.Add(window), mem); !drains(plan) {
+		t.Fatalf("once the window after growing passed: no drain:\n%s", summary(plan))
+	}
+}
+
+// TestConsolidationMustPayForItsMoves: draining dear-1 saves 1.1/h by moving its 12
+// replicas; it is done when moving a replica costs 0.05, not when it costs 0.1.
+func TestConsolidationMustPayForItsMoves(t *testing.T) {
+	cheap := testPool("cheap", "us-east", 0.10)
+	dear := testPool("dear", "us-east", 0.40)
+	clusters := []Cluster{testCluster("cheap-1", cheap, Running, 3), testCluster("dear-1", dear, Running, 3, func(c *Cluster) { c.Pods = 12 })}
+	demand := testDemand("a/w", 20, map[string]int32{"cheap-1": 8, "dear-1": 12})
+	for cost, want := range map[float64]bool{0.05: true, 0.1: false} {
+		cfg := DefaultConfig()
+		cfg.DisruptionCost = cost
+		plan := Decide(Input{Now: t0, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{demand}, Config: cfg}, NewMemory())
+		drained := slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.Kind == Drain })
+		if drained != want {
+			t.Errorf("moving a replica at %.2f: drained %v, want %v:\n%s", cost, drained, want, summary(plan))
 		}
 	}
 }

@@ -105,6 +105,9 @@ type Config struct {
 	DisruptionBudget int32
 	// ConsolidationThreshold is the share of a cluster's cost that draining it must save.
 	ConsolidationThreshold float64
+	// DisruptionCost is what moving one replica costs, in the pools' currency: draining a
+	// cluster must save, in an hour, more than moving its replicas costs.
+	DisruptionCost float64
 	// LocalityWeight, TierWeight and SpotRisk raise the price of capacity away from the
 	// demand, of the wrong tier, or on spot nodes, by that fraction.
 	LocalityWeight, TierWeight, SpotRisk float64
@@ -124,6 +127,7 @@ func DefaultConfig() Config {
 		StabilizationWindow:    5 * time.Minute,
 		DisruptionBudget:       5,
 		ConsolidationThreshold: 0.2,
+		DisruptionCost:         0.01,
 		LocalityWeight:         0.1,
 		TierWeight:             0.25,
 		SpotRisk:               0.1,
@@ -219,6 +223,11 @@ type Plan struct {
 type Memory struct {
 	needs       map[string][]need
 	failedPools map[string]failure
+	// online is when each cluster was seen turning Running: the zero time for one already
+	// Running when first seen, whose history is unknown. grown is when it was last seen with
+	// more nodes than before; nodes is its node count when last seen.
+	online, grown map[string]time.Time
+	nodes         map[string]int32
 }
 
 type need struct {
@@ -233,7 +242,8 @@ type failure struct {
 
 // NewMemory returns an empty memory.
 func NewMemory() *Memory {
-	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{}}
+	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
+		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

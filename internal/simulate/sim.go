@@ -41,6 +41,8 @@ type Report struct {
 	// their share of all placed replica-seconds.
 	RemoteReplicaSeconds float64 `json:"remote_replica_seconds"`
 	RemoteShare          float64 `json:"remote_share"`
+	// DisruptionsPer1000ReplicaHours is Disruptions over the placed replica-hours, per 1,000.
+	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
 }
 
 // Options tune a simulation.
@@ -95,6 +97,7 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 	if s.placedReplicaSeconds > 0 {
 		s.report.RemoteShare = s.report.RemoteReplicaSeconds / s.placedReplicaSeconds
+		s.report.DisruptionsPer1000ReplicaHours = float64(s.report.Disruptions) / (s.placedReplicaSeconds / 3600 / 1000)
 	}
 	return s.report, nil
 }

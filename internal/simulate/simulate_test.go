@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
@@ -330,6 +331,35 @@ func TestRemoteShareOfASimulation(t *testing.T) {
 			if math.Abs(r.RemoteShare-want) > 1e-9 || (want > 0 && r.RemoteReplicaSeconds == 0) {
 				t.Errorf("demand from %s, %s: remote share %v (%v replica-s), want %v", region, policy, r.RemoteShare, r.RemoteReplicaSeconds, want)
 			}
+		}
+	}
+}
+
+// TestDisruptionsPerReplicaHour: the rate is the disruptions over the replica-hours actually
+// placed, worked out here from the trace itself: the demand at each 30 s step less what the
+// report left unplaced.
+func TestDisruptionsPerReplicaHour(t *testing.T) {
+	for _, kind := range TraceKinds {
+		tr, run := load(t, "../../bench/traces/pools.yaml", "../../bench/traces/"+kind+".csv")
+		var demand float64
+		replicas := map[string]int32{}
+		next := 0
+		const step = 30 * time.Second
+		for now := time.Duration(0); now < tr.End; now += step {
+			for ; next < len(tr.Rows) && tr.Rows[next].At <= now; next++ {
+				replicas[tr.Rows[next].Workload] = tr.Rows[next].Replicas
+			}
+			for _, n := range replicas {
+				demand += float64(n) * min(step, tr.End-now).Seconds()
+			}
+		}
+		r := run(PolicyPlanner)
+		placedHours := (demand - r.UnplacedReplicaSeconds) / 3600
+		if r.Disruptions == 0 || placedHours <= 0 {
+			t.Fatalf("%s: want disruptions and placed replicas to measure, got %d disruptions over %.0f replica-hours", kind, r.Disruptions, placedHours)
+		}
+		if want := float64(r.Disruptions) / placedHours * 1000; math.Abs(r.DisruptionsPer1000ReplicaHours-want) > 1e-6*want {
+			t.Errorf("%s: %.4f disruptions per 1,000 replica-hours, want %.4f (%d over %.1f replica-hours)", kind, r.DisruptionsPer1000ReplicaHours, want, r.Disruptions, placedHours)
 		}
 	}
 }

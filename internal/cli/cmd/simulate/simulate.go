@@ -116,17 +116,17 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tREMOTE\t")
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\t")
 	for _, r := range reports {
 		ratio := "-"
 		if bound > 0 {
 			ratio = fmt.Sprintf("%.3f", r.Cost/bound)
 		}
-		remote := "-" // the lower bound places nothing
+		remote, perReplicaHours := "-", "-" // the lower bound places nothing
 		if r.Policy != simulate.PolicyLowerBound {
-			remote = fmt.Sprintf("%.1f%%", 100*r.RemoteShare)
+			remote, perReplicaHours = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.2f", r.DisruptionsPer1000ReplicaHours)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, remote)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
