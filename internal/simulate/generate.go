@@ -13,7 +13,23 @@ import (
 )
 
 // TraceKinds are the demand shapes Generate makes.
-var TraceKinds = []string{"diurnal", "bursty", "compliance"}
+var TraceKinds = []string{"diurnal", "bursty", "compliance",
+	"diurnal-4-regions", "follow-the-sun", "flash-crowd", "weekly-batch", "mixed-compliance",
+	"long-idle", "oscillation", "steady-onprem", "spot-heavy", "slow-and-fast"}
+
+// TracePools names, for each trace kind, the pools of bench/traces it is meant for: some
+// shapes are only interesting beside pools that make the obvious choice wrong.
+var TracePools = map[string]string{
+	"steady-onprem": "pools-onprem.yaml", "spot-heavy": "pools-spot-heavy.yaml", "slow-and-fast": "pools-slow-and-fast.yaml",
+}
+
+// PoolsFor is the pools file of bench/traces that a trace kind is meant for.
+func PoolsFor(kind string) string {
+	if p, ok := TracePools[kind]; ok {
+		return p
+	}
+	return "pools.yaml"
+}
 
 // genWorkload is one workload of a generated trace.
 type genWorkload struct {
@@ -63,6 +79,111 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 			{name: "eu/payments", cpuMillis: 1000, memoryMiB: 2048, constraints: "compliance.n6s.io/gdpr=true", demand: regionsByDay(map[string]float64{"eu-west": 40})},
 			{name: "global/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"us-east": 40, "eu-west": 40, "ap-south": 20})},
 		}
+	case "diurnal-4-regions":
+		// Four regions, each with its own day, for two days.
+		length, every = 48*time.Hour, 5*time.Minute
+		loads = []genWorkload{
+			{name: "shop/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"us-east": 40, "us-west": 30, "eu-west": 40, "ap-south": 30})},
+			{name: "shop/api", cpuMillis: 250, memoryMiB: 512, demand: regionsByDay(map[string]float64{"us-east": 30, "us-west": 20, "eu-west": 30, "ap-south": 20})},
+		}
+	case "follow-the-sun":
+		// One support desk whose demand moves with working hours: Asia, then Europe, then the Americas.
+		length, every = 24*time.Hour, 5*time.Minute
+		loads = []genWorkload{{name: "support/desk", cpuMillis: 500, memoryMiB: 1024, demand: func(t time.Duration) map[string]float64 {
+			out := map[string]float64{}
+			for region, start := range map[string]float64{"ap-south": 3, "eu-west": 8, "us-east": 14} {
+				hour := math.Mod(t.Hours()-start+24, 24)
+				if hour < 9 {
+					out[region] = 40 * math.Sin(math.Pi*hour/9)
+				}
+				out[region] += 2
+			}
+			return out
+		}}}
+	case "flash-crowd":
+		// A steady shop hit by three 20-fold crowds of 10 minutes, at hours 1, 3 and 5.
+		length, every = 6*time.Hour, time.Minute
+		crowd := func(t time.Duration) float64 {
+			for _, at := range []time.Duration{time.Hour, 3 * time.Hour, 5 * time.Hour} {
+				if t >= at && t < at+10*time.Minute {
+					return 20
+				}
+			}
+			return 1
+		}
+		loads = []genWorkload{{name: "shop/tickets", cpuMillis: 500, memoryMiB: 512, demand: func(t time.Duration) map[string]float64 {
+			return map[string]float64{"us-east": 3 * crowd(t), "eu-west": 2 * crowd(t)}
+		}}}
+	case "weekly-batch":
+		// A small always-on API, and a batch of 120 replicas for three hours every Sunday night, over two weeks.
+		length, every = 14*24*time.Hour, 15*time.Minute
+		loads = []genWorkload{
+			{name: "data/api", cpuMillis: 250, memoryMiB: 512, demand: func(time.Duration) map[string]float64 { return map[string]float64{"us-east": 6} }},
+			{name: "data/batch", cpuMillis: 1000, memoryMiB: 2048, demand: func(t time.Duration) map[string]float64 {
+				day, hour := int(t.Hours()/24)%7, math.Mod(t.Hours(), 24)
+				if day == 6 && hour >= 1 && hour < 4 {
+					return map[string]float64{"us-east": 120}
+				}
+				return map[string]float64{"us-east": 0}
+			}},
+		}
+	case "mixed-compliance":
+		// 32 workloads: a quarter bound to GDPR pools, a quarter to PCI pools, the rest free,
+		// each with its own size and day, for a day.
+		length, every = 24*time.Hour, 10*time.Minute
+		for i := range 32 {
+			constraints := []string{"", "", "compliance.n6s.io/gdpr=true", "compliance.n6s.io/pci=true"}[i%4]
+			peaks := map[string]float64{"us-east": float64(2 + rng.IntN(10)), "eu-west": float64(2 + rng.IntN(10))}
+			if constraints == "compliance.n6s.io/gdpr=true" {
+				peaks = map[string]float64{"eu-west": float64(4 + rng.IntN(12))}
+			}
+			loads = append(loads, genWorkload{name: fmt.Sprintf("team%02d/app", i), cpuMillis: int64(250 * (1 + rng.IntN(4))), memoryMiB: int64(512 * (1 + rng.IntN(4))),
+				constraints: constraints, demand: regionsByDay(peaks)})
+		}
+	case "long-idle":
+		// An hour of work, ten hours of nothing, then an hour of work again.
+		length, every = 12*time.Hour, 5*time.Minute
+		loads = []genWorkload{{name: "lab/notebooks", cpuMillis: 1000, memoryMiB: 2048, demand: func(t time.Duration) map[string]float64 {
+			if t < time.Hour || t >= 11*time.Hour {
+				return map[string]float64{"eu-west": 24}
+			}
+			return map[string]float64{"eu-west": 0}
+		}}}
+	case "oscillation":
+		// Demand that swings between 40 and 8 replicas every 10 minutes for 6 hours.
+		length, every = 6*time.Hour, 5*time.Minute
+		loads = []genWorkload{{name: "shop/search", cpuMillis: 1000, memoryMiB: 1024, demand: func(t time.Duration) map[string]float64 {
+			if int(t.Minutes()/10)%2 == 0 {
+				return map[string]float64{"us-east": 40}
+			}
+			return map[string]float64{"us-east": 8}
+		}}}
+	case "steady-onprem":
+		// A large, steady demand near an on-premises pool priced per cluster, for a day.
+		length, every = 24*time.Hour, 15*time.Minute
+		loads = []genWorkload{
+			{name: "erp/core", cpuMillis: 1000, memoryMiB: 2048, demand: func(time.Duration) map[string]float64 { return map[string]float64{"eu-west": 120} }},
+			{name: "erp/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"eu-west": 60, "us-east": 20})},
+		}
+	case "spot-heavy":
+		// Cost-driven batch and web demand beside mostly spot pools, for a day.
+		length, every = 24*time.Hour, 5*time.Minute
+		loads = []genWorkload{
+			{name: "ml/train", cpuMillis: 2000, memoryMiB: 4096, demand: func(time.Duration) map[string]float64 { return map[string]float64{"us-east": 30} }},
+			{name: "shop/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"us-east": 40, "eu-west": 30})},
+		}
+	case "slow-and-fast":
+		// Bursts of 15 minutes, 8-fold, every two hours, beside a cheap slow pool and a dearer fast one.
+		length, every = 8*time.Hour, time.Minute
+		burst := func(t time.Duration) float64 {
+			if math.Mod(t.Minutes(), 120) >= 60 && math.Mod(t.Minutes(), 120) < 75 {
+				return 8
+			}
+			return 1
+		}
+		loads = []genWorkload{{name: "shop/checkout", cpuMillis: 500, memoryMiB: 1024, demand: func(t time.Duration) map[string]float64 {
+			return map[string]float64{"us-east": 10 * burst(t)}
+		}}}
 	default:
 		return fmt.Errorf("unknown trace kind %q: want one of %s", kind, strings.Join(TraceKinds, ", "))
 	}
@@ -82,8 +203,12 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 			if t == length {
 				replicas = 0 // the trace ends with every workload gone
 			}
+			regions := ""
+			if total > 0 {
+				regions = shares(byRegion, total)
+			}
 			rec := []string{strconv.FormatInt(int64(t.Seconds()), 10), l.name, strconv.FormatInt(replicas, 10),
-				strconv.FormatInt(l.cpuMillis, 10), strconv.FormatInt(l.memoryMiB, 10), shares(byRegion, total), l.constraints}
+				strconv.FormatInt(l.cpuMillis, 10), strconv.FormatInt(l.memoryMiB, 10), regions, l.constraints}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -96,7 +221,7 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 // regionsByDay gives each region a day that peaks at its own noon, eight hours apart, with
 // a night at a fifth of the peak.
 func regionsByDay(peaks map[string]float64) func(time.Duration) map[string]float64 {
-	offsets := map[string]float64{"us-east": 0, "eu-west": -6, "ap-south": -11}
+	offsets := map[string]float64{"us-west": 3, "us-east": 0, "eu-west": -6, "ap-south": -11}
 	return func(t time.Duration) map[string]float64 {
 		out := map[string]float64{}
 		for region, peak := range peaks {

@@ -142,7 +142,7 @@ func newTraceCommand() *cobra.Command {
 	var kind string
 	var seed uint64
 	cmd := &cobra.Command{
-		Use:   "trace --kind diurnal|bursty|compliance",
+		Use:   "trace --kind KIND",
 		Short: "Write a generated demand trace to standard output",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
