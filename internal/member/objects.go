@@ -87,8 +87,8 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 		return nil, fmt.Errorf("failed to follow %s in cluster %s: %w", gvk.Kind, oc.cluster, err)
 	}
 	// Only what can change propagation is passed on: not the echo of Navarkos' own apply,
-	// which the reconcile that made it has seen, nor status writes that leave the summed
-	// counters alone.
+	// which the reconcile that made it has seen, nor others' labels and annotations, nor
+	// status writes that leave the summed counters alone.
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc: func(o any) {
 			if !oc.isOwnApply(o) {
@@ -113,7 +113,7 @@ func (oc *objectCache) informer(ctx context.Context, gvk schema.GroupVersionKind
 }
 
 // isOwnApply reports whether an event shows a member object exactly as Navarkos' last apply
-// returned it, or comes while an apply of the object is in flight; applied decides about
+// returned it, or comes while an apply of the object is in flight; applyDone decides about
 // the latter when the apply returns.
 func (oc *objectCache) isOwnApply(o any) bool {
 	obj, ok := o.(*unstructured.Unstructured)
