@@ -105,7 +105,7 @@ func (p *planning) restore(s snapshot) {
 func (p *planning) consolidate() {
 	var cands []*member
 	for _, m := range p.members {
-		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 && !p.settling(m) {
+		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 && !p.settling(m) && !p.movedEnough(m) {
 			cands = append(cands, m)
 		}
 	}
@@ -121,6 +121,9 @@ func (p *planning) consolidate() {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
+				for i := range before.hosted[slices.Index(p.members, x)] {
+					p.mem.moved(p.in.Demands[i].Name, p.in.Now)
+				}
 				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
 					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of its %.3f/h; moving %d at a time", saving, x.cost(), p.cfg.DisruptionBudget)})
 				for _, m := range p.members {
@@ -133,6 +136,40 @@ func (p *planning) consolidate() {
 		}
 		p.restore(before)
 	}
+}
+
+// movedEnough reports whether a workload on the cluster was already moved by consolidation
+// as often in the last hour as the configuration allows.
+func (p *planning) movedEnough(m *member) bool {
+	for i := range m.hosted {
+		if p.mem.movesWithin(p.in.Demands[i].Name, p.in.Now, time.Hour) >= p.cfg.MaxMovesPerHour {
+			return true
+		}
+	}
+	return false
+}
+
+// moved records that consolidation started moving a workload's replicas at now.
+func (mem *Memory) moved(workload string, now time.Time) {
+	for name, times := range mem.moves {
+		if kept := slices.DeleteFunc(times, func(at time.Time) bool { return now.Sub(at) >= time.Hour }); len(kept) > 0 {
+			mem.moves[name] = kept
+		} else {
+			delete(mem.moves, name)
+		}
+	}
+	mem.moves[workload] = append(mem.moves[workload], now)
+}
+
+// movesWithin counts a workload's consolidation moves in the window before now.
+func (mem *Memory) movesWithin(workload string, now time.Time, window time.Duration) int {
+	n := 0
+	for _, at := range mem.moves[workload] {
+		if now.Sub(at) < window {
+			n++
+		}
+	}
+	return n
 }
 
 // moveAway re-places every replica on x onto the other eligible clusters, growing managed ones

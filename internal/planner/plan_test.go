@@ -463,3 +463,44 @@ func TestConsolidationMustPayForItsMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestConsolidationMovesAWorkloadAtMostSoOftenAnHour: with one move per workload an hour,
+// draining dear-a moves a/w, and dear-b, which also runs a/w, waits for the hour to pass.
+func TestConsolidationMovesAWorkloadAtMostSoOftenAnHour(t *testing.T) {
+	cheap := testPool("cheap", "us-east", 0.10)
+	dear := testPool("dear", "us-east", 0.40)
+	cfg := DefaultConfig()
+	cfg.MaxMovesPerHour = 1
+	mem := NewMemory()
+	decideAt := func(at time.Time, clusters []Cluster, assigned map[string]int32) Plan {
+		return Decide(Input{Now: at, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{testDemand("a/w", 16, assigned)}, Config: cfg}, mem)
+	}
+	drained := func(plan Plan) string {
+		for _, a := range plan.Actions {
+			if a.Kind == Drain {
+				return a.Cluster
+			}
+		}
+		return ""
+	}
+	busy := func(name string, pool Pool, pods int32) Cluster {
+		return testCluster(name, pool, Running, 1, func(c *Cluster) { c.Pods = pods })
+	}
+	first := decideAt(t0, []Cluster{busy("cheap-1", cheap, 8), busy("dear-a", dear, 4), busy("dear-b", dear, 4)},
+		map[string]int32{"cheap-1": 8, "dear-a": 4, "dear-b": 4})
+	gone := drained(first)
+	if gone == "" {
+		t.Fatalf("no consolidation at first:\n%s", summary(first))
+	}
+	left := map[string]string{"dear-a": "dear-b", "dear-b": "dear-a"}[gone]
+	// The first drain is done: its replicas run on cheap-1, grown to 3 nodes; the other dear cluster remains.
+	after := []Cluster{testCluster("cheap-1", cheap, Running, 3, func(c *Cluster) { c.Pods = 12 }), busy(left, dear, 4)}
+	assigned := map[string]int32{"cheap-1": 12, left: 4}
+	decideAt(t0.Add(5*time.Minute), after, assigned) // cheap-1 seen grown: it settles first
+	if plan := decideAt(t0.Add(30*time.Minute), after, assigned); drained(plan) != "" {
+		t.Fatalf("a/w moved twice within the hour:\n%s", summary(plan))
+	}
+	if plan := decideAt(t0.Add(time.Hour), after, assigned); drained(plan) != left {
+		t.Fatalf("an hour later, %s is not drained:\n%s", left, summary(plan))
+	}
+}

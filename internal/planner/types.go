@@ -108,6 +108,8 @@ type Config struct {
 	// DisruptionCost is what moving one replica costs, in the pools' currency: draining a
 	// cluster must save, in an hour, more than moving its replicas costs.
 	DisruptionCost float64
+	// MaxMovesPerHour is how many consolidations may move one workload's replicas in an hour.
+	MaxMovesPerHour int
 	// LocalityWeight, TierWeight and SpotRisk raise the price of capacity away from the
 	// demand, of the wrong tier, or on spot nodes, by that fraction.
 	LocalityWeight, TierWeight, SpotRisk float64
@@ -128,6 +130,7 @@ func DefaultConfig() Config {
 		DisruptionBudget:       5,
 		ConsolidationThreshold: 0.2,
 		DisruptionCost:         0.01,
+		MaxMovesPerHour:        2,
 		LocalityWeight:         0.1,
 		TierWeight:             0.25,
 		SpotRisk:               0.1,
@@ -228,6 +231,8 @@ type Memory struct {
 	// more nodes than before; nodes is its node count when last seen.
 	online, grown map[string]time.Time
 	nodes         map[string]int32
+	// moves are when consolidation last started moving each workload's replicas.
+	moves map[string][]time.Time
 }
 
 type need struct {
@@ -243,7 +248,7 @@ type failure struct {
 // NewMemory returns an empty memory.
 func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
-		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}}
+		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

@@ -28,6 +28,7 @@ func (p *Planner) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&p.Config.StabilizationWindow, "scale-down-stabilization", def.StabilizationWindow, "how long a cluster keeps nodes after its demand falls")
 	fs.Int32Var(&p.Config.DisruptionBudget, "disruption-budget", def.DisruptionBudget, "the most replicas of one workload a consolidation step moves at once")
 	fs.Float64Var(&p.Config.ConsolidationThreshold, "consolidation-threshold", def.ConsolidationThreshold, "the share of a cluster's cost that draining it must save")
+	fs.IntVar(&p.Config.MaxMovesPerHour, "max-moves-per-hour", def.MaxMovesPerHour, "how many consolidations may move one workload's replicas in an hour")
 	fs.Float64Var(&p.Config.DisruptionCost, "disruption-cost", def.DisruptionCost, "what moving one replica costs, in the pools' currency: a drain must save more than its moves cost within an hour")
 }
 
@@ -38,6 +39,9 @@ func (p *Planner) Options() (setup.PlannerOptions, error) {
 	}
 	if p.Config.ConsolidationThreshold < 0 || p.Config.ConsolidationThreshold > 1 {
 		return setup.PlannerOptions{}, fmt.Errorf("--consolidation-threshold must be between 0 and 1, not %g", p.Config.ConsolidationThreshold)
+	}
+	if p.Config.MaxMovesPerHour < 0 {
+		return setup.PlannerOptions{}, fmt.Errorf("--max-moves-per-hour must be 0 or more, not %d", p.Config.MaxMovesPerHour)
 	}
 	if p.Config.DisruptionCost < 0 || math.IsNaN(p.Config.DisruptionCost) || math.IsInf(p.Config.DisruptionCost, 0) {
 		return setup.PlannerOptions{}, fmt.Errorf("--disruption-cost must be a price of 0 or more, not %g", p.Config.DisruptionCost)

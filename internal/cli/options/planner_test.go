@@ -19,6 +19,8 @@ func TestPlannerFlags(t *testing.T) {
 		{[]string{"--disruption-cost=NaN"}, "--disruption-cost must be a price of 0 or more"},
 		{[]string{"--consolidation-threshold=1.5"}, "--consolidation-threshold must be between 0 and 1"},
 		{[]string{"--disruption-budget=0"}, "--disruption-budget must be at least 1"},
+		{[]string{"--max-moves-per-hour=0"}, ""},
+		{[]string{"--max-moves-per-hour=-1"}, "--max-moves-per-hour must be 0 or more"},
 	}
 	for _, tt := range tests {
 		var p Planner
