@@ -70,9 +70,11 @@ func MemberChangeMatters(old, updated *unstructured.Unstructured, last *Applied)
 	if updated.GetGeneration() == 0 {
 		return true
 	}
-	marksChanged := !maps.Equal(old.GetLabels(), updated.GetLabels()) || !maps.Equal(old.GetAnnotations(), updated.GetAnnotations())
+	var marksChanged bool
 	if last != nil {
 		marksChanged = !contains(updated.GetLabels(), last.Labels) || !contains(updated.GetAnnotations(), last.Annotations)
+	} else {
+		marksChanged = !maps.Equal(old.GetLabels(), updated.GetLabels()) || !maps.Equal(old.GetAnnotations(), updated.GetAnnotations())
 	}
 	if marksChanged || old.GetGeneration() != updated.GetGeneration() ||
 		(old.GetDeletionTimestamp() == nil) != (updated.GetDeletionTimestamp() == nil) {

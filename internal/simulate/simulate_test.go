@@ -436,3 +436,14 @@ func TestTraceSuite(t *testing.T) {
 		})
 	}
 }
+
+func TestGenerateRefusesAnUnknownKind(t *testing.T) {
+	var b strings.Builder
+	err := Generate(&b, "bogus", 1)
+	if err == nil || !strings.Contains(err.Error(), `unknown trace kind "bogus"`) || !strings.Contains(err.Error(), "slow-and-fast") {
+		t.Fatalf("error %v, want the unknown kind named and the known ones listed", err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("wrote %d bytes for an unknown kind", b.Len())
+	}
+}
