@@ -166,6 +166,7 @@ type Preference struct {
 type CostPreference struct{}
 
 // LocalityPreference lists where the demand comes from.
+// +kubebuilder:validation:XValidation:rule="!has(self.shares) || self.shares.all(r, r in self.targetRegions)",message="shares may only name target regions"
 type LocalityPreference struct {
 	// targetRegions in order of preference.
 	// +required
@@ -174,6 +175,17 @@ type LocalityPreference struct {
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MaxLength=63
 	TargetRegions []string `json:"targetRegions"`
+
+	// shares weighs how much of the demand comes from each target region. A Divided
+	// placement then gives each region its part of the replicas on clusters in or near it
+	// (regions are near when they share their first dash-separated part, such as eu-west and
+	// eu-central), and sends elsewhere only what they cannot hold. The planner adds capacity
+	// for each part near its region, unless capacity far away is cheaper by more than its
+	// locality threshold. Without shares, the target regions only score clusters.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	// +kubebuilder:validation:XValidation:rule="self.all(r, self[r] >= 1 && self[r] <= 1000)",message="each share is a weight from 1 to 1000"
+	Shares map[string]int32 `json:"shares,omitempty"`
 }
 
 // QoSPreference names the wanted tier.

@@ -79,6 +79,21 @@ func simulatedInput(nPools, nClusters, nWorkloads int) planner.Input {
 		if i%4 == 0 {
 			d.Policy.ClusterSelector = labels.SelectorFromSet(labels.Set{"compliance.n6s.io/gdpr": "true"})
 		}
+		// Two workloads in three say where their users are: one to three regions.
+		if i%3 != 0 {
+			d.Shares = map[string]float64{}
+			for range 1 + rng.IntN(3) {
+				d.Shares[regions[rng.IntN(len(regions))]] += 1 + rng.Float64()
+			}
+			var sum float64
+			for _, v := range d.Shares {
+				sum += v
+			}
+			for r := range d.Shares {
+				d.Shares[r] /= sum
+			}
+			d.Policy.RegionShares = d.Shares
+		}
 		placed := d.Replicas * 2 / 3
 		for placed > 0 {
 			c := in.Clusters[rng.IntN(nClusters)]

@@ -50,12 +50,33 @@ func Policy(spec *n6sv1alpha1.PlacementSpec) (placement.Policy, error) {
 			e.Kind = placement.PreferCost
 		case pref.Locality != nil:
 			e.Kind, e.TargetRegions = placement.PreferLocality, pref.Locality.TargetRegions
+			if len(pref.Locality.Shares) > 0 && p.RegionShares == nil {
+				p.RegionShares = shares(pref.Locality.Shares)
+			}
 		case pref.QoS != nil:
 			e.Kind, e.Tier = placement.PreferTier, pref.QoS.Tier
 		}
 		p.Preferences = append(p.Preferences, e)
 	}
 	return p, nil
+}
+
+// shares turns region weights into shares of 1; weights that are not positive count for nothing.
+func shares(weights map[string]int32) map[string]float64 {
+	var sum float64
+	for _, w := range weights {
+		sum += float64(max(w, 0))
+	}
+	if sum == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(weights))
+	for r, w := range weights {
+		if w > 0 {
+			out[r] = float64(w) / sum
+		}
+	}
+	return out
 }
 
 func selectorOrNil(s *metav1.LabelSelector) (labels.Selector, error) {

@@ -146,8 +146,9 @@ func readDemands(ctx context.Context, c client.Reader) ([]planner.Demand, error)
 		if spec.Provisioning != nil {
 			d.Pools = spec.Provisioning.Pools
 		}
+		d.Shares = policy.RegionShares
 		for _, pref := range policy.Preferences {
-			if pref.Kind == placement.PreferLocality && len(pref.TargetRegions) > 0 {
+			if d.Shares == nil && pref.Kind == placement.PreferLocality && len(pref.TargetRegions) > 0 {
 				d.Shares = map[string]float64{}
 				for _, r := range pref.TargetRegions {
 					d.Shares[r] = 1 / float64(len(pref.TargetRegions))

@@ -1,7 +1,9 @@
 package placement
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -57,11 +59,16 @@ func Schedule(clusters []Cluster, w Workload, p Policy) Result {
 			c.capacity = c.Allocatable.Sub(c.Used).Fits(w.Request)
 			c.weight = c.capacity
 		}
-		kept := keepCurrent(chosen, w.Current, replicas)
-		res.Unplaced = int32(divide(chosen, replicas-kept, true, p.MinClusters))
+		kept := keepCurrent(keepOrder(chosen, w.Current, replicas, p.RegionShares), w.Current, replicas)
+		left := replicas - kept
 		how = fmt.Sprintf("%d replicas divided by free capacity", replicas)
+		if len(p.RegionShares) > 0 {
+			left = divideByRegion(chosen, replicas, left, p.RegionShares)
+			how = fmt.Sprintf("%d replicas divided by region shares, then by free capacity", replicas)
+		}
+		res.Unplaced = int32(divide(chosen, left, true, p.MinClusters))
 		if kept > 0 {
-			how = fmt.Sprintf("%d replicas kept where they run, %d divided by free capacity", kept, replicas-kept)
+			how = fmt.Sprintf("%d replicas kept where they run, %s", kept, strings.TrimPrefix(how, fmt.Sprintf("%d replicas ", replicas)))
 		}
 	}
 	for _, c := range chosen {
@@ -237,6 +244,68 @@ func keepCurrent(chosen []*candidate, current map[string]int32, replicas int64) 
 		c.weight = c.capacity
 	}
 	return kept
+}
+
+// divideByRegion gives each region's share of replicas, less those it already has, to the
+// candidates in or near the region, by free capacity. It returns the replicas that found no
+// place near their region, for the caller to divide over every candidate. Replicas already
+// running elsewhere stay: moving them home would disrupt them; new replicas go to the regions
+// short of their share, and keepOrder takes fewer replicas from those beyond it.
+func divideByRegion(chosen []*candidate, replicas, left int64, shares map[string]float64) int64 {
+	have := map[string]int64{}
+	for _, c := range chosen {
+		have[HomeRegion(c.Region, shares)] += c.replicas
+	}
+	for _, t := range RegionTargets(shares, int32(min(replicas, math.MaxInt32))) {
+		give := min(t.Replicas-have[t.Region], left)
+		if give <= 0 {
+			continue
+		}
+		var near []*candidate
+		for _, c := range chosen {
+			if Near(c.Region, t.Region) && c.capacity > 0 {
+				near = append(near, c)
+			}
+		}
+		before := make([]int64, len(near))
+		for i, c := range near {
+			before[i] = c.replicas
+		}
+		left -= give - divide(near, give, true, 0)
+		for i, c := range near {
+			c.capacity -= c.replicas - before[i]
+			c.weight = c.capacity
+		}
+	}
+	return left
+}
+
+// keepOrder is the order in which keepCurrent keeps replicas, the last dropped first when
+// fewer are wanted: with region shares, those of the region furthest beyond its share of
+// replicas go first, far from every region before the rest.
+func keepOrder(chosen []*candidate, current map[string]int32, replicas int64, shares map[string]float64) []*candidate {
+	if len(shares) == 0 || len(current) == 0 {
+		return chosen
+	}
+	have := map[string]int64{}
+	for _, c := range chosen {
+		have[HomeRegion(c.Region, shares)] += int64(max(current[c.Name], 0))
+	}
+	target := map[string]int64{}
+	for _, t := range RegionTargets(shares, int32(min(replicas, math.MaxInt32))) {
+		target[t.Region] = t.Replicas
+	}
+	excess := make(map[*candidate]int64, len(chosen))
+	for _, c := range chosen {
+		if home := HomeRegion(c.Region, shares); home == "" {
+			excess[c] = math.MaxInt64
+		} else {
+			excess[c] = have[home] - target[home]
+		}
+	}
+	ordered := slices.Clone(chosen)
+	slices.SortStableFunc(ordered, func(a, b *candidate) int { return cmp.Compare(excess[a], excess[b]) })
+	return ordered
 }
 
 // divide shares replicas in proportion to the candidates' weights by the largest-remainder

@@ -205,6 +205,44 @@ func TestSchedule(t *testing.T) {
 			want: map[string]int32{"a": 6}, spreadOK: false,
 		},
 		{
+			name: "region shares: each region's part near it, by free capacity there",
+			clusters: []Cluster{testCluster("use", "us-east"), testCluster("euw", "eu-west"), testCluster("euc", "eu-central", withFreeReplicas(30)),
+				testCluster("aps", "ap-south", withPrice(0.1))},
+			workload: Workload{Replicas: 10, Request: web.Request},
+			policy:   Policy{Mode: Divided, RegionShares: map[string]float64{"us-east": 0.6, "eu-west": 0.4}},
+			// eu-west's 4 go to eu-west and the near eu-central by their free room (100:30);
+			// the cheap far ap-south gets nothing.
+			want: map[string]int32{"use": 6, "euw": 3, "euc": 1}, spreadOK: true,
+		},
+		{
+			name:     "region shares: what the region cannot hold goes elsewhere",
+			clusters: []Cluster{testCluster("use", "us-east", withFreeReplicas(2)), testCluster("euw", "eu-west")},
+			workload: Workload{Replicas: 10, Request: web.Request},
+			policy:   Policy{Mode: Divided, RegionShares: map[string]float64{"us-east": 0.6, "eu-west": 0.4}},
+			want:     map[string]int32{"use": 2, "euw": 8}, spreadOK: true,
+		},
+		{
+			name:     "region shares: replicas far from their region stay; new ones go to the region short of its share",
+			clusters: []Cluster{testCluster("use", "us-east"), testCluster("euw", "eu-west"), testCluster("aps", "ap-south")},
+			workload: Workload{Replicas: 10, Request: web.Request, Current: map[string]int32{"aps": 2, "use": 5}},
+			policy:   Policy{Mode: Divided, RegionShares: map[string]float64{"us-east": 0.5, "eu-west": 0.5}},
+			want:     map[string]int32{"aps": 2, "use": 5, "euw": 3}, spreadOK: true,
+		},
+		{
+			name:     "region shares: fewer replicas leave the region beyond its share",
+			clusters: []Cluster{testCluster("use", "us-east"), testCluster("aps", "ap-south")},
+			workload: Workload{Replicas: 8, Request: web.Request, Current: map[string]int32{"aps": 6, "use": 4}},
+			policy:   Policy{Mode: Divided, RegionShares: map[string]float64{"us-east": 0.5, "ap-south": 0.5}},
+			want:     map[string]int32{"use": 4, "aps": 4}, spreadOK: true,
+		},
+		{
+			name:     "region shares: fewer replicas leave the far cluster first",
+			clusters: []Cluster{testCluster("use", "us-east"), testCluster("euw", "eu-west"), testCluster("aps", "ap-south")},
+			workload: Workload{Replicas: 8, Request: web.Request, Current: map[string]int32{"aps": 3, "use": 5, "euw": 3}},
+			policy:   Policy{Mode: Divided, RegionShares: map[string]float64{"us-east": 0.5, "eu-west": 0.5}},
+			want:     map[string]int32{"use": 5, "euw": 3}, spreadOK: true,
+		},
+		{
 			name:     "nothing eligible",
 			clusters: []Cluster{testCluster("a", "eu", unschedulable())},
 			workload: web, policy: Policy{Mode: Divided},

@@ -134,6 +134,11 @@ type Policy struct {
 	Division    Division
 	Weights     []StaticWeight
 	Preferences []Preference
+	// RegionShares, for Divided by capacity, is where the demand comes from: each region's
+	// share of the replicas goes to clusters in or near that region first (regions are near
+	// when they share their first dash-separated part), and only what they cannot hold goes
+	// elsewhere. Empty divides over all chosen clusters by free capacity alone.
+	RegionShares map[string]float64
 }
 
 // Assignment is one chosen cluster and its replicas.

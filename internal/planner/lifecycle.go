@@ -114,10 +114,13 @@ func (p *planning) consolidate() {
 	})
 	for _, x := range cands {
 		before := p.save()
+		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
+		// rest anyway, so draining cannot count it as a saving.
+		cost := x.costAt(clamp(NodesFor(x.used, x.pool.Shape), x.pool.MinNodes, x.pool.MaxNodes))
 		if added, ok := p.moveAway(x); ok {
-			saving := x.cost() - x.offlineCost() - added
+			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
-			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*x.cost() && saving >= moved*p.cfg.DisruptionCost {
+			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving >= moved*p.cfg.DisruptionCost {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
@@ -125,7 +128,7 @@ func (p *planning) consolidate() {
 					p.mem.moved(p.in.Demands[i].Name, p.in.Now)
 				}
 				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
-					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of its %.3f/h; moving %d at a time", saving, x.cost(), p.cfg.DisruptionBudget)})
+					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need; moving %d at a time", saving, cost, p.cfg.DisruptionBudget)})
 				for _, m := range p.members {
 					if m != x && m.nodes > m.origNodes {
 						m.why = append(m.why, fmt.Sprintf("receives the replicas drained from %s", x.Name))
@@ -192,6 +195,9 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 		for _, m := range eligible {
 			if n <= 0 {
 				break
+			}
+			if home := placement.HomeRegion(x.view.Region, d.Shares); !p.mayServe(i, m.view.Region, m.pool, home) {
+				continue // consolidation never moves replicas away from their users
 			}
 			room := m.roomAt(m.nodes, d.Request)
 			if room < n && m.Managed && m.pool != nil {

@@ -52,13 +52,19 @@ const (
 )
 
 // bestOption finds the cheapest way, weighed by locality, tier, risk and delay, to add room
-// for need replicas of demand i. When there is none, it says why.
-func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, string) {
+// for need replicas of demand i, for the users of region when one is given. When there is
+// none, it says why.
+func (p *planning) bestOption(i int, need int64, mode optionMode, region string) (*option, string) {
 	d := &p.in.Demands[i]
 	var opts []*option
 	var why []string
+	keptNear := false // a far option was passed over for locality
 	consider := func(o *option) {
 		if o.covered <= 0 || (mode == wholeNewHost && o.covered < need) {
+			return
+		}
+		if !p.mayServe(i, o.pool.Region, o.pool, region) {
+			keptNear = true
 			return
 		}
 		o.score = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)) * (1 + p.cfg.DelayWeight*o.delay.Hours())
@@ -150,6 +156,9 @@ func (p *planning) bestOption(i int, need int64, mode optionMode) (*option, stri
 	if len(opts) > 1 {
 		reason += "; next best: " + opts[1].String()
 	}
+	if region != "" && (keptNear || !placement.Near(best.pool.Region, region)) {
+		reason += "; " + p.localityReason(i, best, region)
+	}
 	if len(why) > 0 {
 		reason += "; passed over: " + strings.Join(why, "; ")
 	}
@@ -239,4 +248,37 @@ func (p *planning) quotaRoom(i int, pool *Pool, need int64) (int64, string) {
 		p.plan.QuotaReached = append(p.plan.QuotaReached, hit)
 	}
 	return 0, hit.String()
+}
+
+// localityReason says how distance from region decided: the best option is far because its
+// pool is cheaper than the near ones by more than the locality threshold, or because no near
+// pool can grow; or it is near although a far pool is cheaper.
+func (p *planning) localityReason(i int, best *option, region string) string {
+	d := &p.in.Demands[i]
+	l := p.localityOf(i, region)
+	threshold := 100 * p.cfg.LocalityThreshold
+	if !placement.Near(best.pool.Region, region) {
+		if l.nearPool == nil {
+			return fmt.Sprintf("far from %s: no pool near it can grow", region)
+		}
+		return fmt.Sprintf("far from %s: pool %s costs %.0f%% less per replica than pool %s near it, above the locality threshold of %.0f%%",
+			region, best.pool.Name, 100*(1-amortisedPrice(best.pool, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
+	}
+	// Name the cheapest far pool that was passed over.
+	var far *Pool
+	for j := range p.in.Pools {
+		pool := &p.in.Pools[j]
+		view := poolView(pool)
+		if placement.Near(pool.Region, region) || !d.Policy.Admits(&view) {
+			continue
+		}
+		if far == nil || amortisedPrice(pool, d.Request) < amortisedPrice(far, d.Request) {
+			far = pool
+		}
+	}
+	if far == nil || l.nearPool == nil {
+		return fmt.Sprintf("kept near %s", region)
+	}
+	return fmt.Sprintf("kept near %s: pool %s in %s costs %.0f%% less per replica than pool %s, under the locality threshold of %.0f%%",
+		region, far.Name, far.Region, 100*(1-amortisedPrice(far, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
 }

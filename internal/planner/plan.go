@@ -28,6 +28,8 @@ type planning struct {
 	reserved map[string]bool
 	// userPods is, by cluster, how many replicas of the demands run there now.
 	userPods map[string]int32
+	// localities caches, by demand and region, the cheapest pool near the region.
+	localities map[localityKey]locality
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
@@ -50,7 +52,8 @@ func Decide(in Input, mem *Memory) Plan {
 }
 
 func newPlanning(in *Input, mem *Memory) *planning {
-	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{}}
+	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{},
+		localities: map[localityKey]locality{}}
 	for i := range in.Demands {
 		for cluster, n := range in.Demands[i].Assigned {
 			p.userPods[cluster] += n
@@ -152,23 +155,66 @@ func (p *planning) serve(i int) {
 		p.serveSpread(i)
 		return
 	}
+	// Each region's users get replicas in or near their region first.
+	for _, t := range p.regionalNeeds(i) {
+		n, _ := p.fill(i, min(t.Replicas, left), t.Region)
+		left -= n
+	}
+	if n, why := p.fill(i, left, ""); n < left {
+		p.unserved(d, left-n, why)
+		return
+	}
+	p.serveSpread(i)
+}
+
+// fill places up to need replicas of demand i, in the room of running clusters and then in
+// capacity it adds, and returns how many it placed, with why it placed no more. With a
+// region, it uses only the room of clusters near the region, and weighs added capacity by
+// its distance from the region.
+func (p *planning) fill(i int, need int64, region string) (int64, string) {
+	d := &p.in.Demands[i]
+	left := need
 	for _, m := range p.byPrice(d) {
 		if left <= 0 {
 			break
+		}
+		if !p.mayServe(i, m.view.Region, m.pool, region) {
+			continue
 		}
 		n := min(left, m.roomAt(m.nodes, d.Request))
 		m.place(i, d.Request, int32(n))
 		left -= n
 	}
 	for left > 0 {
-		o, why := p.bestOption(i, left, anyCapacity)
+		o, why := p.bestOption(i, left, anyCapacity, region)
 		if o == nil {
-			p.unserved(d, left, why)
-			return
+			return need - left, why
 		}
 		left -= p.applyOption(i, o, why)
 	}
-	p.serveSpread(i)
+	return need, ""
+}
+
+// regionalNeeds is, for a divided demand with region shares, how many more replicas each
+// region's users need than run in or near their region.
+func (p *planning) regionalNeeds(i int) []placement.RegionTarget {
+	d := &p.in.Demands[i]
+	if len(d.Shares) == 0 {
+		return nil
+	}
+	have := map[string]int64{}
+	for _, m := range p.members {
+		if n := m.hosted[i]; n > 0 {
+			have[placement.HomeRegion(m.view.Region, d.Shares)] += int64(n)
+		}
+	}
+	var out []placement.RegionTarget
+	for _, t := range placement.RegionTargets(d.Shares, d.Replicas) {
+		if t.Replicas > have[t.Region] {
+			out = append(out, placement.RegionTarget{Region: t.Region, Replicas: t.Replicas - have[t.Region]})
+		}
+	}
+	return out
 }
 
 // serveSpread makes sure enough clusters are eligible for a divided demand to meet its spread minimum.
@@ -182,7 +228,7 @@ func (p *planning) serveSpread(i int) {
 	}
 	share := int64(math.Ceil(float64(d.Replicas) / float64(max(d.Policy.MinClusters, 1))))
 	for ; eligible < d.Policy.MinClusters; eligible++ {
-		o, why := p.bestOption(i, share, newCluster)
+		o, why := p.bestOption(i, share, newCluster, "")
 		if o == nil {
 			p.unserved(d, 0, fmt.Sprintf("spread needs %d clusters: %s", d.Policy.MinClusters, why))
 			return
@@ -211,7 +257,7 @@ func (p *planning) serveDuplicated(i int) {
 		}
 	}
 	for ; hosts < want; hosts++ {
-		o, why := p.bestOption(i, int64(d.Replicas), wholeNewHost)
+		o, why := p.bestOption(i, int64(d.Replicas), wholeNewHost, "")
 		if o == nil {
 			p.unserved(d, int64(d.Replicas)*int64(want-hosts), why)
 			return

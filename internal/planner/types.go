@@ -110,8 +110,13 @@ type Config struct {
 	DisruptionCost float64
 	// MaxMovesPerHour is how many consolidations may move one workload's replicas in an hour.
 	MaxMovesPerHour int
-	// LocalityWeight, TierWeight and SpotRisk raise the price of capacity away from the
-	// demand, of the wrong tier, or on spot nodes, by that fraction.
+	// LocalityThreshold is how much cheaper capacity far from a demand's regions must be,
+	// as a share of the price near them, before the planner takes it: 0.75 takes a far pool
+	// only at under a quarter of the near price; 0 ignores distance; 1 keeps demand near
+	// whenever near capacity can be had. Regions are near when they share a continent.
+	LocalityThreshold float64
+	// LocalityWeight, TierWeight and SpotRisk raise the price of capacity outside the
+	// demand's own regions, of the wrong tier, or on spot nodes, by that fraction.
 	LocalityWeight, TierWeight, SpotRisk float64
 	// DelayWeight raises the price of capacity by this fraction per hour it takes to come.
 	DelayWeight float64
@@ -129,8 +134,9 @@ func DefaultConfig() Config {
 		StabilizationWindow:    5 * time.Minute,
 		DisruptionBudget:       5,
 		ConsolidationThreshold: 0.2,
-		DisruptionCost:         0.01,
+		DisruptionCost:         0.05,
 		MaxMovesPerHour:        2,
+		LocalityThreshold:      0.75,
 		LocalityWeight:         0.1,
 		TierWeight:             0.25,
 		SpotRisk:               0.1,

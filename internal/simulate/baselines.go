@@ -11,12 +11,44 @@ import (
 	"github.com/navarkos/navarkos/internal/planner"
 )
 
-// class is the demand of the workloads that share constraints.
+// class is the demand of the workloads that share constraints, and with locality, the
+// part of it that comes from one region.
 type class struct {
 	constraints string
-	workloads   []*workload
-	need        placement.Resources
-	replicas    int64
+	// region is where the class's demand comes from; empty when it is not split by region.
+	region    string
+	workloads []*workload
+	need      placement.Resources
+	replicas  int64
+}
+
+// regionalClasses splits each class by the regions its workloads' demand comes from, each
+// workload's replicas divided by its shares as the scheduler divides them.
+func (s *sim) regionalClasses() []*class {
+	byKey := map[[2]string]*class{}
+	var out []*class
+	add := func(w *workload, region string, replicas int64) {
+		key := [2]string{w.Constraints, region}
+		c := byKey[key]
+		if c == nil {
+			c = &class{constraints: w.Constraints, region: region}
+			byKey[key] = c
+			out = append(out, c)
+		}
+		c.workloads = append(c.workloads, w)
+		c.need = c.need.Add(w.request().Times(replicas))
+		c.replicas += replicas
+	}
+	for _, w := range s.orderedWorkloads() {
+		if len(w.Shares) == 0 {
+			add(w, "", int64(w.Replicas))
+			continue
+		}
+		for _, t := range placement.RegionTargets(w.Shares, w.Replicas) {
+			add(w, t.Region, t.Replicas)
+		}
+	}
+	return out
 }
 
 // classes groups the current workloads by constraints, the constrained ones first.
@@ -65,39 +97,78 @@ func (a allocation) costPerHour() float64 {
 }
 
 // cheapestCapacity buys exactly the nodes each class needs, from its cheapest eligible
-// pools, within what the pools may still hold (clustersLeft, by pool name).
+// pools, within what the pools may still hold (clustersLeft, by pool name). A later class
+// fills the room left in the clusters an earlier one bought before paying for new ones.
 func (s *sim) cheapestCapacity(classes []*class, clustersLeft map[string]int) []allocation {
-	var out []allocation
+	bought := map[string]*allocation{}
+	var order []string
 	for _, c := range classes {
 		need := c.need
-		for _, p := range s.cheapestFor(c, need) {
+		for _, p := range s.cheapestFor(c, need, bought) {
 			if need == (placement.Resources{}) {
 				break
 			}
+			a := bought[p.Name]
+			if a == nil {
+				a = &allocation{pool: p}
+			}
 			nodes := planner.NodesFor(need, p.Shape)
-			clusters := int32(math.Ceil(float64(nodes) / float64(p.MaxNodes)))
+			spare := a.clusters*p.MaxNodes - a.nodes
+			clusters := int32(math.Ceil(float64(max(nodes-spare, 0)) / float64(p.MaxNodes)))
 			if left := int32(clustersLeft[p.Name]); clusters > left {
 				clusters = left
-				nodes = min(nodes, left*p.MaxNodes)
+				nodes = min(nodes, spare+left*p.MaxNodes)
 			}
 			if nodes <= 0 {
 				continue
 			}
+			if bought[p.Name] == nil {
+				bought[p.Name] = a
+				order = append(order, p.Name)
+			}
 			clustersLeft[p.Name] -= int(clusters)
-			out = append(out, allocation{pool: p, clusters: clusters, nodes: nodes})
+			a.clusters += clusters
+			a.nodes += nodes
 			need = need.Sub(p.Shape.Scale(int64(nodes)))
 		}
+	}
+	out := make([]allocation, 0, len(order))
+	for _, name := range order {
+		out = append(out, *bought[name])
 	}
 	return out
 }
 
-// cheapestFor orders a class's eligible pools by what its whole need would cost there.
-func (s *sim) cheapestFor(c *class, need placement.Resources) []*planner.Pool {
+// cheapestFor orders a class's eligible pools by what its whole need would cost there. For a
+// class of one region, it leaves out the far pools the planner's locality rule leaves out:
+// those that do not cost less than the near ones by more than the locality threshold.
+func (s *sim) cheapestFor(c *class, need placement.Resources, bought map[string]*allocation) []*planner.Pool {
 	pools := s.eligiblePools(c)
 	cost := func(p *planner.Pool) float64 {
 		nodes := planner.NodesFor(need, p.Shape)
-		clusters := math.Ceil(float64(nodes) / float64(p.MaxNodes))
+		var spare int32
+		if a := bought[p.Name]; a != nil {
+			spare = a.clusters*p.MaxNodes - a.nodes
+		}
+		clusters := math.Ceil(float64(max(nodes-spare, 0)) / float64(p.MaxNodes))
 		return float64(nodes)*p.NodePrice + clusters*p.ClusterPrice
+	}
+	if c.region != "" {
+		// The rule compares amortised prices: nodes and their share of a full cluster.
+		amortised := func(p *planner.Pool) float64 {
+			return float64(planner.NodesFor(need, p.Shape)) * (p.NodePrice + p.ClusterPrice/float64(max(p.MaxNodes, 1)))
+		}
+		nearPrice := math.Inf(1)
+		for _, p := range pools {
+			if placement.Near(p.Region, c.region) {
+				nearPrice = min(nearPrice, amortised(p))
+			}
+		}
+		if !math.IsInf(nearPrice, 1) {
+			pools = slices.DeleteFunc(pools, func(p *planner.Pool) bool {
+				return !placement.Near(p.Region, c.region) && !planner.FarAllowed(amortised(p), nearPrice, s.localityThreshold)
+			})
+		}
 	}
 	slices.SortStableFunc(pools, func(a, b *planner.Pool) int { return cmp.Compare(cost(a), cost(b)) })
 	return pools
@@ -112,13 +183,19 @@ func (s *sim) poolLimits() map[string]int {
 }
 
 // lowerBound is the cost of exactly the capacity each instant's demand needs, at the
-// cheapest eligible prices, with no provisioning delay.
-func (s *sim) lowerBound() Report {
+// cheapest eligible prices, with no provisioning delay. With local, each region's part of
+// the demand is served in or near its region unless a far pool is cheaper by more than the
+// locality threshold, as the planner serves it.
+func (s *sim) lowerBound(local bool) Report {
 	r := Report{Policy: PolicyLowerBound}
+	classes := s.classes
+	if local {
+		r.Policy, classes = PolicyLocalityBound, s.regionalClasses
+	}
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
 		hours := min(s.step, s.trace.End-s.now).Hours()
-		for _, a := range s.cheapestCapacity(s.classes(), s.poolLimits()) {
+		for _, a := range s.cheapestCapacity(classes(), s.poolLimits()) {
 			r.Cost += a.costPerHour() * hours
 			r.ClusterHours += float64(a.clusters) * hours
 			r.NodeHours += float64(a.nodes) * hours
@@ -131,24 +208,29 @@ func (s *sim) lowerBound() Report {
 func (s *sim) buildStatic() {
 	peaks := map[string]*class{}
 	var order []string
+	classes := s.classes
+	if s.localityThreshold > 0 {
+		classes = s.regionalClasses // the scheduler gives each region its share near it
+	}
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
-		for _, c := range s.classes() {
-			p := peaks[c.constraints]
+		for _, c := range classes() {
+			key := c.constraints + "\x00" + c.region
+			p := peaks[key]
 			if p == nil {
-				p = &class{constraints: c.constraints, workloads: c.workloads[:1]}
-				peaks[c.constraints] = p
-				order = append(order, c.constraints)
+				p = &class{constraints: c.constraints, region: c.region, workloads: c.workloads[:1]}
+				peaks[key] = p
+				order = append(order, key)
 			}
 			p.need = placement.Resources{MilliCPU: max(p.need.MilliCPU, c.need.MilliCPU), MemoryBytes: max(p.need.MemoryBytes, c.need.MemoryBytes), Pods: max(p.need.Pods, c.need.Pods)}
 		}
 	}
-	slices.SortStableFunc(order, func(a, b string) int { return cmpBool(a == "", b == "") })
-	var classes []*class
+	slices.SortStableFunc(order, func(a, b string) int { return cmpBool(peaks[a].constraints == "", peaks[b].constraints == "") })
+	var fleet []*class
 	for _, k := range order {
-		classes = append(classes, peaks[k])
+		fleet = append(fleet, peaks[k])
 	}
-	for _, a := range s.cheapestCapacity(classes, s.poolLimits()) {
+	for _, a := range s.cheapestCapacity(fleet, s.poolLimits()) {
 		nodes := a.nodes
 		for i := int32(0); i < a.clusters; i++ {
 			n := clampNodes(int32(math.Ceil(float64(nodes)/float64(a.clusters-i))), a.pool)
@@ -162,7 +244,8 @@ func (s *sim) buildStatic() {
 }
 
 // unplacedFloor is the replica-seconds of demand that the pools' times to capacity make
-// unavoidable for a fleet of the lower bound's pools. For each class it follows an oracle
+// unavoidable for a fleet of the lower bound's pools (the locality bound's, when locality
+// counts). For each class it follows an oracle
 // that sees demand at once, orders exactly the missing nodes in the class's cheapest pool,
 // and never gives capacity back: nodes that fit in its clusters take the pool's scale time,
 // nodes that need a new cluster its create time.
@@ -181,13 +264,17 @@ func (s *sim) unplacedFloor() float64 {
 	}
 	oracles := map[string]*oracle{}
 	var floor float64
+	classes := s.classes
+	if s.localityThreshold > 0 {
+		classes = s.regionalClasses
+	}
 	for ; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
-		for _, c := range s.classes() {
-			o := oracles[c.constraints]
+		for _, c := range classes() {
+			o := oracles[c.constraints+"\x00"+c.region]
 			if o == nil {
-				o = &oracle{pool: s.cheapestFor(c, c.need)[0]}
-				oracles[c.constraints] = o
+				o = &oracle{pool: s.cheapestFor(c, c.need, nil)[0]}
+				oracles[c.constraints+"\x00"+c.region] = o
 			}
 			need := planner.NodesFor(c.need, o.pool.Shape)
 			if extra := need - o.ordered; extra > 0 {

@@ -19,10 +19,13 @@ const (
 	PolicyNavarkos2017 = "navarkos2017"
 	PolicyPlanner      = "planner"
 	PolicyLowerBound   = "lowerbound"
+	// PolicyLocalityBound is the lower bound when each region's demand is served in or near
+	// its region, unless a far pool is cheaper by more than the planner's locality threshold.
+	PolicyLocalityBound = "localitybound"
 )
 
 // Policies are every policy, in report order.
-var Policies = []string{PolicyStatic, PolicyNavarkos2017, PolicyPlanner, PolicyLowerBound}
+var Policies = []string{PolicyStatic, PolicyNavarkos2017, PolicyPlanner, PolicyLowerBound, PolicyLocalityBound}
 
 // Report is what one policy did with a trace. The JSON names are a contract.
 type Report struct {
@@ -64,10 +67,11 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 		opts.Planner = planner.DefaultConfig()
 	}
 	s := newSim(pools, trace, opts.Step)
+	s.localityThreshold = opts.Planner.LocalityThreshold
 	var decide func() []planner.Action
 	switch policy {
-	case PolicyLowerBound:
-		r := s.lowerBound()
+	case PolicyLowerBound, PolicyLocalityBound:
+		r := s.lowerBound(policy == PolicyLocalityBound)
 		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 		return r, nil
 	case PolicyStatic:
@@ -138,6 +142,8 @@ type sim struct {
 	report    Report
 	// placedReplicaSeconds is the denominator of the report's RemoteShare.
 	placedReplicaSeconds float64
+	// localityThreshold is the planner's, which the locality bound follows.
+	localityThreshold float64
 }
 
 func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration) *sim {
@@ -287,7 +293,7 @@ func (s *sim) place() {
 			}
 		}
 		policy := placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector,
-			Preferences: []placement.Preference{{Kind: placement.PreferCost, Weight: 1}}}
+			Preferences: []placement.Preference{{Kind: placement.PreferCost, Weight: 1}}, RegionShares: w.Shares}
 		res := placement.Schedule(view, placement.Workload{Replicas: w.Replicas, Request: req, Current: current}, policy)
 		next := map[string]int32{}
 		var after int32
@@ -380,7 +386,7 @@ func (s *sim) plannerInput(cfg planner.Config) planner.Input {
 		// The planner only reads Assigned; place replaces w.assigned rather than changing it.
 		in.Demands = append(in.Demands, planner.Demand{
 			Name: w.Workload, Replicas: w.Replicas, Request: w.request(), Shares: w.Shares, Grow: true, Assigned: w.assigned,
-			Policy: placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector},
+			Policy: placement.Policy{Mode: placement.Divided, Division: placement.ByCapacity, ClusterSelector: w.Selector, RegionShares: w.Shares},
 		})
 	}
 	return in

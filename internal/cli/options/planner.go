@@ -29,7 +29,19 @@ func (p *Planner) AddFlags(fs *pflag.FlagSet) {
 	fs.Int32Var(&p.Config.DisruptionBudget, "disruption-budget", def.DisruptionBudget, "the most replicas of one workload a consolidation step moves at once")
 	fs.Float64Var(&p.Config.ConsolidationThreshold, "consolidation-threshold", def.ConsolidationThreshold, "the share of a cluster's cost that draining it must save")
 	fs.IntVar(&p.Config.MaxMovesPerHour, "max-moves-per-hour", def.MaxMovesPerHour, "how many consolidations may move one workload's replicas in an hour")
+	fs.Float64Var(&p.Config.LocalityThreshold, "locality-threshold", def.LocalityThreshold, LocalityThresholdUsage)
 	fs.Float64Var(&p.Config.DisruptionCost, "disruption-cost", def.DisruptionCost, "what moving one replica costs, in the pools' currency: a drain must save more than its moves cost within an hour")
+}
+
+// LocalityThresholdUsage describes --locality-threshold, for `up`, `controller` and `simulate`.
+const LocalityThresholdUsage = "how much cheaper, as a share of the price near a demand's regions, a far pool must be before the planner serves the demand from it: 0 ignores distance, 1 never goes far while near capacity can be had"
+
+// CheckLocalityThreshold refuses a --locality-threshold outside 0 to 1.
+func CheckLocalityThreshold(v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return fmt.Errorf("--locality-threshold must be between 0 and 1, not %g", v)
+	}
+	return nil
 }
 
 // Options turns the flags into the controllers' planner options.
@@ -39,6 +51,9 @@ func (p *Planner) Options() (setup.PlannerOptions, error) {
 	}
 	if p.Config.ConsolidationThreshold < 0 || p.Config.ConsolidationThreshold > 1 {
 		return setup.PlannerOptions{}, fmt.Errorf("--consolidation-threshold must be between 0 and 1, not %g", p.Config.ConsolidationThreshold)
+	}
+	if err := CheckLocalityThreshold(p.Config.LocalityThreshold); err != nil {
+		return setup.PlannerOptions{}, err
 	}
 	if p.Config.MaxMovesPerHour < 0 {
 		return setup.PlannerOptions{}, fmt.Errorf("--max-moves-per-hour must be 0 or more, not %d", p.Config.MaxMovesPerHour)

@@ -21,6 +21,10 @@ func TestPlannerFlags(t *testing.T) {
 		{[]string{"--disruption-budget=0"}, "--disruption-budget must be at least 1"},
 		{[]string{"--max-moves-per-hour=0"}, ""},
 		{[]string{"--max-moves-per-hour=-1"}, "--max-moves-per-hour must be 0 or more"},
+		{[]string{"--locality-threshold=0"}, ""},
+		{[]string{"--locality-threshold=1"}, ""},
+		{[]string{"--locality-threshold=1.5"}, "--locality-threshold must be between 0 and 1"},
+		{[]string{"--locality-threshold=NaN"}, "--locality-threshold must be between 0 and 1"},
 	}
 	for _, tt := range tests {
 		var p Planner

@@ -80,11 +80,33 @@ func TestAPIRejectsBadPlacements(t *testing.T) {
 			[]string{"spec.overrides[0].jsonPatch[0].op", `Unsupported value: "move"`},
 		},
 		{
+			"a share for a region that is not a target",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Preferences: []n6sv1alpha1.Preference{
+				{Weight: 1, Locality: &n6sv1alpha1.LocalityPreference{TargetRegions: []string{"us-east"}, Shares: map[string]int32{"us-east": 3, "eu-west": 2}}},
+			}},
+			[]string{"spec.preferences[0].locality", "shares may only name target regions"},
+		},
+		{
+			"a share of 0",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Preferences: []n6sv1alpha1.Preference{
+				{Weight: 1, Locality: &n6sv1alpha1.LocalityPreference{TargetRegions: []string{"us-east"}, Shares: map[string]int32{"us-east": 0}}},
+			}},
+			[]string{"spec.preferences[0].locality.shares", "each share is a weight from 1 to 1000"},
+		},
+		{
 			"a namespaced selector in a Placement",
 			n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "v1", Kind: "ConfigMap", Namespace: "other"}}},
 			[]string{"namespace is only for ClusterPlacement"},
 		},
 	}
+	good := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "shares"}, Spec: n6sv1alpha1.PlacementSpec{
+		ResourceSelectors: selectDeployment("a"), Preferences: []n6sv1alpha1.Preference{{Weight: 1, Locality: &n6sv1alpha1.LocalityPreference{
+			TargetRegions: []string{"us-east", "eu-west"}, Shares: map[string]int32{"us-east": 60, "eu-west": 40}}}},
+	}}
+	if err := k8s.Create(context.Background(), good); err != nil {
+		t.Fatalf("a Placement with region shares was refused: %v", err)
+	}
+	_ = k8s.Delete(context.Background(), good)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "bad-" + string(rune('a'+i))}, Spec: tt.spec}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	cliopts "github.com/navarkos/navarkos/internal/cli/options"
+	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/simulate"
 )
 
@@ -19,6 +21,7 @@ type options struct {
 	pools, trace, policy, output string
 	step                         time.Duration
 	log                          bool
+	localityThreshold            float64
 }
 
 // NewCommand returns `navarkos simulate`.
@@ -33,6 +36,8 @@ time: creating, waking and scaling take the times the pools declare. Policies:
   navarkos2017  the 2017 Navarkos rules: priorities, +1 node above 80% use, -1 below 10%, 20 min idle TTL
   planner       the Navarkos planner
   lowerbound    exactly the capacity each instant needs, at the cheapest eligible price, without delays
+  localitybound the lower bound with each region's demand served in or near its region, unless a
+                far pool is cheaper by more than the locality threshold, as the planner serves it
 
 The trace is CSV with the header t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints.`,
 		Args: cobra.NoArgs,
@@ -45,6 +50,7 @@ The trace is CSV with the header t_seconds,workload,replicas,cpu_millis,memory_m
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
 	f.DurationVar(&o.step, "step", 30*time.Second, "virtual time between two decisions")
 	f.BoolVar(&o.log, "log", false, "print every lifecycle action with its virtual time and reason to standard error")
+	f.Float64Var(&o.localityThreshold, "locality-threshold", planner.DefaultConfig().LocalityThreshold, cliopts.LocalityThresholdUsage)
 	_ = cmd.MarkFlagRequired("pools")
 	_ = cmd.MarkFlagRequired("trace")
 	cmd.AddCommand(newTraceCommand())
@@ -62,6 +68,9 @@ func (o *options) run(out io.Writer) error {
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
+	if err := cliopts.CheckLocalityThreshold(o.localityThreshold); err != nil {
+		return err
+	}
 	pools, err := readWith(o.pools, simulate.ParsePools)
 	if err != nil {
 		return err
@@ -75,7 +84,8 @@ func (o *options) run(out io.Writer) error {
 	}
 	var reports []simulate.Report
 	for _, p := range policies {
-		opts := simulate.Options{Step: o.step}
+		opts := simulate.Options{Step: o.step, Planner: planner.DefaultConfig()}
+		opts.Planner.LocalityThreshold = o.localityThreshold
 		if o.log {
 			opts.Log = os.Stderr
 		}
@@ -109,24 +119,27 @@ func readWith[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 }
 
 func writeTable(out io.Writer, reports []simulate.Report) error {
-	var bound float64
+	bounds := map[string]float64{}
 	for _, r := range reports {
-		if r.Policy == simulate.PolicyLowerBound {
-			bound = r.Cost
+		if r.Policy == simulate.PolicyLowerBound || r.Policy == simulate.PolicyLocalityBound {
+			bounds[r.Policy] = r.Cost
 		}
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\t")
-	for _, r := range reports {
-		ratio := "-"
-		if bound > 0 {
-			ratio = fmt.Sprintf("%.3f", r.Cost/bound)
+	ratio := func(cost float64, bound string) string {
+		if bounds[bound] <= 0 {
+			return "-"
 		}
-		remote, perReplicaHours := "-", "-" // the lower bound places nothing
-		if r.Policy != simulate.PolicyLowerBound {
+		return fmt.Sprintf("%.3f", cost/bounds[bound])
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tVS LOCAL BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\t")
+	for _, r := range reports {
+		remote, perReplicaHours := "-", "-" // the bounds place nothing
+		if r.Policy != simulate.PolicyLowerBound && r.Policy != simulate.PolicyLocalityBound {
 			remote, perReplicaHours = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.2f", r.DisruptionsPer1000ReplicaHours)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t\n", r.Policy, r.Cost, ratio, r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t\n", r.Policy, r.Cost, ratio(r.Cost, simulate.PolicyLowerBound), ratio(r.Cost, simulate.PolicyLocalityBound),
+			r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

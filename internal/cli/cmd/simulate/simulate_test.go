@@ -38,7 +38,7 @@ func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
 		}
 		policies = append(policies, r["policy"].(string))
 	}
-	if got := strings.Join(policies, ","); got != "static,navarkos2017,planner,lowerbound" {
+	if got := strings.Join(policies, ","); got != "static,navarkos2017,planner,lowerbound,localitybound" {
 		t.Errorf("policies %s", got)
 	}
 }
@@ -48,10 +48,32 @@ func TestTableComparesWithTheLowerBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"VS BOUND", "planner", "1.000", "unplaced floor"} {
+	for _, want := range []string{"VS BOUND", "VS LOCAL BOUND", "localitybound", "planner", "1.000", "unplaced floor"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestLocalityThresholdChangesThePlan: at 0 the planner serves by price alone, from far spot
+// pools, and its remote share rises; an out-of-range threshold is refused by name.
+func TestLocalityThresholdChangesThePlan(t *testing.T) {
+	remote := func(threshold string) float64 {
+		out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/oscillation.csv", "--policy", "planner", "-o", "json", "--locality-threshold", threshold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reports []map[string]any
+		if err := json.Unmarshal([]byte(out), &reports); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		return reports[0]["remote_share"].(float64)
+	}
+	if near, priceOnly := remote("0.75"), remote("0"); !(near < priceOnly) {
+		t.Errorf("remote share %.2f at the default threshold, %.2f at 0: want less near", near, priceOnly)
+	}
+	if _, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/oscillation.csv", "--locality-threshold", "2"); err == nil || !strings.Contains(err.Error(), "--locality-threshold must be between 0 and 1") {
+		t.Errorf("a threshold of 2: %v", err)
 	}
 }
 

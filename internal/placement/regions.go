@@ -1,0 +1,96 @@
+package placement
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Near reports whether two regions are close enough to serve each other's users: the same
+// region, or regions that share their first dash-separated part, the continent in cloud region
+// names (eu-west and eu-central, us-east and us-west). An unknown region is near every region.
+func Near(a, b string) bool {
+	if a == "" || b == "" || a == b {
+		return true
+	}
+	ca, _, _ := strings.Cut(a, "-")
+	cb, _, _ := strings.Cut(b, "-")
+	return ca == cb
+}
+
+// RegionTarget is how many of a demand's replicas its region's users ask for.
+type RegionTarget struct {
+	Region   string
+	Replicas int64
+}
+
+// RegionTargets splits replicas over regions by share, the largest remainders rounded up, so
+// that the parts add up to replicas. Regions come largest share first, then by name.
+func RegionTargets(shares map[string]float64, replicas int32) []RegionTarget {
+	var sum float64
+	for _, s := range shares {
+		sum += max(s, 0)
+	}
+	if sum <= 0 || replicas <= 0 {
+		return nil
+	}
+	type part struct {
+		region string
+		share  float64
+		whole  int64
+		rest   float64
+	}
+	var parts []part
+	var given int64
+	for _, r := range sortedRegions(shares) {
+		exact := max(shares[r], 0) / sum * float64(replicas)
+		whole := int64(math.Floor(exact))
+		parts = append(parts, part{r, shares[r], whole, exact - float64(whole)})
+		given += whole
+	}
+	byRest := slices.Clone(parts)
+	slices.SortStableFunc(byRest, func(a, b part) int { return cmp.Compare(b.rest, a.rest) })
+	extra := map[string]int64{}
+	for _, p := range byRest[:int(int64(replicas)-given)] {
+		extra[p.region]++
+	}
+	var out []RegionTarget
+	for _, p := range parts {
+		if n := p.whole + extra[p.region]; n > 0 {
+			out = append(out, RegionTarget{p.region, n})
+		}
+	}
+	return out
+}
+
+// sortedRegions lists the regions of shares, the largest share first, then by name.
+func sortedRegions(shares map[string]float64) []string {
+	regions := make([]string, 0, len(shares))
+	for r := range shares {
+		regions = append(regions, r)
+	}
+	slices.SortFunc(regions, func(a, b string) int {
+		if c := cmp.Compare(shares[b], shares[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return regions
+}
+
+// HomeRegion is the region of the demand's shares that a cluster in region serves: the region
+// itself when it has a share, else the near one with the largest share (the first by name on
+// a tie), else none.
+func HomeRegion(region string, shares map[string]float64) string {
+	if _, ok := shares[region]; ok {
+		return region
+	}
+	home := ""
+	for r, share := range shares {
+		if Near(region, r) && (home == "" || share > shares[home] || share == shares[home] && r < home) {
+			home = r
+		}
+	}
+	return home
+}

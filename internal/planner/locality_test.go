@@ -1,0 +1,96 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFarAllowed(t *testing.T) {
+	tests := []struct {
+		far, near, threshold float64
+		want                 bool
+	}{
+		{0.30, 1, 0.75, false}, // 70% cheaper: not enough
+		{0.20, 1, 0.75, true},  // 80% cheaper
+		{0.25, 1, 0.75, true},  // exactly at the threshold
+		{0.99, 1, 0, true},     // distance ignored
+		{1.01, 1, 0, false},    // dearer is never taken for distance's sake
+		{0, 1, 1, false},       // never far while near capacity can be had
+	}
+	for _, tt := range tests {
+		if got := FarAllowed(tt.far, tt.near, tt.threshold); got != tt.want {
+			t.Errorf("FarAllowed(%g, %g, %g) = %v, want %v", tt.far, tt.near, tt.threshold, got, tt.want)
+		}
+	}
+}
+
+// TestEachRegionGetsCapacityNearIt: demand from us-east and eu-west is served by pools in or
+// near each region, not by a far spot pool that costs 67% less per replica (node and share
+// of a full cluster), and the reason says so. At 86% less, beyond the threshold of 75%,
+// the far pool serves both regions, and the reason says that too.
+func TestEachRegionGetsCapacityNearIt(t *testing.T) {
+	useast, euwest := testPool("us-east", "us-east", 0.20), testPool("eu-west", "eu-west", 0.22)
+	eucentral := testPool("eu-central", "eu-central", 0.12) // near eu-west
+	shares := func(d *Demand) { d.Shares = map[string]float64{"us-east": 0.6, "eu-west": 0.4} }
+	demand := testDemand("shop/web", 20, nil, shares)
+
+	spot := testPool("ap-south-spot", "ap-south", 0.06)
+	plan := decide([]Pool{useast, euwest, eucentral, spot}, nil, []Demand{demand}, t0, nil)
+	if got, want := summary(plan), "Create pool/us-east nodes=3\nCreate pool/eu-central nodes=2\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	for _, a := range plan.Actions {
+		if a.Pool == "us-east" && !strings.Contains(a.Reason, "kept near us-east: pool ap-south-spot in ap-south costs 67% less per replica than pool us-east, under the locality threshold of 75%") {
+			t.Errorf("the reason does not say why the cheaper far pool lost: %s", a.Reason)
+		}
+	}
+
+	cheaper := testPool("ap-south-spot", "ap-south", 0.02)
+	plan = decide([]Pool{useast, euwest, eucentral, cheaper}, nil, []Demand{demand}, t0, nil)
+	if got, want := summary(plan), "Create pool/ap-south-spot nodes=5\n"; got != want {
+		t.Fatalf("with a far pool 86%% cheaper, plan:\n%s\nwant:\n%s", got, want)
+	}
+	for _, a := range plan.Actions {
+		if a.Pool == "ap-south-spot" && !strings.Contains(a.Reason, "far from us-east: pool ap-south-spot costs 86% less per replica than pool us-east near it, above the locality threshold of 75%") {
+			t.Errorf("the reason does not say why the far pool won: %s", a.Reason)
+		}
+	}
+}
+
+// TestFarCapacityServesWhenNoNearPoolCanGrow: locality is a preference, not a constraint.
+func TestFarCapacityServesWhenNoNearPoolCanGrow(t *testing.T) {
+	useast := testPool("us-east", "us-east", 0.20, func(p *Pool) { p.MaxClusters = 0 })
+	far := testPool("ap-south", "ap-south", 0.19)
+	demand := testDemand("shop/web", 8, nil, func(d *Demand) { d.Shares = map[string]float64{"us-east": 1} })
+	plan := decide([]Pool{useast, far}, nil, []Demand{demand}, t0, nil)
+	if got, want := summary(plan), "Create pool/ap-south nodes=2\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if len(plan.Unserved) > 0 {
+		t.Errorf("unserved: %+v", plan.Unserved)
+	}
+}
+
+// TestConsolidationKeepsReplicasNearTheirUsers: a cheaper far cluster with room does not
+// take the replicas of a cluster in their region, however much draining would save.
+func TestConsolidationKeepsReplicasNearTheirUsers(t *testing.T) {
+	useast, far := testPool("us-east", "us-east", 0.20), testPool("ap-south", "ap-south", 0.10)
+	clusters := []Cluster{testCluster("use-1", useast, Running, 1), testCluster("aps-1", far, Running, 4)}
+	us := testDemand("shop/us", 4, map[string]int32{"use-1": 4}, func(d *Demand) { d.Shares = map[string]float64{"us-east": 1} })
+	ap := testDemand("shop/ap", 4, map[string]int32{"aps-1": 4}, func(d *Demand) { d.Shares = map[string]float64{"ap-south": 1} })
+	mem := NewMemory()
+	decide([]Pool{useast, far}, clusters, []Demand{us, ap}, t0, mem) // first sight: history unknown
+	plan := decide([]Pool{useast, far}, clusters, []Demand{us, ap}, t0.Add(time.Hour), mem)
+	for _, a := range plan.Actions {
+		if a.Kind == Drain {
+			t.Errorf("drained %s: %s", a.Cluster, a.Reason)
+		}
+	}
+	// Without locality the same fleet is consolidated: the test can fail.
+	us.Shares, ap.Shares = nil, nil
+	plan = decide([]Pool{useast, far}, clusters, []Demand{us, ap}, t0.Add(2*time.Hour), mem)
+	if !strings.Contains(summary(plan), "Drain use-1") {
+		t.Errorf("without locality, want use-1 drained; plan:\n%s", summary(plan))
+	}
+}
