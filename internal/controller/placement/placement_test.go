@@ -455,3 +455,30 @@ func bindingRemoved(ctx context.Context, key client.ObjectKey) func() bool {
 		return apierrors.IsNotFound(err) || (err == nil && !b.DeletionTimestamp.IsZero())
 	}
 }
+
+// TestRegionSharesDivideReplicasByWhereUsersAre: a placement whose locality preference weighs
+// its target regions gets each region's part on the clusters there, through the real API and
+// scheduler. By free capacity alone, the three equal clusters would get 4, 3 and 3.
+func TestRegionSharesDivideReplicasByWhereUsersAre(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shares"}})).To(Succeed())
+	readyCluster(t, "sh-use", "us-east", time.Hour, true)
+	readyCluster(t, "sh-euw", "eu-west", time.Hour, true)
+	readyCluster(t, "sh-aps", "ap-south", time.Hour, true)
+	g.Expect(k8s.Create(ctx, testDeployment("shares", "web", 10))).To(Succeed())
+	placement := &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shares", Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: selectDeployment("web"),
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"sh-use", "sh-euw", "sh-aps"}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+			Preferences: []n6sv1alpha1.Preference{{Weight: 1, Locality: &n6sv1alpha1.LocalityPreference{
+				TargetRegions: []string{"us-east", "eu-west"}, Shares: map[string]int32{"us-east": 70, "eu-west": 30}}}},
+		},
+	}
+	g.Expect(k8s.Create(ctx, placement)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "shares", "deployment-web")).To(Equal(map[string]int32{"sh-use": 7, "sh-euw": 3}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for 7 replicas in us-east and 3 in eu-west")
+}
