@@ -3,6 +3,7 @@ package planner
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -139,6 +140,100 @@ func (p *planning) consolidate() {
 		}
 		p.restore(before)
 	}
+	for _, x := range cands {
+		if p.replaceWithCheaper(x) {
+			return
+		}
+	}
+}
+
+// replaceWithCheaper orders, behind a running cluster that no other cluster can absorb, a
+// new or woken cluster in a cheaper pool that holds its replicas, when what that saves over
+// the planner's horizon beats what both cost while the new one comes and settles and the
+// moves between them. Once it runs, consolidation drains x into it. It is how demand served
+// from a fast, dear pool while it could not wait ends up in the cheap, slow one.
+func (p *planning) replaceWithCheaper(x *member) bool {
+	if p.cfg.CapacityHorizon <= 0 {
+		return false
+	}
+	needed := clamp(NodesFor(x.used, x.pool.Shape), x.pool.MinNodes, x.pool.MaxNodes)
+	cost := x.costAt(needed) - x.offlineCost()
+	// A cluster that has run for long is expected to run as long again, up to a day.
+	horizon := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.online[x.Name])), 24*time.Hour).Hours()
+	replicas := float64(total(x.hosted))
+	var best *option
+	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
+		pool := p.pools[name]
+		if pool == x.pool || !p.mayHost(x, pool) {
+			continue
+		}
+		if _, pending := p.mem.behind[name]; pending {
+			continue
+		}
+		n := clamp(NodesFor(x.used, pool.Shape), pool.MinNodes, pool.MaxNodes)
+		if !fits(pool.Shape.Scale(int64(n)), x.used) {
+			continue
+		}
+		o := &option{kind: Create, pool: pool, nodes: n, delay: pool.CreateTime}
+		probe := &member{pool: pool}
+		o.cost = probe.costAt(n)
+		for _, m := range p.members {
+			if m.Pool == name && m.State == Hibernated && m.Managed {
+				o = &option{kind: Wake, m: m, pool: pool, nodes: n, delay: pool.WakeTime, cost: m.wakeCost(n)}
+				break
+			}
+		}
+		if o.kind == Create && p.poolClusters[name] >= pool.MaxClusters {
+			continue
+		}
+		overlap := (o.delay + p.cfg.StabilizationWindow).Hours()
+		saving := cost - o.cost
+		if saving < p.cfg.ConsolidationThreshold*cost || saving*(horizon-overlap) <= o.cost*overlap+replicas*p.cfg.DisruptionCost {
+			continue
+		}
+		if best == nil || o.cost < best.cost {
+			best = o
+		}
+	}
+	if best == nil {
+		return false
+	}
+	m := p.addCapacity(best)
+	m.why = append(m.why, fmt.Sprintf("to take over the %d replicas of %s: it comes in %s and saves %.3f/h of the %.3f/h %s costs at the nodes they need; %s is drained into it once it runs",
+		total(x.hosted), x.Name, Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
+	p.mem.behind[best.pool.Name] = behindOrder{handBack: x.Pool, until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow)}
+	return true
+}
+
+// mayHost reports whether a cluster of pool may run every replica x runs: each of x's
+// workloads admits the pool, may grow into it, and may serve its users from there. A pool
+// with a namespace quota is left to the ordinary ways of adding capacity.
+func (p *planning) mayHost(x *member, pool *Pool) bool {
+	if pool.NamespaceQuota != nil {
+		return false // the quota is counted as capacity is added for a need, not here
+	}
+	view := poolView(pool)
+	for i, n := range x.hosted {
+		if n <= 0 {
+			continue
+		}
+		d := &p.in.Demands[i]
+		if d.Policy.Mode == placement.Duplicated || !d.Policy.Admits(&view) {
+			return false
+		}
+		if ok, _ := p.mayGrow(d, pool); !ok {
+			return false
+		}
+		if home := placement.HomeRegion(x.view.Region, d.Shares); !p.mayServe(i, pool.Region, pool, home) {
+			return false
+		}
+	}
+	return true
+}
+
+// fits reports whether used fits in capacity in every dimension.
+func fits(capacity, used placement.Resources) bool {
+	return used.MilliCPU <= capacity.MilliCPU && used.MemoryBytes <= capacity.MemoryBytes && used.Pods <= capacity.Pods
 }
 
 // movedEnough reports whether a workload on the cluster was already moved by consolidation
@@ -228,7 +323,7 @@ func (p *planning) takeIdleOffline() {
 		}
 	}
 	for _, m := range p.members {
-		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods[m.Name] > 0 {
+		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods[m.Name] > 0 || p.holding(m) {
 			continue
 		}
 		idle := since(p.in.Now, m.IdleSince)
@@ -262,20 +357,62 @@ func (p *planning) resize() {
 		if m.nodes > m.origNodes {
 			recorded = max(needed, m.nodes)
 		}
-		p.mem.record(m.Name, p.in.Now, recorded, p.cfg.StabilizationWindow)
+		window := p.mem.window(m.Name, p.cfg.StabilizationWindow)
+		if max(m.nodes, needed) > m.origNodes {
+			window = p.mem.regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
+		}
+		p.mem.record(m.Name, p.in.Now, recorded, window)
 		switch {
 		case m.nodes > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
 		case needed > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
-		case m.State == Running:
+		case m.State == Running && !p.holding(m):
 			if stable := p.mem.peak(m.Name); stable < m.origNodes {
+				p.mem.shrunk[m.Name] = p.in.Now
 				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
-					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, Round(p.cfg.StabilizationWindow))})
+					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, Round(window))})
 			}
 		}
 	}
+}
+
+// maxWindow bounds how far a cluster's stabilisation window grows when it keeps shrinking
+// and growing again.
+const maxWindow = time.Hour
+
+// window is a cluster's stabilisation window: base, or longer if it has flapped.
+func (mem *Memory) window(cluster string, base time.Duration) time.Duration {
+	if w, ok := mem.windows[cluster]; ok {
+		return w
+	}
+	return base
+}
+
+// regrown notes that a cluster grows at now and returns its window. Growing again within
+// twice the window of a stabilisation shrink means the shrink came too early: the window
+// doubles, up to maxWindow. A cluster that has not flapped for maxWindow is back at base.
+func (mem *Memory) regrown(cluster string, now time.Time, base time.Duration) time.Duration {
+	w := mem.window(cluster, base)
+	shrunk, ok := mem.shrunk[cluster]
+	switch {
+	case ok && now.Sub(shrunk) < 2*w:
+		w = min(2*w, maxWindow)
+		mem.windows[cluster] = w
+		delete(mem.shrunk, cluster)
+	case !ok || now.Sub(shrunk) >= maxWindow:
+		delete(mem.windows, cluster)
+		w = base
+	}
+	return w
+}
+
+// holding reports whether the cluster's pool has capacity on order behind a faster pool:
+// it is kept at its size, running or not, until it takes over or the order lapses.
+func (p *planning) holding(m *member) bool {
+	_, ok := p.mem.behind[m.Pool]
+	return ok
 }
 
 // settling reports whether a cluster came online or grew within the stabilisation window:
@@ -314,6 +451,8 @@ func (mem *Memory) observe(clusters []Cluster, now time.Time) {
 			delete(mem.needs, name)
 			delete(mem.online, name)
 			delete(mem.grown, name)
+			delete(mem.shrunk, name)
+			delete(mem.windows, name)
 		}
 	}
 }

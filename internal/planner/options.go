@@ -21,7 +21,9 @@ type option struct {
 	covered int64
 	cost    float64
 	delay   time.Duration
-	score   float64
+	// price is the cost per replica weighed by locality, tier, risk and reserve; score
+	// weighs it by delay too.
+	price, score float64
 }
 
 func (o *option) name() string {
@@ -55,6 +57,13 @@ const (
 // for need replicas of demand i, for the users of region when one is given. When there is
 // none, it says why.
 func (p *planning) bestOption(i int, need int64, mode optionMode, region string) (*option, string) {
+	best, _, why := p.bestOptions(i, need, mode, region)
+	return best, why
+}
+
+// bestOptions is bestOption, with the capacity to order behind the best one: cheaper but
+// slower, to take over from it once it comes (see behindOption); nil when none pays.
+func (p *planning) bestOptions(i int, need int64, mode optionMode, region string) (*option, *option, string) {
 	d := &p.in.Demands[i]
 	var opts []*option
 	var why []string
@@ -67,7 +76,8 @@ func (p *planning) bestOption(i int, need int64, mode optionMode, region string)
 			keptNear = true
 			return
 		}
-		o.score = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)) * (1 + p.cfg.DelayWeight*o.delay.Hours())
+		o.price = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d))
+		o.score = o.price * (1 + p.cfg.DelayWeight*o.delay.Hours())
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {
@@ -137,7 +147,7 @@ func (p *planning) bestOption(i int, need int64, mode optionMode, region string)
 		if len(why) == 0 {
 			why = append(why, "no pool")
 		}
-		return nil, "no capacity can be added: " + strings.Join(why, "; ")
+		return nil, nil, "no capacity can be added: " + strings.Join(why, "; ")
 	}
 	slices.SortStableFunc(opts, func(a, b *option) int {
 		if c := cmp.Compare(a.score, b.score); c != 0 {
@@ -162,7 +172,40 @@ func (p *planning) bestOption(i int, need int64, mode optionMode, region string)
 	if len(why) > 0 {
 		reason += "; passed over: " + strings.Join(why, "; ")
 	}
-	return best, reason
+	var behind *option
+	if mode == anyCapacity {
+		behind = p.behindOption(best, opts)
+	}
+	return best, behind, reason
+}
+
+// behindOption is the capacity worth ordering behind best, for the same replicas: the option
+// with the lowest price that is slower than best, when best makes or wakes a whole cluster
+// (one that consolidation can hand back once the slower capacity has come) and what it saves
+// over the planner's horizon beats what both cost while they overlap and the moves between
+// them. Only one such order per pool is pending at a time.
+func (p *planning) behindOption(best *option, opts []*option) *option {
+	if best.kind == Scale || p.cfg.CapacityHorizon <= 0 {
+		return nil
+	}
+	var cheap *option
+	for _, o := range opts {
+		if o.pool.Name != best.pool.Name && o.delay > best.delay && o.covered >= best.covered && o.price < best.price && (cheap == nil || o.price < cheap.price) {
+			cheap = o
+		}
+	}
+	if cheap == nil {
+		return nil
+	}
+	if _, pending := p.mem.behind[cheap.pool.Name]; pending {
+		return nil
+	}
+	overlap := cheap.delay + p.cfg.StabilizationWindow
+	savingPerHour := (best.price - cheap.price) * float64(best.covered)
+	if savingPerHour*(p.cfg.CapacityHorizon-overlap).Hours() <= cheap.cost*overlap.Hours()+float64(best.covered)*p.cfg.DisruptionCost {
+		return nil
+	}
+	return cheap
 }
 
 // reserve is the ReserveWeight when pool serves a demand with required labels and d has none.
@@ -197,6 +240,30 @@ func requiresLabels(d *Demand) bool {
 // applyOption carries out an option in the plan and returns the replicas it placed.
 func (p *planning) applyOption(i int, o *option, reason string) int64 {
 	d := &p.in.Demands[i]
+	m := p.addCapacity(o)
+	m.place(i, d.Request, int32(o.covered))
+	m.why = append(m.why, reason)
+	if m.demand == "" {
+		m.demand = d.Name
+	}
+	return o.covered
+}
+
+// orderBehind adds the capacity of behind, placing nothing on it: the replicas run on
+// ahead's capacity until behind's has come, and consolidation then moves them over and hands
+// ahead's cluster back. Until then the pool's new capacity is neither shrunk nor taken offline.
+func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
+	m := p.addCapacity(behind)
+	m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
+		replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
+	if m.demand == "" {
+		m.demand = p.in.Demands[i].Name
+	}
+	p.mem.behind[behind.pool.Name] = behindOrder{handBack: ahead.pool.Name, until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow)}
+}
+
+// addCapacity makes an option's cluster, wakes it or grows it in the plan.
+func (p *planning) addCapacity(o *option) *member {
 	m := o.m
 	switch o.kind {
 	case Create:
@@ -213,12 +280,7 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 		m.State = Starting
 	}
 	m.nodes = o.nodes
-	m.place(i, d.Request, int32(o.covered))
-	m.why = append(m.why, reason)
-	if m.demand == "" {
-		m.demand = d.Name
-	}
-	return o.covered
+	return m
 }
 
 // quotaRoom is how many of need replicas of demand i the pool's namespace quota lets the

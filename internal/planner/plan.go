@@ -67,6 +67,11 @@ func newPlanning(in *Input, mem *Memory) *planning {
 			delete(mem.failedPools, pool)
 		}
 	}
+	for pool, b := range mem.behind {
+		if !in.Now.Before(b.until) {
+			delete(mem.behind, pool)
+		}
+	}
 	mem.observe(in.Clusters, in.Now)
 	for _, c := range in.Clusters {
 		m := &member{Cluster: c, pool: p.pools[c.Pool], nodes: c.Nodes, origNodes: c.Nodes, origState: c.State, hosted: map[int]int32{}, draining: c.DrainLimit >= 0}
@@ -186,11 +191,15 @@ func (p *planning) fill(i int, need int64, region string) (int64, string) {
 		left -= n
 	}
 	for left > 0 {
-		o, why := p.bestOption(i, left, anyCapacity, region)
+		o, behind, why := p.bestOptions(i, left, anyCapacity, region)
 		if o == nil {
 			return need - left, why
 		}
-		left -= p.applyOption(i, o, why)
+		placed := p.applyOption(i, o, why)
+		left -= placed
+		if behind != nil {
+			p.orderBehind(i, behind, o, placed)
+		}
 	}
 	return need, ""
 }

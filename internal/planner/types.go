@@ -126,6 +126,9 @@ type Config struct {
 	ReserveWeight float64
 	// FailureBackoff is how long a pool whose provider failed is passed over.
 	FailureBackoff time.Duration
+	// CapacityHorizon is how long the planner expects new demand to last when it weighs
+	// ordering cheaper, slower capacity behind fast capacity; 0 never orders any.
+	CapacityHorizon time.Duration
 }
 
 // DefaultConfig is the configuration of the controller and the simulator unless told otherwise.
@@ -143,6 +146,7 @@ func DefaultConfig() Config {
 		DelayWeight:            10,
 		ReserveWeight:          0.5,
 		FailureBackoff:         5 * time.Minute,
+		CapacityHorizon:        2 * time.Hour,
 	}
 }
 
@@ -239,6 +243,19 @@ type Memory struct {
 	nodes         map[string]int32
 	// moves are when consolidation last started moving each workload's replicas.
 	moves map[string][]time.Time
+	// behind holds, by pool, the capacity ordered there to take over from a faster pool.
+	behind map[string]behindOrder
+	// shrunk is when each cluster was last shrunk by stabilisation; windows are the
+	// stabilisation windows of clusters that grew again soon after (see regrown).
+	shrunk  map[string]time.Time
+	windows map[string]time.Duration
+}
+
+// behindOrder is capacity ordered in a pool to take over from the faster pool handBack.
+type behindOrder struct {
+	handBack string
+	// until is when the order lapses: by then the capacity has come and settled.
+	until time.Time
 }
 
 type need struct {
@@ -254,7 +271,8 @@ type failure struct {
 // NewMemory returns an empty memory.
 func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
-		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{}}
+		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
+		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]time.Duration{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

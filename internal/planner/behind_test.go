@@ -1,0 +1,105 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowAndFast are two pools in one region: a cheap one that takes 15 min to create and 10 to
+// grow, and a dear one that takes 2 and 1.
+func slowAndFast(slowPrice, fastPrice float64) (Pool, Pool) {
+	slow := testPool("slow", "us-east", slowPrice, func(p *Pool) { p.CreateTime, p.ScaleTime, p.WakeTime = 15*time.Minute, 10*time.Minute, 5*time.Minute })
+	fast := testPool("fast", "us-east", fastPrice, func(p *Pool) { p.CreateTime, p.ScaleTime, p.WakeTime = 2*time.Minute, time.Minute, time.Minute })
+	return slow, fast
+}
+
+// TestABurstGetsFastCapacityNowAndCheapCapacityBehind: 40 replicas that cannot wait 15 min
+// get the fast pool now; the slow pool, well under half the price, is ordered behind them, and
+// the reason says what it will take over.
+func TestABurstGetsFastCapacityNowAndCheapCapacityBehind(t *testing.T) {
+	slow, fast := slowAndFast(0.10, 0.26)
+	plan := decide([]Pool{slow, fast}, nil, []Demand{testDemand("shop/web", 40, nil)}, t0, nil)
+	if got, want := summary(plan), "Create pool/fast nodes=10\nCreate pool/slow nodes=10\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if a := plan.Actions[1]; a.Replicas != 0 || !strings.Contains(a.Reason, "capacity behind for 40 replicas of shop/web: it comes in 15m0s, and then takes over from pool fast") {
+		t.Errorf("the slow cluster: %d replicas, reason %q", a.Replicas, a.Reason)
+	}
+	// A small saving does not pay for the overlap and the moves.
+	slow, fast = slowAndFast(0.15, 0.22)
+	plan = decide([]Pool{slow, fast}, nil, []Demand{testDemand("shop/web", 8, nil)}, t0, nil)
+	if got, want := summary(plan), "Create pool/fast nodes=2\n"; got != want {
+		t.Fatalf("with a small saving, plan:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestSteadyDemandMovesToTheCheaperSlowerPool: a cluster of the fast pool that has run its
+// replicas for hours is replaced by one of the slow, cheap pool. The new cluster keeps its
+// nodes while it comes and settles, empty as it is, and the fast cluster is then drained into it.
+func TestSteadyDemandMovesToTheCheaperSlowerPool(t *testing.T) {
+	slow, fast := slowAndFast(0.15, 0.22)
+	pools := []Pool{slow, fast}
+	demand := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
+	mem := NewMemory()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	decide(pools, []Cluster{testCluster("fast-1", fast, Starting, 2)}, []Demand{demand}, at(0), mem)
+	running := []Cluster{testCluster("fast-1", fast, Running, 2)}
+	if plan := decide(pools, running, []Demand{demand}, at(time.Minute), mem); len(plan.Actions) != 0 {
+		t.Fatalf("a fresh cluster is replaced: %s", summary(plan))
+	}
+	plan := decide(pools, running, []Demand{demand}, at(8*time.Hour), mem)
+	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
+		t.Fatalf("after 8 h, plan:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(plan.Actions[0].Reason, "to take over the 8 replicas of fast-1") {
+		t.Errorf("reason %q", plan.Actions[0].Reason)
+	}
+	withSlow := func(state State) []Cluster {
+		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("slow-1", slow, state, 2, idleSince(at(8*time.Hour+15*time.Minute)))}
+	}
+	for _, step := range []time.Duration{8*time.Hour + 10*time.Minute, 8*time.Hour + 16*time.Minute, 8*time.Hour + 20*time.Minute} {
+		state := Starting
+		if step > 8*time.Hour+15*time.Minute {
+			state = Running
+		}
+		if plan := decide(pools, withSlow(state), []Demand{demand}, at(step), mem); len(plan.Actions) != 0 {
+			t.Fatalf("at %s, while the slow cluster comes and settles: %s", step, summary(plan))
+		}
+	}
+	plan = decide(pools, withSlow(Running), []Demand{demand}, at(8*time.Hour+22*time.Minute), mem)
+	if got := summary(plan); !strings.HasPrefix(got, "Drain fast-1") {
+		t.Fatalf("once the slow cluster has settled, plan:\n%s\nwant fast-1 drained", got)
+	}
+}
+
+// TestAFlappingClusterKeepsItsNodesLonger: a cluster that grows again soon after a
+// stabilisation shrink gets a window twice as long, so an oscillating demand stops paying the
+// growth delay at every peak.
+func TestAFlappingClusterKeepsItsNodesLonger(t *testing.T) {
+	pool := testPool("us-east", "us-east", 0.2)
+	mem := NewMemory()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	step := func(d time.Duration, nodes, replicas int32) Plan {
+		c := testCluster("c", pool, Running, nodes)
+		return decide([]Pool{pool}, []Cluster{c}, []Demand{testDemand("shop/web", replicas, map[string]int32{"c": replicas})}, at(d), mem)
+	}
+	step(0, 10, 40)
+	step(time.Minute, 10, 40)
+	step(2*time.Minute, 10, 8) // the trough begins
+	if got := summary(step(7*time.Minute+30*time.Second, 10, 8)); got != "Scale c nodes=2\n" {
+		t.Fatalf("after the base window of 5 min: %q, want the shrink", got)
+	}
+	// The peak returns 3 min after the shrink: a flap.
+	if got := summary(step(10*time.Minute, 2, 40)); got != "Scale c nodes=10\n" {
+		t.Fatalf("the peak: %q", got)
+	}
+	step(11*time.Minute, 10, 40)
+	step(12*time.Minute, 10, 8) // the next trough
+	if got := summary(step(17*time.Minute+30*time.Second, 10, 8)); got != "" {
+		t.Fatalf("5 min into the second trough: %q, want the nodes kept for the doubled window", got)
+	}
+	if got := summary(step(22*time.Minute+30*time.Second, 10, 8)); !strings.Contains(got, "Scale c nodes=2") {
+		t.Fatalf("10 min into a trough: %q, want the shrink", got)
+	}
+}
