@@ -103,3 +103,66 @@ func TestAFlappingClusterKeepsItsNodesLonger(t *testing.T) {
 		t.Fatalf("10 min into a trough: %q, want the shrink", got)
 	}
 }
+
+// TestTheForecastMakesRoomBeforeARecurringRamp: a workload that ran 40 replicas at this time
+// yesterday and the day before gets their capacity a few minutes before the ramp, with the
+// forecast on, and only then; a batch that is gone between its runs is remembered and
+// expected back.
+func TestTheForecastMakesRoomBeforeARecurringRamp(t *testing.T) {
+	pool := testPool("us-east", "us-east", 0.2)
+	cfg := DefaultConfig()
+	cfg.Forecast = true
+	run := func(mem *Memory, at time.Time, clusters []Cluster, demands ...Demand) Plan {
+		return Decide(Input{Now: at, Pools: []Pool{pool}, Clusters: clusters, Demands: demands, Config: cfg}, mem)
+	}
+	mem := NewMemory()
+	for _, day := range []time.Time{t0.Add(-48 * time.Hour), t0.Add(-24 * time.Hour)} {
+		for m := time.Duration(0); m < 30*time.Minute; m += time.Minute {
+			replicas := int32(8)
+			if m >= 10*time.Minute {
+				replicas = 40
+			}
+			run(mem, day.Add(m), nil, testDemand("shop/web", replicas, nil), testDemand("data/batch", replicas-7, nil))
+		}
+	}
+	c := []Cluster{testCluster("c", pool, Running, 2)}
+	web := testDemand("shop/web", 8, map[string]int32{"c": 8})
+	// Today at 5 min, the ramp is 5 min away: within the longest create time (5 min).
+	plan := run(mem, t0.Add(5*time.Minute), c, web)
+	got := summary(plan)
+	if !strings.Contains(got, "Scale c nodes=10") {
+		t.Fatalf("plan:\n%s\nwant c grown to hold 40 replicas", got)
+	}
+	if !strings.Contains(plan.Actions[0].Reason, "forecast: shop/web had 40 replicas yesterday and the day before within the next 5m0s, 32 more than now") {
+		t.Errorf("reason %q", plan.Actions[0].Reason)
+	}
+	if len(plan.Unserved) > 0 {
+		t.Errorf("a forecast is not unserved demand: %+v", plan.Unserved)
+	}
+	// The batch, absent today, gets room too: 33 replicas, 9 nodes, on a new cluster.
+	if !strings.Contains(got, "Create pool/us-east nodes=9") {
+		t.Errorf("plan:\n%s\nwant a cluster for the absent batch's return", got)
+	}
+	// Without the forecast, the same fleet waits for the ramp.
+	cfg.Forecast = false
+	if plan := run(mem, t0.Add(5*time.Minute), c, web); len(plan.Actions) != 0 {
+		t.Errorf("without the forecast: %s", summary(plan))
+	}
+}
+
+// TestTheForecastWantsTheDemandToRecur: one day's ramp is not expected the next day, and a
+// weekly one only a week later.
+func TestTheForecastWantsTheDemandToRecur(t *testing.T) {
+	mem := NewMemory()
+	d := testDemand("data/batch", 40, nil)
+	mem.observeDemand([]Demand{d}, t0)
+	for _, day := range []int{1, 2} {
+		mem.observeDemand(nil, t0.Add(time.Duration(day)*24*time.Hour)) // gone since
+	}
+	if n, _ := mem.forecast("data/batch", t0.Add(24*time.Hour-time.Minute), 5*time.Minute); n != 0 {
+		t.Errorf("the day after one run: %d replicas expected, want 0", n)
+	}
+	if n, when := mem.forecast("data/batch", t0.Add(7*24*time.Hour-time.Minute), 5*time.Minute); n != 40 || when != "a week ago" {
+		t.Errorf("a week after: %d replicas expected (%s), want 40 from a week ago", n, when)
+	}
+}

@@ -242,7 +242,7 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 	d := &p.in.Demands[i]
 	m := p.addCapacity(o)
 	m.place(i, d.Request, int32(o.covered))
-	m.why = append(m.why, reason)
+	m.why = append(m.why, p.reasonPrefix+reason)
 	if m.demand == "" {
 		m.demand = d.Name
 	}

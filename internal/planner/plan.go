@@ -30,6 +30,8 @@ type planning struct {
 	userPods map[string]int32
 	// localities caches, by demand and region, the cheapest pool near the region.
 	localities map[localityKey]locality
+	// reasonPrefix says why capacity is being added, when it is not for demand of now.
+	reasonPrefix string
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
@@ -42,6 +44,7 @@ func Decide(in Input, mem *Memory) Plan {
 	for i := range in.Demands {
 		p.serve(i)
 	}
+	p.prewarm()
 	p.drainProgress()
 	if p.calm() {
 		p.consolidate()
@@ -73,6 +76,12 @@ func newPlanning(in *Input, mem *Memory) *planning {
 		}
 	}
 	mem.observe(in.Clusters, in.Now)
+	if in.Config.Forecast {
+		mem.observeDemand(in.Demands, in.Now)
+		// Workloads that come and go are planned for, with no replicas now, so that the
+		// forecast can make room for their return.
+		in.Demands = append(slices.Clip(in.Demands), mem.absentDemands(in.Demands)...)
+	}
 	for _, c := range in.Clusters {
 		m := &member{Cluster: c, pool: p.pools[c.Pool], nodes: c.Nodes, origNodes: c.Nodes, origState: c.State, hosted: map[int]int32{}, draining: c.DrainLimit >= 0}
 		m.view = placement.Cluster{Name: c.Name, Labels: c.Labels}

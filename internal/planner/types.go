@@ -126,6 +126,9 @@ type Config struct {
 	ReserveWeight float64
 	// FailureBackoff is how long a pool whose provider failed is passed over.
 	FailureBackoff time.Duration
+	// Forecast adds capacity ahead of a recurring ramp: for the replicas each workload had a
+	// day or a week ago within the time the slowest pool takes to make a cluster.
+	Forecast bool
 	// CapacityHorizon is how long the planner expects new demand to last when it weighs
 	// ordering cheaper, slower capacity behind fast capacity; 0 never orders any.
 	CapacityHorizon time.Duration
@@ -249,6 +252,8 @@ type Memory struct {
 	// stabilisation windows of clusters that grew again soon after (see regrown).
 	shrunk  map[string]time.Time
 	windows map[string]time.Duration
+	// history is each workload's replicas over the last days, for the forecast.
+	history map[string]*history
 }
 
 // behindOrder is capacity ordered in a pool to take over from the faster pool handBack.
@@ -272,7 +277,8 @@ type failure struct {
 func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
 		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
-		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]time.Duration{}}
+		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]time.Duration{},
+		history: map[string]*history{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

@@ -80,8 +80,8 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 			{name: "global/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"us-east": 40, "eu-west": 40, "ap-south": 20})},
 		}
 	case "diurnal-4-regions":
-		// Four regions, each with its own day, for two days.
-		length, every = 48*time.Hour, 5*time.Minute
+		// Four regions, each with its own day, for four days: long enough for a forecast to learn.
+		length, every = 96*time.Hour, 5*time.Minute
 		loads = []genWorkload{
 			{name: "shop/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"us-east": 40, "us-west": 30, "eu-west": 40, "ap-south": 30})},
 			{name: "shop/api", cpuMillis: 250, memoryMiB: 512, demand: regionsByDay(map[string]float64{"us-east": 30, "us-west": 20, "eu-west": 30, "ap-south": 20})},

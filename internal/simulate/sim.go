@@ -18,14 +18,16 @@ const (
 	PolicyStatic       = "static"
 	PolicyNavarkos2017 = "navarkos2017"
 	PolicyPlanner      = "planner"
-	PolicyLowerBound   = "lowerbound"
+	// PolicyForecast is the planner with its forecast on.
+	PolicyForecast   = "forecast"
+	PolicyLowerBound = "lowerbound"
 	// PolicyLocalityBound is the lower bound when each region's demand is served in or near
 	// its region, unless a far pool is cheaper by more than the planner's locality threshold.
 	PolicyLocalityBound = "localitybound"
 )
 
 // Policies are every policy, in report order.
-var Policies = []string{PolicyStatic, PolicyNavarkos2017, PolicyPlanner, PolicyLowerBound, PolicyLocalityBound}
+var Policies = []string{PolicyStatic, PolicyNavarkos2017, PolicyPlanner, PolicyForecast, PolicyLowerBound, PolicyLocalityBound}
 
 // Report is what one policy did with a trace. The JSON names are a contract.
 type Report struct {
@@ -79,9 +81,11 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 		decide = func() []planner.Action { return nil }
 	case PolicyNavarkos2017:
 		decide = (&rules2017{s: s}).decide
-	case PolicyPlanner:
+	case PolicyPlanner, PolicyForecast:
 		mem := planner.NewMemory()
-		decide = func() []planner.Action { return planner.Decide(s.plannerInput(opts.Planner), mem).Actions }
+		cfg := opts.Planner
+		cfg.Forecast = cfg.Forecast || policy == PolicyForecast
+		decide = func() []planner.Action { return planner.Decide(s.plannerInput(cfg), mem).Actions }
 	default:
 		return Report{}, fmt.Errorf("unknown policy %q: want one of %s", policy, strings.Join(Policies, ", "))
 	}

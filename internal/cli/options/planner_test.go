@@ -22,6 +22,7 @@ func TestPlannerFlags(t *testing.T) {
 		{[]string{"--max-moves-per-hour=0"}, ""},
 		{[]string{"--max-moves-per-hour=-1"}, "--max-moves-per-hour must be 0 or more"},
 		{[]string{"--locality-threshold=0"}, ""},
+		{[]string{"--forecast"}, ""},
 		{[]string{"--locality-threshold=1"}, ""},
 		{[]string{"--locality-threshold=1.5"}, "--locality-threshold must be between 0 and 1"},
 		{[]string{"--locality-threshold=NaN"}, "--locality-threshold must be between 0 and 1"},
@@ -42,5 +43,17 @@ func TestPlannerFlags(t *testing.T) {
 		case tt.err == "" && tt.args != nil && tt.args[0] == "--disruption-cost=0.5" && opts.Config.DisruptionCost != 0.5:
 			t.Errorf("%v: disruption cost %g, want 0.5", tt.args, opts.Config.DisruptionCost)
 		}
+	}
+}
+
+func TestForecastFlag(t *testing.T) {
+	var p Planner
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	p.AddFlags(fs)
+	if err := fs.Parse([]string{"--forecast"}); err != nil {
+		t.Fatal(err)
+	}
+	if opts, err := p.Options(); err != nil || !opts.Config.Forecast {
+		t.Errorf("--forecast: %+v, %v; want the forecast on", opts.Config, err)
 	}
 }

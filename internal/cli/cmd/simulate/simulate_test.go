@@ -38,7 +38,7 @@ func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
 		}
 		policies = append(policies, r["policy"].(string))
 	}
-	if got := strings.Join(policies, ","); got != "static,navarkos2017,planner,lowerbound,localitybound" {
+	if got := strings.Join(policies, ","); got != "static,navarkos2017,planner,forecast,lowerbound,localitybound" {
 		t.Errorf("policies %s", got)
 	}
 }
