@@ -188,8 +188,8 @@ func placementName(ref n6sv1alpha1.PlacementReference) string {
 
 // Compute runs the planner on the fleet as it is now, with the default configuration and
 // no memory of earlier plans: what the planner would decide, changing nothing.
-func Compute(ctx context.Context, c client.Reader, now time.Time) (planner.Plan, error) {
-	in, err := ReadInput(ctx, c, now, planner.DefaultConfig())
+func Compute(ctx context.Context, c client.Reader, now time.Time, cfg planner.Config) (planner.Plan, error) {
+	in, err := ReadInput(ctx, c, now, cfg)
 	if err != nil {
 		return planner.Plan{}, err
 	}

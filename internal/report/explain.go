@@ -11,11 +11,12 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/fleetplan"
+	"github.com/navarkos/navarkos/internal/planner"
 )
 
 // Explain writes the placement decision for a workload, the clusters it runs on with their
 // pool, region and price, and the planner's decisions that concern it.
-func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time) error {
+func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time, cfg planner.Config) error {
 	b, err := GetBinding(ctx, c, kind, ns, name)
 	if err != nil {
 		return err
@@ -38,7 +39,7 @@ func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name
 		fmt.Fprintf(&s, "  %s: pool %s, region %s, tier %s, phase %s, %d nodes, %s\n", cl.Name, orDash(cl.Spec.Pool),
 			orDash(cl.Labels[n6sv1alpha1.RegionLabel]), orDash(cl.Labels[n6sv1alpha1.TierLabel]), cl.Status.Phase, cl.Status.Nodes, cost)
 	}
-	p, err := fleetplan.Compute(ctx, c, now)
+	p, err := fleetplan.Compute(ctx, c, now, cfg)
 	if err != nil {
 		return err
 	}

@@ -21,10 +21,16 @@ type Planner struct {
 
 // AddFlags registers the planner flags.
 func (p *Planner) AddFlags(fs *pflag.FlagSet) {
-	def := planner.DefaultConfig()
-	p.Config = def
 	fs.BoolVar(&p.Disabled, "disable-planner", false, "do not create, wake, scale or take clusters offline by demand")
 	fs.DurationVar(&p.Interval, "plan-interval", plannerctl.DefaultInterval, "how often the planner looks at the fleet when nothing changes")
+	p.AddConfigFlags(fs)
+}
+
+// AddConfigFlags registers the flags that change the planner's decisions, which `plan` and
+// `explain` take too, to show what a controller run with them decides.
+func (p *Planner) AddConfigFlags(fs *pflag.FlagSet) {
+	def := planner.DefaultConfig()
+	p.Config = def
 	fs.DurationVar(&p.Config.StabilizationWindow, "scale-down-stabilization", def.StabilizationWindow, "how long a cluster keeps nodes after its demand falls")
 	fs.Int32Var(&p.Config.DisruptionBudget, "disruption-budget", def.DisruptionBudget, "the most replicas of one workload a consolidation step moves at once")
 	fs.Float64Var(&p.Config.ConsolidationThreshold, "consolidation-threshold", def.ConsolidationThreshold, "the share of a cluster's cost that draining it must save")

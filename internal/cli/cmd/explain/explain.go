@@ -14,6 +14,7 @@ import (
 // NewCommand returns `navarkos explain`.
 func NewCommand(g *options.Global) *cobra.Command {
 	var kind string
+	var flags options.Planner
 	cmd := &cobra.Command{
 		Use:     "explain NAMESPACE/WORKLOAD",
 		Short:   "Say why a workload runs where it does, and what the planner would change for it",
@@ -24,13 +25,18 @@ func NewCommand(g *options.Global) *cobra.Command {
 			if !ok || ns == "" || name == "" {
 				return fmt.Errorf("want NAMESPACE/WORKLOAD, e.g. shop/web; got %q", args[0])
 			}
+			opts, err := flags.Options()
+			if err != nil {
+				return err
+			}
 			c, err := g.Client()
 			if err != nil {
 				return err
 			}
-			return report.Explain(cmd.Context(), cmd.OutOrStdout(), c, kind, ns, name, time.Now())
+			return report.Explain(cmd.Context(), cmd.OutOrStdout(), c, kind, ns, name, time.Now(), opts.Config)
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "Deployment", "kind of the workload")
+	flags.AddConfigFlags(cmd.Flags())
 	return cmd
 }
