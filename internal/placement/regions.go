@@ -37,7 +37,6 @@ func RegionTargets(shares map[string]float64, replicas int32) []RegionTarget {
 	}
 	type part struct {
 		region string
-		share  float64
 		whole  int64
 		rest   float64
 	}
@@ -46,7 +45,7 @@ func RegionTargets(shares map[string]float64, replicas int32) []RegionTarget {
 	for _, r := range sortedRegions(shares) {
 		exact := max(shares[r], 0) / sum * float64(replicas)
 		whole := int64(math.Floor(exact))
-		parts = append(parts, part{r, shares[r], whole, exact - float64(whole)})
+		parts = append(parts, part{r, whole, exact - float64(whole)})
 		given += whole
 	}
 	byRest := slices.Clone(parts)
@@ -77,6 +76,21 @@ func sortedRegions(shares map[string]float64) []string {
 		return strings.Compare(a, b)
 	})
 	return regions
+}
+
+// RegionExcess is, for each home region in have (replicas running by HomeRegion), how many
+// more replicas it has than its share of replicas; far from every region ("") counts as
+// most. Fewer replicas are taken from the largest excess first.
+func RegionExcess(shares map[string]float64, replicas int32, have map[string]int64) map[string]int64 {
+	excess := make(map[string]int64, len(have))
+	for home, n := range have {
+		excess[home] = n
+	}
+	for _, t := range RegionTargets(shares, replicas) {
+		excess[t.Region] = have[t.Region] - t.Replicas
+	}
+	excess[""] = math.MaxInt64
+	return excess
 }
 
 // HomeRegion is the region of the demand's shares that a cluster in region serves: the region

@@ -287,24 +287,15 @@ func keepOrder(chosen []*candidate, current map[string]int32, replicas int64, sh
 	if len(shares) == 0 || len(current) == 0 {
 		return chosen
 	}
+	home := make(map[*candidate]string, len(chosen))
 	have := map[string]int64{}
 	for _, c := range chosen {
-		have[HomeRegion(c.Region, shares)] += int64(max(current[c.Name], 0))
+		home[c] = HomeRegion(c.Region, shares)
+		have[home[c]] += int64(max(current[c.Name], 0))
 	}
-	target := map[string]int64{}
-	for _, t := range RegionTargets(shares, int32(min(replicas, math.MaxInt32))) {
-		target[t.Region] = t.Replicas
-	}
-	excess := make(map[*candidate]int64, len(chosen))
-	for _, c := range chosen {
-		if home := HomeRegion(c.Region, shares); home == "" {
-			excess[c] = math.MaxInt64
-		} else {
-			excess[c] = have[home] - target[home]
-		}
-	}
+	excess := RegionExcess(shares, int32(min(replicas, math.MaxInt32)), have)
 	ordered := slices.Clone(chosen)
-	slices.SortStableFunc(ordered, func(a, b *candidate) int { return cmp.Compare(excess[a], excess[b]) })
+	slices.SortStableFunc(ordered, func(a, b *candidate) int { return cmp.Compare(excess[home[a]], excess[home[b]]) })
 	return ordered
 }
 

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,22 @@ func TestAFlappingClusterKeepsItsNodesLonger(t *testing.T) {
 	if got := summary(step(22*time.Minute+30*time.Second, 10, 8)); !strings.Contains(got, "Scale c nodes=2") {
 		t.Fatalf("10 min into a trough: %q, want the shrink", got)
 	}
+	// Growth that follows no shrink keeps the longer window: only an hour without flapping
+	// gives the base one back.
+	step(40*time.Minute, 2, 12)
+	step(41*time.Minute, 3, 40)
+	step(42*time.Minute, 10, 40)
+	step(43*time.Minute, 10, 8)
+	if got := summary(step(49*time.Minute, 10, 8)); got != "" {
+		t.Fatalf("6 min into a trough after growth without a shrink: %q, want the doubled window kept", got)
+	}
+	step(90*time.Minute, 10, 40)
+	step(91*time.Minute, 10, 8)
+	step(2*time.Hour, 10, 40) // more than an hour since the last flap: back to the base window
+	step(2*time.Hour+time.Minute, 10, 8)
+	if got := summary(step(2*time.Hour+6*time.Minute+30*time.Second, 10, 8)); got != "Scale c nodes=2\n" {
+		t.Fatalf("after an hour without flapping, 5 min into a trough: %q, want the shrink", got)
+	}
 }
 
 // TestTheForecastMakesRoomBeforeARecurringRamp: a workload that ran 40 replicas at this time
@@ -164,5 +181,24 @@ func TestTheForecastWantsTheDemandToRecur(t *testing.T) {
 	}
 	if n, when := mem.forecast("data/batch", t0.Add(7*24*time.Hour-time.Minute), 5*time.Minute); n != 40 || when != "a week ago" {
 		t.Errorf("a week after: %d replicas expected (%s), want 40 from a week ago", n, when)
+	}
+}
+
+// TestGoneWorkloadsAreRememberedWithinABound: a namespace that makes and deletes many
+// workloads does not grow the forecast's memory past maxAbsent; the longest gone go first,
+// and the workloads running now are always kept.
+func TestGoneWorkloadsAreRememberedWithinABound(t *testing.T) {
+	mem := NewMemory()
+	running := testDemand("shop/web", 4, nil)
+	for i := range maxAbsent + 50 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		mem.observeDemand([]Demand{running, testDemand(fmt.Sprintf("spam/w-%04d", i), 1, nil)}, at)
+	}
+	mem.observeDemand([]Demand{running}, t0.Add(time.Hour))
+	if got := len(mem.history); got != maxAbsent+1 {
+		t.Fatalf("%d histories, want %d gone ones and the running one", got, maxAbsent)
+	}
+	if mem.history["shop/web"] == nil || mem.history["spam/w-0000"] != nil || mem.history[fmt.Sprintf("spam/w-%04d", maxAbsent+49)] == nil {
+		t.Errorf("kept the wrong ones: running %v, oldest %v", mem.history["shop/web"] != nil, mem.history["spam/w-0000"] != nil)
 	}
 }

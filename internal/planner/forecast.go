@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
@@ -16,6 +17,10 @@ const (
 	bucketSpan  = 5 * time.Minute
 	historyDays = 8
 	maxLead     = time.Hour
+	// maxAbsent bounds the workloads remembered while they are gone (about 27 KiB each), so
+	// that a namespace making and deleting many workloads cannot grow the planner's memory
+	// without bound; the longest gone are forgotten first.
+	maxAbsent = 1000
 )
 
 // history is one workload's most replicas per bucket, in a ring indexed by bucket number.
@@ -89,12 +94,25 @@ func (mem *Memory) observeDemand(demands []Demand, now time.Time) {
 	for i := range demands {
 		present[demands[i].Name] = true
 	}
+	var absent []string
 	for name, h := range mem.history {
 		switch {
 		case now.Sub(h.last) >= historyDays*24*time.Hour:
 			delete(mem.history, name)
 		case !present[name]:
 			h.recordAbsent(now)
+			absent = append(absent, name)
+		}
+	}
+	if len(absent) > maxAbsent {
+		slices.SortFunc(absent, func(a, b string) int {
+			if c := mem.history[a].last.Compare(mem.history[b].last); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
+		for _, name := range absent[:len(absent)-maxAbsent] {
+			delete(mem.history, name)
 		}
 	}
 }

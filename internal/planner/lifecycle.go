@@ -117,7 +117,7 @@ func (p *planning) consolidate() {
 		before := p.save()
 		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
 		// rest anyway, so draining cannot count it as a saving.
-		cost := x.costAt(clamp(NodesFor(x.used, x.pool.Shape), x.pool.MinNodes, x.pool.MaxNodes))
+		cost := x.costAt(x.neededNodes())
 		if added, ok := p.moveAway(x); ok {
 			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
@@ -156,8 +156,7 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	if p.cfg.CapacityHorizon <= 0 {
 		return false
 	}
-	needed := clamp(NodesFor(x.used, x.pool.Shape), x.pool.MinNodes, x.pool.MaxNodes)
-	cost := x.costAt(needed) - x.offlineCost()
+	cost := x.costAt(x.neededNodes()) - x.offlineCost()
 	// A cluster that has run for long is expected to run as long again, up to a day.
 	horizon := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.online[x.Name])), 24*time.Hour).Hours()
 	replicas := float64(total(x.hosted))
@@ -170,9 +169,9 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 		if _, pending := p.mem.behind[name]; pending {
 			continue
 		}
-		n := clamp(NodesFor(x.used, pool.Shape), pool.MinNodes, pool.MaxNodes)
-		if !fits(pool.Shape.Scale(int64(n)), x.used) {
-			continue
+		n := max(NodesFor(x.used, pool.Shape), pool.MinNodes)
+		if n > pool.MaxNodes {
+			continue // x's replicas do not fit in one cluster of the pool
 		}
 		o := &option{kind: Create, pool: pool, nodes: n, delay: pool.CreateTime}
 		probe := &member{pool: pool}
@@ -201,7 +200,7 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	m := p.addCapacity(best)
 	m.why = append(m.why, fmt.Sprintf("to take over the %d replicas of %s: it comes in %s and saves %.3f/h of the %.3f/h %s costs at the nodes they need; %s is drained into it once it runs",
 		total(x.hosted), x.Name, Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
-	p.mem.behind[best.pool.Name] = behindOrder{handBack: x.Pool, until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow)}
+	p.mem.behind[best.pool.Name] = behindOrder{until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow)}
 	return true
 }
 
@@ -229,11 +228,6 @@ func (p *planning) mayHost(x *member, pool *Pool) bool {
 		}
 	}
 	return true
-}
-
-// fits reports whether used fits in capacity in every dimension.
-func fits(capacity, used placement.Resources) bool {
-	return used.MilliCPU <= capacity.MilliCPU && used.MemoryBytes <= capacity.MemoryBytes && used.Pods <= capacity.Pods
 }
 
 // movedEnough reports whether a workload on the cluster was already moved by consolidation
@@ -352,12 +346,12 @@ func (p *planning) resize() {
 		case !m.Managed || !m.online() || m.draining:
 			continue
 		}
-		needed := clamp(NodesFor(m.used, m.pool.Shape), m.pool.MinNodes, m.pool.MaxNodes)
+		needed := m.neededNodes()
 		recorded := needed
 		if m.nodes > m.origNodes {
 			recorded = max(needed, m.nodes)
 		}
-		window := p.mem.window(m.Name, p.cfg.StabilizationWindow)
+		window := p.mem.window(m.Name, p.in.Now, p.cfg.StabilizationWindow)
 		if max(m.nodes, needed) > m.origNodes {
 			window = p.mem.regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
 		}
@@ -369,6 +363,7 @@ func (p *planning) resize() {
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
 		case m.State == Running && !p.holding(m):
+			p.mem.stillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
 			if stable := p.mem.peak(m.Name); stable < m.origNodes {
 				p.mem.shrunk[m.Name] = p.in.Now
 				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
@@ -382,30 +377,46 @@ func (p *planning) resize() {
 // and growing again.
 const maxWindow = time.Hour
 
-// window is a cluster's stabilisation window: base, or longer if it has flapped.
-func (mem *Memory) window(cluster string, base time.Duration) time.Duration {
-	if w, ok := mem.windows[cluster]; ok {
-		return w
+// flapWindow is the stabilisation window of a cluster that flapped, and when it last did.
+type flapWindow struct {
+	size    time.Duration
+	flapped time.Time
+}
+
+// window is a cluster's stabilisation window at now: longer than base if it has flapped
+// within maxWindow, base again after that.
+func (mem *Memory) window(cluster string, now time.Time, base time.Duration) time.Duration {
+	w, ok := mem.windows[cluster]
+	if !ok {
+		return base
 	}
-	return base
+	if now.Sub(w.flapped) >= maxWindow {
+		delete(mem.windows, cluster)
+		return base
+	}
+	return w.size
+}
+
+// stillFlapping keeps a longer window in force while it still holds nodes that the base
+// window would have shed: the demand still dips for longer than base between its peaks.
+func (mem *Memory) stillFlapping(cluster string, now time.Time, base time.Duration, nodes int32) {
+	if w, ok := mem.windows[cluster]; ok && mem.peakSince(cluster, now.Add(-base)) < nodes && mem.peak(cluster) >= nodes {
+		w.flapped = now
+		mem.windows[cluster] = w
+	}
 }
 
 // regrown notes that a cluster grows at now and returns its window. Growing again within
 // twice the window of a stabilisation shrink means the shrink came too early: the window
-// doubles, up to maxWindow. A cluster that has not flapped for maxWindow is back at base.
+// doubles, up to maxWindow.
 func (mem *Memory) regrown(cluster string, now time.Time, base time.Duration) time.Duration {
-	w := mem.window(cluster, base)
-	shrunk, ok := mem.shrunk[cluster]
-	switch {
-	case ok && now.Sub(shrunk) < 2*w:
-		w = min(2*w, maxWindow)
-		mem.windows[cluster] = w
-		delete(mem.shrunk, cluster)
-	case !ok || now.Sub(shrunk) >= maxWindow:
-		delete(mem.windows, cluster)
-		w = base
+	size := mem.window(cluster, now, base)
+	if shrunk, ok := mem.shrunk[cluster]; ok && now.Sub(shrunk) < 2*size {
+		size = min(2*size, maxWindow)
+		mem.windows[cluster] = flapWindow{size: size, flapped: now}
+		delete(mem.shrunk, cluster) // this shrink is counted
 	}
-	return w
+	return size
 }
 
 // holding reports whether the cluster's pool has capacity on order behind a faster pool:
@@ -470,9 +481,16 @@ func (mem *Memory) record(cluster string, now time.Time, nodes int32, window tim
 
 // peak is the most nodes a cluster needed within the window.
 func (mem *Memory) peak(cluster string) int32 {
+	return mem.peakSince(cluster, time.Time{})
+}
+
+// peakSince is the most nodes a cluster needed from since on.
+func (mem *Memory) peakSince(cluster string, since time.Time) int32 {
 	var n int32
 	for _, r := range mem.needs[cluster] {
-		n = max(n, r.nodes)
+		if !r.at.Before(since) {
+			n = max(n, r.nodes)
+		}
 	}
 	return n
 }

@@ -94,3 +94,19 @@ func TestConsolidationKeepsReplicasNearTheirUsers(t *testing.T) {
 		t.Errorf("without locality, want use-1 drained; plan:\n%s", summary(plan))
 	}
 }
+
+// TestFewerReplicasLeaveTheFarClusterFirst: when a workload with region shares wants fewer
+// replicas, the plan takes them off the cluster far from its users, as the scheduler does,
+// though the cluster near them is dearer; so the far cluster is the one that shrinks.
+func TestFewerReplicasLeaveTheFarClusterFirst(t *testing.T) {
+	near, far := testPool("us-east", "us-east", 0.30), testPool("ap-south", "ap-south", 0.10)
+	clusters := []Cluster{testCluster("use-1", near, Running, 3), testCluster("aps-1", far, Running, 3)}
+	assigned := map[string]int32{"use-1": 12, "aps-1": 12}
+	demand := testDemand("shop/web", 12, assigned, func(d *Demand) { d.Shares = map[string]float64{"us-east": 1} })
+	mem := NewMemory()
+	decide([]Pool{near, far}, clusters, []Demand{demand}, t0, mem)
+	plan := decide([]Pool{near, far}, clusters, []Demand{demand}, t0.Add(6*time.Minute), mem)
+	if got := summary(plan); !strings.Contains(got, "Scale aps-1 nodes=1") || strings.Contains(got, "use-1") {
+		t.Fatalf("plan:\n%s\nwant aps-1, far from the users, shrunk and use-1 kept", got)
+	}
+}

@@ -42,6 +42,12 @@ func (m *member) roomAt(n int32, request placement.Resources) int64 {
 	return capacity.Sub(m.used).Fits(request)
 }
 
+// neededNodes is how many nodes of its pool the replicas the plan puts on m need, within the
+// pool's limits.
+func (m *member) neededNodes() int32 {
+	return clamp(NodesFor(m.used, m.pool.Shape), m.pool.MinNodes, m.pool.MaxNodes)
+}
+
 func (m *member) online() bool { return m.State == Running || m.State == Starting }
 
 // costAt is what the cluster costs per hour at n nodes while online.

@@ -259,7 +259,7 @@ func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	if m.demand == "" {
 		m.demand = p.in.Demands[i].Name
 	}
-	p.mem.behind[behind.pool.Name] = behindOrder{handBack: ahead.pool.Name, until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow)}
+	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow)}
 }
 
 // addCapacity makes an option's cluster, wakes it or grows it in the plan.
@@ -326,21 +326,9 @@ func (p *planning) localityReason(i int, best *option, region string) string {
 		return fmt.Sprintf("far from %s: pool %s costs %.0f%% less per replica than pool %s near it, above the locality threshold of %.0f%%",
 			region, best.pool.Name, 100*(1-amortisedPrice(best.pool, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
 	}
-	// Name the cheapest far pool that was passed over.
-	var far *Pool
-	for j := range p.in.Pools {
-		pool := &p.in.Pools[j]
-		view := poolView(pool)
-		if placement.Near(pool.Region, region) || !d.Policy.Admits(&view) {
-			continue
-		}
-		if far == nil || amortisedPrice(pool, d.Request) < amortisedPrice(far, d.Request) {
-			far = pool
-		}
-	}
-	if far == nil || l.nearPool == nil {
+	if l.farPool == nil || l.nearPool == nil || l.farPrice >= l.nearPrice {
 		return fmt.Sprintf("kept near %s", region)
 	}
 	return fmt.Sprintf("kept near %s: pool %s in %s costs %.0f%% less per replica than pool %s, under the locality threshold of %.0f%%",
-		region, far.Name, far.Region, 100*(1-amortisedPrice(far, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
+		region, l.farPool.Name, l.farPool.Region, 100*(1-l.farPrice/l.nearPrice), l.nearPool.Name, threshold)
 }

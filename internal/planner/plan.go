@@ -138,10 +138,15 @@ func (p *planning) keepAssigned() {
 		if d.Policy.Mode == placement.Duplicated {
 			continue
 		}
-		// Fewer replicas wanted: the most expensive clusters give theirs up first.
+		// Fewer replicas wanted: the most expensive clusters give theirs up first; with region
+		// shares, as the scheduler does, those far from every region and then those of the
+		// region furthest beyond its share.
 		slices.SortStableFunc(kept, func(a, b *member) int {
 			return cmp.Compare(pricePerReplica(b.pool, d.Request), pricePerReplica(a.pool, d.Request))
 		})
+		if excess := regionExcess(d, kept); excess != nil {
+			slices.SortStableFunc(kept, func(a, b *member) int { return cmp.Compare(excess[b], excess[a]) })
+		}
 		for _, m := range kept {
 			if total <= d.Replicas {
 				break
@@ -183,8 +188,7 @@ func (p *planning) serve(i int) {
 
 // fill places up to need replicas of demand i, in the room of running clusters and then in
 // capacity it adds, and returns how many it placed, with why it placed no more. With a
-// region, it uses only the room of clusters near the region, and weighs added capacity by
-// its distance from the region.
+// region, it uses only clusters and pools that may serve the region (mayServe).
 func (p *planning) fill(i int, need int64, region string) (int64, string) {
 	d := &p.in.Demands[i]
 	left := need

@@ -251,14 +251,13 @@ type Memory struct {
 	// shrunk is when each cluster was last shrunk by stabilisation; windows are the
 	// stabilisation windows of clusters that grew again soon after (see regrown).
 	shrunk  map[string]time.Time
-	windows map[string]time.Duration
+	windows map[string]flapWindow
 	// history is each workload's replicas over the last days, for the forecast.
 	history map[string]*history
 }
 
-// behindOrder is capacity ordered in a pool to take over from the faster pool handBack.
+// behindOrder is capacity ordered in a pool to take over from a faster, dearer cluster.
 type behindOrder struct {
-	handBack string
 	// until is when the order lapses: by then the capacity has come and settled.
 	until time.Time
 }
@@ -277,7 +276,7 @@ type failure struct {
 func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
 		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
-		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]time.Duration{},
+		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]flapWindow{},
 		history: map[string]*history{}}
 }
 

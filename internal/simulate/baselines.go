@@ -22,17 +22,20 @@ type class struct {
 	replicas  int64
 }
 
+// key identifies a class by its constraints and region.
+func (c *class) key() string { return c.constraints + "\x00" + c.region }
+
 // regionalClasses splits each class by the regions its workloads' demand comes from, each
 // workload's replicas divided by its shares as the scheduler divides them.
 func (s *sim) regionalClasses() []*class {
-	byKey := map[[2]string]*class{}
+	byKey := map[string]*class{}
 	var out []*class
 	add := func(w *workload, region string, replicas int64) {
-		key := [2]string{w.Constraints, region}
-		c := byKey[key]
-		if c == nil {
-			c = &class{constraints: w.Constraints, region: region}
-			byKey[key] = c
+		c := &class{constraints: w.Constraints, region: region}
+		if known := byKey[c.key()]; known != nil {
+			c = known
+		} else {
+			byKey[c.key()] = c
 			out = append(out, c)
 		}
 		c.workloads = append(c.workloads, w)
@@ -156,7 +159,7 @@ func (s *sim) cheapestFor(c *class, need placement.Resources, bought map[string]
 	if c.region != "" {
 		// The rule compares amortised prices: nodes and their share of a full cluster.
 		amortised := func(p *planner.Pool) float64 {
-			return float64(planner.NodesFor(need, p.Shape)) * (p.NodePrice + p.ClusterPrice/float64(max(p.MaxNodes, 1)))
+			return float64(planner.NodesFor(need, p.Shape)) * planner.AmortisedNodePrice(p)
 		}
 		nearPrice := math.Inf(1)
 		for _, p := range pools {
@@ -215,7 +218,7 @@ func (s *sim) buildStatic() {
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
 		for _, c := range classes() {
-			key := c.constraints + "\x00" + c.region
+			key := c.key()
 			p := peaks[key]
 			if p == nil {
 				p = &class{constraints: c.constraints, region: c.region, workloads: c.workloads[:1]}
@@ -271,10 +274,10 @@ func (s *sim) unplacedFloor() float64 {
 	for ; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
 		for _, c := range classes() {
-			o := oracles[c.constraints+"\x00"+c.region]
+			o := oracles[c.key()]
 			if o == nil {
 				o = &oracle{pool: s.cheapestFor(c, c.need, nil)[0]}
-				oracles[c.constraints+"\x00"+c.region] = o
+				oracles[c.key()] = o
 			}
 			need := planner.NodesFor(c.need, o.pool.Shape)
 			if extra := need - o.ordered; extra > 0 {
