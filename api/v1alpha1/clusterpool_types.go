@@ -127,19 +127,19 @@ type TimeToCapacity struct {
 	// +optional
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.create must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
-	Create metav1.Duration `json:"create,omitempty"`
+	Create Duration `json:"create,omitempty"`
 
 	// wake is how long a hibernated cluster takes to become Ready again.
 	// +optional
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.wake must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
-	Wake metav1.Duration `json:"wake,omitempty"`
+	Wake Duration `json:"wake,omitempty"`
 
 	// scale is how long added nodes take to become Ready.
 	// +optional
 	// +kubebuilder:default="2m"
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="timeToCapacity.scale must be a duration such as 90s, 5m or 1h30m, between 0s and 24h"
-	Scale metav1.Duration `json:"scale,omitempty"`
+	Scale Duration `json:"scale,omitempty"`
 }
 
 // CAPITemplate says how the capi provider makes a pool's clusters: as Cluster API Clusters
@@ -286,7 +286,7 @@ type ClusterPoolSpec struct {
 	// +optional
 	// +kubebuilder:default="20m"
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('10s') && duration(self) <= duration('720h')",message="idleTTL must be a duration such as 90s, 5m or 1h30m, between 10s and 720h"
-	IdleTTL *metav1.Duration `json:"idleTTL,omitempty"`
+	IdleTTL Duration `json:"idleTTL,omitempty"`
 
 	// offlineMode says whether an idle cluster is hibernated or deleted.
 	// +optional
@@ -354,6 +354,13 @@ type ClusterPoolStatus struct {
 	// that declares no spec.timeToCapacity.
 	// +optional
 	MeasuredTimeToCapacity *MeasuredTimes `json:"measuredTimeToCapacity,omitempty"`
+
+	// conditions: SpecValid is False while the spec holds a malformed duration, which an
+	// older version may have stored; the planner then uses that field's default.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // ClusterPool is a place where member clusters can be made, with their shape, limits and price.

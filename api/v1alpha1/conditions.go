@@ -1,5 +1,10 @@
 package v1alpha1
 
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
 // Condition types of a Cluster.
 const (
 	// ClusterProvisionedCondition is True once the provider has made (or joined) the cluster.
@@ -143,6 +148,28 @@ const (
 	// BindingResourceGoneReason: the fleet object no longer exists.
 	BindingResourceGoneReason = "ResourceGone"
 )
+
+// The SpecValid condition of GlobalIngresses, Placements, ClusterPlacements and ClusterPools.
+const (
+	// SpecValidCondition is False while the spec holds a value that the API refuses today but
+	// an older version stored, such as a malformed duration: the controller uses that field's
+	// default until it is fixed. It is absent otherwise.
+	SpecValidCondition = "SpecValid"
+	// MalformedDurationReason: a duration field does not parse, or is outside its range.
+	MalformedDurationReason = "MalformedDuration"
+)
+
+// SetSpecValidity records a malformed spec field as a False SpecValid condition, or removes
+// the condition when err is nil. It reports whether the conditions changed.
+func SetSpecValidity(conditions *[]metav1.Condition, generation int64, err error) bool {
+	if err == nil {
+		return meta.RemoveStatusCondition(conditions, SpecValidCondition)
+	}
+	return meta.SetStatusCondition(conditions, metav1.Condition{
+		Type: SpecValidCondition, Status: metav1.ConditionFalse, Reason: MalformedDurationReason,
+		Message: Truncate(err.Error(), 1024), ObservedGeneration: generation,
+	})
+}
 
 // PlacementFinalizer removes a placement's Bindings before the placement goes.
 const PlacementFinalizer = "n6s.io/placement-cleanup"

@@ -127,7 +127,7 @@ type HealthCheck struct {
 	// +optional
 	// +kubebuilder:default="10s"
 	// +kubebuilder:validation:XValidation:rule="self == '0s' || size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1s') && duration(self) <= duration('1h')",message="interval must be a duration such as 90s, 5m or 1h30m, between 1s and 1h (0s means the default)"
-	Interval metav1.Duration `json:"interval,omitempty"`
+	Interval Duration `json:"interval,omitempty"`
 
 	// probe, optional, checks each target's address.
 	// +optional

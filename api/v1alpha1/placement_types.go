@@ -383,7 +383,7 @@ type PlacementSpec struct {
 	// +optional
 	// +kubebuilder:default="60s"
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1s') && duration(self) <= duration('24h')",message="failoverToleration must be a duration such as 90s, 5m or 1h30m, between 1s and 24h"
-	FailoverToleration *metav1.Duration `json:"failoverToleration,omitempty"`
+	FailoverToleration Duration `json:"failoverToleration,omitempty"`
 
 	// conflictPolicy says whether existing member objects that Navarkos did not make are adopted or left alone.
 	// +optional

@@ -67,7 +67,7 @@ func run(runs int, binDir string) error {
 			{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}, {APIVersion: "v1", Kind: "Service", Name: "web"}}}},
 		&n6sv1alpha1.GlobalIngress{ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: "web"}, Spec: n6sv1alpha1.GlobalIngressSpec{
 			Hosts: []string{"web.navarkos.local"}, Backend: n6sv1alpha1.GlobalIngressBackend{ServiceName: "web"}, TTL: ttl,
-			HealthCheck: n6sv1alpha1.HealthCheck{Interval: metav1.Duration{Duration: interval}}}},
+			HealthCheck: n6sv1alpha1.HealthCheck{Interval: n6sv1alpha1.DurationOf(interval)}}},
 	} {
 		if err := c.Create(ctx, obj); err != nil {
 			return err

@@ -74,7 +74,7 @@ func run(runs int, toleration time.Duration, binDir string) error {
 				Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionWeighted,
 				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: names, Weight: 1}},
 			},
-			FailoverToleration: &metav1.Duration{Duration: toleration},
+			FailoverToleration: n6sv1alpha1.DurationOf(toleration),
 		},
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package fleetmodel
 
 import (
+	"errors"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,7 +36,8 @@ func ClusterLabels(p *n6sv1alpha1.ClusterPool) labels.Set {
 	return set
 }
 
-// Pool is the planner's view of a ClusterPool.
+// Pool is the planner's view of a ClusterPool. A malformed duration counts as its default;
+// MalformedDurations names it.
 func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 	s := &p.Spec
 	out := planner.Pool{
@@ -48,7 +50,6 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 		Spot:        s.Price.Market == n6sv1alpha1.MarketSpot,
 		MinClusters: int(s.Clusters.Min), MaxClusters: int(s.Clusters.Max),
 		MinNodes: s.NodesPerCluster.Min, MaxNodes: s.NodesPerCluster.Max,
-		IdleTTL:        DefaultIdleTTL,
 		DeleteWhenIdle: s.OfflineMode == n6sv1alpha1.OfflineDelete,
 		CreateTime:     DefaultCreateTime, WakeTime: DefaultWakeTime, ScaleTime: DefaultScaleTime,
 	}
@@ -58,9 +59,7 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 	if s.Price.HibernatedPerClusterHour != nil {
 		out.HibernatedPrice = s.Price.HibernatedPerClusterHour.AsApproximateFloat64()
 	}
-	if s.IdleTTL != nil {
-		out.IdleTTL = s.IdleTTL.Duration
-	}
+	out.IdleTTL, _ = s.IdleTTLOr(DefaultIdleTTL)
 	if q := s.NamespaceQuota; q != nil {
 		out.NamespaceQuota = &placement.Resources{MilliCPU: planner.Unbounded, MemoryBytes: planner.Unbounded, Pods: planner.Unbounded}
 		if q.CPU != nil {
@@ -83,13 +82,25 @@ func Pool(p *n6sv1alpha1.ClusterPool) planner.Pool {
 func timesToCapacity(set *n6sv1alpha1.TimeToCapacity, measured *n6sv1alpha1.MeasuredTimes) (create, wake, scale time.Duration) {
 	switch {
 	case set != nil:
-		create, wake, scale = orDefault(set.Create.Duration, DefaultCreateTime), orDefault(set.Wake.Duration, DefaultWakeTime), orDefault(set.Scale.Duration, DefaultScaleTime)
+		create, wake, scale, _ = set.Or(DefaultCreateTime, DefaultWakeTime, DefaultScaleTime)
+		create, wake, scale = orDefault(create, DefaultCreateTime), orDefault(wake, DefaultWakeTime), orDefault(scale, DefaultScaleTime)
 	case measured != nil:
 		create, wake, scale = measuredOr(measured.Create, DefaultCreateTime), measuredOr(measured.Wake, DefaultWakeTime), measuredOr(measured.Scale, DefaultScaleTime)
 	default:
 		create, wake, scale = DefaultCreateTime, DefaultWakeTime, DefaultScaleTime
 	}
 	return create, min(wake, create), min(scale, create)
+}
+
+// MalformedDurations names the pool's duration fields that do not parse or are out of range,
+// as an object stored before the API checked them may hold; nil when there are none.
+func MalformedDurations(s *n6sv1alpha1.ClusterPoolSpec) error {
+	_, err := s.IdleTTLOr(DefaultIdleTTL)
+	if s.TimeToCapacity != nil {
+		_, _, _, ttcErr := s.TimeToCapacity.Or(DefaultCreateTime, DefaultWakeTime, DefaultScaleTime)
+		err = errors.Join(err, ttcErr)
+	}
+	return err
 }
 
 func measuredOr(d *metav1.Duration, def time.Duration) time.Duration {

@@ -15,7 +15,8 @@ import (
 
 func TestPoolTimeToCapacity(t *testing.T) {
 	second := func(n int) *metav1.Duration { return &metav1.Duration{Duration: time.Duration(n) * time.Second} }
-	declared := &n6sv1alpha1.TimeToCapacity{Create: *second(60), Wake: *second(10), Scale: *second(20)}
+	declare := func(n int) n6sv1alpha1.Duration { return n6sv1alpha1.DurationOf(time.Duration(n) * time.Second) }
+	declared := &n6sv1alpha1.TimeToCapacity{Create: declare(60), Wake: declare(10), Scale: declare(20)}
 	measured := &n6sv1alpha1.MeasuredTimes{Create: second(4), Wake: second(2)}
 	tests := []struct {
 		name                string
@@ -29,7 +30,8 @@ func TestPoolTimeToCapacity(t *testing.T) {
 		{"a wake measured slower than the create counts as fast", nil, &n6sv1alpha1.MeasuredTimes{Create: second(5), Wake: second(8), Scale: second(9)}, 5 * time.Second, 5 * time.Second, 5 * time.Second},
 		{"defaults under a slow measured create", nil, &n6sv1alpha1.MeasuredTimes{Create: second(900)}, 15 * time.Minute, DefaultWakeTime, DefaultScaleTime},
 		{"declared wins over measured", declared, measured, time.Minute, 10 * time.Second, 20 * time.Second},
-		{"declared wake and scale no slower than the declared create", &n6sv1alpha1.TimeToCapacity{Create: *second(10), Wake: *second(60), Scale: *second(120)}, nil, 10 * time.Second, 10 * time.Second, 10 * time.Second},
+		{"declared wake and scale no slower than the declared create", &n6sv1alpha1.TimeToCapacity{Create: declare(10), Wake: declare(60), Scale: declare(120)}, nil, 10 * time.Second, 10 * time.Second, 10 * time.Second},
+		{"a malformed or out-of-range declared time, stored by an older version, counts as its default", &n6sv1alpha1.TimeToCapacity{Create: "soon", Wake: "-5m", Scale: "48h"}, measured, DefaultCreateTime, DefaultWakeTime, DefaultScaleTime},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,6 +47,31 @@ func TestPoolTimeToCapacity(t *testing.T) {
 				t.Fatalf("create %s wake %s scale %s, want %s %s %s", got.CreateTime, got.WakeTime, got.ScaleTime, tt.create, tt.wake, tt.scale)
 			}
 		})
+	}
+}
+
+// TestMalformedPoolDurations: a pool stored before the API checked durations keeps working
+// with the defaults, and every malformed field is named.
+func TestMalformedPoolDurations(t *testing.T) {
+	spec := n6sv1alpha1.ClusterPoolSpec{IdleTTL: "1d", TimeToCapacity: &n6sv1alpha1.TimeToCapacity{Create: "90s", Wake: "1ms x", Scale: "25h"}}
+	err := MalformedDurations(&spec)
+	if err == nil {
+		t.Fatal("no error for three malformed durations")
+	}
+	for _, want := range []string{`spec.idleTTL: "1d" is not a duration`, `spec.timeToCapacity.wake: "1ms x" is not a duration`, "spec.timeToCapacity.scale: 25h0m0s is not between 0s and 24h0m0s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "create") {
+		t.Errorf("error %q names the good create time", err)
+	}
+	if got := Pool(&n6sv1alpha1.ClusterPool{Spec: spec}).IdleTTL; got != DefaultIdleTTL {
+		t.Errorf("idle TTL %s, want the default %s", got, DefaultIdleTTL)
+	}
+	good := n6sv1alpha1.ClusterPoolSpec{IdleTTL: "15s", TimeToCapacity: &n6sv1alpha1.TimeToCapacity{Create: "0s"}}
+	if err := MalformedDurations(&good); err != nil {
+		t.Errorf("good durations: %v", err)
 	}
 }
 

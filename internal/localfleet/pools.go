@@ -31,7 +31,7 @@ func DefaultPools() []*n6sv1alpha1.ClusterPool {
 				},
 				Clusters:        n6sv1alpha1.CountRange{Min: 0, Max: 3},
 				NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10},
-				IdleTTL:         &metav1.Duration{Duration: 20 * time.Minute},
+				IdleTTL:         n6sv1alpha1.DurationOf(20 * time.Minute),
 				OfflineMode:     n6sv1alpha1.OfflineHibernate,
 			},
 		}

@@ -116,7 +116,7 @@ func capiPool(name, workerClass string, management *n6sv1alpha1.ManagementCluste
 				HibernatedPerClusterHour: ptr.To(resource.MustParse("0.1"))},
 			Clusters:        n6sv1alpha1.CountRange{Max: 1},
 			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 3},
-			IdleTTL:         &metav1.Duration{Duration: 15 * time.Second},
+			IdleTTL:         n6sv1alpha1.DurationOf(15 * time.Second),
 			OfflineMode:     n6sv1alpha1.OfflineHibernate,
 			Template: &n6sv1alpha1.ProviderTemplate{CAPI: &n6sv1alpha1.CAPITemplate{
 				Management:   management,

@@ -36,7 +36,7 @@ func TestFailover(t *testing.T) {
 				Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionWeighted,
 				Weights: []n6sv1alpha1.ClusterWeight{{ClusterNames: []string{"fa", "fb", "fc"}, Weight: 1}},
 			},
-			FailoverToleration: &metav1.Duration{Duration: 3 * time.Second},
+			FailoverToleration: n6sv1alpha1.DurationOf(3 * time.Second),
 		},
 	})).To(Succeed())
 	expectMemberDeployment(g, fa, "svc", 2, "svc:1")

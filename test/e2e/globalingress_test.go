@@ -65,7 +65,7 @@ func TestGlobalIngress(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
 		Spec: n6sv1alpha1.GlobalIngressSpec{
 			Hosts: []string{"shop.navarkos.local"}, Backend: n6sv1alpha1.GlobalIngressBackend{ServiceName: "web"}, TTL: 5,
-			HealthCheck: n6sv1alpha1.HealthCheck{Interval: metav1.Duration{Duration: time.Second}},
+			HealthCheck: n6sv1alpha1.HealthCheck{Interval: n6sv1alpha1.DurationOf(time.Second)},
 		},
 	}
 	g.Expect(f.client.Create(ctx, gi)).To(Succeed())

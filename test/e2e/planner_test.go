@@ -38,7 +38,7 @@ func TestDemandDrivenFleet(t *testing.T) {
 			Price:           n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.1")},
 			Clusters:        n6sv1alpha1.CountRange{Max: 3},
 			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 2},
-			IdleTTL:         &metav1.Duration{Duration: 20 * time.Second},
+			IdleTTL:         n6sv1alpha1.DurationOf(20 * time.Second),
 			OfflineMode:     n6sv1alpha1.OfflineHibernate,
 			// No timeToCapacity: the planner goes by what it measures, and a wake it has not
 			// measured yet must not lose to a create it has.

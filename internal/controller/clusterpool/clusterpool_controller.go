@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -12,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/fleetmodel"
 )
 
 // Reconciler counts the Clusters of each ClusterPool.
@@ -48,7 +51,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, fmt.Errorf("failed to list Clusters for ClusterPool %s: %w", pool.Name, err)
 	}
 	// The planner writes the measured times; this controller only counts.
-	want := n6sv1alpha1.ClusterPoolStatus{MeasuredTimeToCapacity: pool.Status.MeasuredTimeToCapacity}
+	want := n6sv1alpha1.ClusterPoolStatus{MeasuredTimeToCapacity: pool.Status.MeasuredTimeToCapacity, Conditions: slices.Clone(pool.Status.Conditions)}
+	n6sv1alpha1.SetSpecValidity(&want.Conditions, pool.Generation, fleetmodel.MalformedDurations(&pool.Spec))
 	for i := range list.Items {
 		c := &list.Items[i]
 		if c.Spec.Pool != pool.Name {
@@ -59,7 +63,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			want.ReadyClusters++
 		}
 	}
-	if want == pool.Status {
+	if equality.Semantic.DeepEqual(want, pool.Status) {
 		return ctrl.Result{}, nil
 	}
 	patch := client.MergeFrom(pool.DeepCopy())

@@ -501,6 +501,8 @@ func (r *Reconciler) writeRefusal(ctx context.Context, gi *n6sv1alpha1.GlobalIng
 // patchStatus writes the status, observed at this generation, when it changed.
 func (r *Reconciler) patchStatus(ctx context.Context, gi, before *n6sv1alpha1.GlobalIngress) error {
 	gi.Status.ObservedGeneration = gi.Generation
+	_, malformed := gi.Spec.HealthCheck.IntervalOr(DefaultHealthInterval)
+	n6sv1alpha1.SetSpecValidity(&gi.Status.Conditions, gi.Generation, malformed)
 	if equality.Semantic.DeepEqual(before.Status, gi.Status) {
 		return nil
 	}
@@ -565,11 +567,11 @@ func zoneOf(gi *n6sv1alpha1.GlobalIngress) string {
 	return gi.Spec.Zone
 }
 
+// interval is how often the targets are checked; a malformed interval, which the status
+// reports, counts as the default.
 func interval(gi *n6sv1alpha1.GlobalIngress) time.Duration {
-	if d := gi.Spec.HealthCheck.Interval.Duration; d > 0 {
-		return d
-	}
-	return DefaultHealthInterval
+	d, _ := gi.Spec.HealthCheck.IntervalOr(DefaultHealthInterval)
+	return d
 }
 
 const (

@@ -184,6 +184,8 @@ func (r *Reconciler[T, P]) Reconcile(ctx context.Context, req request) (ctrl.Res
 	cond.ObservedGeneration = p.GetGeneration()
 	status := p.PlacementStatus()
 	meta.SetStatusCondition(&status.Conditions, cond)
+	_, malformed := p.PlacementSpec().FailoverTolerationOr(defaultToleration)
+	n6sv1alpha1.SetSpecValidity(&status.Conditions, p.GetGeneration(), malformed)
 	if err == nil {
 		status.ObservedGeneration = p.GetGeneration()
 	}
@@ -348,10 +350,8 @@ func (r *Reconciler[T, P]) fleet(ctx context.Context, spec *n6sv1alpha1.Placemen
 	for i := range poolList.Items {
 		pools[poolList.Items[i].Name] = &poolList.Items[i]
 	}
-	toleration := defaultToleration
-	if spec.FailoverToleration != nil {
-		toleration = spec.FailoverToleration.Duration
-	}
+	// A malformed toleration counts as the default; the status reports it.
+	toleration, _ := spec.FailoverTolerationOr(defaultToleration)
 	fl := &fleetState{}
 	fl.view, fl.graceEnds = fleetView(clusters.Items, pools, r.Clock.Now(), toleration)
 	fl.index = make(map[string]int, len(fl.view))

@@ -207,7 +207,7 @@ func TestFailoverAfterToleration(t *testing.T) {
 			ResourceSelectors:  selectDeployment("web"),
 			ClusterAffinity:    &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"fo-a", "fo-b"}},
 			Replicas:           &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
-			FailoverToleration: &metav1.Duration{Duration: 3 * time.Second},
+			FailoverToleration: n6sv1alpha1.DurationOf(3 * time.Second),
 		},
 	})).To(Succeed())
 	g.Eventually(func(g Gomega) {
