@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/navarkos ./cmd/navarkos
 for trace in diurnal bursty compliance diurnal-4-regions follow-the-sun flash-crowd weekly-batch \
-	mixed-compliance long-idle oscillation steady-onprem spot-heavy slow-and-fast; do
+	mixed-compliance long-idle oscillation steady-onprem onprem-teams spot-heavy slow-and-fast; do
 	case $trace in
-	steady-onprem) pools=pools-onprem.yaml ;;
+	steady-onprem | onprem-teams) pools=pools-onprem.yaml ;;
 	spot-heavy) pools=pools-spot-heavy.yaml ;;
 	slow-and-fast) pools=pools-slow-and-fast.yaml ;;
 	*) pools=pools.yaml ;;

@@ -53,7 +53,7 @@ func TestSteadyDemandMovesToTheCheaperSlowerPool(t *testing.T) {
 	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
 		t.Fatalf("after 8 h, plan:\n%s\nwant:\n%s", got, want)
 	}
-	if !strings.Contains(plan.Actions[0].Reason, "to take over the 8 replicas of fast-1") {
+	if !strings.Contains(plan.Actions[0].Reason, "whole-fleet decision: the managed clusters cost 0.540/h") || !strings.Contains(plan.Actions[0].Reason, "(slow: 1 clusters, 2 nodes)") {
 		t.Errorf("reason %q", plan.Actions[0].Reason)
 	}
 	withSlow := func(state State) []Cluster {
@@ -200,5 +200,31 @@ func TestGoneWorkloadsAreRememberedWithinABound(t *testing.T) {
 	}
 	if mem.history["shop/web"] == nil || mem.history["spam/w-0000"] != nil || mem.history[fmt.Sprintf("spam/w-%04d", maxAbsent+49)] == nil {
 		t.Errorf("kept the wrong ones: running %v, oldest %v", mem.history["shop/web"] != nil, mem.history["spam/w-0000"] != nil)
+	}
+}
+
+// TestAnOldClusterIsReplacedWhileTheRestOfTheFleetIsYoung: the whole fleet has run too briefly
+// for moving all of it to the slow pool to pay, but fast-1 has run its 8 replicas for 8 hours,
+// and a slow cluster is ordered to take over from it alone.
+func TestAnOldClusterIsReplacedWhileTheRestOfTheFleetIsYoung(t *testing.T) {
+	slow, fast := slowAndFast(0.15, 0.22)
+	pools := []Pool{slow, fast}
+	old := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
+	young := testDemand("shop/api", 40, map[string]int32{"fast-2": 40})
+	mem := NewMemory()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	decide(pools, []Cluster{testCluster("fast-1", fast, Starting, 2)}, []Demand{old}, at(0), mem)
+	decide(pools, []Cluster{testCluster("fast-1", fast, Running, 2)}, []Demand{old}, at(time.Minute), mem)
+	fleet := func(state State) []Cluster {
+		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, state, 10)}
+	}
+	decide(pools, fleet(Starting), []Demand{old, young}, at(8*time.Hour-10*time.Minute), mem)
+	decide(pools, fleet(Running), []Demand{old, young}, at(8*time.Hour-6*time.Minute), mem)
+	plan := decide(pools, fleet(Running), []Demand{old, young}, at(8*time.Hour), mem)
+	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if r := plan.Actions[0].Reason; !strings.Contains(r, "to take over the 8 replicas of fast-1") {
+		t.Errorf("reason %q", r)
 	}
 }

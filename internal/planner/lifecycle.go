@@ -102,7 +102,10 @@ func (p *planning) restore(s snapshot) {
 }
 
 // consolidate drains at most one cluster whose replicas fit on the other clusters, grown
-// within their limits, when that saves more than the threshold of its cost.
+// within their limits, when that saves more than the threshold of its cost and pays for its
+// moves within an hour; within the planner's horizon when the whole-fleet decision has fewer
+// nodes in its pool. Failing that, it orders what the whole-fleet decision lacks, or a
+// cheaper cluster to take over from one.
 func (p *planning) consolidate() {
 	var cands []*member
 	for _, m := range p.members {
@@ -113,6 +116,7 @@ func (p *planning) consolidate() {
 	slices.SortStableFunc(cands, func(a, b *member) int {
 		return cmp.Compare(b.cost()/float64(total(b.hosted)), a.cost()/float64(total(a.hosted)))
 	})
+	target := p.wholeFleetTarget()
 	for _, x := range cands {
 		before := p.save()
 		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
@@ -121,7 +125,11 @@ func (p *planning) consolidate() {
 		if added, ok := p.moveAway(x); ok {
 			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
-			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving >= moved*p.cfg.DisruptionCost {
+			payback, why := 1.0, ""
+			if target.shrinks(x.Pool) {
+				payback, why = p.cfg.CapacityHorizon.Hours(), "; the whole-fleet decision has fewer nodes in pool "+x.Pool
+			}
+			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving*payback >= moved*p.cfg.DisruptionCost {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
@@ -129,7 +137,7 @@ func (p *planning) consolidate() {
 					p.mem.moved(p.in.Demands[i].Name, p.in.Now)
 				}
 				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
-					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need; moving %d at a time", saving, cost, p.cfg.DisruptionBudget)})
+					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need%s; moving %d at a time", saving, cost, why, p.cfg.DisruptionBudget)})
 				for _, m := range p.members {
 					if m != x && m.nodes > m.origNodes {
 						m.why = append(m.why, fmt.Sprintf("receives the replicas drained from %s", x.Name))
@@ -139,6 +147,9 @@ func (p *planning) consolidate() {
 			}
 		}
 		p.restore(before)
+	}
+	if p.orderWholeFleet(target) {
+		return
 	}
 	for _, x := range cands {
 		if p.replaceWithCheaper(x) {

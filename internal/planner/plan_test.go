@@ -447,13 +447,15 @@ func TestNewOrGrownCapacityIsNotConsolidatedWithinTheWindow(t *testing.T) {
 }
 
 // TestConsolidationMustPayForItsMoves: draining dear-1 saves 1.1/h by moving its 12
-// replicas; it is done when moving a replica costs 0.05, not when it costs 0.1.
+// replicas. At 0.05 a move, that pays within the hour; at 0.10, within the planner's horizon
+// of 2 h, which counts because the whole-fleet decision has no node in pool dear; at 0.20 it
+// does not pay, and the cluster stays.
 func TestConsolidationMustPayForItsMoves(t *testing.T) {
 	cheap := testPool("cheap", "us-east", 0.10)
 	dear := testPool("dear", "us-east", 0.40)
 	clusters := []Cluster{testCluster("cheap-1", cheap, Running, 3), testCluster("dear-1", dear, Running, 3, func(c *Cluster) { c.Pods = 12 })}
 	demand := testDemand("a/w", 20, map[string]int32{"cheap-1": 8, "dear-1": 12})
-	for cost, want := range map[float64]bool{0.05: true, 0.1: false} {
+	for cost, want := range map[float64]bool{0.05: true, 0.1: true, 0.2: false} {
 		cfg := DefaultConfig()
 		cfg.DisruptionCost = cost
 		plan := Decide(Input{Now: t0, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{demand}, Config: cfg}, NewMemory())

@@ -186,7 +186,8 @@ func (s *sim) poolLimits() map[string]int {
 }
 
 // lowerBound is the cost of exactly the capacity each instant's demand needs, at the
-// cheapest eligible prices, with no provisioning delay. With local, each region's part of
+// cheapest eligible prices, with no provisioning delay: the cheaper of each class's cheapest
+// pools in turn and the planner's whole-fleet decision. With local, each region's part of
 // the demand is served in or near its region unless a far pool is cheaper by more than the
 // locality threshold, as the planner serves it.
 func (s *sim) lowerBound(local bool) Report {
@@ -198,13 +199,42 @@ func (s *sim) lowerBound(local bool) Report {
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
 		hours := min(s.step, s.trace.End-s.now).Hours()
-		for _, a := range s.cheapestCapacity(classes(), s.poolLimits()) {
+		cs := classes()
+		greedy, cost := s.cheapestCapacity(cs, s.poolLimits()), 0.0
+		for _, a := range greedy {
+			cost += a.costPerHour()
+		}
+		// The planner's whole-fleet decision may find a cheaper fleet for the instant, by
+		// sharing a pool's cluster price between classes: the bound takes the cheaper.
+		if whole, wholeCost, ok := planner.CheapestFleet(s.pools, s.fleetClasses(cs)); ok && wholeCost < cost-1e-9 {
+			r.Cost += wholeCost * hours
+			for _, t := range whole {
+				r.ClusterHours += float64(t.Clusters) * hours
+				r.NodeHours += float64(t.Nodes) * hours
+			}
+			continue
+		}
+		for _, a := range greedy {
 			r.Cost += a.costPerHour() * hours
 			r.ClusterHours += float64(a.clusters) * hours
 			r.NodeHours += float64(a.nodes) * hours
 		}
 	}
 	return r
+}
+
+// fleetClasses are the classes for the whole-fleet decision, each with the pools the bound
+// may buy for it.
+func (s *sim) fleetClasses(classes []*class) []planner.FleetClass {
+	out := make([]planner.FleetClass, 0, len(classes))
+	for _, c := range classes {
+		fc := planner.FleetClass{Amount: c.need}
+		for _, p := range s.cheapestFor(c, c.need, nil) {
+			fc.Pools = append(fc.Pools, slices.IndexFunc(s.pools, func(q planner.Pool) bool { return q.Name == p.Name }))
+		}
+		out = append(out, fc)
+	}
+	return out
 }
 
 // buildStatic makes, before time 0, the cheapest fleet that holds every class's peak demand.

@@ -15,12 +15,12 @@ import (
 // TraceKinds are the demand shapes Generate makes.
 var TraceKinds = []string{"diurnal", "bursty", "compliance",
 	"diurnal-4-regions", "follow-the-sun", "flash-crowd", "weekly-batch", "mixed-compliance",
-	"long-idle", "oscillation", "steady-onprem", "spot-heavy", "slow-and-fast"}
+	"long-idle", "oscillation", "steady-onprem", "onprem-teams", "spot-heavy", "slow-and-fast"}
 
 // TracePools names, for each trace kind, the pools of bench/traces it is meant for: some
 // shapes are only interesting beside pools that make the obvious choice wrong.
 var TracePools = map[string]string{
-	"steady-onprem": "pools-onprem.yaml", "spot-heavy": "pools-spot-heavy.yaml", "slow-and-fast": "pools-slow-and-fast.yaml",
+	"steady-onprem": "pools-onprem.yaml", "onprem-teams": "pools-onprem.yaml", "spot-heavy": "pools-spot-heavy.yaml", "slow-and-fast": "pools-slow-and-fast.yaml",
 }
 
 // PoolsFor is the pools file of bench/traces that a trace kind is meant for.
@@ -164,6 +164,21 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 		loads = []genWorkload{
 			{name: "erp/core", cpuMillis: 1000, memoryMiB: 2048, demand: func(time.Duration) map[string]float64 { return map[string]float64{"eu-west": 120} }},
 			{name: "erp/web", cpuMillis: 500, memoryMiB: 1024, demand: regionsByDay(map[string]float64{"eu-west": 60, "us-east": 20})},
+		}
+	case "onprem-teams":
+		// Thirty small teams' services near the on-premises pool, one arriving every ten
+		// minutes, then steady for the day: each is too small to pay for an on-premises
+		// cluster alone, and together they fill one.
+		length, every = 24*time.Hour, 15*time.Minute
+		for i := range 30 {
+			replicas, arrives := float64(3+rng.IntN(7)), time.Duration(i)*10*time.Minute
+			cpu := []int64{500, 1000, 2000}[rng.IntN(3)]
+			loads = append(loads, genWorkload{name: fmt.Sprintf("team%02d/svc", i), cpuMillis: cpu, memoryMiB: 2 * cpu, demand: func(t time.Duration) map[string]float64 {
+				if t < arrives {
+					return map[string]float64{}
+				}
+				return map[string]float64{"eu-west": replicas}
+			}})
 		}
 	case "spot-heavy":
 		// Cost-driven batch and web demand beside mostly spot pools, for a day.
