@@ -231,6 +231,18 @@ type Plan struct {
 	Unserved []Unserved
 	// QuotaReached lists, once per demand and pool, the quotas that held capacity back.
 	QuotaReached []QuotaReached
+	// WholeFleet is the whole-fleet decision a calm decision made: the pools' clusters and
+	// nodes that would serve all demand at once, and what they and the managed clusters cost
+	// per hour. Nil when the fleet was not calm.
+	WholeFleet *WholeFleetDecision
+}
+
+// WholeFleetDecision is the fleet the whole-fleet decision chose, against the fleet of now.
+type WholeFleetDecision struct {
+	Pools []PoolTarget
+	// CostPerHour is what that fleet costs; NowPerHour what the managed clusters cost now at
+	// the nodes their replicas need.
+	CostPerHour, NowPerHour float64
 }
 
 // Memory is what the planner remembers between decisions: recent node needs, for

@@ -37,9 +37,11 @@ type demandClass struct {
 // fleetTarget is the whole-fleet decision: nodes and clusters of each pool, whole.
 type fleetTarget struct {
 	nodes, clusters []int64
-	// pools are the pools counted; needed what their online clusters' replicas need now.
+	// pools are the pools counted; needed what their online clusters' replicas need now, and
+	// now what the managed clusters cost at those nodes.
 	pools  []Pool
 	needed []int64
+	now    float64
 	// cost is what the target costs per hour at its whole counts, by pool prices.
 	cost float64
 	// unserved is set when the pools cannot hold every class.
@@ -319,12 +321,16 @@ func (p *planning) wholeFleetTarget() *fleetTarget {
 		return nil
 	}
 	t.pools, t.needed = p.in.Pools, make([]int64, len(p.in.Pools))
+	now := 0.0
 	for _, m := range p.members {
 		if m.Managed && m.pool != nil && m.online() && !m.draining {
 			j := slices.IndexFunc(p.in.Pools, func(pool Pool) bool { return pool.Name == m.Pool })
 			t.needed[j] += int64(m.neededNodes())
+			now += m.costAt(m.neededNodes())
 		}
 	}
+	t.now = now
+	p.plan.WholeFleet = &WholeFleetDecision{Pools: t.targets(p.in.Pools), CostPerHour: t.cost, NowPerHour: now}
 	return t
 }
 
@@ -366,13 +372,12 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if t == nil {
 		return false
 	}
-	now := 0.0
+	now := t.now
 	online, asleep := map[string][]*member{}, map[string][]*member{}
 	for _, m := range p.members {
 		switch {
 		case !m.Managed || m.pool == nil:
 		case m.online() && !m.draining:
-			now += m.costAt(m.neededNodes())
 			online[m.Pool] = append(online[m.Pool], m)
 		case m.State == Hibernated:
 			asleep[m.Pool] = append(asleep[m.Pool], m)
@@ -459,13 +464,18 @@ func WholeFleet(in Input) ([]PoolTarget, float64, bool) {
 	if t == nil {
 		return nil, 0, false
 	}
+	return t.targets(p.in.Pools), t.cost, true
+}
+
+// targets lists the pools the target uses.
+func (t *fleetTarget) targets(pools []Pool) []PoolTarget {
 	var out []PoolTarget
-	for j, pool := range p.in.Pools {
+	for j, pool := range pools {
 		if t.clusters[j] > 0 {
 			out = append(out, PoolTarget{Pool: pool.Name, Clusters: t.clusters[j], Nodes: t.nodes[j]})
 		}
 	}
-	return out, t.cost, true
+	return out
 }
 
 // FleetClass is demand for CheapestFleet: what it requests in all, and the pools it may use,
@@ -494,11 +504,5 @@ func CheapestFleet(pools []Pool, classes []FleetClass) ([]PoolTarget, float64, b
 	if t == nil || t.unserved {
 		return nil, 0, false
 	}
-	var out []PoolTarget
-	for j, pool := range pools {
-		if t.clusters[j] > 0 {
-			out = append(out, PoolTarget{Pool: pool.Name, Clusters: t.clusters[j], Nodes: t.nodes[j]})
-		}
-	}
-	return out, t.cost, true
+	return t.targets(pools), t.cost, true
 }

@@ -97,6 +97,9 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	if r := plan.Actions[0].Reason; !strings.Contains(r, "whole-fleet decision: the managed clusters cost 2.800/h") || !strings.Contains(r, "onprem: 1 clusters, 3 nodes") {
 		t.Errorf("reason %q", r)
 	}
+	if w := plan.WholeFleet; w == nil || fmt.Sprint(w.Pools) != "[{onprem 1 3}]" || w.CostPerHour != 1.5 || fmt.Sprintf("%.3f", w.NowPerHour) != "2.800" {
+		t.Errorf("the plan's whole-fleet decision: %+v", w)
+	}
 	running := append(clusters, testCluster("onprem-1", onprem, Running, 3))
 	decide(pools, running, demands, at(8*time.Hour+25*time.Minute), mem)
 	plan = decide(pools, running, demands, at(8*time.Hour+40*time.Minute), mem)

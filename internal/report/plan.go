@@ -3,16 +3,20 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/navarkos/navarkos/internal/planner"
 )
 
-// Plan writes a plan as a table of actions, then the demand it cannot serve.
+// Plan writes a plan as a table of actions, then the demand it cannot serve, then the
+// whole-fleet decision when the plan made one.
 func Plan(out io.Writer, p planner.Plan) error {
 	if len(p.Actions) == 0 && len(p.Unserved) == 0 {
-		_, err := fmt.Fprintln(out, "Nothing to do: the fleet fits its demand.")
-		return err
+		if _, err := fmt.Fprintln(out, "Nothing to do: the fleet fits its demand."); err != nil {
+			return err
+		}
+		return wholeFleet(out, p.WholeFleet)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	if len(p.Actions) > 0 {
@@ -34,5 +38,19 @@ func Plan(out io.Writer, p planner.Plan) error {
 	for _, u := range p.Unserved {
 		fmt.Fprintf(out, "Unserved: %d replicas of %s: %s\n", u.Replicas, u.Demand, u.Reason)
 	}
-	return nil
+	return wholeFleet(out, p.WholeFleet)
+}
+
+// wholeFleet writes the whole-fleet decision of a calm plan, if it made one.
+func wholeFleet(out io.Writer, w *planner.WholeFleetDecision) error {
+	if w == nil {
+		return nil
+	}
+	var pools []string
+	for _, t := range w.Pools {
+		pools = append(pools, fmt.Sprintf("%s: %d clusters, %d nodes", t.Pool, t.Clusters, t.Nodes))
+	}
+	_, err := fmt.Fprintf(out, "Whole fleet at once: %s, %.3f/h (the managed clusters cost %.3f/h at the nodes their replicas need)\n",
+		orDash(strings.Join(pools, "; ")), w.CostPerHour, w.NowPerHour)
+	return err
 }
