@@ -391,9 +391,8 @@ var openShortfalls = map[string][]string{
 	"oscillation":   {"cost", "unplaced"},
 	"slow-and-fast": {"cost", "remote"},
 	// The teams arrive one by one, each too small for an on-premises cluster, and are moved
-	// there once together they fill one; the moves are the disruptions. The pool near them
-	// in eu-central counts as remote, and locality had nothing to win.
-	"onprem-teams": {"cost", "disruptions", "remote"},
+	// there once together they fill one; the moves are the disruptions.
+	"onprem-teams": {"cost", "disruptions"},
 }
 
 // recurring are the traces long enough for their demand to recur: a day or a week later.
@@ -406,8 +405,8 @@ var remoteBefore = map[string]float64{
 	"diurnal": 0.76, "bursty": 1.00, "compliance": 0.84, "diurnal-4-regions": 0.79, "follow-the-sun": 0.67,
 	"flash-crowd": 1.00, "weekly-batch": 1.00, "mixed-compliance": 0.78, "long-idle": 1.00, "oscillation": 1.00,
 	"steady-onprem": 1.00, "spot-heavy": 0.25, "slow-and-fast": 0.00,
-	// Added with the whole-fleet decision: the share with the locality threshold at 0.
-	"onprem-teams": 0.139,
+	// Added with the whole-fleet decision: the share of the planner before it.
+	"onprem-teams": 0.325,
 }
 
 // TestTraceSuite replays every shipped trace, each against the pools it is meant for, and
