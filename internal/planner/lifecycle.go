@@ -117,6 +117,9 @@ func (p *planning) consolidate() {
 		return cmp.Compare(b.cost()/float64(total(b.hosted)), a.cost()/float64(total(a.hosted)))
 	})
 	target := p.wholeFleetTarget()
+	if target != nil {
+		p.plan.WholeFleet = target.decision(p.in.Pools)
+	}
 	for _, x := range cands {
 		before := p.save()
 		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the

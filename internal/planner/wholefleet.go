@@ -23,25 +23,24 @@ import (
 // more than the new capacity costs while it comes and the moves it takes, the planner orders
 // the capacity it lacks, as capacity behind; consolidation then drains the dear clusters into it.
 
-// demandClass is demand that may use the same pools at the same weights, summed.
+// demandClass is demand that may use the same pools, summed.
 type demandClass struct {
-	// pools indexes in.Pools; weight is each one's price multiplier for the class.
+	// pools indexes in.Pools; weight is each one's price multiplier for the class, the
+	// average over its replicas.
 	pools  []int
 	weight []float64
 	amount placement.Resources
-	// replicas counts the class's replicas, and names its demands, for reasons.
+	// replicas counts the class's replicas, to average the weights.
 	replicas int64
-	demands  []string
 }
 
 // fleetTarget is the whole-fleet decision: nodes and clusters of each pool, whole.
 type fleetTarget struct {
 	nodes, clusters []int64
-	// pools are the pools counted; needed what their online clusters' replicas need now, and
-	// now what the managed clusters cost at those nodes.
-	pools  []Pool
-	needed []int64
-	now    float64
+	// shrinking names the pools where the target has fewer nodes than the online clusters'
+	// replicas need now; now is what the managed clusters cost at those nodes.
+	shrinking map[string]bool
+	now       float64
 	// cost is what the target costs per hour at its whole counts, by pool prices.
 	cost float64
 	// unserved is set when the pools cannot hold every class.
@@ -111,9 +110,6 @@ func (p *planning) demandClasses() []*demandClass {
 			}
 			c.amount = c.amount.Add(d.Request.Times(part.Replicas))
 			c.replicas += part.Replicas
-			if len(c.demands) == 0 || c.demands[len(c.demands)-1] != d.Name {
-				c.demands = append(c.demands, d.Name)
-			}
 		}
 	}
 	out := make([]*demandClass, 0, len(keys))
@@ -320,17 +316,17 @@ func (p *planning) wholeFleetTarget() *fleetTarget {
 	if t == nil {
 		return nil
 	}
-	t.pools, t.needed = p.in.Pools, make([]int64, len(p.in.Pools))
-	now := 0.0
+	needed := map[string]int64{}
 	for _, m := range p.members {
 		if m.Managed && m.pool != nil && m.online() && !m.draining {
-			j := slices.IndexFunc(p.in.Pools, func(pool Pool) bool { return pool.Name == m.Pool })
-			t.needed[j] += int64(m.neededNodes())
-			now += m.costAt(m.neededNodes())
+			needed[m.Pool] += int64(m.neededNodes())
+			t.now += m.costAt(m.neededNodes())
 		}
 	}
-	t.now = now
-	p.plan.WholeFleet = &WholeFleetDecision{Pools: t.targets(p.in.Pools), CostPerHour: t.cost, NowPerHour: now}
+	t.shrinking = map[string]bool{}
+	for j, pool := range p.in.Pools {
+		t.shrinking[pool.Name] = t.nodes[j] < needed[pool.Name]
+	}
 	return t
 }
 
@@ -355,11 +351,7 @@ func (p *planning) demandHorizon() time.Duration {
 // shrinks reports whether the target has fewer nodes in the pool than its online clusters'
 // replicas need now.
 func (t *fleetTarget) shrinks(pool string) bool {
-	if t == nil {
-		return false
-	}
-	j := slices.IndexFunc(t.pools, func(p Pool) bool { return p.Name == pool })
-	return j >= 0 && t.nodes[j] < t.needed[j]
+	return t != nil && t.shrinking[pool]
 }
 
 // orderWholeFleet orders the clusters that the whole-fleet target has and the fleet lacks,
@@ -372,7 +364,6 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if t == nil {
 		return false
 	}
-	now := t.now
 	online, asleep := map[string][]*member{}, map[string][]*member{}
 	for _, m := range p.members {
 		switch {
@@ -383,24 +374,20 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 			asleep[m.Pool] = append(asleep[m.Pool], m)
 		}
 	}
-	saving := now - t.cost
-	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*now {
+	saving := t.now - t.cost
+	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*t.now {
 		return false
 	}
 	var orders []*option
 	var moved, ordered float64
 	var slowest time.Duration
-	var plan []string
 	for j := range p.in.Pools {
 		pool := &p.in.Pools[j]
-		if t.clusters[j] > 0 {
-			plan = append(plan, fmt.Sprintf("%s: %d clusters, %d nodes", pool.Name, t.clusters[j], t.nodes[j]))
-		}
 		var running int64
 		for _, m := range online[pool.Name] {
 			running += int64(m.nodes)
 		}
-		if t.nodes[j] < t.needed[j] {
+		if t.shrinking[pool.Name] {
 			for _, m := range online[pool.Name] {
 				moved += float64(total(m.hosted))
 			}
@@ -437,7 +424,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		return false
 	}
 	reason := fmt.Sprintf("whole-fleet decision: the managed clusters cost %.3f/h at the nodes their replicas need, and the fleet that serves all demand at once %.3f/h (%s); this capacity comes in %s, and the dearer clusters are drained into it",
-		now, t.cost, strings.Join(plan, "; "), Round(slowest))
+		t.now, t.cost, JoinTargets(t.targets(p.in.Pools)), Round(slowest))
 	for _, o := range orders {
 		m := p.addCapacity(o)
 		m.why = append(m.why, reason)
@@ -451,6 +438,24 @@ type PoolTarget struct {
 	Pool     string
 	Clusters int64
 	Nodes    int64
+}
+
+func (t PoolTarget) String() string {
+	return fmt.Sprintf("%s: %d clusters, %d nodes", t.Pool, t.Clusters, t.Nodes)
+}
+
+// JoinTargets writes pools' targets as "pool: C clusters, N nodes; ...".
+func JoinTargets(targets []PoolTarget) string {
+	parts := make([]string, len(targets))
+	for i, t := range targets {
+		parts[i] = t.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// decision is the target as the plan reports it.
+func (t *fleetTarget) decision(pools []Pool) *WholeFleetDecision {
+	return &WholeFleetDecision{Pools: t.targets(pools), CostPerHour: t.cost, NowPerHour: t.now}
 }
 
 // WholeFleet is the whole-fleet decision for the demand of in, as a calm decision makes it:

@@ -97,7 +97,7 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	if r := plan.Actions[0].Reason; !strings.Contains(r, "whole-fleet decision: the managed clusters cost 2.800/h") || !strings.Contains(r, "onprem: 1 clusters, 3 nodes") {
 		t.Errorf("reason %q", r)
 	}
-	if w := plan.WholeFleet; w == nil || fmt.Sprint(w.Pools) != "[{onprem 1 3}]" || w.CostPerHour != 1.5 || fmt.Sprintf("%.3f", w.NowPerHour) != "2.800" {
+	if w := plan.WholeFleet; w == nil || fmt.Sprint(w.Pools) != "[onprem: 1 clusters, 3 nodes]" || w.CostPerHour != 1.5 || fmt.Sprintf("%.3f", w.NowPerHour) != "2.800" {
 		t.Errorf("the plan's whole-fleet decision: %+v", w)
 	}
 	running := append(clusters, testCluster("onprem-1", onprem, Running, 3))
@@ -124,11 +124,5 @@ func describeTarget(pools []Pool, t *fleetTarget) string {
 	if t == nil {
 		return "none"
 	}
-	var parts []string
-	for j, p := range pools {
-		if t.clusters[j] > 0 {
-			parts = append(parts, fmt.Sprintf("%s: %d clusters, %d nodes", p.Name, t.clusters[j], t.nodes[j]))
-		}
-	}
-	return strings.Join(parts, "; ")
+	return JoinTargets(t.targets(pools))
 }

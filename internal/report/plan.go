@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/navarkos/navarkos/internal/planner"
@@ -46,11 +45,7 @@ func wholeFleet(out io.Writer, w *planner.WholeFleetDecision) error {
 	if w == nil {
 		return nil
 	}
-	var pools []string
-	for _, t := range w.Pools {
-		pools = append(pools, fmt.Sprintf("%s: %d clusters, %d nodes", t.Pool, t.Clusters, t.Nodes))
-	}
 	_, err := fmt.Fprintf(out, "Whole fleet at once: %s, %.3f/h (the managed clusters cost %.3f/h at the nodes their replicas need)\n",
-		orDash(strings.Join(pools, "; ")), w.CostPerHour, w.NowPerHour)
+		orDash(planner.JoinTargets(w.Pools)), w.CostPerHour, w.NowPerHour)
 	return err
 }
