@@ -278,6 +278,33 @@ func (mem *Memory) movesWithin(workload string, now time.Time, window time.Durat
 	return n
 }
 
+// observeReplicas records each workload's replicas at now and forgets those older than the
+// window, and the workloads gone.
+func (mem *Memory) observeReplicas(demands []Demand, now time.Time, window time.Duration) {
+	present := make(map[string]bool, len(demands))
+	for i := range demands {
+		d := &demands[i]
+		present[d.Name] = true
+		kept := slices.DeleteFunc(mem.replicas[d.Name], func(r need) bool { return now.Sub(r.at) >= window })
+		mem.replicas[d.Name] = append(kept, need{at: now, nodes: d.Replicas})
+	}
+	for name := range mem.replicas {
+		if !present[name] {
+			delete(mem.replicas, name)
+		}
+	}
+}
+
+// swing is how many replicas a workload may add at once: how far its replicas now are below
+// their most within the window, or how far they ranged within it, whichever is more.
+func (mem *Memory) swing(workload string, now int32) int32 {
+	most, least := now, now
+	for _, r := range mem.replicas[workload] {
+		most, least = max(most, r.nodes), min(least, r.nodes)
+	}
+	return max(most-now, most-least)
+}
+
 // moveAway re-places every replica on x onto the other eligible clusters, growing managed ones
 // within their limits. It returns the cost per hour that growth adds.
 func (p *planning) moveAway(x *member) (float64, bool) {
@@ -288,6 +315,9 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 			return 0, false
 		}
 		n := int64(x.hosted[i])
+		// The receivers must also hold what the workload may add at once: room it left by
+		// dipping below its recent peak, or that its noise would take, is not free.
+		reserve := int64(p.mem.swing(d.Name, d.Replicas))
 		x.unplace(i, d.Request, int32(n))
 		x.draining = true
 		eligible := p.byPrice(d)
@@ -296,16 +326,16 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 			return 0, false
 		}
 		for _, m := range eligible {
-			if n <= 0 {
+			if n+reserve <= 0 {
 				break
 			}
 			if home := placement.HomeRegion(x.view.Region, d.Shares); !p.mayServe(i, m.view.Region, m.pool, home) {
 				continue // consolidation never moves replicas away from their users
 			}
 			room := m.roomAt(m.nodes, d.Request)
-			if room < n && m.Managed && m.pool != nil {
+			if room < n+reserve && m.Managed && m.pool != nil {
 				if ok, _ := p.mayGrow(d, m.pool); ok {
-					grown := clamp(NodesFor(m.used.Add(d.Request.Times(n)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
+					grown := clamp(NodesFor(m.used.Add(d.Request.Times(n+reserve)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
 					added += float64(grown-m.nodes) * m.pool.NodePrice
 					m.nodes = grown
 					room = m.roomAt(m.nodes, d.Request)
@@ -314,8 +344,9 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 			k := min(n, room)
 			m.place(i, d.Request, int32(k))
 			n -= k
+			reserve -= min(reserve, room-k)
 		}
-		if n > 0 {
+		if n > 0 || reserve > 0 {
 			return 0, false
 		}
 	}

@@ -76,6 +76,7 @@ func newPlanning(in *Input, mem *Memory) *planning {
 		}
 	}
 	mem.observe(in.Clusters, in.Now)
+	mem.observeReplicas(in.Demands, in.Now, in.Config.StabilizationWindow)
 	if in.Config.Forecast {
 		mem.observeDemand(in.Demands, in.Now)
 		// Workloads that come and go are planned for, with no replicas now, so that the

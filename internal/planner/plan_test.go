@@ -506,3 +506,32 @@ func TestConsolidationMovesAWorkloadAtMostSoOftenAnHour(t *testing.T) {
 		t.Fatalf("an hour later, %s is not drained:\n%s", left, summary(plan))
 	}
 }
+
+// Within a burst, demand that dips for a moment leaves room on a full cluster. Draining the
+// burst's extra cluster into that room only lasts until the demand swings back: the room a
+// workload's recent swing may take back is not free for consolidation.
+func TestConsolidationLeavesRoomForTheSwingOfDemand(t *testing.T) {
+	cheap := testPool("cheap", "us-east", 0.10, func(p *Pool) { p.MaxClusters, p.MaxNodes = 1, 4 })
+	dear := testPool("dear", "us-east", 0.40)
+	mem := NewMemory()
+	clusters := []Cluster{testCluster("cheap-1", cheap, Running, 4), testCluster("dear-1", dear, Running, 1, func(c *Cluster) { c.Pods = 2 })}
+	at := func(replicas int32, after time.Duration) string {
+		d := testDemand("a/w", replicas, map[string]int32{"cheap-1": replicas - 2, "dear-1": 2})
+		return summary(decide([]Pool{cheap, dear}, clusters, []Demand{d}, t0.Add(after), mem))
+	}
+	// 18 replicas: cheap-1 is full at its 4 nodes, dear-1 holds the 2 more.
+	if got := at(18, 0); got != "" {
+		t.Fatalf("at 18 replicas: %q", got)
+	}
+	// The demand dips to 16: cheap-1 has room for dear-1's 2, but the demand swung by 2 within
+	// the window, so the room is not free.
+	for _, after := range []time.Duration{time.Minute, 4 * time.Minute} {
+		if got := at(16, after); got != "" {
+			t.Fatalf("%s into the dip: %q, want no drain while the demand may swing back", after, got)
+		}
+	}
+	// The demand has held at 16 for the stabilisation window: dear-1 is drained.
+	if got := at(16, 10*time.Minute); !strings.HasPrefix(got, "Drain dear-1") {
+		t.Fatalf("once the demand held: %q, want dear-1 drained", got)
+	}
+}

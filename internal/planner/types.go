@@ -266,6 +266,8 @@ type Memory struct {
 	windows map[string]flapWindow
 	// history is each workload's replicas over the last days, for the forecast.
 	history map[string]*history
+	// replicas are each workload's replicas within the stabilisation window, by decision.
+	replicas map[string][]need
 }
 
 // behindOrder is capacity ordered in a pool to take over from a faster, dearer cluster.
@@ -289,7 +291,7 @@ func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
 		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
 		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]flapWindow{},
-		history: map[string]*history{}}
+		history: map[string]*history{}, replicas: map[string][]need{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

@@ -384,7 +384,6 @@ const (
 // openShortfalls are the goals the planner misses today, by trace; issue 15 is about them.
 // TestTraceSuite fails when one is met, so that the list only shrinks.
 var openShortfalls = map[string][]string{
-	"bursty":        {"disruptions"},
 	"flash-crowd":   {"unplaced"},
 	"weekly-batch":  {"unplaced", "forecast unplaced"},
 	"long-idle":     {"cost", "unplaced", "remote"},
