@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -p 1: local clusters of different test packages would otherwise race for the same free ports.
 GOTEST_FLAGS ?= -p 1 -timeout 45m
 
-.PHONY: all build tools capi-tools navarkos run test test-unit generate verify-generate bench charts clean
+.PHONY: all build tools test-tools navarkos run test test-unit generate verify-generate bench charts clean
 
 all: build
 
@@ -16,9 +16,10 @@ build: tools navarkos
 tools:
 	@hack/build-tools.sh
 
-# The above and the Cluster API controllers that the capi provider's tests run (about 6 more minutes on a first build).
-capi-tools:
-	@hack/build-tools.sh --with-capi
+# The above and what only the tests run: the Cluster API controllers of the capi provider's tests
+# and Fn's fnserver (about 7 more minutes on a first build).
+test-tools:
+	@hack/build-tools.sh --with-test-tools
 
 navarkos:
 	$(GO) build -ldflags "-X github.com/navarkos/navarkos/internal/cli/cmd/version.Version=$(VERSION)" -o $(BIN)/navarkos ./cmd/navarkos
@@ -26,7 +27,7 @@ navarkos:
 run: build
 	$(BIN)/navarkos up --data-dir $(DATA_DIR)
 
-test: build capi-tools
+test: build test-tools
 	KUBEBUILDER_ASSETS=$(BIN) NAVARKOS_BIN_DIR=$(BIN) $(GO) test $(GOTEST_FLAGS) ./...
 	# Short fuzz runs of the DNS message handling and the simulator's parsers, beyond their seed corpora.
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 10s ./internal/dns
@@ -45,7 +46,7 @@ generate:
 		cp $$tmp/multicluster.x-k8s.io_clusterprofiles.yaml config/crd/inventory/ && rm -rf $$tmp
 
 # Every benchmark of the README's performance section; about 70 minutes on 2 cores (the tool build alone takes 30).
-bench: build capi-tools
+bench: build test-tools
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
 	bench/fleet-simulator.sh

@@ -74,8 +74,8 @@ type Rendered struct {
 	// Manifest is the rendered text of the objects.
 	Manifest string
 	Objects  []*unstructured.Unstructured
-	Hooks   []*unstructured.Unstructured
-	Notes   string
+	Hooks    []*unstructured.Unstructured
+	Notes    string
 }
 
 // Render renders a chart as `helm template` does: values checked by the chart's schema,

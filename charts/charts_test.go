@@ -113,8 +113,15 @@ func TestBadValuesAreRejected(t *testing.T) {
 		want         []string
 	}{
 		{"api replicas > 1 with sqlite", "api: {replicas: 2}", []string{"/api/replicas", "maximum: got 2, want 1"}},
-		{"mysql without a DB secret", "datastore: {type: mysql, host: db.example}\nqueue: {type: redis, redis: {host: redis}}",
+		{"mysql without a DB secret", "datastore: {type: mysql, host: db.example}",
 			[]string{"/datastore/existingSecret", "/datastore/password"}},
+		{"a mysql password Fn would garble", "datastore: {type: mysql, host: db.example, password: 'p@ss'}", []string{"/datastore/password", "does not match pattern"}},
+		{"runner autoscaling", "runner: {autoscaling: {enabled: true}}", []string{"additional properties 'autoscaling' not allowed"}},
+		{"runner without a memory limit", "runner: {resources: {limits: {memory: null, cpu: 2}}}", []string{"/runner/resources/limits", "memory"}},
+		{"runner scratch space not in bytes", "runner: {dockerStorage: {sizeLimit: lots}}", []string{"/runner/dockerStorage/sizeLimit"}},
+		{"runner memory below its overhead", "runner: {resources: {limits: {memory: 256Mi}}}", []string{"must be more than runner.overheadMemory"}},
+		{"public URL without a scheme", "publicURL: fn.example.com", []string{"/publicURL"}},
+		{"the old queue", "queue: {type: redis}", []string{"additional properties 'queue' not allowed"}},
 		{"unknown service type", "lb: {service: {type: Public}}", []string{"/lb/service/type", "'ClusterIP', 'NodePort', 'LoadBalancer'"}},
 		{"unknown key", "apiReplicas: 3", []string{"additional properties 'apiReplicas' not allowed"}},
 		{"external database without a host", "datastore: {type: postgres, password: x}", []string{"/datastore/host"}},

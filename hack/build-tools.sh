@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes components, etcd, kwok and kwokctl into bin/ from the
-# Go module proxy; with --with-capi, also the Cluster API controllers that the
-# capi provider's tests run. A binary that already reports the right version is
+# Go module proxy; with --with-test-tools, also what only the tests run: the
+# Cluster API controllers of the capi provider's tests, and the Fn server whose
+# api and lb roles the Fn chart's real-server test runs. A binary that already reports the right version is
 # skipped, and a kubectl on PATH within one minor version of the components is reused.
 #
 # Each tool module is built by one `go build` of all its missing commands, so the
@@ -9,8 +10,8 @@
 # progress line counts compiled packages against the module's total.
 set -euo pipefail
 
-with_capi=false
-[ "${1:-}" = --with-capi ] && with_capi=true
+with_test_tools=false
+[ "${1:-}" = --with-test-tools ] && with_test_tools=true
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/bin"
 mkdir -p "$bin"
@@ -19,6 +20,8 @@ KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 KWOK_VERSION=v0.8.0
 CAPI_VERSION=v1.14.2
+# Pinned exactly: the proxy serves this version but not fn's version list.
+FN_VERSION=v0.3.749
 kube_minor=$(cut -d. -f2 <<<"$KUBE_VERSION")
 
 # version_of BINARY: the version output of BINARY, or nothing when it does not run.
@@ -116,7 +119,7 @@ build() {
   cd "$root"
 }
 
-kube=() etcd=() kwok=() capi=()
+kube=() etcd=() kwok=() capi=() fn=()
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   has "$c" "$KUBE_VERSION" || kube+=("$c=k8s.io/kubernetes/cmd/$c")
 done
@@ -126,10 +129,13 @@ has etcd "etcd Version: ${ETCD_VERSION#v}" || etcd+=("etcd=go.etcd.io/etcd/serve
 for c in kwok kwokctl; do
   has "$c" "$KWOK_VERSION" || kwok+=("$c=sigs.k8s.io/kwok/cmd/$c")
 done
+# fnserver prints no version: its build information says which module it was built from.
+# It needs cgo, for sqlite.
+$with_test_tools && { has_module fnserver github.com/fnproject/fn "$FN_VERSION" || fn+=("fnserver=github.com/fnproject/fn/cmd/fnserver"); }
 
 # The Cluster API controllers, for the capi provider's tests: core, the kubeadm
 # bootstrap and control-plane providers, and the test infrastructure provider.
-$with_capi && for pair in capi-core=sigs.k8s.io/cluster-api/core \
+$with_test_tools && for pair in capi-core=sigs.k8s.io/cluster-api/core \
   capi-bootstrap-kubeadm=sigs.k8s.io/cluster-api/bootstrap/kubeadm \
   capi-controlplane-kubeadm=sigs.k8s.io/cluster-api/controlplane/kubeadm \
   capi-infrastructure-docker=sigs.k8s.io/cluster-api/test/infrastructure/docker; do
@@ -137,7 +143,7 @@ $with_capi && for pair in capi-core=sigs.k8s.io/cluster-api/core \
 done
 
 steps=0
-for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]} ${#capi[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
+for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]} ${#capi[@]} ${#fn[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
 [ "$steps" -eq 0 ] && exit 0
 echo "Building $steps tool module(s) into bin/; a first build on 2 cores with empty Go caches takes 25 to 30 minutes" >&2
 
@@ -147,4 +153,5 @@ kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.i
 [ ${#etcd[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" etcd "" "${etcd[@]}"; }
 [ ${#kwok[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" kwok "" "${kwok[@]}"; }
 [ ${#capi[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" capi "" "${capi[@]}"; }
+[ ${#fn[@]} -eq 0 ] || { step=$((step + 1)); CGO_ENABLED=1 build "$step/$steps" fn "" "${fn[@]}"; }
 echo "All tools are in bin/ ($(elapsed))" >&2

@@ -4,15 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common/util"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/kube"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
@@ -40,12 +46,32 @@ type Install struct {
 	Release
 	// Chart is the Fn chart; nil means the embedded one.
 	Chart *chart.Chart
-	// Values are the user's chart values.
-	Values map[string]any
-	// Wait, for a cluster install, returns only once every workload is ready.
+	// Values are the user's chart values. On an upgrade, as with `helm upgrade`, none keep the
+	// last release's; ReuseValues merges them over the last release's; ResetValues starts from
+	// the chart's defaults even when none are given.
+	Values                   map[string]any
+	ReuseValues, ResetValues bool
+	// Wait returns only once every workload is ready: in the cluster, or in every selected
+	// cluster of a fleet-wide install.
 	Wait bool
 	// Timeout bounds the install and the wait.
 	Timeout time.Duration
+	// RollbackOnFailure undoes an upgrade that fails, and uninstalls a first install that does.
+	RollbackOnFailure bool
+	// AllowSeparateDatastores lets a fleet-wide install give every cluster a datastore of its
+	// own (sqlite, or the bundled MySQL): each cluster then has its own apps and functions.
+	AllowSeparateDatastores bool
+	// Report receives what was done besides the install, such as recovering a pending release.
+	Report func(string)
+}
+
+func (in Install) helmOptions(values map[string]any, wait bool) helmOptions {
+	report := in.Report
+	if report == nil {
+		report = func(string) {}
+	}
+	return helmOptions{values: values, reuse: in.ReuseValues, reset: in.ResetValues, wait: wait, timeout: in.Timeout,
+		rollback: in.RollbackOnFailure, report: report}
 }
 
 func (in Install) chart() (*chart.Chart, error) {
@@ -65,7 +91,7 @@ func (in Install) ToCluster(ctx context.Context, kubeconfig []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, in.Values, in.Wait, in.Timeout)
+	_, err = installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, in.helmOptions(in.Values, in.Wait))
 	return err
 }
 
@@ -77,6 +103,8 @@ type Fleet struct {
 	GlobalName string
 	// Zone is the GlobalIngress zone; empty means the default zone.
 	Zone string
+	// Kubeconfigs reaches the member clusters, for Install.Wait.
+	Kubeconfigs Kubeconfigs
 }
 
 // PlacementName is the ClusterPlacement of a fleet-wide release.
@@ -90,10 +118,6 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 	if f.GlobalName == "" {
 		return errors.New("a fleet-wide install needs a global DNS name")
 	}
-	if autoscaled(in.Values) {
-		// The placement sets each cluster's replicas; a member's autoscaler would fight it.
-		return errors.New("runner.autoscaling works per cluster: a fleet-wide install sets runner.replicas on every cluster instead")
-	}
 	// The API checks the global name (inside its zone, a valid hostname) before anything is
 	// made; in the default namespace, since the release's may not exist yet.
 	probe := Release{Name: in.Name, Namespace: metav1.NamespaceDefault}
@@ -105,13 +129,28 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 	if err != nil {
 		return err
 	}
-	values := withIngress(in.Values, f.GlobalName)
 	cfg, err := helmConfig(kubeconfig, in.Namespace)
 	if err != nil {
 		return err
 	}
-	// Fleet workloads are templates; they never become ready in the fleet API itself.
-	rel, err := installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, values, false, in.Timeout)
+	// The values Helm would use, worked out here since the global name's Ingress is added to
+	// them: Helm would otherwise see values given every time, and never keep the last ones.
+	values, err := in.fleetValues(cfg)
+	if err != nil {
+		return err
+	}
+	if store := separateDatastore(values); store != "" && !in.AllowSeparateDatastores {
+		return fmt.Errorf("the datastore is %s, which each cluster would have to itself: behind one global name the clusters "+
+			"would split apps and functions between them without a word. Point datastore at one MySQL or PostgreSQL that "+
+			"every cluster reaches (datastore.type, datastore.host), or pass --allow-separate-datastores", store)
+	}
+	withName := in
+	withName.ResetValues, withName.ReuseValues = true, false
+	// A rollback is judged by the clusters, below: Helm's would wait for the fleet API.
+	withName.RollbackOnFailure = false
+	// Fleet workloads are templates; they never become ready in the fleet API itself: the
+	// wait is for the clusters, below.
+	rel, err := installOrUpgrade(ctx, cfg, ch, in.Name, in.Namespace, withName.helmOptions(withIngress(values, f.GlobalName), false))
 	if err != nil {
 		return err
 	}
@@ -139,15 +178,129 @@ func (in Install) ToFleet(ctx context.Context, kubeconfig []byte, c client.Clien
 	if err := c.Apply(ctx, globalIngress(in.Release, ingress, f), fieldOwner, client.ForceOwnership); err != nil {
 		return fmt.Errorf("failed to apply GlobalIngress %s/%s: %w", in.Namespace, in.Name, err)
 	}
+	if !in.Wait && !in.RollbackOnFailure {
+		return nil
+	}
+	err = waitFleet(ctx, c, f, in.Release, rel.Version, in.Timeout)
+	if err == nil || !in.RollbackOnFailure {
+		return err
+	}
+	return errors.Join(err, in.rollbackFleet(ctx, cfg, kubeconfig, c, rel.Version))
+}
+
+// rollbackFleet undoes a fleet-wide revision whose clusters did not become ready: the release
+// in the fleet API goes back to the revision before, which the placement then brings to the
+// clusters, or, for a first install, is uninstalled with its data kept.
+func (in Install) rollbackFleet(ctx context.Context, cfg *action.Configuration, kubeconfig []byte, c client.Client, revision int) error {
+	report := in.helmOptions(nil, false).report
+	if revision <= 1 {
+		if err := UninstallFromFleet(ctx, kubeconfig, c, in.Release, true, in.Timeout); err != nil {
+			return fmt.Errorf("failed to uninstall the failed first install: %w", err)
+		}
+		report(fmt.Sprintf("Rolled back: the first install of release %s was uninstalled (its data claims are kept).", in.Name))
+		return nil
+	}
+	rb := action.NewRollback(cfg)
+	rb.WaitStrategy, rb.Timeout = kube.HookOnlyStrategy, in.Timeout
+	if err := rb.Run(in.Name); err != nil {
+		return fmt.Errorf("failed to roll release %s back: %w", in.Name, err)
+	}
+	report(fmt.Sprintf("Rolled back: release %s is at revision %d's values again, which the placement brings back to the clusters.", in.Name, revision-1))
 	return nil
 }
 
-// autoscaled says whether the values turn on the runners' autoscaler.
-func autoscaled(values map[string]any) bool {
-	runner, _ := values["runner"].(map[string]any)
-	autoscaling, _ := runner["autoscaling"].(map[string]any)
-	on, _ := autoscaling["enabled"].(bool)
-	return on
+// fleetPoll is how often a fleet-wide wait reads the clusters.
+const fleetPoll = 2 * time.Second
+
+// waitFleet waits until the release runs Ready at the given revision in every Ready cluster the
+// selector picks, and fails after timeout with each cluster that is not.
+func waitFleet(ctx context.Context, c client.Client, f Fleet, r Release, revision int, timeout time.Duration) error {
+	if f.Kubeconfigs == nil {
+		return errors.New("waiting for a fleet-wide install needs the member clusters' kubeconfigs")
+	}
+	selector := labels.Everything()
+	if f.ClusterSelector != nil {
+		var err error
+		if selector, err = metav1.LabelSelectorAsSelector(f.ClusterSelector); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var waiting []string
+	for {
+		clusters := &n6sv1alpha1.ClusterList{}
+		err := c.List(ctx, clusters, client.MatchingLabelsSelector{Selector: selector})
+		var statuses []ClusterStatus
+		if err == nil {
+			statuses, err = Status(ctx, c, f.Kubeconfigs, r)
+		}
+		if err == nil {
+			waiting = notReady(clusters.Items, statuses, revision)
+			if len(waiting) == 0 {
+				return nil
+			}
+		} else {
+			waiting = []string{err.Error()}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("Fn release %s is not ready after %s: %s", r.Name, timeout, strings.Join(waiting, "; "))
+		case <-time.After(fleetPoll):
+		}
+	}
+}
+
+// notReady says, for each Ready cluster, why the release is not ready there at revision.
+func notReady(clusters []n6sv1alpha1.Cluster, statuses []ClusterStatus, revision int) []string {
+	var out []string
+	for _, cl := range clusters {
+		if cl.Status.Phase != n6sv1alpha1.ClusterPhaseReady {
+			continue
+		}
+		i := slices.IndexFunc(statuses, func(s ClusterStatus) bool { return s.Cluster == cl.Name })
+		switch {
+		case i < 0:
+			out = append(out, "cluster "+cl.Name+": no workload yet")
+		case !statuses[i].Ready():
+			out = append(out, "cluster "+cl.Name+": "+statuses[i].Summary())
+		case statuses[i].Revision() < revision:
+			out = append(out, fmt.Sprintf("cluster %s: revision %d, not yet %d", cl.Name, statuses[i].Revision(), revision))
+		}
+	}
+	return out
+}
+
+// fleetValues are the values of a fleet-wide install or upgrade, as `helm upgrade` would take
+// them: the given ones, or the last release's when none are given, or both merged with
+// ReuseValues; the given ones alone with ResetValues or on a first install.
+func (in Install) fleetValues(cfg *action.Configuration) (map[string]any, error) {
+	history, err := releaseHistory(cfg, in.Name)
+	if err != nil || len(history) == 0 || in.ResetValues {
+		return in.Values, err
+	}
+	last := history[len(history)-1].Config
+	switch {
+	case in.ReuseValues:
+		return util.CoalesceTables(maps.Clone(in.Values), last), nil
+	case len(in.Values) == 0:
+		return last, nil
+	}
+	return in.Values, nil
+}
+
+// separateDatastore names the datastore of values when every cluster would have its own:
+// sqlite (the default) or the bundled MySQL; empty for a shared one.
+func separateDatastore(values map[string]any) string {
+	datastore, _ := values["datastore"].(map[string]any)
+	mysql, _ := values["mysql"].(map[string]any)
+	switch kind, _ := datastore["type"].(string); {
+	case kind == "" || kind == "sqlite":
+		return "sqlite"
+	case mysql["enabled"] == true:
+		return "the bundled MySQL"
+	}
+	return ""
 }
 
 // withIngress turns on the chart's Ingress for the global name, keeping the user's other
@@ -219,6 +372,23 @@ func applyConfiguration(obj client.Object) runtime.ApplyConfiguration {
 type WorkloadStatus struct {
 	Kind, Name     string
 	Ready, Desired int32
+	// Revision is the release revision that last wrote the workload (RevisionLabel).
+	Revision int
+}
+
+// RevisionLabel carries, on every object of the Fn chart, the release revision that wrote it.
+const RevisionLabel = "fn.n6s.io/release-revision"
+
+// Revision is the oldest release revision among the cluster's workloads: the revision the
+// cluster has all of.
+func (s ClusterStatus) Revision() int {
+	oldest := 0
+	for i, w := range s.Workloads {
+		if i == 0 || w.Revision < oldest {
+			oldest = w.Revision
+		}
+	}
+	return oldest
 }
 
 // ClusterStatus is a release in one member cluster.
@@ -314,13 +484,25 @@ func workloads(ctx context.Context, c client.Client, r Release) ([]WorkloadStatu
 		if d.Status.ObservedGeneration < d.Generation {
 			ready = 0 // the status is of an older spec
 		}
-		out = append(out, WorkloadStatus{Kind: "Deployment", Name: component(d.ObjectMeta), Ready: ready, Desired: ptr.Deref(d.Spec.Replicas, 1)})
+		out = append(out, WorkloadStatus{Kind: "Deployment", Name: component(d.ObjectMeta), Ready: ready, Desired: ptr.Deref(d.Spec.Replicas, 1),
+			Revision: revisionOf(d.ObjectMeta)})
 	}
 	for _, s := range statefulSets.Items {
-		out = append(out, WorkloadStatus{Kind: "StatefulSet", Name: component(s.ObjectMeta), Ready: s.Status.ReadyReplicas, Desired: ptr.Deref(s.Spec.Replicas, 1)})
+		// Pods of an older spec are not counted.
+		ready := min(s.Status.ReadyReplicas, s.Status.UpdatedReplicas)
+		if s.Status.ObservedGeneration < s.Generation {
+			ready = 0
+		}
+		out = append(out, WorkloadStatus{Kind: "StatefulSet", Name: component(s.ObjectMeta), Ready: ready, Desired: ptr.Deref(s.Spec.Replicas, 1),
+			Revision: revisionOf(s.ObjectMeta)})
 	}
 	slices.SortFunc(out, func(a, b WorkloadStatus) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+func revisionOf(m metav1.ObjectMeta) int {
+	n, _ := strconv.Atoi(m.Labels[RevisionLabel])
+	return n
 }
 
 func component(m metav1.ObjectMeta) string {

@@ -14,8 +14,6 @@ func TestToFleetRefusesBeforeActing(t *testing.T) {
 		want   string
 	}{
 		{"no global name", nil, Fleet{}, "needs a global DNS name"},
-		{"runner autoscaling", map[string]any{"runner": map[string]any{"autoscaling": map[string]any{"enabled": true}}},
-			Fleet{GlobalName: "fn.navarkos.local"}, "runner.autoscaling works per cluster"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// No kubeconfig and no client: refusing must not need them.

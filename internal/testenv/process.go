@@ -64,7 +64,14 @@ func Listening(endpoint string) bool {
 // goes to a buffer that the test logs if it fails; the returned function reads it.
 func StartProcess(t *testing.T, name string, args ...string) (output func() string) {
 	t.Helper()
-	cmd := exec.Command(name, args...)
+	return StartCommand(t, exec.Command(name, args...))
+}
+
+// StartCommand is StartProcess for a command prepared by the caller (its environment, its
+// directory).
+func StartCommand(t *testing.T, cmd *exec.Cmd) (output func() string) {
+	t.Helper()
+	name, args := cmd.Path, cmd.Args[1:]
 	logs := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/navarkos/navarkos/internal/fninstall"
 	"github.com/navarkos/navarkos/internal/member"
 	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 // helmTimeout bounds one Helm install, upgrade or wait on a busy 2-core machine.
@@ -51,15 +54,25 @@ func TestFnInstall(t *testing.T) {
 	in.Values = map[string]any{"lb": map[string]any{"replicas": 1}}
 	g.Expect(in.ToCluster(ctx, kc)).To(Succeed())
 	expectPodsReady(g, members["us"], one, 4)
+	// Again without values, as a user reruns it: the last values stay, as with helm upgrade.
+	runCLI(t, f.DataDir, "fn", "install", "--cluster", "us", "--name", one.Name, "-n", one.Namespace)
+	expectPodsReady(g, members["us"], one, 4)
+	// --set-json and --reuse-values: the runners change, the lb keeps its one replica.
+	runCLI(t, f.DataDir, "fn", "install", "--cluster", "us", "--name", one.Name, "-n", one.Namespace, "--reuse-values", "--set-json", `runner={"replicas":3}`)
+	expectPodsReady(g, members["us"], one, 5) // api 1, lb 1, runner 3
+	// --reset-values: the chart's defaults again.
+	runCLI(t, f.DataDir, "fn", "install", "--cluster", "us", "--name", one.Name, "-n", one.Namespace, "--reset-values")
+	expectPodsReady(g, members["us"], one, 5) // api 1, lb 2, runner 2
 
 	// An install that cannot become ready fails with what is not ready, and running it again
-	// with good values repairs the release.
+	// with the chart's defaults repairs the release.
 	stuck := fninstall.Install{Release: fninstall.Release{Name: "stuck", Namespace: "fn-stuck"}, Wait: true, Timeout: 10 * time.Second,
 		Values: map[string]any{"runner": map[string]any{"nodeSelector": map[string]any{"fn.n6s.io/runner": "true"}}}}
 	err = stuck.ToCluster(ctx, kc)
 	g.Expect(err).To(MatchError(ContainSubstring("stuck-fn-runner")), "the error names the workload that is not ready")
 	t.Logf("an install that cannot become ready: %v", err)
-	stuck.Values, stuck.Timeout = nil, helmTimeout
+	// Without values it would keep the failed ones, as helm upgrade does: --reset-values.
+	stuck.Values, stuck.ResetValues, stuck.Timeout = nil, true, helmTimeout
 	g.Expect(stuck.ToCluster(ctx, kc)).To(Succeed())
 	expectPodsReady(g, members["us"], stuck.Release, 5)
 	g.Expect(fninstall.UninstallFromCluster(ctx, kc, stuck.Release, false, helmTimeout)).To(Succeed())
@@ -106,17 +119,23 @@ func TestFnInstall(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring("every host must be inside the zone")))
 	g.Expect(f.client.Get(ctx, client.ObjectKey{Name: fninstall.PlacementName(fleetRel)}, &n6sv1alpha1.ClusterPlacement{})).
 		To(MatchError(ContainSubstring("not found")), "nothing is made for a refused name")
-	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
+	// sqlite in every cluster would split apps between them behind one name: refused unless asked for.
+	cli := exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), "--data-dir", f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local")
+	refused, err := cli.CombinedOutput()
+	g.Expect(err).To(HaveOccurred(), "a fleet-wide sqlite install was accepted:\n%s", refused)
+	g.Expect(string(refused)).To(ContainSubstring("--allow-separate-datastores"))
+	// With --wait, the CLI returns once Fn is ready in every cluster.
+	out := runCLI(t, f.DataDir, "fn", "install", "--all-clusters", "--global-name", "fn.navarkos.local", "--allow-separate-datastores",
+		"--wait", "--timeout", clusterTimeout.String())
 	g.Expect(out).To(ContainSubstring("ClusterPlacement " + fninstall.PlacementName(fleetRel)))
+	g.Expect(out).To(ContainSubstring("ready on each"))
 	kubeconfigs := member.Kubeconfigs(f.client)
-	g.Eventually(func(g Gomega) {
-		statuses, err := fninstall.Status(ctx, f.client, kubeconfigs, fleetRel)
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(statuses).To(HaveLen(3))
-		for _, s := range statuses {
-			g.Expect(s.Ready()).To(BeTrue(), "Fn in cluster %s: %s", s.Cluster, s.Summary())
-		}
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for Fn to be Ready in all three clusters")
+	statuses, err := fninstall.Status(ctx, f.client, kubeconfigs, fleetRel)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(statuses).To(HaveLen(3))
+	for _, s := range statuses {
+		g.Expect(s.Ready()).To(BeTrue(), "after --wait, Fn in cluster %s: %s", s.Cluster, s.Summary())
+	}
 	for name, m := range members {
 		expectPodsReady(g, m, fleetRel, 5)
 		t.Logf("cluster %s: Fn Ready", name)
@@ -170,7 +189,7 @@ func TestFnInstall(t *testing.T) {
 
 	// --placement picks clusters by label: only the eu-west cluster, behind its own name.
 	euRel := fninstall.Release{Name: "fn-eu", Namespace: "fn-eu"}
-	runCLI(t, f.DataDir, "fn", "install", "--name", euRel.Name, "-n", euRel.Namespace,
+	runCLI(t, f.DataDir, "fn", "install", "--name", euRel.Name, "-n", euRel.Namespace, "--allow-separate-datastores", "--wait=false",
 		"--placement", n6sv1alpha1.RegionLabel+"=eu-west", "--global-name", "fn-eu.navarkos.local", "--set", "lb.replicas=1")
 	expectPodsReady(g, members["eu"], euRel, 4)
 	g.Eventually(func(g Gomega) {

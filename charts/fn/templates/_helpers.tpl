@@ -39,6 +39,14 @@ app.kubernetes.io/component: {{ .role }}
 app.kubernetes.io/component: {{ .role }}
 {{- end }}
 
+{{/* Labels of a role's workload (not of its pods, which a new revision alone must not roll):
+its role's, and the release revision that last wrote it, which a fleet-wide install waits
+for in every cluster. */}}
+{{- define "fn.workloadLabels" -}}
+{{ include "fn.roleLabels" . }}
+fn.n6s.io/release-revision: {{ .ctx.Release.Revision | quote }}
+{{- end }}
+
 {{- define "fn.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "fn.fullname" .) .Values.serviceAccount.name }}
@@ -96,48 +104,103 @@ tolerations:
 {{- if .Values.datastore.port }}{{ .Values.datastore.port }}{{ else if eq .Values.datastore.type "postgres" }}5432{{ else }}3306{{ end }}
 {{- end }}
 
-{{/* Where the sqlite database and the bolt queue live. */}}
+{{/* Where the sqlite database lives. */}}
 {{- define "fn.dataDir" -}}/app/data{{- end }}
 
-{{/* The api's environment: node type, port, datastore and queue. */}}
+{{/* A string escaped for the user or password of a URL: every byte but A-Z a-z 0-9 - . _ ~ is
+percent-encoded (urlquery writes a space as "+", which a URL's user part would keep as "+"). */}}
+{{- define "fn.urlEscape" -}}
+{{- urlquery . | replace "+" "%20" }}
+{{- end }}
+
+{{/* The datastore URL (FN_DB_URL) with the user and password escaped. Flow's DB_URL is the
+same URL without a scheme change; call with (dict "ctx" $ "password" "..."). MySQL URLs take
+the driver's address form, tcp(host:port). */}}
+{{- define "fn.dbURL" -}}
+{{- $ds := .ctx.Values.datastore }}
+{{- $auth := printf "%s:%s" (include "fn.urlEscape" $ds.user) (include "fn.urlEscape" .password) }}
+{{- $query := "" }}{{ with $ds.params }}{{ $query = printf "?%s" . }}{{ end }}
+{{- if eq $ds.type "mysql" }}
+{{- printf "mysql://%s@tcp(%s:%s)/%s%s" $auth (include "fn.dbHost" .ctx) (include "fn.dbPort" .ctx) $ds.database $query }}
+{{- else }}
+{{- printf "postgres://%s@%s:%s/%s%s" $auth (include "fn.dbHost" .ctx) (include "fn.dbPort" .ctx) $ds.database $query }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret that holds the whole datastore URL, and its key. The chart writes the URL into
+its own Secret when the password is a value; an existing Secret holds either the URL
+(existingSecretUrlKey) or only the password, which then goes into the URL as it is. */}}
+{{- define "fn.dbURLSecretKey" -}}
+{{- if .Values.datastore.existingSecret }}{{ .Values.datastore.existingSecretUrlKey }}{{ else }}url{{ end }}
+{{- end }}
+
+{{/* The api's datastore environment. */}}
 {{- define "fn.storageEnv" -}}
 {{- $ds := .Values.datastore }}
-{{- if ne $ds.type "sqlite" }}
+{{- if eq $ds.type "sqlite" }}
+- name: FN_DB_URL
+  value: sqlite3://{{ include "fn.dataDir" . }}/fn.db
+{{- else if include "fn.dbURLSecretKey" . }}
+- name: FN_DB_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "fn.dbSecretName" . }}
+      key: {{ include "fn.dbURLSecretKey" . }}
+{{- else }}
+# The password of datastore.existingSecret goes into the URL unescaped: it must be URL-safe.
 - name: FN_DB_PASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ include "fn.dbSecretName" . }}
       key: {{ include "fn.dbSecretKey" . }}
-{{- end }}
 - name: FN_DB_URL
-{{- if eq $ds.type "sqlite" }}
-  value: sqlite3://{{ include "fn.dataDir" . }}/fn.db
-{{- else if eq $ds.type "mysql" }}
-  value: mysql://{{ $ds.user }}:$(FN_DB_PASSWORD)@tcp({{ include "fn.dbHost" . }}:{{ include "fn.dbPort" . }})/{{ $ds.database }}{{ with $ds.params }}?{{ . }}{{ end }}
-{{- else }}
-  value: postgres://{{ $ds.user }}:$(FN_DB_PASSWORD)@{{ include "fn.dbHost" . }}:{{ include "fn.dbPort" . }}/{{ $ds.database }}{{ with $ds.params }}?{{ . }}{{ end }}
-{{- end }}
-{{- $q := .Values.queue }}
-{{- if eq $q.type "redis" }}
-{{- if $q.redis.existingSecret }}
-- name: FN_MQ_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ $q.redis.existingSecret }}
-      key: {{ $q.redis.existingSecretKey }}
-- name: FN_MQ_URL
-  value: redis://:$(FN_MQ_PASSWORD)@{{ $q.redis.host }}:{{ $q.redis.port }}/{{ $q.redis.db }}
-{{- else }}
-- name: FN_MQ_URL
-  value: redis://{{ $q.redis.host }}:{{ $q.redis.port }}/{{ $q.redis.db }}
-{{- end }}
-{{- else }}
-- name: FN_MQ_URL
-  value: bolt://{{ include "fn.dataDir" . }}/fn.mq
+  value: {{ include "fn.dbURL" (dict "ctx" . "password" "$(FN_DB_PASSWORD)") | replace "%24%28FN_DB_PASSWORD%29" "$(FN_DB_PASSWORD)" }}
 {{- end }}
 {{- end }}
 
-{{/* Whether the api needs the data volume: sqlite or bolt keep files. */}}
+{{/* Whether the api needs the data volume: the sqlite database is a file. */}}
 {{- define "fn.needsDataVolume" -}}
-{{- if or (eq .Values.datastore.type "sqlite") (eq .Values.queue.type "bolt") }}true{{ end }}
+{{- if eq .Values.datastore.type "sqlite" }}true{{ end }}
+{{- end }}
+
+{{/* The URL clients reach the lb at, which the api puts in each function's invokeEndpoint
+(FN_PUBLIC_LB_URL): publicURL, or the Ingress's first host (https with TLS); empty
+otherwise. */}}
+{{- define "fn.publicURL" -}}
+{{- if .Values.publicURL }}
+{{- trimSuffix "/" .Values.publicURL }}
+{{- else if .Values.ingress.enabled }}
+{{- printf "%s://%s" (ternary "https" "http" (gt (len .Values.ingress.tls) 0)) (first .Values.ingress.hosts) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets of every pod. */}}
+{{- define "fn.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* A Kubernetes quantity of bytes ("4Gi", "500M", "1073741824") as a whole number of bytes. */}}
+{{- define "fn.bytes" -}}
+{{- $q := toString . }}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $q }}
+{{- $unit := trimPrefix $num $q }}
+{{- $scale := dict "" 1.0 "k" 1e3 "K" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 }}
+{{- if not (and $num (hasKey $scale $unit)) }}
+{{- fail (printf "%q is not a quantity of bytes such as 4Gi or 512Mi" $q) }}
+{{- end }}
+{{- mulf (float64 $num) (get $scale $unit) | floor | int64 }}
+{{- end }}
+
+{{/* The runners' addresses for the lb (FN_RUNNER_ADDRESSES): one per StatefulSet pod, by its
+name under the headless Service, since the lb keeps one connection per address. */}}
+{{- define "fn.runnerAddresses" -}}
+{{- $names := list }}
+{{- $name := printf "%s-runner" (include "fn.fullname" .) }}
+{{- range $i := until (int .Values.runner.replicas) }}
+{{- $names = append $names (printf "%s-%d.%s:%d" $name $i $name (int $.Values.runner.grpcPort)) }}
+{{- end }}
+{{- join "," $names }}
 {{- end }}

@@ -62,52 +62,93 @@ func (t *target) validate(where string) error {
 	return nil
 }
 
+// installFlags are the flags of `navarkos fn install`.
+type installFlags struct {
+	target   target
+	values   values.Options
+	chartDir string
+	install  fninstall.Install
+}
+
 func newInstall(g *options.Global) *cobra.Command {
-	t := &target{}
-	var valueOpts values.Options
-	var chartDir string
-	var wait bool
+	f := &installFlags{}
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Install (or upgrade) Fn with the Helm SDK; no helm binary is needed",
 		Long: `Install the Fn chart (embedded in navarkos) into one member cluster with --cluster, or
 into the fleet API with --all-clusters or --placement: a ClusterPlacement then runs Fn on every
-selected cluster, and a GlobalIngress gives its API (/v2) and invoke endpoints (/invoke, /t) one
-DNS name (--global-name). Running it again upgrades the release.`,
+selected cluster, and a GlobalIngress gives its invoke endpoints (/invoke, /t, and the API /v2
+with publishAPI) one DNS name (--global-name).
+
+Running it again upgrades the release as helm upgrade does: with no values given it keeps the
+last release's, --reuse-values merges the given ones over them, and --reset-values starts from
+the chart's defaults. A release left pending-install, -upgrade or -rollback by an interrupted
+run is recovered first, once it is older than --timeout.
+
+A fleet-wide install with a datastore each cluster has to itself (sqlite, the default, or the
+bundled MySQL) would split apps and functions between the clusters behind one name: it is
+refused unless --allow-separate-datastores.`,
 		Example: `  navarkos fn install --cluster demo
   navarkos fn install --all-clusters --global-name fn.navarkos.local
   navarkos fn install --placement 'topology.kubernetes.io/region in (eu-west,us-east)' -f my-values.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := t.validate("--cluster NAME, --all-clusters or --placement SELECTOR"); err != nil {
-				return err
-			}
-			if _, err := clusterSelector(t); err != nil {
-				return err
-			}
-			vals, err := valueOpts.MergeValues(getter.Providers{})
+			in, err := f.resolve()
 			if err != nil {
-				return fmt.Errorf("bad values: %w", err)
+				return err
 			}
-			in := fninstall.Install{Release: t.release, Values: vals, Wait: wait, Timeout: t.timeout}
-			if chartDir != "" {
-				if in.Chart, err = charts.LoadDir(chartDir); err != nil {
-					return err
-				}
-			}
-			return runInstall(cmd, g, t, in)
+			in.Report = func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), msg) }
+			return runInstall(cmd, g, &f.target, in)
 		},
 	}
+	f.addFlags(cmd)
+	return cmd
+}
+
+func (f *installFlags) addFlags(cmd *cobra.Command) {
+	t, in := &f.target, &f.install
 	t.addFlags(cmd, "install into the fleet API and run Fn on every cluster")
 	fs := cmd.Flags()
 	fs.StringVar(&t.placement, "placement", "", "install into the fleet API and run Fn on the clusters this label selector picks")
 	fs.StringVar(&t.globalName, "global-name", "", "global DNS name of a fleet-wide install (default: NAME.navarkos.local)")
 	fs.StringVar(&t.zone, "zone", "", "DNS zone of the global name (default: the GlobalIngress default, navarkos.local)")
-	fs.StringArrayVarP(&valueOpts.ValueFiles, "values", "f", nil, "values file of the chart (repeatable)")
-	fs.StringArrayVar(&valueOpts.Values, "set", nil, "chart value, e.g. api.replicas=1 (repeatable)")
-	fs.StringVar(&chartDir, "chart", "", "a chart directory to install instead of the embedded Fn chart")
-	fs.BoolVar(&wait, "wait", true, "with --cluster, wait until every Fn workload is ready")
-	return cmd
+	fs.StringArrayVarP(&f.values.ValueFiles, "values", "f", nil, "values file of the chart (repeatable)")
+	fs.StringArrayVar(&f.values.Values, "set", nil, "chart value, e.g. api.replicas=1 (repeatable)")
+	fs.StringArrayVar(&f.values.StringValues, "set-string", nil, "chart value taken as a string, e.g. image.tag=0.3.749 (repeatable)")
+	fs.StringArrayVar(&f.values.FileValues, "set-file", nil, "chart value read from a file, e.g. datastore.password=pw.txt (repeatable)")
+	fs.StringArrayVar(&f.values.JSONValues, "set-json", nil, `chart value as JSON, e.g. 'imagePullSecrets=[{"name":"regcred"}]' (repeatable)`)
+	fs.BoolVar(&in.ReuseValues, "reuse-values", false, "on an upgrade, merge the values given over the last release's")
+	fs.BoolVar(&in.ResetValues, "reset-values", false, "on an upgrade, start from the chart's defaults even when no values are given")
+	fs.BoolVar(&in.RollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back (a failed first install is uninstalled); implies --wait")
+	fs.BoolVar(&in.AllowSeparateDatastores, "allow-separate-datastores", false,
+		"let a fleet-wide install give each cluster its own datastore (sqlite or the bundled MySQL), and so its own apps and functions")
+	fs.StringVar(&f.chartDir, "chart", "", "a chart directory to install instead of the embedded Fn chart")
+	fs.BoolVar(&in.Wait, "wait", true, "wait until every Fn workload is ready: in the cluster, or in every selected cluster")
+}
+
+// resolve checks the flags and gives the install they ask for, its values merged as Helm does.
+func (f *installFlags) resolve() (fninstall.Install, error) {
+	t, in := &f.target, f.install
+	if err := t.validate("--cluster NAME, --all-clusters or --placement SELECTOR"); err != nil {
+		return in, err
+	}
+	if _, err := clusterSelector(t); err != nil {
+		return in, err
+	}
+	if in.ReuseValues && in.ResetValues {
+		return in, fmt.Errorf("--reuse-values and --reset-values contradict each other: give one")
+	}
+	vals, err := f.values.MergeValues(getter.Providers{})
+	if err != nil {
+		return in, fmt.Errorf("bad values: %w", err)
+	}
+	in.Release, in.Values, in.Timeout = t.release, vals, t.timeout
+	if f.chartDir != "" {
+		if in.Chart, err = charts.LoadDir(f.chartDir); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
 }
 
 func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.Install) error {
@@ -132,7 +173,7 @@ func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.I
 	if err != nil {
 		return err
 	}
-	fleet := fninstall.Fleet{ClusterSelector: selector, GlobalName: t.globalName, Zone: t.zone}
+	fleet := fninstall.Fleet{ClusterSelector: selector, GlobalName: t.globalName, Zone: t.zone, Kubeconfigs: member.Kubeconfigs(c)}
 	if fleet.GlobalName == "" {
 		fleet.GlobalName = in.Name + "." + strings.TrimSuffix(cmp.Or(t.zone, "navarkos.local"), ".")
 	}
@@ -143,9 +184,13 @@ func runInstall(cmd *cobra.Command, g *options.Global, t *target, in fninstall.I
 	if err := in.ToFleet(ctx, kc, c, fleet); err != nil {
 		return fmt.Errorf("failed to install Fn across the fleet: %w", err)
 	}
-	fmt.Fprintf(out, "Fn release %s installed in the fleet API, namespace %s; ClusterPlacement %s runs it on the selected clusters.\n",
-		in.Name, in.Namespace, fninstall.PlacementName(in.Release))
-	fmt.Fprintf(out, "Its API and invoke endpoints answer at http://%s/ (GlobalIngress %s/%s). Follow it with: navarkos fn status -n %s --name %s\n",
+	ready := ""
+	if in.Wait {
+		ready = ", and it is ready on each"
+	}
+	fmt.Fprintf(out, "Fn release %s installed in the fleet API, namespace %s; ClusterPlacement %s runs it on the selected clusters%s.\n",
+		in.Name, in.Namespace, fninstall.PlacementName(in.Release), ready)
+	fmt.Fprintf(out, "Its invoke endpoints answer at http://%s/ (GlobalIngress %s/%s). Follow it with: navarkos fn status -n %s --name %s\n",
 		fleet.GlobalName, in.Namespace, in.Name, in.Namespace, in.Name)
 	return nil
 }
