@@ -280,8 +280,10 @@ func (s *sim) buildStatic() {
 // unavoidable for a fleet of the lower bound's pools (the locality bound's, when locality
 // counts). For each class it follows an oracle
 // that sees demand at once, orders exactly the missing nodes in the class's cheapest pool,
-// and never gives capacity back: nodes that fit in its clusters take the pool's scale time,
-// nodes that need a new cluster its create time.
+// and gives no capacity back while the class has demand: nodes that fit in its clusters take
+// the pool's scale time, nodes that need a new cluster its create time. Once the class has had
+// no demand for the pool's idle time-to-live, its clusters go offline as the pool says they
+// must ("no application, no cluster"), and come back in the pool's wake or create time.
 func (s *sim) unplacedFloor() float64 {
 	saved := *s
 	defer func() { *s = saved }()
@@ -294,6 +296,9 @@ func (s *sim) unplacedFloor() float64 {
 		pool                     *planner.Pool
 		clusters, ordered, ready int32
 		orders                   []order
+		// idleSince is when the class last had demand; hibernated counts clusters offline.
+		idleSince  time.Duration
+		hibernated int32
 	}
 	oracles := map[string]*oracle{}
 	var floor float64
@@ -310,10 +315,18 @@ func (s *sim) unplacedFloor() float64 {
 				oracles[c.key()] = o
 			}
 			need := planner.NodesFor(c.need, o.pool.Shape)
+			if c.replicas > 0 {
+				o.idleSince = s.now
+			}
 			if extra := need - o.ordered; extra > 0 {
 				if grow := min(extra, o.clusters*o.pool.MaxNodes-o.ordered); grow > 0 {
 					o.orders = append(o.orders, order{at: s.now + o.pool.ScaleTime, nodes: grow})
 					extra -= grow
+				}
+				if wake := min((extra+o.pool.MaxNodes-1)/o.pool.MaxNodes, o.hibernated); wake > 0 {
+					woken := min(extra, wake*o.pool.MaxNodes)
+					o.orders = append(o.orders, order{at: s.now + o.pool.WakeTime, nodes: woken})
+					o.clusters, o.hibernated, extra = o.clusters+wake, o.hibernated-wake, extra-woken
 				}
 				if extra > 0 {
 					o.orders = append(o.orders, order{at: s.now + o.pool.CreateTime, nodes: extra})
@@ -331,6 +344,14 @@ func (s *sim) unplacedFloor() float64 {
 			if need > o.ready {
 				unserved := c.replicas - c.replicas*int64(o.ready)/int64(need)
 				floor += float64(unserved) * min(s.step, s.trace.End-s.now).Seconds()
+			}
+		}
+		for _, o := range oracles {
+			if o.clusters > 0 && o.pool.IdleTTL > 0 && s.now-o.idleSince >= o.pool.IdleTTL {
+				if !o.pool.DeleteWhenIdle {
+					o.hibernated += o.clusters
+				}
+				o.clusters, o.ordered, o.ready, o.orders = 0, 0, 0, nil
 			}
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	cliopts "github.com/navarkos/navarkos/internal/cli/options"
-	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/simulate"
 )
 
@@ -21,7 +20,8 @@ type options struct {
 	pools, trace, policy, output string
 	step                         time.Duration
 	log                          bool
-	localityThreshold            float64
+	// planner takes the flags that change the planner's decisions, as the controller does.
+	planner cliopts.Planner
 }
 
 // NewCommand returns `navarkos simulate`.
@@ -51,7 +51,7 @@ The trace is CSV with the header t_seconds,workload,replicas,cpu_millis,memory_m
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
 	f.DurationVar(&o.step, "step", 30*time.Second, "virtual time between two decisions")
 	f.BoolVar(&o.log, "log", false, "print every lifecycle action with its virtual time and reason to standard error")
-	f.Float64Var(&o.localityThreshold, "locality-threshold", planner.DefaultConfig().LocalityThreshold, cliopts.LocalityThresholdUsage)
+	o.planner.AddConfigFlags(f)
 	_ = cmd.MarkFlagRequired("pools")
 	_ = cmd.MarkFlagRequired("trace")
 	cmd.AddCommand(newTraceCommand())
@@ -69,7 +69,7 @@ func (o *options) run(out io.Writer) error {
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
-	if err := cliopts.CheckLocalityThreshold(o.localityThreshold); err != nil {
+	if _, err := o.planner.Options(); err != nil {
 		return err
 	}
 	pools, err := readWith(o.pools, simulate.ParsePools)
@@ -85,8 +85,8 @@ func (o *options) run(out io.Writer) error {
 	}
 	var reports []simulate.Report
 	for _, p := range policies {
-		opts := simulate.Options{Step: o.step, Planner: planner.DefaultConfig()}
-		opts.Planner.LocalityThreshold = o.localityThreshold
+		// The bounds take the locality threshold; the planner policies every flag.
+		opts := simulate.Options{Step: o.step, Planner: o.planner.Config}
 		if o.log {
 			opts.Log = os.Stderr
 		}
@@ -147,7 +147,7 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 	}
 	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand")
 	if len(reports) > 0 {
-		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
+		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity and idle time-to-live): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
 	}
 	return nil
 }
