@@ -89,7 +89,8 @@ A fleet-wide install with a datastore each cluster has to itself (sqlite, the de
 bundled MySQL) would split apps and functions between the clusters behind one name: it is
 refused unless --allow-separate-datastores.`,
 		Example: `  navarkos fn install --cluster demo
-  navarkos fn install --all-clusters --global-name fn.navarkos.local
+  navarkos fn install --all-clusters --global-name fn.navarkos.local -f shared-database-values.yaml
+  navarkos fn install --all-clusters --allow-separate-datastores     # sqlite in each cluster: each its own apps
   navarkos fn install --placement 'topology.kubernetes.io/region in (eu-west,us-east)' -f my-values.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

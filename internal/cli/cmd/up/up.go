@@ -99,7 +99,7 @@ func nextSteps(kubeconfig, binDir, dataDir string) string {
   navarkos explain shop/web                    # where it runs and why
   kubectl apply -f examples/cluster.yaml      # or a Cluster of 3 nodes in local-eu-west, by hand
   navarkos kubeconfig demo > demo.kubeconfig   # a real member cluster
-  navarkos fn install --all-clusters           # Fn on every cluster, behind fn.navarkos.local
+  navarkos fn install --all-clusters --allow-separate-datastores   # Fn on every cluster (sqlite each), behind fn.navarkos.local
 Press Ctrl-C to stop the fleet; its state stays in %s.
 `, kubeconfig, binDir, dataDir)
 }
