@@ -6,6 +6,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/cli/cmd/bootstrap"
 	"github.com/navarkos/navarkos/internal/cli/cmd/controller"
+	"github.com/navarkos/navarkos/internal/cli/cmd/dashboard"
 	"github.com/navarkos/navarkos/internal/cli/cmd/describe"
 	"github.com/navarkos/navarkos/internal/cli/cmd/dnsquery"
 	"github.com/navarkos/navarkos/internal/cli/cmd/explain"
@@ -41,6 +42,7 @@ func NewRootCommand() *cobra.Command {
 		plan.NewCommand(g),
 		explain.NewCommand(g),
 		fn.NewCommand(g),
+		dashboard.NewCommand(g),
 		simulate.NewCommand(),
 		dnsquery.NewCommand(),
 		version.NewCommand(),

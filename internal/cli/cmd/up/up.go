@@ -16,6 +16,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/controller/cluster"
+	"github.com/navarkos/navarkos/internal/dashboard"
 	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/setup"
 )
@@ -24,6 +25,7 @@ type flagpole struct {
 	apiServerPort  int
 	healthInterval time.Duration
 	metricsAddr    string
+	dashboardAddr  string
 	dns            options.DNS
 	planner        options.Planner
 }
@@ -47,6 +49,7 @@ Run it again with the same --data-dir to resume.`,
 	cmd.Flags().IntVar(&f.apiServerPort, "api-port", 0, "port of the fleet API server when it is first created (default: a free port)")
 	cmd.Flags().DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "0", "address to serve controller metrics on (0 turns them off)")
+	cmd.Flags().StringVar(&f.dashboardAddr, "dashboard-addr", "127.0.0.1:0", "loopback address of the dashboard (port 0: a free one; empty turns it off)")
 	f.dns.AddFlags(cmd.Flags(), "127.0.0.1:5353")
 	f.planner.AddFlags(cmd.Flags())
 	return cmd
@@ -84,6 +87,14 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 		},
 		Ready: func(cfg *rest.Config) {
 			fmt.Fprintf(out, "Fleet ready in %.1fs at %s; kubeconfig: %s\n", time.Since(start).Seconds(), cfg.Host, fl.KubeconfigPath())
+			if f.dashboardAddr != "" {
+				// The fleet's kubeconfig is the caller's own here: up made it for them.
+				if url, _, err := dashboard.Listen(ctx, cfg, setup.Scheme(), f.dashboardAddr); err != nil {
+					fmt.Fprintf(out, "The dashboard did not start: %v\n", err)
+				} else {
+					fmt.Fprintf(out, "Dashboard: %s\n", url)
+				}
+			}
 			fmt.Fprint(out, nextSteps(fl.KubeconfigPath(), g.BinDir, g.DataDir))
 		},
 	})
