@@ -138,7 +138,7 @@ func TestDashboardStreamsTheFleetAsItChanges(t *testing.T) {
 	u := listen(t)
 	pool := &n6sv1alpha1.ClusterPool{ObjectMeta: metav1.ObjectMeta{Name: "dash-eu"}, Spec: n6sv1alpha1.ClusterPoolSpec{
 		Provider: "local", Region: "eu-west", NodeShape: n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
-		Price: n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.2"), PerClusterHour: ptrQ("0.1")},
+		Price:    n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.2"), PerClusterHour: ptrQ("0.1")},
 		Clusters: n6sv1alpha1.CountRange{Max: 3}, NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10}}}
 	if err := k8s.Create(ctx, pool); err != nil {
 		t.Fatal(err)
