@@ -210,8 +210,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	ctx := r.Context()
 	var last []byte
-	for {
-		changed := s.changes()
+	send := func() {
 		f, err := s.fleet(ctx)
 		if err != nil {
 			msg, _ := json.Marshal(err.Error())
@@ -221,17 +220,27 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 			last = data
 		}
 		flusher.Flush()
+	}
+	// Taken before the read, so that a change during it is not missed.
+	changed := s.changes()
+	send()
+	alive := time.NewTicker(heartbeat)
+	defer alive.Stop()
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(heartbeat):
+		case <-alive.C:
 			fmt.Fprint(w, ": still here\n\n")
+			flusher.Flush()
 		case <-changed:
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(coalesce):
 			}
+			changed = s.changes()
+			send()
 		}
 	}
 }

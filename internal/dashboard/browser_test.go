@@ -1,0 +1,127 @@
+package dashboard
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// browser opens a headless Chromium (Debian's) for the test and collects what its pages log
+// as errors and the exceptions they throw.
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's Chromium is needed for the dashboard's browser tests: apt-get install chromium (.ci/run does)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run its sandbox as root
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("Chromium did not start: %v", err)
+	}
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				problems = append(problems, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// within runs a browser action with a deadline, failing with what was awaited.
+func within[T any](t *testing.T, ctx context.Context, d time.Duration, what string, action chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		t.Fatalf("waiting %s for %s: %v", d, what, err)
+	}
+	return v
+}
+
+// The fleet map in a real browser: a cluster made while the page is open appears, and turns
+// Ready, without a reload; its conditions are in its hover text; the page logs no error.
+func TestDashboardFleetMapInABrowser(t *testing.T) {
+	ctx := t.Context()
+	u := listen(t)
+	pool := &n6sv1alpha1.ClusterPool{ObjectMeta: metav1.ObjectMeta{Name: "browser-us"}, Spec: n6sv1alpha1.ClusterPoolSpec{
+		Provider: "local", Region: "us-east", NodeShape: n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+		Price:    n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.192"), PerClusterHour: ptrQ("0.1")},
+		Clusters: n6sv1alpha1.CountRange{Max: 3}, NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10}}}
+	if err := k8s.Create(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), pool) })
+	page, problems := browser(t)
+	within(t, page, 30*time.Second, "the map with pool browser-us", chromedp.Steps(
+		chromedp.Navigate(u.String()),
+		chromedp.WaitVisible(chromedp.CSS(`[data-pool="browser-us"]`)),
+		// A mark that a reload would wipe.
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`window.loadedOnce = true`)(ctx, t)
+			return err
+		})))
+	if address := within(t, page, 5*time.Second, "the address", chromedp.Location()); strings.Contains(address, "token=") {
+		t.Errorf("the token stayed in the address bar: %s", address)
+	}
+
+	c := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "browser-1"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "browser-us"}}
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), c) })
+	cluster := `[data-pool="browser-us"] [data-cluster="browser-1"]`
+	within(t, page, 30*time.Second, "the new cluster on the map", chromedp.WaitVisible(chromedp.CSS(cluster)))
+	c.Status.Phase, c.Status.Nodes = n6sv1alpha1.ClusterPhaseReady, 2
+	c.Status.CostPerHour = ptrQ("0.484")
+	meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: n6sv1alpha1.ClusterReadyCondition, Status: metav1.ConditionTrue,
+		Reason: "Ready", Message: "the API answered; 2 nodes Ready"})
+	if err := k8s.Status().Update(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	within(t, page, 30*time.Second, "the cluster Ready on the map", chromedp.WaitVisible(chromedp.CSS(cluster+`[data-phase="Ready"]`)))
+	hover := within(t, page, 5*time.Second, "the cluster's hover text", chromedp.AttributeValue(chromedp.CSS(cluster), "title"))
+	if !strings.Contains(hover.Value, "Ready=True (Ready): the API answered; 2 nodes Ready") {
+		t.Errorf("hover text %q, want the Ready condition with its reason", hover.Value)
+	}
+	card := within(t, page, 5*time.Second, "the cluster's card", chromedp.Text(chromedp.CSS(cluster)))
+	summary := within(t, page, 5*time.Second, "the summary", chromedp.Text(chromedp.CSS(`#summary`)))
+	reloaded := within(t, page, 5*time.Second, "the reload mark", chromedp.Evaluate[bool](`window.loadedOnce !== true`))
+	if !strings.Contains(card, "2 nodes · 0.484/h") || !strings.Contains(summary, "/h") || reloaded {
+		t.Errorf("card %q, summary %q, reloaded %t: want the nodes and cost, the fleet's cost, and no reload", card, summary, reloaded)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))
+	}
+}
