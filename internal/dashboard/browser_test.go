@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -75,14 +74,7 @@ func within[T any](t *testing.T, ctx context.Context, d time.Duration, what stri
 func TestDashboardFleetMapInABrowser(t *testing.T) {
 	ctx := t.Context()
 	u := listen(t)
-	pool := &n6sv1alpha1.ClusterPool{ObjectMeta: metav1.ObjectMeta{Name: "browser-us"}, Spec: n6sv1alpha1.ClusterPoolSpec{
-		Provider: "local", Region: "us-east", NodeShape: n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
-		Price:    n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.192"), PerClusterHour: ptrQ("0.1")},
-		Clusters: n6sv1alpha1.CountRange{Max: 3}, NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10}}}
-	if err := k8s.Create(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), pool) })
+	makePool(t, "browser-us", "us-east", "0.192")
 	page, problems := browser(t)
 	within(t, page, 30*time.Second, "the map with pool browser-us", chromedp.Steps(
 		chromedp.Navigate(u.String()),

@@ -136,14 +136,7 @@ func TestDashboardRefusesRequestsWithoutTheToken(t *testing.T) {
 func TestDashboardStreamsTheFleetAsItChanges(t *testing.T) {
 	ctx := t.Context()
 	u := listen(t)
-	pool := &n6sv1alpha1.ClusterPool{ObjectMeta: metav1.ObjectMeta{Name: "dash-eu"}, Spec: n6sv1alpha1.ClusterPoolSpec{
-		Provider: "local", Region: "eu-west", NodeShape: n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
-		Price:    n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.2"), PerClusterHour: ptrQ("0.1")},
-		Clusters: n6sv1alpha1.CountRange{Max: 3}, NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10}}}
-	if err := k8s.Create(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), pool) })
+	makePool(t, "dash-eu", "eu-west", "0.2")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/api/events", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -248,6 +241,19 @@ func slicesHasPool(f Fleet, region, pool string) bool {
 		}
 	}
 	return false
+}
+
+// makePool creates a ClusterPool of 4-CPU nodes for the test, deleted when it ends.
+func makePool(t *testing.T, name, region, perNodeHour string) {
+	t.Helper()
+	pool := &n6sv1alpha1.ClusterPool{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: n6sv1alpha1.ClusterPoolSpec{
+		Provider: "local", Region: region, NodeShape: n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+		Price:    n6sv1alpha1.Price{PerNodeHour: resource.MustParse(perNodeHour), PerClusterHour: ptrQ("0.1")},
+		Clusters: n6sv1alpha1.CountRange{Max: 3}, NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10}}}
+	if err := k8s.Create(t.Context(), pool); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), pool) })
 }
 
 func ptrQ(s string) *resource.Quantity {
