@@ -44,7 +44,9 @@ const heartbeat = 15 * time.Second
 // own, so that RBAC decides what each person sees; it has no credential of its own.
 type Server struct {
 	token string
-	cache cache.Cache
+	// direct reads the fleet API without the cache, to say at once why a watch cannot start.
+	direct client.Reader
+	cache  cache.Cache
 	// changed is closed and replaced on every change of a watched kind.
 	mu      sync.Mutex
 	changed chan struct{}
@@ -68,11 +70,22 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, token string) (*Server, error
 	if err != nil {
 		return nil, fmt.Errorf("failed to set up the dashboard's view of the fleet API: %w", err)
 	}
-	return &Server{token: token, cache: c, changed: make(chan struct{})}, nil
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{token: token, direct: direct, cache: c, changed: make(chan struct{})}, nil
 }
 
 // Start watches the fleet API until ctx ends; it returns once the first view is read.
 func (s *Server) Start(ctx context.Context) error {
+	// A watch that is refused retries for ever: list once first, so that a kubeconfig that may
+	// not read the fleet is told so at once.
+	for _, list := range []client.ObjectList{&n6sv1alpha1.ClusterList{}, &n6sv1alpha1.ClusterPoolList{}} {
+		if err := s.direct.List(ctx, list, client.Limit(1)); err != nil {
+			return fmt.Errorf("the dashboard cannot read the fleet with this kubeconfig: %w", err)
+		}
+	}
 	for _, obj := range []client.Object{&n6sv1alpha1.Cluster{}, &n6sv1alpha1.ClusterPool{}} {
 		inf, err := s.cache.GetInformer(ctx, obj)
 		if err != nil {

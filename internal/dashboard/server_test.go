@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/setup"
@@ -26,12 +27,13 @@ import (
 
 // The dashboard against a real kube-apiserver with the fleet CRDs.
 var (
-	k8s client.Client
-	cfg *rest.Config
+	k8s   client.Client
+	cfg   *rest.Config
+	suite *testenv.Suite
 )
 
 func TestMain(m *testing.M) {
-	suite := &testenv.Suite{Scheme: setup.Scheme()}
+	suite = &testenv.Suite{Scheme: setup.Scheme()}
 	suite.Install = func(ctx context.Context, c client.Client) error {
 		k8s, cfg = c, suite.Config
 		return setup.InstallCRDs(ctx, c)
@@ -259,4 +261,22 @@ func makePool(t *testing.T, name, region, perNodeHour string) {
 func ptrQ(s string) *resource.Quantity {
 	q := resource.MustParse(s)
 	return &q
+}
+
+// A kubeconfig whose user may not read the fleet gets a clear refusal at once, not a
+// dashboard that waits for ever.
+func TestDashboardSaysWhenTheKubeconfigMayNotReadTheFleet(t *testing.T) {
+	user, err := suite.Env.AddUser(envtest.User{Name: "nobody"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, _, err = Listen(ctx, user.Config(), setup.Scheme(), "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "cannot read the fleet with this kubeconfig") || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("a user without RBAC: %v, want a refusal saying the fleet cannot be read", err)
+	}
+	if _, _, err := Listen(t.Context(), cfg, setup.Scheme(), "0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "only on a loopback address") {
+		t.Errorf("a non-loopback address: %v, want it refused", err)
+	}
 }
