@@ -198,6 +198,11 @@ func TestFnDatastorePasswordIsEscapedInTheURL(t *testing.T) {
 	if ref := envOf(api.Spec.Template.Spec.Containers[0])["FN_DB_URL"].ValueFrom; ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Key != "url" {
 		t.Errorf("FN_DB_URL does not come from the Secret's url: %+v", ref)
 	}
+	// An existing Secret's password goes in as the kubelet expands it.
+	api = find[appsv1.Deployment](t, renderFn(t, "datastore: {type: postgres, host: pg, existingSecret: db}"), "Deployment", "fn-api")
+	if got := envOf(api.Spec.Template.Spec.Containers[0])["FN_DB_URL"].Value; got != "postgres://fn:$(FN_DB_PASSWORD)@pg:5432/fn" {
+		t.Errorf("FN_DB_URL with an existing Secret's password: %q", got)
+	}
 	// An existing Secret may hold the whole URL.
 	api = find[appsv1.Deployment](t, renderFn(t, "datastore: {type: postgres, host: pg, existingSecret: db, existingSecretUrlKey: dsn}"), "Deployment", "fn-api")
 	if ref := envOf(api.Spec.Template.Spec.Containers[0])["FN_DB_URL"].ValueFrom; ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Name != "db" || ref.SecretKeyRef.Key != "dsn" {

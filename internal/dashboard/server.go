@@ -277,12 +277,14 @@ func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr 
 	if err != nil {
 		return "", nil, err
 	}
-	if err := s.Start(ctx); err != nil {
-		return "", nil, err
-	}
+	// Listen before the watches start, so that a taken port leaves no watch running.
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("the dashboard cannot listen on %s: %w", addr, err)
+	}
+	if err := s.Start(ctx); err != nil {
+		_ = l.Close()
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	errs := make(chan error, 1)

@@ -65,11 +65,6 @@ func helmConfig(kubeconfig []byte, namespace string) (*action.Configuration, err
 	if err != nil {
 		return nil, fmt.Errorf("the kubeconfig does not parse: %w", err)
 	}
-	// Helm applies server-side as a field manager named after the running binary unless told
-	// otherwise: the navarkos CLI, a renamed copy and a program linking this package would each
-	// conflict with the fields the others applied. The CLI's name, which releases made before
-	// this was set carry.
-	kube.ManagedFieldsManager = helmFieldManager
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
 	if err := cfg.Init(kubeconfigGetter{config: *raw, namespace: namespace}, namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("failed to set up Helm: %w", err)
@@ -79,6 +74,12 @@ func helmConfig(kubeconfig []byte, namespace string) (*action.Configuration, err
 
 // helmFieldManager is the field manager of every object Helm applies for navarkos fn.
 const helmFieldManager = "navarkos"
+
+// Helm applies server-side as a field manager named after the running binary unless told
+// otherwise: the navarkos CLI, a renamed copy and a program linking this package would each
+// conflict with the fields the others applied. The CLI's name, which releases made before this
+// was set carry. Set once, before any configuration is made, since Helm reads it as a global.
+func init() { kube.ManagedFieldsManager = helmFieldManager }
 
 // helmOptions are how an install or upgrade treats the previous values, waiting and failure.
 type helmOptions struct {

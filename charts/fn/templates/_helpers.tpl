@@ -113,12 +113,12 @@ percent-encoded (urlquery writes a space as "+", which a URL's user part would k
 {{- urlquery . | replace "+" "%20" }}
 {{- end }}
 
-{{/* The datastore URL (FN_DB_URL) with the user and password escaped. Flow's DB_URL is the
-same URL without a scheme change; call with (dict "ctx" $ "password" "..."). MySQL URLs take
-the driver's address form, tcp(host:port). */}}
+{{/* The datastore URL (FN_DB_URL), with the user escaped; call with (dict "ctx" $ "password"
+"..."), the password as it goes into the URL: escaped, or a $(VAR) the kubelet expands. MySQL
+URLs take the driver's address form, tcp(host:port). */}}
 {{- define "fn.dbURL" -}}
 {{- $ds := .ctx.Values.datastore }}
-{{- $auth := printf "%s:%s" (include "fn.urlEscape" $ds.user) (include "fn.urlEscape" .password) }}
+{{- $auth := printf "%s:%s" (include "fn.urlEscape" $ds.user) .password }}
 {{- $query := "" }}{{ with $ds.params }}{{ $query = printf "?%s" . }}{{ end }}
 {{- if eq $ds.type "mysql" }}
 {{- printf "mysql://%s@tcp(%s:%s)/%s%s" $auth (include "fn.dbHost" .ctx) (include "fn.dbPort" .ctx) $ds.database $query }}
@@ -154,7 +154,7 @@ its own Secret when the password is a value; an existing Secret holds either the
       name: {{ include "fn.dbSecretName" . }}
       key: {{ include "fn.dbSecretKey" . }}
 - name: FN_DB_URL
-  value: {{ include "fn.dbURL" (dict "ctx" . "password" "$(FN_DB_PASSWORD)") | replace "%24%28FN_DB_PASSWORD%29" "$(FN_DB_PASSWORD)" }}
+  value: {{ include "fn.dbURL" (dict "ctx" . "password" "$(FN_DB_PASSWORD)") }}
 {{- end }}
 {{- end }}
 
