@@ -50,11 +50,23 @@ func browser(t *testing.T) (context.Context, func() []string) {
 			}
 		}
 	}()
-	return ctx, func() []string {
+	read := func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), problems...)
 	}
+	return context.WithValue(ctx, problemsKey{}, read), read
+}
+
+type problemsKey struct{}
+
+// pageProblems are the errors the page of ctx logged so far, for a failure's message.
+func pageProblems(ctx context.Context) string {
+	read, ok := ctx.Value(problemsKey{}).(func() []string)
+	if !ok || len(read()) == 0 {
+		return ""
+	}
+	return "; the page logged:\n" + strings.Join(read(), "\n")
 }
 
 // within runs a browser action with a deadline, failing with what was awaited.
@@ -64,7 +76,7 @@ func within[T any](t *testing.T, ctx context.Context, d time.Duration, what stri
 	defer cancel()
 	v, err := chromedp.Run(ctx, action)
 	if err != nil {
-		t.Fatalf("waiting %s for %s: %v", d, what, err)
+		t.Fatalf("waiting %s for %s: %v%s", d, what, err, pageProblems(ctx))
 	}
 	return v
 }

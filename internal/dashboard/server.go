@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -24,6 +26,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/planner"
 )
 
 //go:embed web
@@ -39,14 +43,48 @@ const coalesce = 100 * time.Millisecond
 // heartbeat keeps an idle event stream open through proxies and tells a closed one apart.
 const heartbeat = 15 * time.Second
 
-// Server serves the dashboard: the UI embedded in the binary, and the fleet as JSON and as
-// server-sent events. It reads the fleet API with the credentials it is given, the caller's
-// own, so that RBAC decides what each person sees; it has no credential of its own.
+// Options tune a dashboard.
+type Options struct {
+	// Namespaces are where to read the namespaced kinds the caller may not read in every
+	// namespace: a user whose RBAC allows one namespace sees that namespace.
+	Namespaces []string
+	// DNSServer is the fleet's DNS server (host:port) that the global names page asks.
+	DNSServer string
+	// Geo maps client subnets to regions, so that the global names page can ask as a client
+	// of a region.
+	Geo *dns.GeoTable
+	// HistoryFile keeps the cost and demand history and the planner's decisions across
+	// restarts; empty keeps them in memory only.
+	HistoryFile string
+	// SampleEvery is how often the cost and demand are recorded; a minute unless set.
+	SampleEvery time.Duration
+	// Planner configures the planner whose decisions "what it would do now" shows.
+	Planner planner.Config
+	// Now is the clock; time.Now unless set.
+	Now func() time.Time
+}
+
+// Server serves the dashboard: the UI embedded in the binary, and each page's view of the
+// fleet as JSON and as server-sent events. It reads the fleet API with the credentials it is
+// given, the caller's own, so that RBAC decides what each person sees; it has no credential
+// of its own.
 type Server struct {
 	token string
-	// direct reads the fleet API without the cache, to say at once why a watch cannot start.
+	opts  Options
+	// direct reads the fleet API without the cache: to learn what the caller may read, and
+	// for reads too rare to watch.
 	direct client.Reader
+	cfg    *rest.Config
+	scheme *runtime.Scheme
 	cache  cache.Cache
+	kinds  []kind
+	scopes []readable
+	// history is the cost, demand and decisions of the last day.
+	history *history
+	// plans computes "what the planner would do now" at most once per planEvery.
+	plans planCache
+	// simulating admits one simulation at a time.
+	simulating chan struct{}
 	// changed is closed and replaced on every change of a watched kind.
 	mu      sync.Mutex
 	changed chan struct{}
@@ -62,38 +100,89 @@ func NewToken() (string, error) {
 }
 
 // New returns a dashboard of the fleet API that cfg reaches, opened with token.
-func New(cfg *rest.Config, scheme *runtime.Scheme, token string) (*Server, error) {
+func New(cfg *rest.Config, scheme *runtime.Scheme, token string, opts Options) (*Server, error) {
 	if len(token) < 16 {
 		return nil, errors.New("the dashboard's token must be at least 16 characters")
 	}
-	c, err := cache.New(cfg, cache.Options{Scheme: scheme})
-	if err != nil {
-		return nil, fmt.Errorf("failed to set up the dashboard's view of the fleet API: %w", err)
+	if opts.SampleEvery <= 0 {
+		opts.SampleEvery = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Planner == (planner.Config{}) {
+		opts.Planner = planner.DefaultConfig()
 	}
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{token: token, direct: direct, cache: c, changed: make(chan struct{})}, nil
+	h, err := openHistory(opts.HistoryFile, opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &Server{token: token, opts: opts, direct: direct, cfg: cfg, scheme: scheme, kinds: watchedKinds(), history: h,
+		simulating: make(chan struct{}, 1), changed: make(chan struct{})}, nil
 }
 
-// Start watches the fleet API until ctx ends; it returns once the first view is read.
+// watchedKinds are what the pages show. Events are only the planner's.
+func watchedKinds() []kind {
+	return []kind{
+		{name: "clusters", obj: &n6sv1alpha1.Cluster{}, list: func() client.ObjectList { return &n6sv1alpha1.ClusterList{} }},
+		{name: "clusterpools", obj: &n6sv1alpha1.ClusterPool{}, list: func() client.ObjectList { return &n6sv1alpha1.ClusterPoolList{} }},
+		{name: "placements", obj: &n6sv1alpha1.Placement{}, list: func() client.ObjectList { return &n6sv1alpha1.PlacementList{} }, namespaced: true},
+		{name: "clusterplacements", obj: &n6sv1alpha1.ClusterPlacement{}, list: func() client.ObjectList { return &n6sv1alpha1.ClusterPlacementList{} }},
+		{name: "bindings", obj: &n6sv1alpha1.Binding{}, list: func() client.ObjectList { return &n6sv1alpha1.BindingList{} }, namespaced: true},
+		{name: "globalingresses", obj: &n6sv1alpha1.GlobalIngress{}, list: func() client.ObjectList { return &n6sv1alpha1.GlobalIngressList{} }, namespaced: true},
+		{name: "events", obj: &corev1.Event{}, list: func() client.ObjectList { return &corev1.EventList{} }, namespaced: true,
+			field: fields.OneTermEqualSelector("reportingComponent", plannerComponent)},
+	}
+}
+
+// plannerComponent is the planner controller's name on its Events.
+const plannerComponent = "navarkos-planner"
+
+// Start learns what the caller may read, then watches it until ctx ends; it returns once
+// the first view is read. A caller who may read none of the fleet is refused at once: a
+// refused watch would retry for ever.
 func (s *Server) Start(ctx context.Context) error {
-	// A watch that is refused retries for ever: list once first, so that a kubeconfig that may
-	// not read the fleet is told so at once.
-	for _, list := range []client.ObjectList{&n6sv1alpha1.ClusterList{}, &n6sv1alpha1.ClusterPoolList{}} {
-		if err := s.direct.List(ctx, list, client.Limit(1)); err != nil {
-			return fmt.Errorf("the dashboard cannot read the fleet with this kubeconfig: %w", err)
+	var readableKinds []kind
+	var firstRefusal error
+	for _, k := range s.kinds {
+		r := probe(ctx, s.direct, k, s.opts.Namespaces)
+		s.scopes = append(s.scopes, r)
+		if r.refused == nil {
+			readableKinds = append(readableKinds, k)
+		} else if firstRefusal == nil {
+			firstRefusal = r.refused
 		}
 	}
-	for _, obj := range []client.Object{&n6sv1alpha1.Cluster{}, &n6sv1alpha1.ClusterPool{}} {
-		inf, err := s.cache.GetInformer(ctx, obj)
-		if err != nil {
-			return fmt.Errorf("failed to watch %T: %w", obj, err)
+	if len(readableKinds) == 0 {
+		return fmt.Errorf("the dashboard cannot read the fleet with this kubeconfig: %w", firstRefusal)
+	}
+	var readableScopes []readable
+	for _, r := range s.scopes {
+		if r.refused == nil {
+			readableScopes = append(readableScopes, r)
 		}
-		notify := func(any) { s.notify() }
-		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: notify, DeleteFunc: notify,
-			UpdateFunc: func(_, o any) { s.notify() }}); err != nil {
+	}
+	c, err := cache.New(s.cfg, cache.Options{Scheme: s.scheme, ByObject: cacheOptions(readableKinds, readableScopes), ReaderFailOnMissingInformer: true})
+	if err != nil {
+		return fmt.Errorf("failed to set up the dashboard's view of the fleet API: %w", err)
+	}
+	s.cache = c
+	for _, k := range readableKinds {
+		inf, err := s.cache.GetInformer(ctx, k.obj)
+		if err != nil {
+			return fmt.Errorf("failed to watch %s: %w", k.name, err)
+		}
+		handler := toolscache.ResourceEventHandlerFuncs{AddFunc: func(any) { s.notify() }, DeleteFunc: func(any) { s.notify() },
+			UpdateFunc: func(_, o any) { s.notify() }}
+		if k.name == "events" {
+			handler.AddFunc = func(o any) { s.recordDecision(o); s.notify() }
+			handler.UpdateFunc = func(_, o any) { s.recordDecision(o); s.notify() }
+		}
+		if _, err := inf.AddEventHandler(handler); err != nil {
 			return err
 		}
 	}
@@ -107,6 +196,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return errors.New("the dashboard could not read the fleet API")
 		}
 	}
+	go s.sample(ctx)
 	return nil
 }
 
@@ -124,17 +214,45 @@ func (s *Server) changes() <-chan struct{} {
 	return s.changed
 }
 
+// list reads a watched kind from the cache; a kind the caller may not read is empty.
+func (s *Server) list(ctx context.Context, name string, list client.ObjectList) error {
+	if s.denied(name) != nil {
+		return nil
+	}
+	return s.cache.List(ctx, list)
+}
+
 // fleet reads the fleet from the watched view.
-func (s *Server) fleet(ctx context.Context) (Fleet, error) {
+func (s *Server) fleet(ctx context.Context) (any, error) {
+	if err := s.denied("clusters", "clusterpools"); err != nil {
+		return nil, err
+	}
 	var pools n6sv1alpha1.ClusterPoolList
 	var clusters n6sv1alpha1.ClusterList
-	if err := s.cache.List(ctx, &pools); err != nil {
-		return Fleet{}, err
+	if err := s.list(ctx, "clusterpools", &pools); err != nil {
+		return nil, err
 	}
-	if err := s.cache.List(ctx, &clusters); err != nil {
-		return Fleet{}, err
+	if err := s.list(ctx, "clusters", &clusters); err != nil {
+		return nil, err
 	}
 	return fleetOf(pools.Items, clusters.Items), nil
+}
+
+// view is what one page shows, read afresh.
+type view struct {
+	read func(ctx context.Context) (any, error)
+	// every, when set, reads the view again this often even if nothing changed.
+	every time.Duration
+}
+
+func (s *Server) views() map[string]view {
+	return map[string]view{
+		"fleet":     {read: s.fleet},
+		"history":   {read: s.historyView, every: s.opts.SampleEvery},
+		"planner":   {read: s.plannerView, every: planEvery},
+		"workloads": {read: s.workloads},
+		"names":     {read: s.names},
+	}
 }
 
 // Handler serves the UI and the API behind the token.
@@ -142,8 +260,14 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(web, "web")
 	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /api/fleet", s.serveFleet)
+	for name, v := range s.views() {
+		mux.HandleFunc("GET /api/"+name, func(w http.ResponseWriter, r *http.Request) { s.serveView(w, r, v) })
+	}
 	mux.HandleFunc("GET /api/events", s.serveEvents)
+	mux.HandleFunc("GET /api/dns", s.serveDNS)
+	mux.HandleFunc("GET /api/member", s.serveMember)
+	mux.HandleFunc("GET /api/simulator", s.serveSimulatorChoices)
+	mux.HandleFunc("POST /api/simulate", s.serveSimulate)
 	return s.guard(mux)
 }
 
@@ -161,6 +285,14 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if !loopbackHost(r.Host) {
 			http.Error(w, "the dashboard answers only at 127.0.0.1, [::1] or localhost", http.StatusForbidden)
 			return
+		}
+		// A change is made only from the dashboard's own page: a form of another site posts
+		// with its own Origin.
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+				http.Error(w, "the dashboard takes changes only from its own pages", http.StatusForbidden)
+				return
+			}
 		}
 		if t := r.URL.Query().Get("token"); t != "" {
 			if !s.valid(t) {
@@ -203,18 +335,36 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (s *Server) serveFleet(w http.ResponseWriter, r *http.Request) {
-	f, err := s.fleet(r.Context())
+func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v view) {
+	data, err := v.read(r.Context())
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+		status := http.StatusBadGateway
+		if errors.Is(err, errNotReadable) {
+			status = http.StatusForbidden
+		}
+		http.Error(w, err.Error(), status)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(f)
+	writeJSON(w, data)
 }
 
-// serveEvents streams the fleet: once at once, then after every change, never the same twice.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// serveEvents streams one page's view (?view=fleet, history, planner, workloads or names):
+// at once, then after every change, never the same twice.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("view")
+	if name == "" {
+		name = "fleet"
+	}
+	v, ok := s.views()[name]
+	if !ok {
+		http.Error(w, fmt.Sprintf("no view %q", name), http.StatusNotFound)
+		return
+	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming is not supported", http.StatusInternalServerError)
@@ -224,12 +374,13 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var last []byte
 	send := func() {
-		f, err := s.fleet(ctx)
+		data, err := v.read(ctx)
 		if err != nil {
 			msg, _ := json.Marshal(err.Error())
 			fmt.Fprintf(w, "event: failure\ndata: %s\n\n", msg)
-		} else if data, _ := json.Marshal(f); !bytes.Equal(data, last) {
-			fmt.Fprintf(w, "event: fleet\ndata: %s\n\n", data)
+			last = nil
+		} else if data, _ := json.Marshal(data); !bytes.Equal(data, last) {
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
 			last = data
 		}
 		flusher.Flush()
@@ -239,6 +390,12 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	send()
 	alive := time.NewTicker(heartbeat)
 	defer alive.Stop()
+	var again <-chan time.Time
+	if v.every > 0 {
+		t := time.NewTicker(v.every)
+		defer t.Stop()
+		again = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -246,6 +403,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-alive.C:
 			fmt.Fprint(w, ": still here\n\n")
 			flusher.Flush()
+		case <-again:
+			changed = s.changes()
+			send()
 		case <-changed:
 			select {
 			case <-ctx.Done():
@@ -261,7 +421,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 // Listen starts a dashboard of the fleet API that cfg reaches on addr, a loopback address
 // (port 0 picks a free one), with a new token. It returns the URL to open, token included,
 // and serves until ctx ends; done then yields why it stopped.
-func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr string) (url string, done <-chan error, err error) {
+func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr string, opts Options) (url string, done <-chan error, err error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("dashboard address %q: %w", addr, err)
@@ -273,7 +433,7 @@ func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr 
 	if err != nil {
 		return "", nil, err
 	}
-	s, err := New(cfg, scheme, token)
+	s, err := New(cfg, scheme, token, opts)
 	if err != nil {
 		return "", nil, err
 	}
@@ -284,6 +444,7 @@ func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr 
 	}
 	if err := s.Start(ctx); err != nil {
 		_ = l.Close()
+		s.history.close()
 		return "", nil, err
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
@@ -293,6 +454,7 @@ func Listen(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, addr 
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
+		s.history.close()
 	}()
 	go func() {
 		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {

@@ -44,8 +44,14 @@ func TestMain(m *testing.M) {
 // listen starts a dashboard for the test and returns its URL with the token.
 func listen(t *testing.T) *url.URL {
 	t.Helper()
+	return listenWith(t, cfg, Options{})
+}
+
+// listenWith starts a dashboard reading the fleet API as restCfg, with opts, until the test ends.
+func listenWith(t *testing.T, restCfg *rest.Config, opts Options) *url.URL {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	raw, done, err := Listen(ctx, cfg, setup.Scheme(), "127.0.0.1:0")
+	raw, done, err := Listen(ctx, restCfg, setup.Scheme(), "127.0.0.1:0", opts)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -272,11 +278,11 @@ func TestDashboardSaysWhenTheKubeconfigMayNotReadTheFleet(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	_, _, err = Listen(ctx, user.Config(), setup.Scheme(), "127.0.0.1:0")
+	_, _, err = Listen(ctx, user.Config(), setup.Scheme(), "127.0.0.1:0", Options{})
 	if err == nil || !strings.Contains(err.Error(), "cannot read the fleet with this kubeconfig") || !strings.Contains(err.Error(), "forbidden") {
 		t.Fatalf("a user without RBAC: %v, want a refusal saying the fleet cannot be read", err)
 	}
-	if _, _, err := Listen(t.Context(), cfg, setup.Scheme(), "0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "only on a loopback address") {
+	if _, _, err := Listen(t.Context(), cfg, setup.Scheme(), "0.0.0.0:0", Options{}); err == nil || !strings.Contains(err.Error(), "only on a loopback address") {
 		t.Errorf("a non-loopback address: %v, want it refused", err)
 	}
 }

@@ -15,7 +15,7 @@ func Plan(out io.Writer, p planner.Plan) error {
 		if _, err := fmt.Fprintln(out, "Nothing to do: the fleet fits its demand."); err != nil {
 			return err
 		}
-		return wholeFleet(out, p.WholeFleet)
+		return WholeFleet(out, p.WholeFleet)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	if len(p.Actions) > 0 {
@@ -37,11 +37,11 @@ func Plan(out io.Writer, p planner.Plan) error {
 	for _, u := range p.Unserved {
 		fmt.Fprintf(out, "Unserved: %d replicas of %s: %s\n", u.Replicas, u.Demand, u.Reason)
 	}
-	return wholeFleet(out, p.WholeFleet)
+	return WholeFleet(out, p.WholeFleet)
 }
 
-// wholeFleet writes the whole-fleet decision of a calm plan, if it made one.
-func wholeFleet(out io.Writer, w *planner.WholeFleetDecision) error {
+// WholeFleet writes the whole-fleet decision of a calm plan, if it made one.
+func WholeFleet(out io.Writer, w *planner.WholeFleetDecision) error {
 	if w == nil {
 		return nil
 	}

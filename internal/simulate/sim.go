@@ -48,6 +48,18 @@ type Report struct {
 	RemoteShare          float64 `json:"remote_share"`
 	// DisruptionsPer1000ReplicaHours is Disruptions over the placed replica-hours, per 1,000.
 	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
+	// Series is the fleet over time, one point per Options.SeriesEvery, when that is set.
+	Series []Point `json:"series,omitempty"`
+}
+
+// Point is the fleet at one moment of a simulation: what it costs, the CPU it can run and
+// the CPU its demand asks for and has placed, in cores.
+type Point struct {
+	Seconds     float64 `json:"t"`
+	CostPerHour float64 `json:"cost_per_hour"`
+	CapacityCPU float64 `json:"capacity_cpu"`
+	DemandCPU   float64 `json:"demand_cpu"`
+	PlacedCPU   float64 `json:"placed_cpu"`
 }
 
 // Options tune a simulation.
@@ -58,6 +70,8 @@ type Options struct {
 	Planner planner.Config
 	// Log, when set, receives every lifecycle action with its virtual time and reason.
 	Log io.Writer
+	// SeriesEvery, when set, samples the fleet into Report.Series at this virtual interval.
+	SeriesEvery time.Duration
 }
 
 // Run replays trace against pools under one policy.
@@ -101,6 +115,9 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 		}
 		s.place()
 		s.account()
+		if opts.SeriesEvery > 0 && s.now%opts.SeriesEvery < s.step {
+			s.report.Series = append(s.report.Series, s.point())
+		}
 	}
 	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 	if s.placedReplicaSeconds > 0 {
@@ -353,6 +370,30 @@ func (s *sim) account() {
 		s.placedReplicaSeconds += float64(placed) * dt.Seconds()
 		s.report.RemoteReplicaSeconds += Remote(byRegion, w.Shares, w.Replicas) * dt.Seconds()
 	}
+}
+
+// point is the fleet now, for Report.Series.
+func (s *sim) point() Point {
+	p := Point{Seconds: s.now.Seconds()}
+	for _, c := range s.clusters {
+		switch c.state {
+		case planner.Running, planner.Starting:
+			p.CostPerHour += c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice
+			if c.state == planner.Running {
+				p.CapacityCPU += float64(c.ready) * float64(c.pool.Shape.MilliCPU) / 1000
+			}
+		case planner.Hibernated:
+			p.CostPerHour += c.pool.HibernatedPrice
+		}
+	}
+	for _, w := range s.workloads {
+		cores := float64(w.CPUMillis) / 1000
+		p.DemandCPU += float64(w.Replicas) * cores
+		for _, n := range w.assigned {
+			p.PlacedCPU += float64(n) * cores
+		}
+	}
+	return p
 }
 
 // Remote is how many of the replicas placed by region serve demand from another region: a

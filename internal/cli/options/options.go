@@ -75,6 +75,15 @@ func (g *Global) RESTConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
+// Namespace is the namespace of the kubeconfig's current context, "default" without one.
+func (g *Global) Namespace() string {
+	ns, _, err := g.clientConfig().Namespace()
+	if err != nil || ns == "" {
+		return "default"
+	}
+	return ns
+}
+
 // Client builds a client of the fleet API.
 func (g *Global) Client() (client.Client, error) {
 	cfg, err := g.RESTConfig()

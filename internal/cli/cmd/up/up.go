@@ -89,7 +89,9 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 			fmt.Fprintf(out, "Fleet ready in %.1fs at %s; kubeconfig: %s\n", time.Since(start).Seconds(), cfg.Host, fl.KubeconfigPath())
 			if f.dashboardAddr != "" {
 				// The fleet's kubeconfig is the caller's own here: up made it for them.
-				if url, _, err := dashboard.Listen(ctx, cfg, setup.Scheme(), f.dashboardAddr); err != nil {
+				opts := dashboard.Options{DNSServer: dnsOpts.Addr, Geo: dnsOpts.Geo, Planner: plannerOpts.Config,
+					HistoryFile: filepath.Join(g.DataDir, "dashboard-history.jsonl")}
+				if url, _, err := dashboard.Listen(ctx, cfg, setup.Scheme(), f.dashboardAddr, opts); err != nil {
 					fmt.Fprintf(out, "The dashboard did not start: %v\n", err)
 				} else {
 					fmt.Fprintf(out, "Dashboard: %s\n", url)
