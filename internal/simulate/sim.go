@@ -3,6 +3,7 @@ package simulate
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -386,12 +387,16 @@ func (s *sim) point() Point {
 			p.CostPerHour += c.pool.HibernatedPrice
 		}
 	}
-	for _, w := range s.workloads {
+	// In name order, so that the same run sums to the same bits.
+	for _, name := range slices.Sorted(maps.Keys(s.workloads)) {
+		w := s.workloads[name]
 		cores := float64(w.CPUMillis) / 1000
-		p.DemandCPU += float64(w.Replicas) * cores
+		var placed int32
 		for _, n := range w.assigned {
-			p.PlacedCPU += float64(n) * cores
+			placed += n
 		}
+		p.DemandCPU += float64(w.Replicas) * cores
+		p.PlacedCPU += float64(placed) * cores
 	}
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -124,7 +125,7 @@ func closeReports(a, b Report) bool {
 func TestRunsAreDeterministic(t *testing.T) {
 	_, run := load(t, "../../bench/traces/pools.yaml", "../../bench/traces/compliance.csv")
 	for _, p := range Policies {
-		if a, b := run(p), run(p); a != b {
+		if a, b := run(p), run(p); !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: two runs differ:\n%+v\n%+v", p, a, b)
 		}
 	}
