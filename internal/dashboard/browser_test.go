@@ -2,10 +2,7 @@ package dashboard
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,72 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
-
-// browser opens a headless Chromium (Debian's) for the test and collects what its pages log
-// as errors and the exceptions they throw.
-func browser(t *testing.T) (context.Context, func() []string) {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's Chromium is needed for the dashboard's browser tests: apt-get install chromium (.ci/run does)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run its sandbox as root
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("Chromium did not start: %v", err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	read := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
-	}
-	return context.WithValue(ctx, problemsKey{}, read), read
-}
-
-type problemsKey struct{}
-
-// pageProblems are the errors the page of ctx logged so far, for a failure's message.
-func pageProblems(ctx context.Context) string {
-	read, ok := ctx.Value(problemsKey{}).(func() []string)
-	if !ok || len(read()) == 0 {
-		return ""
-	}
-	return "; the page logged:\n" + strings.Join(read(), "\n")
-}
-
-// within runs a browser action with a deadline, failing with what was awaited.
-func within[T any](t *testing.T, ctx context.Context, d time.Duration, what string, action chromedp.Action[T]) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	v, err := chromedp.Run(ctx, action)
-	if err != nil {
-		t.Fatalf("waiting %s for %s: %v%s", d, what, err, pageProblems(ctx))
-	}
-	return v
-}
 
 // The fleet map in a real browser: a cluster made while the page is open appears, and turns
 // Ready, without a reload; its conditions are in its hover text; the page logs no error.
@@ -87,8 +20,8 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 	ctx := t.Context()
 	u := listen(t)
 	makePool(t, "browser-us", "us-east", "0.192")
-	page, problems := browser(t)
-	within(t, page, 30*time.Second, "the map with pool browser-us", chromedp.Steps(
+	page, problems := testenv.Browser(t)
+	testenv.Within(t, page, 30*time.Second, "the map with pool browser-us", chromedp.Steps(
 		chromedp.Navigate(u.String()),
 		chromedp.WaitVisible(chromedp.CSS(`[data-pool="browser-us"]`)),
 		// A mark that a reload would wipe.
@@ -96,7 +29,7 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 			_, err := chromedp.Evaluate[bool](`window.loadedOnce = true`)(ctx, t)
 			return err
 		})))
-	if address := within(t, page, 5*time.Second, "the address", chromedp.Location()); strings.Contains(address, "token=") {
+	if address := testenv.Within(t, page, 5*time.Second, "the address", chromedp.Location()); strings.Contains(address, "token=") {
 		t.Errorf("the token stayed in the address bar: %s", address)
 	}
 
@@ -106,7 +39,7 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), c) })
 	cluster := `[data-pool="browser-us"] [data-cluster="browser-1"]`
-	within(t, page, 30*time.Second, "the new cluster on the map", chromedp.WaitVisible(chromedp.CSS(cluster)))
+	testenv.Within(t, page, 30*time.Second, "the new cluster on the map", chromedp.WaitVisible(chromedp.CSS(cluster)))
 	c.Status.Phase, c.Status.Nodes = n6sv1alpha1.ClusterPhaseReady, 2
 	c.Status.CostPerHour = ptrQ("0.484")
 	meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: n6sv1alpha1.ClusterReadyCondition, Status: metav1.ConditionTrue,
@@ -114,14 +47,14 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 	if err := k8s.Status().Update(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	within(t, page, 30*time.Second, "the cluster Ready on the map", chromedp.WaitVisible(chromedp.CSS(cluster+`[data-phase="Ready"]`)))
-	hover := within(t, page, 5*time.Second, "the cluster's hover text", chromedp.AttributeValue(chromedp.CSS(cluster), "title"))
+	testenv.Within(t, page, 30*time.Second, "the cluster Ready on the map", chromedp.WaitVisible(chromedp.CSS(cluster+`[data-phase="Ready"]`)))
+	hover := testenv.Within(t, page, 5*time.Second, "the cluster's hover text", chromedp.AttributeValue(chromedp.CSS(cluster), "title"))
 	if !strings.Contains(hover.Value, "Ready=True (Ready): the API answered; 2 nodes Ready") {
 		t.Errorf("hover text %q, want the Ready condition with its reason", hover.Value)
 	}
-	card := within(t, page, 5*time.Second, "the cluster's card", chromedp.Text(chromedp.CSS(cluster)))
-	summary := within(t, page, 5*time.Second, "the summary", chromedp.Text(chromedp.CSS(`#summary`)))
-	reloaded := within(t, page, 5*time.Second, "the reload mark", chromedp.Evaluate[bool](`window.loadedOnce !== true`))
+	card := testenv.Within(t, page, 5*time.Second, "the cluster's card", chromedp.Text(chromedp.CSS(cluster)))
+	summary := testenv.Within(t, page, 5*time.Second, "the summary", chromedp.Text(chromedp.CSS(`#summary`)))
+	reloaded := testenv.Within(t, page, 5*time.Second, "the reload mark", chromedp.Evaluate[bool](`window.loadedOnce !== true`))
 	if !strings.Contains(card, "2 nodes · 0.484/h") || !strings.Contains(summary, "/h") || reloaded {
 		t.Errorf("card %q, summary %q, reloaded %t: want the nodes and cost, the fleet's cost, and no reload", card, summary, reloaded)
 	}

@@ -71,7 +71,7 @@ function renderHistory(h) {
   const last = s[s.length - 1];
   document.getElementById("cost-summary").textContent = last
     ? `Now ${money(last.cost)}, ${last.placed} of ${last.requested} replicas placed (${last.ready} Ready). ` +
-      `Spent ${h.totalCost.toFixed(2)} over the ${h.coveredHours.toFixed(1)} h watched.` + (h.scope ? ` Demand of namespace ${h.scope}.` : "")
+      `Spent ${h.totalCost.toFixed(3)} over the ${h.coveredHours < 1 ? (60 * h.coveredHours).toFixed(0) + " min" : h.coveredHours.toFixed(1) + " h"} watched.` + (h.scope ? ` Demand of namespace ${h.scope}.` : "")
     : "No sample yet.";
   const pts = key => s.map(x => [x.t, x[key]]);
   document.getElementById("plot-cost").replaceChildren(
@@ -288,6 +288,7 @@ function show() {
   const page = (location.hash || "#map").slice(1);
   const name = renderers[page] ? page : "map";
   for (const s of document.querySelectorAll(".page")) s.hidden = s.id !== "page-" + name;
+  summary.hidden = name !== "map";
   for (const a of document.querySelectorAll("nav a")) {
     if (a.getAttribute("href") === "#" + name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }

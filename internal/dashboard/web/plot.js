@@ -11,13 +11,19 @@ function svg(tag, attrs, text) {
   return e;
 }
 
-// niceTicks picks about n round values from lo to hi.
-function niceTicks(lo, hi, n) {
+// niceStep is a round step that cuts lo..hi into about n parts.
+function niceStep(lo, hi, n) {
   if (hi <= lo) hi = lo + 1;
   const raw = (hi - lo) / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw);
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(+v.toFixed(10));
+  return [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw);
+}
+
+// niceTicks are the round values from lo to hi, about n of them; with cover, the last one
+// is at or above hi, so that the axis holds every value.
+function niceTicks(lo, hi, n, cover) {
+  const step = niceStep(lo, hi, n), out = [];
+  const last = cover ? Math.ceil(hi / step - 1e-9) * step : hi;
+  for (let v = Math.ceil(lo / step) * step; v <= last + 1e-9; v += step) out.push(+v.toFixed(10));
   return out;
 }
 
@@ -33,7 +39,7 @@ function linePlot(name, lines, { xFormat = String, yFormat = String, width = 860
   }
   let x0 = Math.min(...all.map(p => p[0])), x1 = Math.max(...all.map(p => p[0]));
   if (x1 === x0) x1 = x0 + 1;
-  const ys = niceTicks(0, Math.max(...all.map(p => p[1]), 1e-9), 4);
+  const ys = niceTicks(0, Math.max(...all.map(p => p[1]), 1e-9), 4, true);
   const y1 = ys[ys.length - 1] || 1;
   const X = x => pad.l + (x - x0) / (x1 - x0) * (width - pad.l - pad.r);
   const Y = y => height - pad.b - y / y1 * (height - pad.t - pad.b);
@@ -43,7 +49,7 @@ function linePlot(name, lines, { xFormat = String, yFormat = String, width = 860
   }
   for (const v of niceTicks(x0, x1, 6)) {
     if (v < x0 || v > x1) continue;
-    root.append(svg("text", { x: X(v), y: height - 8, "text-anchor": "middle", class: "tick" }, xFormat(v)));
+    root.append(svg("text", { x: X(v), y: height - 8, "text-anchor": "middle", class: "tick" }, xFormat(v, x1 - x0)));
   }
   let lx = pad.l;
   lines.forEach((l, i) => {
@@ -60,9 +66,10 @@ function linePlot(name, lines, { xFormat = String, yFormat = String, width = 860
   return root;
 }
 
-function clockTime(unix) {
-  const d = new Date(unix * 1000);
-  return d.getHours().toString().padStart(2, "0") + ":" + d.getMinutes().toString().padStart(2, "0");
+// clockTime writes a Unix time as HH:MM, with seconds when the axis spans under 10 minutes.
+function clockTime(unix, span) {
+  const d = new Date(unix * 1000), two = n => n.toString().padStart(2, "0");
+  return two(d.getHours()) + ":" + two(d.getMinutes()) + (span < 600 ? ":" + two(d.getSeconds()) : "");
 }
 
 function hoursTime(seconds) {
