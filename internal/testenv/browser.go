@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,23 +19,35 @@ import (
 // they threw.
 func Browser(t *testing.T) (context.Context, func() []string) {
 	t.Helper()
+	ctx, stop, problems, err := StartBrowser(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return ctx, problems
+}
+
+// StartBrowser opens a headless Chromium (Debian's) with its profile in dir; stop closes it.
+// problems lists what its pages logged as errors and the exceptions they threw.
+func StartBrowser(dir string) (ctx context.Context, stop func(), problems func() []string, err error) {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatal("Debian's Chromium is needed for the dashboard's browser tests: apt-get install chromium (.ci/run does)")
+		return nil, nil, nil, errors.New("debian's Chromium is needed for the dashboard's browser tests: apt-get install chromium (.ci/run does)")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 900))
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run its sandbox as root
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	stop = func() { cancel(); cancelAlloc() }
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("Chromium did not start: %v", err)
+		stop()
+		return nil, nil, nil, fmt.Errorf("chromium did not start: %w", err)
 	}
 	var mu sync.Mutex
-	var problems []string
+	var logged []string
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
@@ -42,17 +56,17 @@ func Browser(t *testing.T) (context.Context, func() []string) {
 			}
 			if m.Type == chromedp.ConsoleError || m.IsException() {
 				mu.Lock()
-				problems = append(problems, m.String())
+				logged = append(logged, m.String())
 				mu.Unlock()
 			}
 		}
 	}()
-	read := func() []string {
+	problems = func() []string {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]string(nil), problems...)
+		return append([]string(nil), logged...)
 	}
-	return context.WithValue(ctx, problemsKey{}, read), read
+	return context.WithValue(ctx, problemsKey{}, problems), stop, problems, nil
 }
 
 type problemsKey struct{}

@@ -118,32 +118,49 @@ function renderPlanner(p) {
 
 let workloads = null;
 const workloadFilter = document.getElementById("workload-filter");
+// Only so many workloads are drawn at once; the filter finds any, and "Show more" draws more.
+const workloadPage = 100;
+let workloadLimit = workloadPage;
+
+function workloadCard(p, bindings) {
+  return el("section", { class: "placement", "data-placement": (p.namespace ? p.namespace + "/" : "") + p.name },
+    el("h3", { title: conditionText(p.conditions) }, `${p.kind} ${p.namespace ? p.namespace + "/" : ""}${p.name}`),
+    ...bindings.map(b => el("div", { class: "binding", "data-binding": b.namespace + "/" + b.name, title: conditionText(b.conditions) },
+      el("div", { class: "head" }, el("strong", { text: b.resource }),
+        el("span", { text: `${b.ready} of ${b.replicas} Ready${b.unplaced ? `, ${b.unplaced} unplaced` : ""}` })),
+      el("div", { class: "reason", text: b.reason || "no reason yet" }),
+      el("ul", { class: "members" }, ...b.clusters.map(c => el("li", { "data-cluster": c.cluster, "data-state": c.state, title: c.message || "" },
+        el("a", { href: c.link, target: "_blank", rel: "noopener", text: c.cluster }),
+        ` ${c.state}` + (c.replicas !== undefined ? ` · ${c.ready}/${c.replicas}` : "")))))));
+}
 
 function renderWorkloads(w) {
   workloads = w;
   const q = workloadFilter.value.trim().toLowerCase();
   const target = document.getElementById("workloads");
-  let shown = 0, total = 0;
+  let matched = 0, total = 0, drawn = 0;
   const cards = [];
   for (const p of w.placements) {
     total += p.bindings.length;
     const bindings = q ? p.bindings.filter(b => (p.namespace + "/" + p.name + " " + b.resource + " " + b.clusters.map(c => c.cluster).join(" ")).toLowerCase().includes(q)) : p.bindings;
-    if (q && bindings.length === 0) continue;
-    shown += bindings.length;
-    cards.push(el("section", { class: "placement", "data-placement": (p.namespace ? p.namespace + "/" : "") + p.name },
-      el("h3", { title: conditionText(p.conditions) }, `${p.kind} ${p.namespace ? p.namespace + "/" : ""}${p.name}`),
-      ...bindings.map(b => el("div", { class: "binding", "data-binding": b.namespace + "/" + b.name, title: conditionText(b.conditions) },
-        el("div", { class: "head" }, el("strong", { text: b.resource }),
-          el("span", { text: `${b.ready} of ${b.replicas} Ready${b.unplaced ? `, ${b.unplaced} unplaced` : ""}` })),
-        el("div", { class: "reason", text: b.reason || "no reason yet" }),
-        el("ul", { class: "members" }, ...b.clusters.map(c => el("li", { "data-cluster": c.cluster, "data-state": c.state, title: c.message || "" },
-          el("a", { href: c.link, target: "_blank", rel: "noopener", text: c.cluster }),
-          ` ${c.state}` + (c.replicas !== undefined ? ` · ${c.ready}/${c.replicas}` : ""))))))));
+    if (bindings.length === 0 && (q || p.bindings.length)) continue;
+    matched += bindings.length;
+    if (drawn < workloadLimit) {
+      const some = bindings.slice(0, workloadLimit - drawn);
+      drawn += some.length;
+      cards.push(workloadCard(p, some));
+    }
   }
-  document.getElementById("workload-count").textContent = `${shown} of ${plural(total, "workload")}` + (w.scope ? ` in namespace ${w.scope}` : "");
+  document.getElementById("workload-count").textContent = (q ? `${matched} of ` : "") + plural(total, "workload") +
+    (drawn < matched ? `, the first ${drawn} shown` : "") + (w.scope ? ` in namespace ${w.scope}` : "");
+  if (drawn < matched) {
+    const more = el("button", { type: "button", id: "workloads-more", text: `Show ${Math.min(workloadPage, matched - drawn)} more` });
+    more.addEventListener("click", () => { workloadLimit += workloadPage; renderWorkloads(workloads); });
+    cards.push(more);
+  }
   target.replaceChildren(...(cards.length ? cards : [el("p", { class: "empty", text: q ? "Nothing matches." : "No workload is placed yet." })]));
 }
-workloadFilter.addEventListener("input", () => workloads && renderWorkloads(workloads));
+workloadFilter.addEventListener("input", () => { workloadLimit = workloadPage; if (workloads) renderWorkloads(workloads); });
 
 // ---- Global names ----
 
