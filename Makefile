@@ -54,6 +54,7 @@ bench: build test-tools
 	bench/dns-qps.sh
 	go run ./bench/dnsfailover -bin-dir bin
 	go run ./bench/fninstall -bin-dir bin
+	go run ./bench/dashboard
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
 	go run ./bench/failover -bin-dir bin
