@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,7 +28,7 @@ const maxDecisions = 5000
 
 // Sample is the fleet's cost and demand at one moment.
 type Sample struct {
-	// Time is in Unix seconds.
+	// Time is in Unix milliseconds.
 	Time        int64   `json:"t"`
 	CostPerHour float64 `json:"cost"`
 	// Requested are the replicas the workloads ask for, Placed those given a cluster and
@@ -39,8 +40,9 @@ type Sample struct {
 
 // Decision is one of the planner's decisions, from its Event.
 type Decision struct {
-	UID  string `json:"uid"`
-	Time int64  `json:"t"`
+	UID string `json:"uid"`
+	// Time is in Unix milliseconds.
+	Time int64 `json:"t"`
 	// Action is Create, Wake, Scale, Drain, Hibernate, Delete or Plan.
 	Action string `json:"action"`
 	Reason string `json:"reason"`
@@ -102,8 +104,8 @@ func openHistory(path string, now time.Time) (*history, error) {
 			}
 		}
 		_ = f.Close()
-		slices.SortStableFunc(h.samples, func(a, b Sample) int { return int(a.Time - b.Time) })
-		slices.SortStableFunc(h.decisions, func(a, b Decision) int { return int(a.Time - b.Time) })
+		slices.SortStableFunc(h.samples, func(a, b Sample) int { return cmp.Compare(a.Time, b.Time) })
+		slices.SortStableFunc(h.decisions, func(a, b Decision) int { return cmp.Compare(a.Time, b.Time) })
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -115,7 +117,7 @@ func openHistory(path string, now time.Time) (*history, error) {
 
 // compact drops what is older than a day and rewrites the file with what is left.
 func (h *history) compact(now time.Time) error {
-	cutoff := now.Add(-historyKept).Unix()
+	cutoff := now.Add(-historyKept).UnixMilli()
 	h.samples = slices.DeleteFunc(h.samples, func(s Sample) bool { return s.Time < cutoff })
 	h.decisions = slices.DeleteFunc(h.decisions, func(d Decision) bool { return d.Time < cutoff })
 	if n := len(h.decisions) - maxDecisions; n > 0 {
@@ -195,7 +197,7 @@ func (h *history) addDecision(d Decision, now time.Time) {
 		return
 	}
 	h.seen[d.UID] = true
-	at, _ := slices.BinarySearchFunc(h.decisions, d.Time, func(x Decision, t int64) int { return int(x.Time - t) })
+	at, _ := slices.BinarySearchFunc(h.decisions, d.Time, func(x Decision, t int64) int { return cmp.Compare(x.Time, t) })
 	for at < len(h.decisions) && h.decisions[at].Time == d.Time {
 		at++
 	}
@@ -207,9 +209,9 @@ func (h *history) addDecision(d Decision, now time.Time) {
 func (h *history) since(cutoff time.Time) ([]Sample, []Decision) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	t := cutoff.Unix()
-	i, _ := slices.BinarySearchFunc(h.samples, t, func(s Sample, t int64) int { return int(s.Time - t) })
-	j, _ := slices.BinarySearchFunc(h.decisions, t, func(d Decision, t int64) int { return int(d.Time - t) })
+	t := cutoff.UnixMilli()
+	i, _ := slices.BinarySearchFunc(h.samples, t, func(s Sample, t int64) int { return cmp.Compare(s.Time, t) })
+	j, _ := slices.BinarySearchFunc(h.decisions, t, func(d Decision, t int64) int { return cmp.Compare(d.Time, t) })
 	return slices.Clone(h.samples[i:]), slices.Clone(h.decisions[j:])
 }
 
@@ -242,7 +244,7 @@ func (s *Server) sample(ctx context.Context) {
 // sampleNow reads the fleet's cost and demand from the watched view; false when the caller
 // may read neither.
 func (s *Server) sampleNow(ctx context.Context) (Sample, bool) {
-	sm := Sample{Time: s.opts.Now().Unix()}
+	sm := Sample{Time: s.opts.Now().UnixMilli()}
 	var clusters n6sv1alpha1.ClusterList
 	var bindings n6sv1alpha1.BindingList
 	if s.list(ctx, "clusters", &clusters) != nil || s.list(ctx, "bindings", &bindings) != nil {
@@ -288,7 +290,7 @@ func (s *Server) recordDecision(obj any) {
 	if at.IsZero() {
 		at = e.CreationTimestamp.Time
 	}
-	d := Decision{UID: string(e.UID), Time: at.Unix(), Action: e.Action, Reason: e.Reason, Note: e.Message,
+	d := Decision{UID: string(e.UID), Time: at.UnixMilli(), Action: e.Action, Reason: e.Reason, Note: e.Message,
 		Object: e.InvolvedObject.Kind + " " + e.InvolvedObject.Name}
 	if e.InvolvedObject.Namespace != "" {
 		d.Object = e.InvolvedObject.Kind + " " + e.InvolvedObject.Namespace + "/" + e.InvolvedObject.Name
@@ -331,11 +333,11 @@ func (s *Server) historyView(context.Context) (any, error) {
 func runningCost(samples []Sample, every time.Duration, now time.Time) (cost, hours float64) {
 	longest := 2 * every.Seconds()
 	for i, sm := range samples {
-		end := float64(now.Unix())
+		end := now.UnixMilli()
 		if i+1 < len(samples) {
-			end = float64(samples[i+1].Time)
+			end = samples[i+1].Time
 		}
-		span := min(max(end-float64(sm.Time), 0), longest)
+		span := min(max(float64(end-sm.Time)/1000, 0), longest)
 		cost += sm.CostPerHour * span / 3600
 		hours += span / 3600
 	}

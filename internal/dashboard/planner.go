@@ -22,7 +22,8 @@ type PlannerPage struct {
 	// Now is the plan of this moment, or why it could not be made.
 	Now       *PlanNow `json:"now,omitempty"`
 	NowError  string   `json:"nowError,omitempty"`
-	PlannedAt int64    `json:"plannedAt,omitempty"`
+	// PlannedAt is when, in Unix milliseconds.
+	PlannedAt int64 `json:"plannedAt,omitempty"`
 }
 
 // PlanNow is `navarkos plan` for the page.
@@ -68,7 +69,7 @@ func (s *Server) plannerView(ctx context.Context) (any, error) {
 		page.Decisions = append(page.Decisions, decisions[i])
 	}
 	plan, at, err := s.planNow(ctx, now)
-	page.Now, page.PlannedAt = plan, at.Unix()
+	page.Now, page.PlannedAt = plan, at.UnixMilli()
 	if err != nil {
 		page.NowError = err.Error()
 	}

@@ -20,6 +20,10 @@ import (
 // maxUpload bounds an uploaded trace and pools together.
 const maxUpload = 8 << 20
 
+// maxTraceLength bounds the virtual time a simulation of the page may run: a week takes
+// seconds; a crafted trace a year long would hold the simulator for hours.
+const maxTraceLength = 7 * 24 * time.Hour
+
 // seriesPoints is about how many points a policy's plot gets.
 const seriesPoints = 400
 
@@ -126,6 +130,9 @@ func simulationInput(req SimulateRequest) ([]n6sv1alpha1.ClusterPool, *simulate.
 	pools, err := simulate.ParsePools(bytes.NewReader(poolsData))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", poolsName, err)
+	}
+	if trace.End > maxTraceLength {
+		return nil, nil, fmt.Errorf("%s runs %s; the dashboard simulates at most %s (navarkos simulate takes any length)", traceName, trace.End, maxTraceLength)
 	}
 	if len(pools) == 0 {
 		return nil, nil, fmt.Errorf("%s: no ClusterPool in it", poolsName)

@@ -154,8 +154,8 @@ func TestDashboardHistorySurvivesARestart(t *testing.T) {
 }
 
 func TestRunningCostCountsEachSampleUntilTheNextButNotGaps(t *testing.T) {
-	now := time.Unix(10_000, 0)
-	samples := []Sample{{Time: 0, CostPerHour: 3.6}, {Time: 60, CostPerHour: 7.2}, {Time: 5000, CostPerHour: 36}}
+	now := time.UnixMilli(10_000_000)
+	samples := []Sample{{Time: 0, CostPerHour: 3.6}, {Time: 60_000, CostPerHour: 7.2}, {Time: 5_000_000, CostPerHour: 36}}
 	cost, hours := runningCost(samples, time.Minute, now)
 	// 3.6/h for 60 s, 7.2/h for at most 120 s (the gap to 5000 s is not watched), 36/h for 120 s.
 	want := 3.6*60/3600 + 7.2*120/3600 + 36.0*120/3600
@@ -168,7 +168,7 @@ func TestRunningCostCountsEachSampleUntilTheNextButNotGaps(t *testing.T) {
 func TestHistoryFileKeepsOneDay(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "h.jsonl")
 	now := time.Unix(1_000_000, 0)
-	old, recent := now.Add(-25*time.Hour).Unix(), now.Add(-time.Hour).Unix()
+	old, recent := now.Add(-25*time.Hour).UnixMilli(), now.Add(-time.Hour).UnixMilli()
 	data := fmt.Sprintf("{\"s\":{\"t\":%d,\"cost\":1}}\n{\"s\":{\"t\":%d,\"cost\":2}}\n{\"d\":{\"uid\":\"a\",\"t\":%d,\"action\":\"Create\"}}\n{\"s\":{\"t\":", old, recent, recent)
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestHistoryFileKeepsOneDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.addDecision(Decision{UID: "a", Time: recent, Action: "Create"}, now) // seen: kept once
-	h.addSample(Sample{Time: now.Unix(), CostPerHour: 3}, now)
+	h.addSample(Sample{Time: now.UnixMilli(), CostPerHour: 3}, now)
 	h.close()
 	h, err = openHistory(file, now)
 	if err != nil {
@@ -416,6 +416,7 @@ func TestDashboardSimulatesAShippedTrace(t *testing.T) {
 		{`{"traceCSV":"time,workload\nsoon,x\n","pools":"pools.yaml"}`, nil, http.StatusBadRequest, "the uploaded trace"},
 		{`{"trace":"bursty","poolsYAML":"kind: ClusterPool\nspec: {price: 3}\n"}`, nil, http.StatusBadRequest, "the uploaded pools"},
 		{`{"trace":"bursty","extra":1}`, nil, http.StatusBadRequest, "unknown field"},
+		{`{"traceCSV":"` + longTrace + `","pools":"pools.yaml"}`, nil, http.StatusBadRequest, "at most 168h0m0s"},
 		{`{"trace":"bursty"}`, http.Header{"Origin": {"http://evil.example"}}, http.StatusForbidden, "its own pages"},
 		{`{"trace":"bursty"}`, http.Header{"Content-Type": {"text/plain"}}, http.StatusUnsupportedMediaType, "application/json"},
 	} {
@@ -430,3 +431,6 @@ func TestDashboardSimulatesAShippedTrace(t *testing.T) {
 	}
 }
 
+
+// longTrace is a trace 100 days long, as JSON string content.
+const longTrace = `t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n0,shop/web,3,500,1024,,\n8640000,shop/web,3,500,1024,,\n`

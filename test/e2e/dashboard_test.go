@@ -50,7 +50,7 @@ func TestDashboardOnALocalFleet(t *testing.T) {
 		DNS: setup.DNSOptions{Server: server, Geo: geo}})
 	dashCtx, stop := context.WithCancel(ctx)
 	raw, done, err := dashboard.Listen(dashCtx, f.cfg, setup.Scheme(), "127.0.0.1:0", dashboard.Options{DNSServer: server.BoundAddr(), Geo: geo,
-		SampleEvery: time.Second, HistoryFile: filepath.Join(t.TempDir(), "history.jsonl"), Planner: cfg})
+		SampleEvery: time.Second, HistoryFile: filepath.Join(t.TempDir(), "history.jsonl")})
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() {
 		stop()
@@ -74,7 +74,7 @@ func TestDashboardOnALocalFleet(t *testing.T) {
 		if shots == "" {
 			return
 		}
-		png := testenv.Within(t, page, 30*time.Second, "a screenshot of "+name, chromedp.CaptureScreenshot())
+		png := testenv.Within(t, page, 30*time.Second, "a screenshot of "+name, chromedp.FullScreenshot(100))
 		g.Expect(os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)).To(Succeed())
 	}
 	wait := func(what, css string) {

@@ -71,7 +71,7 @@ function renderHistory(h) {
   const last = s[s.length - 1];
   document.getElementById("cost-summary").textContent = last
     ? `Now ${money(last.cost)}, ${last.placed} of ${last.requested} replicas placed (${last.ready} Ready). ` +
-      `Spent ${h.totalCost.toFixed(3)} over the ${h.coveredHours < 1 ? (60 * h.coveredHours).toFixed(0) + " min" : h.coveredHours.toFixed(1) + " h"} watched.` + (h.scope ? ` Demand of namespace ${h.scope}.` : "")
+      `Spent ${h.totalCost.toFixed(3)} over the ${span(h.coveredHours)} watched.` + (h.scope ? ` Demand of namespace ${h.scope}.` : "")
     : "No sample yet.";
   const pts = key => s.map(x => [x.t, x[key]]);
   document.getElementById("plot-cost").replaceChildren(
@@ -79,6 +79,12 @@ function renderHistory(h) {
   document.getElementById("plot-demand").replaceChildren(
     linePlot("demand", [{ label: "requested", points: pts("requested") }, { label: "placed", points: pts("placed") },
       { label: "Ready", points: pts("ready"), dashed: true }], { xFormat: clockTime }));
+}
+
+// span writes hours as seconds, minutes or hours.
+function span(hours) {
+  if (hours < 1 / 60) return (3600 * hours).toFixed(0) + " s";
+  return hours < 1 ? (60 * hours).toFixed(0) + " min" : hours.toFixed(1) + " h";
 }
 
 // ---- Planner ----
@@ -99,7 +105,7 @@ function renderPlanner(p) {
     }
     for (const u of p.now.unserved) parts.push(el("p", { class: "refused", text: `Unserved: ${u.replicas} replicas of ${u.demand}: ${u.reason}` }));
     if (p.now.wholeFleet) parts.push(el("p", { class: "meta", text: p.now.wholeFleet }));
-    parts.push(el("p", { class: "meta", text: `Planned at ${new Date(p.plannedAt * 1000).toLocaleTimeString()}, from the fleet as it is, with no memory of earlier plans.` }));
+    parts.push(el("p", { class: "meta", text: `Planned at ${new Date(p.plannedAt).toLocaleTimeString()}, from the fleet as it is, with no memory of earlier plans.` }));
     now.replaceChildren(...parts);
   }
   const timeline = document.getElementById("timeline");
@@ -108,7 +114,7 @@ function renderPlanner(p) {
     return;
   }
   timeline.replaceChildren(el("ol", { class: "timeline" }, ...p.decisions.map(d => el("li", { "data-action": d.action },
-    el("time", { text: new Date(d.t * 1000).toLocaleTimeString() }),
+    el("time", { text: new Date(d.t).toLocaleTimeString() }),
     el("strong", { text: d.action }), el("span", { text: d.object }),
     d.costChange !== undefined ? el("span", { class: d.costChange > 0 ? "up" : "down", text: signedMoney(d.costChange) }) : null,
     el("div", { class: "meta", text: d.note })))));
@@ -266,11 +272,13 @@ function renderSimulation(sim) {
       el("td", { text: r.unplaced_replica_seconds.toFixed(0) }), el("td", { text: r.disruptions_per_1000_replica_hours.toFixed(2) }),
       el("td", { text: (100 * r.remote_share).toFixed(1) + "%" }))))));
   const simulated = sim.reports.filter(r => r.series && r.series.length);
+  // A policy keeps its colour in both plots.
+  const colorOf = r => palette[sim.reports.indexOf(r) % palette.length];
   document.getElementById("plot-sim-cost").replaceChildren(linePlot("sim-cost",
-    simulated.map(r => ({ label: r.policy, points: r.series.map(p => [p.t, p.cost_per_hour]) })), { xFormat: hoursTime, yFormat: v => v.toFixed(1) }));
+    simulated.map(r => ({ label: r.policy, color: colorOf(r), dashed: r.policy === "forecast", points: r.series.map(p => [p.t, p.cost_per_hour]) })), { xFormat: hoursTime, yFormat: v => v.toFixed(1) }));
   const demand = simulated.length ? [{ label: "demand", color: "#1f2328", dashed: true, points: simulated[0].series.map(p => [p.t, p.demand_cpu]) }] : [];
   document.getElementById("plot-sim-capacity").replaceChildren(linePlot("sim-capacity",
-    demand.concat(simulated.map(r => ({ label: r.policy, points: r.series.map(p => [p.t, p.capacity_cpu]) }))), { xFormat: hoursTime }));
+    demand.concat(simulated.map(r => ({ label: r.policy, color: colorOf(r), dashed: r.policy === "forecast", points: r.series.map(p => [p.t, p.capacity_cpu]) }))), { xFormat: hoursTime }));
 }
 
 // ---- Pages and streams ----

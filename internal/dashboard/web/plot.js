@@ -66,10 +66,11 @@ function linePlot(name, lines, { xFormat = String, yFormat = String, width = 860
   return root;
 }
 
-// clockTime writes a Unix time as HH:MM, with seconds when the axis spans under 10 minutes.
-function clockTime(unix, span) {
-  const d = new Date(unix * 1000), two = n => n.toString().padStart(2, "0");
-  return two(d.getHours()) + ":" + two(d.getMinutes()) + (span < 600 ? ":" + two(d.getSeconds()) : "");
+// clockTime writes a Unix time in milliseconds as HH:MM, with seconds when the axis spans
+// under 10 minutes.
+function clockTime(ms, span) {
+  const d = new Date(ms), two = n => n.toString().padStart(2, "0");
+  return two(d.getHours()) + ":" + two(d.getMinutes()) + (span < 600000 ? ":" + two(d.getSeconds()) : "");
 }
 
 function hoursTime(seconds) {
