@@ -144,11 +144,11 @@ func run(clusters, workloads, runs, updates int) error {
 		return err
 	}
 
-	mapUpdates, mapWatch, err := updatesOnMap(ctx, c, page, base, updates)
+	mapUpdates, mapWatch, err := measureUpdates(ctx, c, page, base, updates, mapUpdate(c))
 	if err != nil {
 		return err
 	}
-	workloadUpdates, workloadWatch, err := updatesOnWorkloads(ctx, c, page, base, updates)
+	workloadUpdates, workloadWatch, err := measureUpdates(ctx, c, page, base, updates, workloadUpdate(c))
 	if err != nil {
 		return err
 	}
@@ -374,84 +374,88 @@ func awaitSeen(page context.Context, value string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("the page never showed %q", value)
 }
 
-// updatesOnMap changes cluster c-0's node count n times and times it to the map, and to a
-// watch of the same API server.
-func updatesOnMap(ctx context.Context, c client.WithWatch, page context.Context, base string, n int) (page_, watched []time.Duration, err error) {
-	if _, err := chromedp.Run(page, chromedp.Steps(chromedp.Navigate(base+"#map"), chromedp.WaitVisible(chromedp.CSS(`[data-cluster="c-0"]`)))); err != nil {
-		return nil, nil, err
-	}
-	if err := seenInPage(page, "#map", `d => { const m = d.querySelector('[data-cluster="c-0"] .meta'); return m ? m.textContent.split(" ")[0] : null; }`); err != nil {
-		return nil, nil, err
-	}
-	next, stop, err := watchFor(ctx, c, &n6sv1alpha1.ClusterList{})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer stop()
-	for i := range n {
-		nodes := int32(100 + i)
-		cl := &n6sv1alpha1.Cluster{}
-		if err := c.Get(ctx, client.ObjectKey{Name: "c-0"}, cl); err != nil {
-			return nil, nil, err
-		}
-		setClusterStatus(cl, nodes)
-		sent := time.Now()
-		if err := c.Status().Update(ctx, cl); err != nil {
-			return nil, nil, err
-		}
-		at, err := next(func(o client.Object) bool { x := o.(*n6sv1alpha1.Cluster); return x.Name == "c-0" && x.Status.Nodes == nodes })
-		if err != nil {
-			return nil, nil, err
-		}
-		shown, err := awaitSeen(page, strconv.Itoa(int(nodes)))
-		if err != nil {
-			return nil, nil, err
-		}
-		watched, page_ = append(watched, at.Sub(sent)), append(page_, shown.Sub(sent))
-	}
-	return page_, watched, nil
+// updateProbe is one page's update to time: a write of a new value, the page that shows it,
+// and the watch event that carries it.
+type updateProbe struct {
+	// hash opens the page; ready is drawn once it shows.
+	hash, ready string
+	// root is where the page's observer looks, and text the script that reads the value there.
+	root, text string
+	list       client.ObjectList
+	opts       []client.ListOption
+	write      func(ctx context.Context, value int32) error
+	carries    func(o client.Object, value int32) bool
 }
 
-// updatesOnWorkloads changes the first workload's Ready replicas n times and times it to the
-// workloads page, and to a watch.
-func updatesOnWorkloads(ctx context.Context, c client.WithWatch, page context.Context, base string, n int) (page_, watched []time.Duration, err error) {
-	first := `[data-binding="team-0/deployment-w-0"]`
-	if _, err := chromedp.Run(page, chromedp.Steps(chromedp.Navigate(base+"#workloads"), chromedp.WaitVisible(chromedp.CSS(first)))); err != nil {
+// mapUpdate changes cluster c-0's node count.
+func mapUpdate(c client.Client) updateProbe {
+	return updateProbe{hash: "#map", ready: `[data-cluster="c-0"]`, root: "#map",
+		text: `d => { const m = d.querySelector('[data-cluster="c-0"] .meta'); return m ? m.textContent.split(" ")[0] : null; }`,
+		list: &n6sv1alpha1.ClusterList{},
+		write: func(ctx context.Context, nodes int32) error {
+			cl := &n6sv1alpha1.Cluster{}
+			if err := c.Get(ctx, client.ObjectKey{Name: "c-0"}, cl); err != nil {
+				return err
+			}
+			setClusterStatus(cl, nodes)
+			return c.Status().Update(ctx, cl)
+		},
+		carries: func(o client.Object, nodes int32) bool {
+			x := o.(*n6sv1alpha1.Cluster)
+			return x.Name == "c-0" && x.Status.Nodes == nodes
+		}}
+}
+
+// workloadUpdate changes the first workload's Ready replicas.
+func workloadUpdate(c client.Client) updateProbe {
+	return updateProbe{hash: "#workloads", ready: `[data-binding="team-0/deployment-w-0"]`, root: "#workloads",
+		text: `d => { const m = d.querySelector('[data-binding="team-0/deployment-w-0"] .head span'); return m ? m.textContent.split(" ")[0] : null; }`,
+		list: &n6sv1alpha1.BindingList{}, opts: []client.ListOption{client.InNamespace("team-0")},
+		write: func(ctx context.Context, ready int32) error {
+			b := &n6sv1alpha1.Binding{}
+			if err := c.Get(ctx, client.ObjectKey{Namespace: "team-0", Name: "deployment-w-0"}, b); err != nil {
+				return err
+			}
+			b.Status.Clusters[0].ReadyReplicas = ready - b.Status.Clusters[1].ReadyReplicas
+			return c.Status().Update(ctx, b)
+		},
+		carries: func(o client.Object, ready int32) bool {
+			x := o.(*n6sv1alpha1.Binding)
+			return x.Name == "deployment-w-0" && x.Status.Clusters[0].ReadyReplicas+x.Status.Clusters[1].ReadyReplicas == ready
+		}}
+}
+
+// measureUpdates writes n new values and times each to the page and to a watch of the same
+// API server, from just before the write.
+func measureUpdates(ctx context.Context, c client.WithWatch, page context.Context, base string, n int, p updateProbe) (shown, watched []time.Duration, err error) {
+	if _, err := chromedp.Run(page, chromedp.Steps(chromedp.Navigate(base+p.hash), chromedp.WaitVisible(chromedp.CSS(p.ready)))); err != nil {
 		return nil, nil, err
 	}
-	if err := seenInPage(page, "#workloads", `d => { const m = d.querySelector('[data-binding="team-0/deployment-w-0"] .head span'); return m ? m.textContent.split(" ")[0] : null; }`); err != nil {
+	if err := seenInPage(page, p.root, p.text); err != nil {
 		return nil, nil, err
 	}
-	next, stop, err := watchFor(ctx, c, &n6sv1alpha1.BindingList{}, client.InNamespace("team-0"))
+	next, stop, err := watchFor(ctx, c, p.list, p.opts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer stop()
 	for i := range n {
-		ready := int32(100 + i)
-		b := &n6sv1alpha1.Binding{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: "team-0", Name: "deployment-w-0"}, b); err != nil {
-			return nil, nil, err
-		}
-		b.Status.Clusters[0].ReadyReplicas = ready - b.Status.Clusters[1].ReadyReplicas
+		value := int32(100 + i)
 		sent := time.Now()
-		if err := c.Status().Update(ctx, b); err != nil {
+		if err := p.write(ctx, value); err != nil {
 			return nil, nil, err
 		}
-		at, err := next(func(o client.Object) bool {
-			x := o.(*n6sv1alpha1.Binding)
-			return x.Name == "deployment-w-0" && x.Status.Clusters[0].ReadyReplicas+x.Status.Clusters[1].ReadyReplicas == ready
-		})
+		at, err := next(func(o client.Object) bool { return p.carries(o, value) })
 		if err != nil {
 			return nil, nil, err
 		}
-		shown, err := awaitSeen(page, strconv.Itoa(int(ready)))
+		on, err := awaitSeen(page, strconv.Itoa(int(value)))
 		if err != nil {
 			return nil, nil, err
 		}
-		watched, page_ = append(watched, at.Sub(sent)), append(page_, shown.Sub(sent))
+		watched, shown = append(watched, at.Sub(sent)), append(shown, on.Sub(sent))
 	}
-	return page_, watched, nil
+	return shown, watched, nil
 }
 
 func median(d []time.Duration) time.Duration { return percentile(d, 0.5) }

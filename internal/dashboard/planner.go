@@ -20,8 +20,8 @@ const planEvery = 5 * time.Second
 type PlannerPage struct {
 	Decisions []Decision `json:"decisions"`
 	// Now is the plan of this moment, or why it could not be made.
-	Now       *PlanNow `json:"now,omitempty"`
-	NowError  string   `json:"nowError,omitempty"`
+	Now      *PlanNow `json:"now,omitempty"`
+	NowError string   `json:"nowError,omitempty"`
 	// PlannedAt is when, in Unix milliseconds.
 	PlannedAt int64 `json:"plannedAt,omitempty"`
 }

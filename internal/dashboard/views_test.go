@@ -431,6 +431,5 @@ func TestDashboardSimulatesAShippedTrace(t *testing.T) {
 	}
 }
 
-
 // longTrace is a trace 100 days long, as JSON string content.
 const longTrace = `t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n0,shop/web,3,500,1024,,\n8640000,shop/web,3,500,1024,,\n`

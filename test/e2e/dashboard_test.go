@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -160,15 +159,10 @@ func TestDashboardOnALocalFleet(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(host+` .answer[data-rcode="NOERROR"]`))))
 	answer := testenv.Within(t, page, 5*time.Second, "the answer", chromedp.Text(chromedp.CSS(host+` .answer`)))
 	g.Expect(answer).To(And(ContainSubstring("as 10.2.0.0/16"), ContainSubstring(euAddress)), "the server's Geo answer for eu-west")
-	pids, err := f.Runner().Processes("eu")
-	g.Expect(err).NotTo(HaveOccurred())
-	apiserver, err := os.FindProcess(pids["kube-apiserver"])
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
-	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	thaw := f.freezeAPIServer(t, "eu")
 	wait("the frozen eu unhealthy on the page", host+` [data-target="eu"][data-healthy="false"]`)
 	screenshot("global-names")
-	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
+	thaw()
 
 	// Cost and demand: both plots drawn from the samples.
 	testenv.Within(t, page, 5*time.Second, "the cost page", chromedp.Navigate(base+"#cost"))

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,18 +41,13 @@ func TestFailover(t *testing.T) {
 	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
 	expectMemberDeployment(g, fc, "svc", 2, "svc:1")
 
-	pids, err := f.Runner().Processes("fc")
-	g.Expect(err).NotTo(HaveOccurred())
-	apiserver, err := os.FindProcess(pids["kube-apiserver"])
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
-	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	thaw := f.freezeAPIServer(t, "fc")
 	frozen := time.Now()
 	expectMemberDeployment(g, fa, "svc", 3, "svc:1")
 	expectMemberDeployment(g, fb, "svc", 3, "svc:1")
 	t.Logf("the frozen member's replicas ran Ready elsewhere %v after the freeze (toleration 3s)", time.Since(frozen).Round(time.Second))
 
-	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
+	thaw()
 	expectMemberDeployment(g, fa, "svc", 2, "svc:1")
 	expectMemberDeployment(g, fb, "svc", 2, "svc:1")
 	expectMemberDeployment(g, fc, "svc", 2, "svc:1")

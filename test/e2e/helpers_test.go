@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,4 +194,28 @@ func (f *localFleet) startMembers(t *testing.T, pools map[string]string) map[str
 		members[name] = f.member(t, name)
 	}
 	return members
+}
+
+// freezeAPIServer stops a member's kube-apiserver with SIGSTOP, as a server that hangs; thaw
+// lets it go on, and runs anyway when the test ends.
+func (f *localFleet) freezeAPIServer(t *testing.T, cluster string) (thaw func()) {
+	t.Helper()
+	pids, err := f.Runner().Processes(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiserver, err := os.FindProcess(pids["kube-apiserver"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apiserver.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("freezing the kube-apiserver of %s: %v", cluster, err)
+	}
+	thaw = func() {
+		if err := apiserver.Signal(syscall.SIGCONT); err != nil {
+			t.Errorf("thawing the kube-apiserver of %s: %v", cluster, err)
+		}
+	}
+	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	return thaw
 }

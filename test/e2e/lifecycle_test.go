@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"syscall"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -150,12 +149,7 @@ func TestClusterLifecycle(t *testing.T) {
 	expectAvailable(g, member, 4)
 
 	// An outage: a frozen kube-apiserver makes the cluster Unhealthy; thawed, it recovers.
-	pids, err := f.Runner().Processes(name)
-	g.Expect(err).NotTo(HaveOccurred())
-	apiserver, err := os.FindProcess(pids["kube-apiserver"])
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(apiserver.Signal(syscall.SIGSTOP)).To(Succeed())
-	t.Cleanup(func() { _ = apiserver.Signal(syscall.SIGCONT) })
+	thaw := f.freezeAPIServer(t, name)
 	g.Eventually(func(g Gomega) {
 		c := f.getCluster(g, name)
 		healthy := condition(c, n6sv1alpha1.ClusterHealthyCondition)
@@ -163,7 +157,7 @@ func TestClusterLifecycle(t *testing.T) {
 		g.Expect(healthy.Reason).To(Equal(n6sv1alpha1.ClusterUnreachableReason))
 		g.Expect(c.Status.Phase).To(Equal(n6sv1alpha1.ClusterPhaseUnhealthy))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for Healthy=False while the API server is frozen")
-	g.Expect(apiserver.Signal(syscall.SIGCONT)).To(Succeed())
+	thaw()
 	g.Eventually(func(g Gomega) {
 		expectReady(g, f.getCluster(g, name), 1)
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the thawed cluster to be Ready again")

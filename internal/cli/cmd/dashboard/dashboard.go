@@ -40,17 +40,7 @@ simulator of the shipped or your own traces.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := g.RESTConfig()
-			if err != nil {
-				return err
-			}
 			d := dashboard.Options{Namespaces: namespaces, DNSServer: dnsServer, Planner: opts.Config, HistoryFile: historyFile}
-			if len(d.Namespaces) == 0 {
-				d.Namespaces = []string{g.Namespace()}
-			}
-			if !cmd.Flags().Changed("history-file") {
-				d.HistoryFile = defaultHistoryFile(cfg.Host)
-			}
 			if geoFile != "" {
 				data, err := os.ReadFile(geoFile)
 				if err != nil {
@@ -59,6 +49,16 @@ simulator of the shipped or your own traces.`,
 				if d.Geo, err = dns.ParseGeoTable(data); err != nil {
 					return fmt.Errorf("--dns-geo %s: %w", geoFile, err)
 				}
+			}
+			cfg, err := g.RESTConfig()
+			if err != nil {
+				return err
+			}
+			if len(d.Namespaces) == 0 {
+				d.Namespaces = []string{g.Namespace()}
+			}
+			if !cmd.Flags().Changed("history-file") {
+				d.HistoryFile = defaultHistoryFile(cfg.Host)
 			}
 			url, done, err := dashboard.Listen(cmd.Context(), cfg, setup.Scheme(), addr, d)
 			if err != nil {
