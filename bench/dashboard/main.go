@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -360,18 +361,16 @@ true`, text, root)
 
 // awaitSeen polls the page until it showed value, and returns when it did.
 func awaitSeen(page context.Context, value string) (time.Time, error) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var at time.Time
+	err := wait.PollUntilContextTimeout(page, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		ms, err := chromedp.Run(page, chromedp.Evaluate[float64](fmt.Sprintf(`window.seen[%q] || 0`, value)))
-		if err != nil {
-			return time.Time{}, err
-		}
-		if ms > 0 {
-			return time.UnixMicro(int64(ms * 1000)), nil
-		}
-		time.Sleep(20 * time.Millisecond) // a poll's interval
+		at = time.UnixMicro(int64(ms * 1000))
+		return ms > 0, err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("waiting for the page to show %q: %w", value, err)
 	}
-	return time.Time{}, fmt.Errorf("the page never showed %q", value)
+	return at, nil
 }
 
 // updateProbe is one page's update to time: a write of a new value, the page that shows it,

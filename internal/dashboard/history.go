@@ -245,12 +245,12 @@ func (s *Server) sample(ctx context.Context) {
 // may read neither.
 func (s *Server) sampleNow(ctx context.Context) (Sample, bool) {
 	sm := Sample{Time: s.opts.Now().UnixMilli()}
+	if s.denied("clusters") != nil && s.denied("bindings") != nil {
+		return sm, false
+	}
 	var clusters n6sv1alpha1.ClusterList
 	var bindings n6sv1alpha1.BindingList
 	if s.list(ctx, "clusters", &clusters) != nil || s.list(ctx, "bindings", &bindings) != nil {
-		return sm, false
-	}
-	if s.denied("clusters") != nil && s.denied("bindings") != nil {
 		return sm, false
 	}
 	for _, c := range clusters.Items {

@@ -148,12 +148,13 @@ func (s *Server) serveDNS(w http.ResponseWriter, r *http.Request) {
 	}
 	subnet := q.Get("subnet")
 	if region := q.Get("region"); region != "" {
-		i := slices.IndexFunc(s.regionSubnets(), func(rs RegionSubnet) bool { return rs.Region == region })
+		regions := s.regionSubnets()
+		i := slices.IndexFunc(regions, func(rs RegionSubnet) bool { return rs.Region == region })
 		if i < 0 {
 			http.Error(w, fmt.Sprintf("region %q is not in the DNS server's geo table", region), http.StatusBadRequest)
 			return
 		}
-		subnet = s.regionSubnets()[i].Subnet
+		subnet = regions[i].Subnet
 	}
 	m := new(mdns.Msg)
 	m.SetQuestion(mdns.Fqdn(host), qtype)

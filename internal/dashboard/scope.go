@@ -65,6 +65,9 @@ func probe(ctx context.Context, direct client.Reader, k kind, namespaces []strin
 func cacheOptions(kinds []kind, scopes []readable) map[client.Object]cache.ByObject {
 	by := map[client.Object]cache.ByObject{}
 	for i, k := range kinds {
+		if scopes[i].refused != nil {
+			continue
+		}
 		o := cache.ByObject{Field: k.field}
 		if s := scopes[i]; !s.all && len(s.namespaces) > 0 {
 			o.Namespaces = map[string]cache.Config{}

@@ -160,13 +160,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if len(readableKinds) == 0 {
 		return fmt.Errorf("the dashboard cannot read the fleet with this kubeconfig: %w", firstRefusal)
 	}
-	var readableScopes []readable
-	for _, r := range s.scopes {
-		if r.refused == nil {
-			readableScopes = append(readableScopes, r)
-		}
-	}
-	c, err := cache.New(s.cfg, cache.Options{Scheme: s.scheme, ByObject: cacheOptions(readableKinds, readableScopes), ReaderFailOnMissingInformer: true})
+	c, err := cache.New(s.cfg, cache.Options{Scheme: s.scheme, ByObject: cacheOptions(s.kinds, s.scopes), ReaderFailOnMissingInformer: true})
 	if err != nil {
 		return fmt.Errorf("failed to set up the dashboard's view of the fleet API: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -46,16 +47,11 @@ func api(t *testing.T, u *url.URL, path string, out any) int {
 // eventually polls check until it passes or the deadline, failing with what was awaited.
 func eventually(t *testing.T, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 30s for %s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond) // a poll's interval, not a wait for an outcome
+	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return check() == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("waited 30s for %s: %v", what, check())
 	}
 }
 
@@ -249,9 +245,26 @@ func TestDashboardWorkloadsFollowTheCallersRBAC(t *testing.T) {
 		t.Fatal(err)
 	}
 	workload(t, "team-b", "api", 2, map[string]int32{"wl-1": 2})
+	// Member wl-1's kubeconfig Secret holds no usable kubeconfig: a link to it says so.
+	makePool(t, "wl-pool", "us-east", "0.2")
+	namespace(t, n6sv1alpha1.SystemNamespace)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: n6sv1alpha1.SystemNamespace, Name: "wl-1-kubeconfig"},
+		Data: map[string][]byte{"kubeconfig": []byte("users: [{name: x, user: {exec: {command: /bin/sh}}}]")}}
+	member := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "wl-1"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "wl-pool"}}
+	create(t, secret, member)
+	member.Status.KubeconfigSecretRef = &n6sv1alpha1.SecretReference{Namespace: secret.Namespace, Name: secret.Name, Key: "kubeconfig"}
+	if err := k8s.Status().Update(t.Context(), member); err != nil {
+		t.Fatal(err)
+	}
 
+	admin := listen(t)
+	resp, body := get(t, http.DefaultClient, admin.Scheme+"://"+admin.Host+"/api/member?binding=team-a/deployment-web&cluster=wl-1",
+		http.Header{"Authorization": {"Bearer " + admin.Query().Get("token")}})
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "cluster wl-1") || !strings.Contains(body, "exec") {
+		t.Errorf("a member whose kubeconfig runs a command: %d %q, want 502 naming the cluster and the refused exec", resp.StatusCode, body)
+	}
 	var all Workloads
-	api(t, listen(t), "/api/workloads", &all)
+	api(t, admin, "/api/workloads", &all)
 	var got *BindingView
 	namespaces := map[string]bool{}
 	for _, p := range all.Placements {
@@ -297,6 +310,17 @@ func TestDashboardWorkloadsFollowTheCallersRBAC(t *testing.T) {
 	}
 	if status := api(t, u, "/api/member?binding=team-b/deployment-api&cluster=wl-1", nil); status != http.StatusForbidden {
 		t.Errorf("alice asking for team-b's member object: %d, want 403", status)
+	}
+	for path, want := range map[string]int{
+		"/api/member?binding=team-a/deployment-web":                   http.StatusBadRequest,
+		"/api/member?binding=nonsense&cluster=wl-1":                   http.StatusBadRequest,
+		"/api/member?binding=team-a/deployment-web&cluster=elsewhere": http.StatusNotFound,
+		// Alice may read the Binding, not the member's kubeconfig Secret: the API's 403.
+		"/api/member?binding=team-a/deployment-web&cluster=wl-1": http.StatusForbidden,
+	} {
+		if status := api(t, u, path, nil); status != want {
+			t.Errorf("alice: GET %s: %d, want %d", path, status, want)
+		}
 	}
 	if status := api(t, u, "/api/names", nil); status != http.StatusOK {
 		t.Errorf("alice's global names in team-a: %d", status)

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -223,10 +224,9 @@ func (s *Server) serveMember(w http.ResponseWriter, r *http.Request) {
 
 // statusOf is the HTTP status for an error of the API: its own for an API error, else 502.
 func statusOf(err error) int {
-	if code := apierrors.ReasonForError(err); code != metav1.StatusReasonUnknown {
-		if status, ok := err.(apierrors.APIStatus); ok {
-			return int(status.Status().Code)
-		}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) && status.Status().Code != 0 {
+		return int(status.Status().Code)
 	}
 	return http.StatusBadGateway
 }
