@@ -172,22 +172,25 @@ workloadFilter.addEventListener("input", () => { workloadLimit = workloadPage; i
 
 const dnsRegion = document.getElementById("dns-region");
 const dnsSubnet = document.getElementById("dns-subnet");
+// answers are the last answer (or refusal) per host, and slots where each host shows it: the
+// page may be drawn again while a question is out, so an answer goes where its host is now.
 const answers = new Map();
+const slots = new Map();
 
-async function ask(host, out) {
+async function ask(host) {
   const q = new URLSearchParams({ host });
   if (dnsRegion.value) q.set("region", dnsRegion.value); else if (dnsSubnet.value.trim()) q.set("subnet", dnsSubnet.value.trim());
   const resp = await fetch("api/dns?" + q);
-  if (!resp.ok) {
-    out.replaceChildren(el("span", { class: "refused", text: await resp.text() }));
-    return;
-  }
-  const a = await resp.json();
-  answers.set(host, a);
-  showAnswer(a, out);
+  answers.set(host, resp.ok ? await resp.json() : { refused: `${resp.status}: ${await resp.text()}` });
+  showAnswer(answers.get(host), slots.get(host));
 }
 
 function showAnswer(a, out) {
+  if (!out) return;
+  if (a.refused) {
+    out.replaceChildren(el("span", { class: "refused", text: a.refused }));
+    return;
+  }
   out.replaceChildren(el("div", { class: "answer", "data-rcode": a.rcode },
     el("div", { class: "meta", text: `${a.rcode} from ${a.server} in ${a.rttMs.toFixed(1)} ms` + (a.subnet ? `, as ${a.subnet} (scope /${a.scope})` : "") }),
     ...(a.records.length ? a.records.map(r => el("code", { text: r })) : [el("span", { class: "empty", text: "no record" })])));
@@ -207,9 +210,10 @@ function renderNames(n) {
     el("h3", { title: conditionText(g.conditions) }, `${g.namespace}/${g.name}`, el("small", { text: ` ${g.strategy}` })),
     ...g.hosts.map(h => {
       const out = el("div", { class: "answer-slot" });
+      slots.set(h.host, out);
       if (answers.has(h.host)) showAnswer(answers.get(h.host), out);
       const button = el("button", { type: "button", "data-ask": h.host, text: "Ask the DNS server" });
-      button.addEventListener("click", () => ask(h.host, out));
+      button.addEventListener("click", () => ask(h.host));
       return el("div", { class: "host", "data-host": h.host },
         el("div", { class: "head" }, el("strong", { text: h.host }), button),
         el("table", {}, el("thead", {}, el("tr", {}, ...["Cluster", "Region", "Addresses", "Health", "Weight", "Reason"].map(x => el("th", { text: x })))),
