@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,9 +123,10 @@ func TestAFlappingClusterKeepsItsNodesLonger(t *testing.T) {
 }
 
 // TestTheForecastMakesRoomBeforeARecurringRamp: a workload that ran 40 replicas at this time
-// yesterday and the day before gets their capacity a few minutes before the ramp, with the
-// forecast on, and only then; a batch that is gone between its runs is remembered and
-// expected back.
+// yesterday and the day before gets their capacity before the ramp, with the forecast on, and
+// only then; each way of adding capacity is ordered in time for the ramp, not sooner: a new
+// cluster (5 min) as soon as the ramp is 5 min away, a grow (2 min) only when the ramp is
+// that close. A batch that is gone between its runs is remembered and expected back.
 func TestTheForecastMakesRoomBeforeARecurringRamp(t *testing.T) {
 	pool := testPool("us-east", "us-east", 0.2)
 	cfg := DefaultConfig()
@@ -135,34 +137,42 @@ func TestTheForecastMakesRoomBeforeARecurringRamp(t *testing.T) {
 	mem := NewMemory()
 	for _, day := range []time.Time{t0.Add(-48 * time.Hour), t0.Add(-24 * time.Hour)} {
 		for m := time.Duration(0); m < 30*time.Minute; m += time.Minute {
-			replicas := int32(8)
+			demands := []Demand{testDemand("shop/web", 8, nil)}
 			if m >= 10*time.Minute {
-				replicas = 40
+				demands = []Demand{testDemand("shop/web", 40, nil), testDemand("data/batch", 33, nil)}
 			}
-			run(mem, day.Add(m), nil, testDemand("shop/web", replicas, nil), testDemand("data/batch", replicas-7, nil))
+			run(mem, day.Add(m), nil, demands...)
 		}
 	}
 	c := []Cluster{testCluster("c", pool, Running, 2)}
 	web := testDemand("shop/web", 8, map[string]int32{"c": 8})
-	// Today at 5 min, the ramp is 5 min away: within the longest create time (5 min).
+	// Today at 5 min, the ramp is 5 min away: the batch, absent today, needs a new cluster
+	// (33 replicas, 9 nodes), which takes that long; web's grow can wait.
 	plan := run(mem, t0.Add(5*time.Minute), c, web)
-	got := summary(plan)
-	if !strings.Contains(got, "Scale c nodes=10") {
-		t.Fatalf("plan:\n%s\nwant c grown to hold 40 replicas", got)
+	if got := summary(plan); got != "Create pool/us-east nodes=9\n" {
+		t.Fatalf("5 min before the ramp:\n%s\nwant only a cluster for the absent batch's return", got)
 	}
-	if !strings.Contains(plan.Actions[0].Reason, "forecast: shop/web had 40 replicas yesterday and the day before within the next 5m0s, 32 more than now") {
+	if !strings.Contains(plan.Actions[0].Reason, "forecast: data/batch had 33 replicas yesterday and the day before within the next 5m0s, 33 more than now") {
 		t.Errorf("reason %q", plan.Actions[0].Reason)
+	}
+	// At 8 min, the grows are due: the batch's new cluster is still starting, and web's
+	// 32 more replicas and the batch's 33 are planned on it and on c.
+	batch := testCluster("b", pool, Starting, 9)
+	plan = run(mem, t0.Add(8*time.Minute), append(c, batch), web)
+	if got := summary(plan); got != "Scale b nodes=10\nScale c nodes=9\n" {
+		t.Fatalf("2 min before the ramp:\n%s\nwant b and c grown to hold 40 replicas of web and 33 of the batch", got)
+	}
+	for _, a := range plan.Actions {
+		if !strings.HasPrefix(a.Reason, "forecast: data/batch had 33 replicas yesterday and the day before within the next 5m0s, 33 more than now") {
+			t.Errorf("reason %q, want the batch's forecast (web's 32 fit in the batch's starting cluster)", a.Reason)
+		}
 	}
 	if len(plan.Unserved) > 0 {
 		t.Errorf("a forecast is not unserved demand: %+v", plan.Unserved)
 	}
-	// The batch, absent today, gets room too: 33 replicas, 9 nodes, on a new cluster.
-	if !strings.Contains(got, "Create pool/us-east nodes=9") {
-		t.Errorf("plan:\n%s\nwant a cluster for the absent batch's return", got)
-	}
 	// Without the forecast, the same fleet waits for the ramp.
 	cfg.Forecast = false
-	if plan := run(mem, t0.Add(5*time.Minute), c, web); len(plan.Actions) != 0 {
+	if plan := run(mem, t0.Add(8*time.Minute), c, web); len(plan.Actions) != 0 {
 		t.Errorf("without the forecast: %s", summary(plan))
 	}
 }
@@ -176,11 +186,11 @@ func TestTheForecastWantsTheDemandToRecur(t *testing.T) {
 	for _, day := range []int{1, 2} {
 		mem.observeDemand(nil, t0.Add(time.Duration(day)*24*time.Hour)) // gone since
 	}
-	if n, _ := mem.forecast("data/batch", t0.Add(24*time.Hour-time.Minute), 5*time.Minute); n != 0 {
-		t.Errorf("the day after one run: %d replicas expected, want 0", n)
+	if e := mem.forecast("data/batch", t0.Add(24*time.Hour-time.Minute), 5*time.Minute); e.replicas != 0 {
+		t.Errorf("the day after one run: %d replicas expected, want 0", e.replicas)
 	}
-	if n, when := mem.forecast("data/batch", t0.Add(7*24*time.Hour-time.Minute), 5*time.Minute); n != 40 || when != "a week ago" {
-		t.Errorf("a week after: %d replicas expected (%s), want 40 from a week ago", n, when)
+	if e := mem.forecast("data/batch", t0.Add(7*24*time.Hour-time.Minute), 5*time.Minute); e.replicas != 40 || e.source != "a week ago" {
+		t.Errorf("a week after: %d replicas expected (%s), want 40 from a week ago", e.replicas, e.source)
 	}
 }
 
@@ -226,5 +236,83 @@ func TestAnOldClusterIsReplacedWhileTheRestOfTheFleetIsYoung(t *testing.T) {
 	}
 	if r := plan.Actions[0].Reason; !strings.Contains(r, "to take over the 8 replicas of fast-1") {
 		t.Errorf("reason %q", r)
+	}
+}
+
+// TestTheForecastLearnsAWorkloadsOwnPeriod: demand that rises every 2 h is expected at its
+// fourth rise, once three rises agree on the spacing; two rises, rises at uneven spacings, and
+// noise about one level are no period.
+func TestTheForecastLearnsAWorkloadsOwnPeriod(t *testing.T) {
+	// observe records a day of demand, minute by minute, from replicas(minute).
+	observe := func(replicas func(minute int) int32) *Memory {
+		mem := NewMemory()
+		for m := range 24 * 60 {
+			mem.observeDemand([]Demand{testDemand("shop/tickets", replicas(m), nil)}, t0.Add(time.Duration(m)*time.Minute))
+		}
+		return mem
+	}
+	crowds := func(starts ...int) func(int) int32 {
+		return func(m int) int32 {
+			for _, s := range starts {
+				if m >= s && m < s+15 {
+					return 100
+				}
+			}
+			return 5
+		}
+	}
+	// The forecast is asked 3 min before a rise that would come 2 h after the last one.
+	before := func(mem *Memory, minute int) expectation {
+		return mem.forecast("shop/tickets", t0.Add(time.Duration(minute-3)*time.Minute), 5*time.Minute)
+	}
+	// Rises at 01:00, 03:00 and 05:00: the one at 07:00 is expected, and when it comes.
+	mem := observe(crowds(60, 180, 300))
+	e := before(mem, 420)
+	if e.replicas != 100 || e.source != "one and two of its periods ago (it rises every 2h0m0s)" {
+		t.Fatalf("before the fourth crowd: %+v, want 100 replicas from its 2 h period", e)
+	}
+	if in := mem.rampIn("shop/tickets", t0.Add(417*time.Minute), e, 5); in != 3*time.Minute {
+		t.Errorf("the ramp is expected in %s, want 3m0s", in)
+	}
+	if e := before(mem, 390); e.replicas > 5 {
+		t.Errorf("between crowds: %+v, want nothing more than the base", e)
+	}
+	for name, replicas := range map[string]func(int) int32{
+		"two rises":       crowds(180, 300),
+		"uneven spacings": crowds(60, 150, 300),
+		"noise about one level": func(m int) int32 {
+			return 50 + int32(m%7)
+		},
+	} {
+		if e := before(observe(replicas), 420); e.replicas > 100 || e.source != "" {
+			t.Errorf("%s: %+v, want no period", name, e)
+		}
+	}
+}
+
+// TestConsolidationDoesNotSwapWhichClusterStays: after a batch, one cluster of a pool runs a
+// small service and another runs nothing. Draining the first into the idle one saves nothing
+// (the idle one would go offline), so the service is not moved; into an idle cluster of a
+// cheaper pool it is, since that does save.
+func TestConsolidationDoesNotSwapWhichClusterStays(t *testing.T) {
+	pool := testPool("dear", "eu-west", 0.5)
+	cheap := testPool("cheap", "eu-west", 0.02)
+	api := testDemand("etl/api", 4, map[string]int32{"a": 4})
+	run := func(pools []Pool, clusters []Cluster) string {
+		mem := NewMemory()
+		starting := slices.Clone(clusters)
+		for i := range starting {
+			starting[i].State = Starting
+		}
+		decide(pools, starting, []Demand{api}, t0, mem)
+		decide(pools, clusters, []Demand{api}, t0.Add(time.Minute), mem)
+		return summary(decide(pools, clusters, []Demand{api}, t0.Add(time.Hour), mem))
+	}
+	idle := idleSince(t0.Add(50 * time.Minute))
+	if got := run([]Pool{pool}, []Cluster{testCluster("a", pool, Running, 1), testCluster("b", pool, Running, 1, idle)}); strings.Contains(got, "Drain") {
+		t.Errorf("the service is moved onto the idle cluster of its own pool:\n%s", got)
+	}
+	if got := run([]Pool{pool, cheap}, []Cluster{testCluster("a", pool, Running, 1), testCluster("b", cheap, Running, 1, idle)}); !strings.HasPrefix(got, "Drain a") {
+		t.Errorf("plan:\n%s\nwant the service drained into the idle cluster of the cheaper pool", got)
 	}
 }

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -12,11 +13,15 @@ import (
 
 // The forecast remembers each workload's replicas in buckets of bucketSpan for historyDays,
 // and expects the demand of the same time of day yesterday and of the same time of the week
-// a week ago.
+// a week ago, and of the same point of the workload's own period when its demand rises at a
+// steady interval (an hourly job, a crowd every two hours).
 const (
 	bucketSpan  = 5 * time.Minute
 	historyDays = 8
 	maxLead     = time.Hour
+	// orderMargin is how much sooner than its time to capacity the forecast orders capacity
+	// before a ramp: a decision or two, and a little slack.
+	orderMargin = time.Minute
 	// maxAbsent bounds the workloads remembered while they are gone (about 27 KiB each), so
 	// that a namespace making and deleting many workloads cannot grow the planner's memory
 	// without bound; the longest gone are forgotten first.
@@ -32,11 +37,15 @@ type history struct {
 	// for capacity ahead of its return.
 	last time.Time
 	spec Demand
+	// periodAt is the bucket whose period was last worked out, and period that period in
+	// buckets (0 for none): it is worked out once per bucket.
+	periodAt int64
+	period   int64
 }
 
 func newHistory() *history {
 	n := int(historyDays * 24 * time.Hour / bucketSpan)
-	h := &history{bucket: make([]int64, n), peak: make([]int32, n)}
+	h := &history{bucket: make([]int64, n), peak: make([]int32, n), periodAt: -1}
 	for i := range h.bucket {
 		h.bucket[i] = -1
 	}
@@ -75,6 +84,54 @@ func (h *history) most(from, to time.Time) (int32, bool) {
 	}
 	return n, seen
 }
+
+// recurrence is the workload's own period: the spacing of its last three rises, when both
+// spacings agree within a bucket. A rise is the demand going above two thirds of its range
+// over the history after it was below one third (so that noise about one level is not a
+// rise); a range under two replicas, or under a third of the peak, has none. 0 when there
+// is no such period.
+func (h *history) recurrence(now time.Time) time.Duration {
+	nowBucket := bucketOf(now)
+	if h.periodAt == nowBucket {
+		return time.Duration(h.period) * bucketSpan
+	}
+	h.periodAt, h.period = nowBucket, 0
+	first := nowBucket - int64(len(h.bucket)) + 1
+	lo, hi := int32(math.MaxInt32), int32(-1)
+	for b := first; b <= nowBucket; b++ {
+		if slot := int(b % int64(len(h.bucket))); h.bucket[slot] == b {
+			lo, hi = min(lo, h.peak[slot]), max(hi, h.peak[slot])
+		}
+	}
+	if hi-lo < 2 || 3*(hi-lo) < hi {
+		return 0
+	}
+	low, high := lo+(hi-lo)/3, hi-(hi-lo)/3
+	var rises []int64
+	armed := false // below the low mark since the last rise
+	for b := first; b <= nowBucket; b++ {
+		slot := int(b % int64(len(h.bucket)))
+		switch {
+		case h.bucket[slot] != b:
+			armed = false // a gap in the history: a rise across it is not seen
+		case h.peak[slot] <= low:
+			armed = true
+		case h.peak[slot] >= high && armed:
+			rises, armed = append(rises, b), false
+		}
+	}
+	if n := len(rises); n >= 3 {
+		last, before := rises[n-1]-rises[n-2], rises[n-2]-rises[n-3]
+		if last >= 2 && max(last-before, before-last) <= 1 {
+			h.period = last
+		}
+	}
+	return time.Duration(h.period) * bucketSpan
+}
+
+// RecordDemand gives the forecast the demand of a past time, as a decision with the forecast
+// on records it: for history kept elsewhere (and for the benchmark, which needs a week's).
+func (mem *Memory) RecordDemand(demands []Demand, at time.Time) { mem.observeDemand(demands, at) }
 
 // observeDemand records every demand's replicas at now and forgets workloads gone for
 // historyDays.
@@ -117,30 +174,56 @@ func (mem *Memory) observeDemand(demands []Demand, now time.Time) {
 	}
 }
 
+// expectation is what the forecast expects of a workload: replicas within the lead, where the
+// figure came from, and how far back the history it read lies (for when the ramp comes).
+type expectation struct {
+	replicas int32
+	source   string
+	back     time.Duration
+}
+
 // forecast is how many replicas a workload is expected to need within lead: what it had a
-// week ago, or what it had both yesterday and the day before, so that neither a weekly batch
-// nor a one-off day is expected every day. It says where the figure came from; 0 without
-// enough history.
-func (mem *Memory) forecast(workload string, now time.Time, lead time.Duration) (int32, string) {
+// week ago, what it had both yesterday and the day before, or what it had both one and two of
+// its own periods ago (see recurrence), so that neither a weekly batch nor a one-off day is
+// expected every day. Without enough history it expects nothing.
+func (mem *Memory) forecast(workload string, now time.Time, lead time.Duration) expectation {
 	h := mem.history[workload]
 	if h == nil {
-		return 0, ""
+		return expectation{}
 	}
-	ago := func(days int) (int32, bool) {
-		back := time.Duration(days) * 24 * time.Hour
-		return h.most(now.Add(-back), now.Add(-back+lead))
+	// twice is the fewer replicas had both one and two periods back, if both were seen.
+	twice := func(period time.Duration) (int32, bool) {
+		a, ok1 := h.most(now.Add(-period), now.Add(-period+lead))
+		b, ok2 := h.most(now.Add(-2*period), now.Add(-2*period+lead))
+		return min(a, b), ok1 && ok2
 	}
-	var daily int32
-	var when string
-	d1, ok1 := ago(1)
-	d2, ok2 := ago(2)
-	if ok1 && ok2 {
-		daily, when = min(d1, d2), "yesterday and the day before"
+	var e expectation
+	if n, ok := twice(24 * time.Hour); ok {
+		e = expectation{n, "yesterday and the day before", 24 * time.Hour}
 	}
-	if w1, ok := ago(7); ok && w1 > daily {
-		return w1, "a week ago"
+	if period := h.recurrence(now); period > 0 {
+		if n, ok := twice(period); ok && n > e.replicas {
+			e = expectation{n, fmt.Sprintf("one and two of its periods ago (it rises every %s)", Round(period)), period}
+		}
 	}
-	return daily, when
+	week := 7 * 24 * time.Hour
+	if n, ok := h.most(now.Add(-week), now.Add(-week+lead)); ok && n > e.replicas {
+		e = expectation{n, "a week ago", week}
+	}
+	return e
+}
+
+// rampIn is how soon, after now, the expectation's history had more than replicas: when
+// capacity for the ramp is needed, to a bucket (the start of the first such bucket).
+func (mem *Memory) rampIn(workload string, now time.Time, e expectation, replicas int32) time.Duration {
+	h := mem.history[workload]
+	then := now.Add(-e.back)
+	for b := bucketOf(then); b <= bucketOf(then.Add(maxLead)); b++ {
+		if slot := int(b % int64(len(h.bucket))); h.bucket[slot] == b && h.peak[slot] > replicas {
+			return max(time.Duration(b*int64(bucketSpan)-then.UnixNano()), 0)
+		}
+	}
+	return 0
 }
 
 // absentDemands are the workloads with history that are not in demands now, with no
@@ -172,9 +255,10 @@ func (p *planning) forecastLead() time.Duration {
 }
 
 // prewarm adds capacity, when the forecast is on, for the replicas each divided workload had
-// in the coming lead a day or a week ago beyond what it asks for now: capacity for a
-// recurring ramp is then ready when the ramp comes. A forecast that cannot be served is not
-// reported as unserved demand.
+// in the coming lead a day, a week or its own period ago beyond what it asks for now:
+// capacity for a recurring ramp is then ready when the ramp comes. Each way is ordered its
+// time to capacity before the ramp, not sooner (see orderedForRamp). A
+// forecast that cannot be served is not reported as unserved demand.
 func (p *planning) prewarm() {
 	if !p.cfg.Forecast {
 		return
@@ -185,8 +269,8 @@ func (p *planning) prewarm() {
 		if d.Policy.Mode == placement.Duplicated || !d.Grow {
 			continue
 		}
-		expected, when := p.mem.forecast(d.Name, p.in.Now, lead)
-		extra := int64(expected - d.Replicas)
+		e := p.mem.forecast(d.Name, p.in.Now, lead)
+		extra := int64(e.replicas - d.Replicas)
 		if extra <= 0 {
 			continue
 		}
@@ -194,10 +278,31 @@ func (p *planning) prewarm() {
 		if len(d.Shares) > 0 {
 			parts = placement.RegionTargets(d.Shares, int32(extra))
 		}
-		p.reasonPrefix = fmt.Sprintf("forecast: %s had %d replicas %s within the next %s, %d more than now; ", d.Name, expected, when, Round(lead), extra)
+		p.rampAt = p.in.Now.Add(p.mem.rampIn(d.Name, p.in.Now, e, d.Replicas))
+		p.reasonPrefix = fmt.Sprintf("forecast: %s had %d replicas %s within the next %s, %d more than now; ", d.Name, e.replicas, e.source, Round(lead), extra)
 		for _, part := range parts {
 			p.fill(i, part.Replicas, part.Region)
 		}
-		p.reasonPrefix = ""
+		p.reasonPrefix, p.rampAt = "", time.Time{}
 	}
+}
+
+// orderedForRamp notes, on a cluster given capacity for the forecast, when that capacity is
+// due to be ordered: its time to capacity (and orderMargin) before the ramp. Capacity for
+// demand of now is due at once.
+func (p *planning) orderedForRamp(m *member, delay time.Duration) {
+	if p.rampAt.IsZero() {
+		m.forNow = true
+		return
+	}
+	due := p.rampAt.Add(-delay - orderMargin)
+	if m.dueAt.IsZero() || due.Before(m.dueAt) {
+		m.dueAt = due
+	}
+}
+
+// notYetDue reports whether all the capacity the plan adds to m is for a ramp still far
+// enough away to be ordered at a later decision.
+func (p *planning) notYetDue(m *member) bool {
+	return !m.forNow && !m.dueAt.IsZero() && p.in.Now.Before(m.dueAt)
 }

@@ -125,7 +125,7 @@ func (p *planning) consolidate() {
 		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
 		// rest anyway, so draining cannot count it as a saving.
 		cost := x.costAt(x.neededNodes())
-		if added, ok := p.moveAway(x); ok {
+		if added, ok := p.moveAway(x, target); ok {
 			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
 			payback, why := 1.0, ""
@@ -306,9 +306,13 @@ func (mem *Memory) swing(workload string, now int32) int32 {
 }
 
 // moveAway re-places every replica on x onto the other eligible clusters, growing managed ones
-// within their limits. It returns the cost per hour that growth adds.
-func (p *planning) moveAway(x *member) (float64, bool) {
+// within their limits. It returns the cost per hour that growth adds, and the whole cost of a
+// receiver that ran nothing: idle, it would go offline, so the drain would only swap which
+// cluster stays. Capacity ordered to take over (see holding), and a cluster of another pool
+// that the whole-fleet target moves x's pool into, are not idle in that sense.
+func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 	var added float64
+	kept := map[*member]bool{} // idle receivers, whose cost is counted at the nodes they then need
 	for _, i := range sortedInts(x.hosted) {
 		d := &p.in.Demands[i]
 		if d.Policy.Mode == placement.Duplicated {
@@ -342,6 +346,9 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 				}
 			}
 			k := min(n, room)
+			if k > 0 && m.Managed && m.pool != nil && total(m.hosted) == 0 && p.userPods[m.Name] == 0 && !p.holding(m) && !target.movesInto(p.in.Pools, x.Pool, m.Pool) {
+				kept[m] = true
+			}
 			m.place(i, d.Request, int32(k))
 			n -= k
 			reserve -= min(reserve, room-k)
@@ -349,6 +356,9 @@ func (p *planning) moveAway(x *member) (float64, bool) {
 		if n > 0 || reserve > 0 {
 			return 0, false
 		}
+	}
+	for m := range kept {
+		added += m.costAt(m.neededNodes()) - m.offlineCost()
 	}
 	return added, true
 }
@@ -383,9 +393,15 @@ func (p *planning) resize() {
 		}
 		switch {
 		case m.planned:
+			if p.notYetDue(m) {
+				continue
+			}
 			p.act(Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
 			continue
 		case m.origState == Hibernated && m.State == Starting:
+			if p.notYetDue(m) {
+				continue
+			}
 			p.act(Action{Kind: Wake, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
 			continue
 		case !m.Managed || !m.online() || m.draining:
@@ -402,6 +418,8 @@ func (p *planning) resize() {
 		}
 		p.mem.record(m.Name, p.in.Now, recorded, window)
 		switch {
+		case m.nodes > m.origNodes && p.notYetDue(m):
+			// Capacity for the forecast's ramp, ordered at a later decision.
 		case m.nodes > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
 		case needed > m.origNodes:

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
 )
@@ -24,6 +25,10 @@ type member struct {
 	// why collects the reasons the plan grew the cluster, and demand the first workload that asked.
 	why    []string
 	demand string
+	// forNow marks capacity added for demand of now; dueAt is when capacity added only for
+	// the forecast is due to be ordered (see orderedForRamp).
+	forNow bool
+	dueAt  time.Time
 }
 
 func (m *member) capacity() placement.Resources {

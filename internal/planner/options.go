@@ -241,6 +241,7 @@ func requiresLabels(d *Demand) bool {
 func (p *planning) applyOption(i int, o *option, reason string) int64 {
 	d := &p.in.Demands[i]
 	m := p.addCapacity(o)
+	p.orderedForRamp(m, o.delay)
 	m.place(i, d.Request, int32(o.covered))
 	m.why = append(m.why, p.reasonPrefix+reason)
 	if m.demand == "" {
@@ -254,6 +255,7 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 // ahead's cluster back. Until then the pool's new capacity is neither shrunk nor taken offline.
 func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	m := p.addCapacity(behind)
+	p.orderedForRamp(m, behind.delay)
 	m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
 		replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
 	if m.demand == "" {

@@ -30,8 +30,10 @@ type planning struct {
 	userPods map[string]int32
 	// localities caches, by demand and region, the cheapest pool near the region.
 	localities map[localityKey]locality
-	// reasonPrefix says why capacity is being added, when it is not for demand of now.
+	// reasonPrefix says why capacity is being added, when it is not for demand of now, and
+	// rampAt when the forecast expects that demand.
 	reasonPrefix string
+	rampAt       time.Time
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with

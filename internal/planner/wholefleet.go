@@ -354,6 +354,15 @@ func (t *fleetTarget) shrinks(pool string) bool {
 	return t != nil && t.shrinking[pool]
 }
 
+// movesInto reports whether the target has fewer nodes in pool from and clusters in pool to, another pool.
+func (t *fleetTarget) movesInto(pools []Pool, from, to string) bool {
+	if !t.shrinks(from) || from == to {
+		return false
+	}
+	j := slices.IndexFunc(pools, func(p Pool) bool { return p.Name == to })
+	return j >= 0 && t.clusters[j] > 0
+}
+
 // orderWholeFleet orders the clusters that the whole-fleet target has and the fleet lacks,
 // created or woken, when the target costs less than the managed clusters do now at the nodes
 // their replicas need, by more than the consolidation threshold, and what it saves over the

@@ -425,15 +425,19 @@ var openShortfalls = map[string][]string{
 	"flash-crowd":   {"unplaced"},
 	"weekly-batch":  {"unplaced", "forecast unplaced"},
 	"long-idle":     {"cost", "remote"},
-	"oscillation":   {"cost", "unplaced"},
+	// The floor is the first swing's ramp: the oracle then holds the peak, while any policy
+	// meets the next two swings before three rises show the period.
+	"oscillation":   {"cost", "unplaced", "forecast unplaced"},
 	"slow-and-fast": {"cost", "remote"},
 	// The teams arrive one by one, each too small for an on-premises cluster, and are moved
 	// there once together they fill one; the moves are the disruptions.
 	"onprem-teams": {"cost", "disruptions"},
 }
 
-// recurring are the traces long enough for their demand to recur: a day or a week later.
-var recurring = map[string]bool{"diurnal-4-regions": true, "weekly-batch": true}
+// recurring are the traces long enough for their demand to recur after the forecast could
+// learn it: a day or a week later, or a ramp after three at one spacing (flash-crowd's three
+// crowds leave none to forecast).
+var recurring = map[string]bool{"diurnal-4-regions": true, "weekly-batch": true, "oscillation": true, "slow-and-fast": true}
 
 // remoteBefore is each trace's remote share before the planner weighed locality (issue
 // 15): the goal is a lower share on every trace. long-idle's demand is served from a pool

@@ -35,7 +35,8 @@ time: creating, waking and scaling take the times the pools declare. Policies:
   static        a fleet sized for the peak, built before the trace starts
   navarkos2017  the 2017 Navarkos rules: priorities, +1 node above 80% use, -1 below 10%, 20 min idle TTL
   planner       the Navarkos planner
-  forecast      the planner with its forecast: capacity ahead of what the demand did a day or a week ago
+  forecast      the planner with its forecast: capacity ahead of what the demand did a day
+                or a week ago, or one and two of its own periods ago
   lowerbound    exactly the capacity each instant needs, at the cheapest eligible price, without delays
   localitybound the lower bound with each region's demand served in or near its region, unless a
                 far pool is cheaper by more than the locality threshold, as the planner serves it
