@@ -4,7 +4,7 @@
 // placement engine pass over the same workloads and clusters: what the scheduler does anyway.
 // The whole-fleet decision, which a calm fleet's decision adds, is timed on its own too, and
 // so is a decision with the forecast on, after eight days of history in which a third of the
-// workloads double every two hours: each timed decision falls in a new 5-minute bucket, so that
+// workloads double every 2 h 10 min: each timed decision falls in a new 5-minute bucket, so that
 // every workload's period is worked out again.
 package main
 
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -32,7 +33,7 @@ func main() {
 	view := engineView(in)
 	forecastIn, forecastMem := withHistory(in)
 	var decide, whole, schedule, forecast []time.Duration
-	actions, targets := 0, 0
+	actions, targets, periodic := 0, 0, 0
 	for range *runs {
 		start := time.Now()
 		actions += len(planner.Decide(in, planner.NewMemory()).Actions)
@@ -45,8 +46,13 @@ func main() {
 
 		forecastIn.Now = forecastIn.Now.Add(5 * time.Minute)
 		start = time.Now()
-		actions += len(planner.Decide(forecastIn, forecastMem).Actions)
+		plan := planner.Decide(forecastIn, forecastMem)
 		forecast = append(forecast, time.Since(start))
+		for _, a := range plan.Actions {
+			if strings.Contains(a.Reason, "of its periods ago") {
+				periodic++
+			}
+		}
 
 		start = time.Now()
 		for _, d := range in.Demands {
@@ -60,6 +66,9 @@ func main() {
 		float64(p)/float64(s), float64(p+w)/float64(s), float64(f)/float64(s))
 	if actions == 0 || targets == 0 {
 		panic("the planner decided nothing; the benchmark measures nothing")
+	}
+	if periodic == 0 {
+		panic("the forecast found no workload's period; its decision measures no forecast")
 	}
 }
 
@@ -126,15 +135,18 @@ func simulatedInput(nPools, nClusters, nWorkloads int) planner.Input {
 }
 
 // withHistory is the input with the forecast on, and a memory with eight days of its demand,
-// every 5 minutes, in which every third workload has twice its replicas for the first half
-// hour of every two hours.
+// every 5 minutes, in which every third workload has twice its replicas for half an hour every
+// 2 h 10 min, the next time 10 minutes after in.Now.
 func withHistory(in planner.Input) (planner.Input, *planner.Memory) {
 	in.Config.Forecast = true
 	mem := planner.NewMemory()
 	past := make([]planner.Demand, len(in.Demands))
 	for at := in.Now.Add(-8 * 24 * time.Hour); at.Before(in.Now); at = at.Add(5 * time.Minute) {
 		copy(past, in.Demands)
-		if at.Sub(in.Now)%(2*time.Hour) < 30*time.Minute {
+		// Rises every 2 h 10 min (no divisor of a day or a week, so that only the workloads' own
+		// period foresees them), the next one 10 min after in.Now.
+		const period = 130 * time.Minute
+		if r := in.Now.Add(10*time.Minute).Sub(at) % period; r == 0 || r > period-30*time.Minute {
 			for i := 0; i < len(past); i += 3 {
 				past[i].Replicas *= 2
 			}

@@ -54,32 +54,42 @@ func newHistory() *history {
 
 func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(bucketSpan) }
 
-func (h *history) record(at time.Time, replicas int32) {
-	h.last = at
-	b := bucketOf(at)
-	slot := int(b % int64(len(h.bucket)))
+// slot is where bucket b lives in the ring.
+func (h *history) slot(b int64) int { return int(b % int64(len(h.bucket))) }
+
+// at is the most replicas recorded in bucket b, and whether the ring still holds it.
+func (h *history) at(b int64) (int32, bool) {
+	if slot := h.slot(b); h.bucket[slot] == b {
+		return h.peak[slot], true
+	}
+	return 0, false
+}
+
+// open makes the ring's slot hold bucket b, from no replicas if it held another.
+func (h *history) open(b int64) int {
+	slot := h.slot(b)
 	if h.bucket[slot] != b {
 		h.bucket[slot], h.peak[slot] = b, 0
 	}
+	return slot
+}
+
+func (h *history) record(at time.Time, replicas int32) {
+	h.last = at
+	slot := h.open(bucketOf(at))
 	h.peak[slot] = max(h.peak[slot], replicas)
 }
 
 // recordAbsent notes that the workload ran no replicas at now, without renewing last.
-func (h *history) recordAbsent(at time.Time) {
-	b := bucketOf(at)
-	if slot := int(b % int64(len(h.bucket))); h.bucket[slot] != b {
-		h.bucket[slot], h.peak[slot] = b, 0
-	}
-}
+func (h *history) recordAbsent(at time.Time) { h.open(bucketOf(at)) }
 
 // most is the most replicas recorded in the buckets from..to, and whether any was.
 func (h *history) most(from, to time.Time) (int32, bool) {
 	var n int32
 	seen := false
 	for b := bucketOf(from); b <= bucketOf(to); b++ {
-		slot := int(b % int64(len(h.bucket)))
-		if h.bucket[slot] == b {
-			n, seen = max(n, h.peak[slot]), true
+		if peak, ok := h.at(b); ok {
+			n, seen = max(n, peak), true
 		}
 	}
 	return n, seen
@@ -99,8 +109,8 @@ func (h *history) recurrence(now time.Time) time.Duration {
 	first := nowBucket - int64(len(h.bucket)) + 1
 	lo, hi := int32(math.MaxInt32), int32(-1)
 	for b := first; b <= nowBucket; b++ {
-		if slot := int(b % int64(len(h.bucket))); h.bucket[slot] == b {
-			lo, hi = min(lo, h.peak[slot]), max(hi, h.peak[slot])
+		if peak, ok := h.at(b); ok {
+			lo, hi = min(lo, peak), max(hi, peak)
 		}
 	}
 	if hi-lo < 2 || 3*(hi-lo) < hi {
@@ -110,13 +120,13 @@ func (h *history) recurrence(now time.Time) time.Duration {
 	var rises []int64
 	armed := false // below the low mark since the last rise
 	for b := first; b <= nowBucket; b++ {
-		slot := int(b % int64(len(h.bucket)))
+		peak, ok := h.at(b)
 		switch {
-		case h.bucket[slot] != b:
+		case !ok:
 			armed = false // a gap in the history: a rise across it is not seen
-		case h.peak[slot] <= low:
+		case peak <= low:
 			armed = true
-		case h.peak[slot] >= high && armed:
+		case peak >= high && armed:
 			rises, armed = append(rises, b), false
 		}
 	}
@@ -219,7 +229,7 @@ func (mem *Memory) rampIn(workload string, now time.Time, e expectation, replica
 	h := mem.history[workload]
 	then := now.Add(-e.back)
 	for b := bucketOf(then); b <= bucketOf(then.Add(maxLead)); b++ {
-		if slot := int(b % int64(len(h.bucket))); h.bucket[slot] == b && h.peak[slot] > replicas {
+		if peak, ok := h.at(b); ok && peak > replicas {
 			return max(time.Duration(b*int64(bucketSpan)-then.UnixNano()), 0)
 		}
 	}

@@ -312,7 +312,7 @@ func (mem *Memory) swing(workload string, now int32) int32 {
 // that the whole-fleet target moves x's pool into, are not idle in that sense.
 func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 	var added float64
-	kept := map[*member]bool{} // idle receivers, whose cost is counted at the nodes they then need
+	var kept []*member // idle receivers, whose cost is counted at the nodes they then need
 	for _, i := range sortedInts(x.hosted) {
 		d := &p.in.Demands[i]
 		if d.Policy.Mode == placement.Duplicated {
@@ -347,7 +347,7 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 			}
 			k := min(n, room)
 			if k > 0 && m.Managed && m.pool != nil && total(m.hosted) == 0 && p.userPods[m.Name] == 0 && !p.holding(m) && !target.movesInto(p.in.Pools, x.Pool, m.Pool) {
-				kept[m] = true
+				kept = append(kept, m) // it hosts nothing until now, so it is added once
 			}
 			m.place(i, d.Request, int32(k))
 			n -= k
@@ -357,7 +357,7 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 			return 0, false
 		}
 	}
-	for m := range kept {
+	for _, m := range kept {
 		added += m.costAt(m.neededNodes()) - m.offlineCost()
 	}
 	return added, true

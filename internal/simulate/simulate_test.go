@@ -422,9 +422,9 @@ const (
 // openShortfalls are the goals the planner misses today, by trace; issue 15 is about them.
 // TestTraceSuite fails when one is met, so that the list only shrinks.
 var openShortfalls = map[string][]string{
-	"flash-crowd":   {"unplaced"},
-	"weekly-batch":  {"unplaced", "forecast unplaced"},
-	"long-idle":     {"cost", "remote"},
+	"flash-crowd":  {"unplaced"},
+	"weekly-batch": {"unplaced", "forecast unplaced"},
+	"long-idle":    {"cost", "remote"},
 	// The floor is the first swing's ramp: the oracle then holds the peak, while any policy
 	// meets the next two swings before three rises show the period.
 	"oscillation":   {"cost", "unplaced", "forecast unplaced"},
