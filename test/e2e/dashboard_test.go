@@ -47,6 +47,8 @@ func TestDashboardOnALocalFleet(t *testing.T) {
 	cfg.StabilizationWindow = 10 * time.Second
 	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Interval: 2 * time.Second, Config: cfg},
 		DNS: setup.DNSOptions{Server: server, Geo: geo}})
+	// The server runs with the manager, so its port is known only once it listens.
+	g.Eventually(server.BoundAddr, 30*time.Second, poll).ShouldNot(BeEmpty(), "waiting for the fleet's DNS server to listen")
 	dashCtx, stop := context.WithCancel(ctx)
 	raw, done, err := dashboard.Listen(dashCtx, f.cfg, setup.Scheme(), "127.0.0.1:0", dashboard.Options{DNSServer: server.BoundAddr(), Geo: geo,
 		SampleEvery: time.Second, HistoryFile: filepath.Join(t.TempDir(), "history.jsonl")})
