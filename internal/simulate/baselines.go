@@ -276,65 +276,90 @@ func (s *sim) buildStatic() {
 	s.now, s.next, s.workloads = 0, 0, map[string]*workload{}
 }
 
+// frontierHolds are the hold times of the frontier's oracles: from giving capacity back the
+// moment demand falls to holding it while the class has demand at all.
+var frontierHolds = []time.Duration{0, 5 * time.Minute, 10 * time.Minute, 20 * time.Minute, 30 * time.Minute, time.Hour,
+	2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, holdForever}
+
+// holdForever is the hold time of the oracle that gives nothing back while its class has demand.
+const holdForever time.Duration = -1
+
+// frontier replays the trace for the oracles without foresight of frontierHolds (see
+// noForesight): the trade between cost and unplaced demand that holding capacity makes.
+func (s *sim) frontier() Frontier {
+	f := make(Frontier, 0, len(frontierHolds))
+	for _, hold := range frontierHolds {
+		unplaced, cost := s.noForesight(hold)
+		seconds := hold.Seconds()
+		if hold == holdForever {
+			seconds = -1
+		}
+		f = append(f, FrontierPoint{HoldSeconds: seconds, Cost: cost, UnplacedReplicaSeconds: unplaced})
+	}
+	return f
+}
+
 // unplacedFloor is the replica-seconds of demand that the pools' times to capacity make
 // unavoidable for a fleet of the lower bound's pools (the locality bound's, when locality
-// counts). For each class it follows an oracle
-// that sees demand at once, orders exactly the missing nodes in the class's cheapest pool,
-// and gives no capacity back while the class has demand: nodes that fit in its clusters take
-// the pool's scale time, nodes that need a new cluster its create time. Once the class has had
-// no demand for the pool's idle time-to-live, its clusters go offline as the pool says they
-// must ("no application, no cluster"), and come back in the pool's wake or create time.
+// counts): what the oracle that holds all leaves unplaced (see noForesight).
 func (s *sim) unplacedFloor() float64 {
+	unplaced, _ := s.noForesight(holdForever)
+	return unplaced
+}
+
+// noForesight replays the trace for an oracle without foresight and returns the
+// replica-seconds it leaves unplaced and what it costs. For each class it sees demand at
+// once and orders exactly the missing nodes in the class's cheapest pool: nodes that fit in
+// its clusters take the pool's scale time, woken clusters its wake time, new ones its create
+// time, all paid from the order as the simulator pays them. It gives capacity back once its
+// class has needed less for the hold time, nodes first, then whole clusters, down to the
+// pool's least nodes per cluster; holdForever gives nothing back while the class has demand.
+// Once the class has had no demand for the pool's idle time-to-live, its clusters go offline
+// as the pool says they must ("no application, no cluster").
+func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
 	saved := *s
 	defer func() { *s = saved }()
 	s.now, s.next, s.workloads = 0, 0, map[string]*workload{}
-	type order struct {
-		at    time.Duration
-		nodes int32
-	}
-	type oracle struct {
-		pool                     *planner.Pool
-		clusters, ordered, ready int32
-		orders                   []order
-		// idleSince is when the class last had demand; hibernated counts clusters offline.
-		idleSince  time.Duration
-		hibernated int32
-	}
 	oracles := map[string]*oracle{}
-	var floor float64
+	var keys []string
 	classes := s.classes
 	if s.localityThreshold > 0 {
 		classes = s.regionalClasses
 	}
 	for ; s.now < s.trace.End; s.now += s.step {
+		dt := min(s.step, s.trace.End-s.now)
 		s.applyRows()
 		for _, c := range classes() {
 			o := oracles[c.key()]
 			if o == nil {
 				o = &oracle{pool: s.cheapestFor(c, c.need, nil)[0]}
 				oracles[c.key()] = o
+				keys = append(keys, c.key())
 			}
 			need := planner.NodesFor(c.need, o.pool.Shape)
 			if c.replicas > 0 {
 				o.idleSince = s.now
 			}
+			if held := o.held(s.now, need, hold); held < o.ordered {
+				o.shed(held)
+			}
 			if extra := need - o.ordered; extra > 0 {
 				if grow := min(extra, o.clusters*o.pool.MaxNodes-o.ordered); grow > 0 {
-					o.orders = append(o.orders, order{at: s.now + o.pool.ScaleTime, nodes: grow})
+					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.ScaleTime, nodes: grow})
 					extra -= grow
 				}
 				if wake := min((extra+o.pool.MaxNodes-1)/o.pool.MaxNodes, o.hibernated); wake > 0 {
 					woken := min(extra, wake*o.pool.MaxNodes)
-					o.orders = append(o.orders, order{at: s.now + o.pool.WakeTime, nodes: woken})
+					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.WakeTime, nodes: woken})
 					o.clusters, o.hibernated, extra = o.clusters+wake, o.hibernated-wake, extra-woken
 				}
 				if extra > 0 {
-					o.orders = append(o.orders, order{at: s.now + o.pool.CreateTime, nodes: extra})
+					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.CreateTime, nodes: extra})
 					o.clusters += (extra + o.pool.MaxNodes - 1) / o.pool.MaxNodes
 				}
 				o.ordered = need
 			}
-			o.orders = slices.DeleteFunc(o.orders, func(ord order) bool {
+			o.orders = slices.DeleteFunc(o.orders, func(ord oracleOrder) bool {
 				if ord.at <= s.now {
 					o.ready += ord.nodes
 					return true
@@ -343,19 +368,84 @@ func (s *sim) unplacedFloor() float64 {
 			})
 			if need > o.ready {
 				unserved := c.replicas - c.replicas*int64(o.ready)/int64(need)
-				floor += float64(unserved) * min(s.step, s.trace.End-s.now).Seconds()
+				unplaced += float64(unserved) * dt.Seconds()
 			}
 		}
-		for _, o := range oracles {
+		for _, k := range keys {
+			o := oracles[k]
 			if o.clusters > 0 && o.pool.IdleTTL > 0 && s.now-o.idleSince >= o.pool.IdleTTL {
 				if !o.pool.DeleteWhenIdle {
 					o.hibernated += o.clusters
 				}
 				o.clusters, o.ordered, o.ready, o.orders = 0, 0, 0, nil
 			}
+			nodes := max(o.ordered, o.clusters*max(o.pool.MinNodes, 1))
+			cost += (float64(o.clusters)*o.pool.ClusterPrice + float64(nodes)*o.pool.NodePrice + float64(o.hibernated)*o.pool.HibernatedPrice) * dt.Hours()
 		}
 	}
-	return floor
+	return unplaced, cost
+}
+
+// oracle is one class's fleet in noForesight: clusters of its pool, the nodes ordered for
+// them and those ready, and what is still coming.
+type oracle struct {
+	pool                     *planner.Pool
+	clusters, ordered, ready int32
+	orders                   []oracleOrder
+	// idleSince is when the class last had demand; hibernated counts clusters offline.
+	idleSince  time.Duration
+	hibernated int32
+	// recent are the needs within the hold time, each larger than every later one.
+	recent []oracleOrder
+}
+
+// held is the most nodes the class needed within the hold time up to now, need included.
+func (o *oracle) held(now time.Duration, need int32, hold time.Duration) int32 {
+	if hold == holdForever {
+		return math.MaxInt32
+	}
+	for len(o.recent) > 0 && o.recent[len(o.recent)-1].nodes <= need {
+		o.recent = o.recent[:len(o.recent)-1]
+	}
+	o.recent = append(o.recent, oracleOrder{at: now, nodes: need})
+	for now-o.recent[0].at >= hold && len(o.recent) > 1 {
+		o.recent = o.recent[1:]
+	}
+	return o.recent[0].nodes
+}
+
+// oracleOrder is capacity an oracle ordered: nodes ready at a virtual time.
+type oracleOrder struct {
+	at    time.Duration
+	nodes int32
+}
+
+// shed gives back the nodes above need: whole clusters that need does not fill go offline
+// as the pool takes clusters offline (unless nothing is needed, when the idle time-to-live
+// decides), and the rest give back nodes down to the pool's least per cluster, orders still
+// coming first, the latest first.
+func (o *oracle) shed(need int32) {
+	if keep := (need + o.pool.MaxNodes - 1) / o.pool.MaxNodes; need > 0 && keep < o.clusters {
+		if !o.pool.DeleteWhenIdle {
+			o.hibernated += o.clusters - keep
+		}
+		o.clusters = keep
+	}
+	target := max(need, o.clusters*max(o.pool.MinNodes, 1))
+	release := o.ordered - target
+	if release <= 0 {
+		return
+	}
+	o.ordered = target
+	for release > 0 && len(o.orders) > 0 {
+		last := &o.orders[len(o.orders)-1]
+		n := min(release, last.nodes)
+		last.nodes, release = last.nodes-n, release-n
+		if last.nodes == 0 {
+			o.orders = o.orders[:len(o.orders)-1]
+		}
+	}
+	o.ready = max(o.ready-release, 0)
 }
 
 func clampNodes(n int32, p *planner.Pool) int32 {

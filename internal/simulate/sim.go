@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type Report struct {
 	// UnplacedFloorReplicaSeconds is the demand that arrives faster than the quickest way to
 	// add capacity: what a policy that keeps no spare capacity cannot avoid leaving unplaced.
 	UnplacedFloorReplicaSeconds float64 `json:"unplaced_floor_replica_seconds"`
+	// Frontier, in the bounds' reports, is the trace's trade between cost and unplaced
+	// demand for policies without foresight.
+	Frontier Frontier `json:"frontier,omitempty"`
 	// RemoteReplicaSeconds are the placed replica-seconds beyond what each region's own share
 	// of the demand asks there: replicas serving users in another region. RemoteShare is
 	// their share of all placed replica-seconds.
@@ -51,6 +55,70 @@ type Report struct {
 	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
 	// Series is the fleet over time, one point per Options.SeriesEvery, when that is set.
 	Series []Point `json:"series,omitempty"`
+}
+
+// Frontier is the trade between cost and unplaced demand on a trace for oracles without
+// foresight, given the pools' times to capacity and idle time-to-live: each sees demand at
+// once, in each class's cheapest pool, waits for capacity as the pools say, and gives it back
+// once demand has stayed lower for its hold time. Giving it back at once costs the least of
+// them; holding it while the class has demand leaves the least unplaced, the floor. Where
+// demand falls and comes back, no hold time may meet both a cost goal and an unplaced one
+// (Conflicts), and a policy is judged against the frontier instead (CostAt). The points go
+// from the oracle that holds nothing to the one that holds all.
+type Frontier []FrontierPoint
+
+// FrontierPoint is one oracle of the frontier; a hold of -1 s holds while the class has demand.
+type FrontierPoint struct {
+	HoldSeconds            float64 `json:"hold_seconds"`
+	Cost                   float64 `json:"cost"`
+	UnplacedReplicaSeconds float64 `json:"unplaced_replica_seconds"`
+}
+
+// CostAt is the least a policy without foresight pays on this trace to leave at most
+// unplaced replica-seconds unplaced: the cheapest oracle that leaves no more, or the line
+// between two oracles that leave more and less. The oracles buy capacity class by class,
+// which a whole-fleet decision can beat, so their costs are taken in proportion to the one
+// that holds nothing, which stands at bound, the cost of exactly the capacity each instant
+// needs. Below the floor, it is the cost of holding everything; +Inf without points.
+func (f Frontier) CostAt(unplaced, bound float64) float64 {
+	if len(f) == 0 || f[0].Cost <= 0 {
+		return math.Inf(1)
+	}
+	scale := bound / f[0].Cost
+	best := math.Inf(1)
+	for i, p := range f {
+		if p.UnplacedReplicaSeconds <= unplaced {
+			best = min(best, p.Cost*scale)
+		}
+		for _, q := range f[i+1:] {
+			lo, hi := p, q
+			if lo.UnplacedReplicaSeconds > hi.UnplacedReplicaSeconds {
+				lo, hi = hi, lo
+			}
+			if lo.UnplacedReplicaSeconds < unplaced && unplaced < hi.UnplacedReplicaSeconds {
+				share := (hi.UnplacedReplicaSeconds - unplaced) / (hi.UnplacedReplicaSeconds - lo.UnplacedReplicaSeconds)
+				best = min(best, (hi.Cost+share*(lo.Cost-hi.Cost))*scale)
+			}
+		}
+	}
+	if math.IsInf(best, 1) {
+		return f[len(f)-1].Cost * scale
+	}
+	return best
+}
+
+// Floor is the unplaced demand of the oracle that holds all; 0 without points.
+func (f Frontier) Floor() float64 {
+	if len(f) == 0 {
+		return 0
+	}
+	return f[len(f)-1].UnplacedReplicaSeconds
+}
+
+// Conflicts reports whether no policy on the frontier costs at most costTolerance × bound
+// while leaving at most unplacedTolerance × the floor unplaced.
+func (f Frontier) Conflicts(bound, costTolerance, unplacedTolerance float64) bool {
+	return f.CostAt(unplacedTolerance*f.Floor(), bound) > costTolerance*bound
 }
 
 // Point is the fleet at one moment of a simulation: what it costs, the CPU it can run and
@@ -89,7 +157,7 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	switch policy {
 	case PolicyLowerBound, PolicyLocalityBound:
 		r := s.lowerBound(policy == PolicyLocalityBound)
-		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+		r.UnplacedFloorReplicaSeconds, r.Frontier = s.unplacedFloor(), s.frontier()
 		return r, nil
 	case PolicyStatic:
 		s.buildStatic()

@@ -116,6 +116,57 @@ func TestFloorTakesIdleClustersOffline(t *testing.T) {
 	}
 }
 
+// TestFrontierTradesCostForUnplacedDemand replays, for the frontier's oracles, 4 replicas (one
+// node) that rise to 16 (four nodes, 60 s to scale) for 10 minutes, twice, 20 minutes apart,
+// and checks each oracle's cost and unplaced replica-seconds worked out by hand: every rise
+// leaves 4 replicas unplaced for the first node's create (60 s) and 12 for the scale, unless
+// the oracle still holds the nodes. Holding for 20 minutes gives them back 30 s before the
+// second rise; 30 minutes holds them to the end.
+func TestFrontierTradesCostForUnplacedDemand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "twice.csv")
+	csv := "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n" +
+		"0,web,4,1000,1024,us-east:1,\n600,web,16,1000,1024,us-east:1,\n1200,web,4,1000,1024,us-east:1,\n" +
+		"2400,web,16,1000,1024,us-east:1,\n3000,web,4,1000,1024,us-east:1,\n3600,web,4,1000,1024,us-east:1,\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(mustPools(t, string(mustRead(t, "testdata/one-pool.yaml"))), mustTrace(t, path), PolicyLocalityBound, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const firstNode, scale = 4 * 60, 12 * 60
+	// Node-seconds at 1 per node-hour: one node, plus three more from each rise until given back.
+	cost := func(held ...float64) float64 { return (3600 + 3*(held[0]+held[1])) / 3600 }
+	want := map[float64]FrontierPoint{
+		0:    {Cost: cost(600, 600), UnplacedReplicaSeconds: firstNode + 2*scale},
+		300:  {Cost: cost(870, 870), UnplacedReplicaSeconds: firstNode + 2*scale},
+		600:  {Cost: cost(1170, 1170), UnplacedReplicaSeconds: firstNode + 2*scale},
+		1200: {Cost: cost(1770, 1200), UnplacedReplicaSeconds: firstNode + 2*scale},
+		1800: {Cost: cost(1800, 1200), UnplacedReplicaSeconds: firstNode + scale},
+		-1:   {Cost: cost(1800, 1200), UnplacedReplicaSeconds: firstNode + scale},
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	for _, p := range r.Frontier {
+		if w, ok := want[p.HoldSeconds]; ok && (!near(p.Cost, w.Cost) || p.UnplacedReplicaSeconds != w.UnplacedReplicaSeconds) {
+			t.Errorf("holding for %v s: cost %.4f, unplaced %.0f; want %.4f and %.0f", p.HoldSeconds, p.Cost, p.UnplacedReplicaSeconds, w.Cost, w.UnplacedReplicaSeconds)
+		}
+	}
+	if r.UnplacedFloorReplicaSeconds != firstNode+scale || r.Frontier.Floor() != firstNode+scale || !near(r.Cost, cost(600, 600)) {
+		t.Fatalf("floor %v (frontier's %v), bound %.4f: want %d and %.4f", r.UnplacedFloorReplicaSeconds, r.Frontier.Floor(), r.Cost, firstNode+scale, cost(600, 600))
+	}
+	// Halfway between the floor and the oracle that holds nothing, the line costs halfway.
+	if got, want := r.Frontier.CostAt(firstNode+1.5*scale, r.Cost), (cost(600, 600)+cost(1800, 1200))/2; !near(got, want) {
+		t.Errorf("the frontier's cost halfway: %.4f, want %.4f", got, want)
+	}
+	if got := r.Frontier.CostAt(0, r.Cost); !near(got, cost(1800, 1200)) {
+		t.Errorf("the frontier's cost below the floor: %.4f, want the holding oracle's %.4f", got, cost(1800, 1200))
+	}
+	// Within 1.2× the floor, the least cost is 1.55× the bound: a goal of 1.10× conflicts.
+	if !r.Frontier.Conflicts(r.Cost, 1.10, 1.2) || r.Frontier.Conflicts(r.Cost, 1.6, 1.2) {
+		t.Errorf("conflicts at 1.10× the bound: %v, at 1.6×: %v; want true, then false", r.Frontier.Conflicts(r.Cost, 1.10, 1.2), r.Frontier.Conflicts(r.Cost, 1.6, 1.2))
+	}
+}
+
 func closeReports(a, b Report) bool {
 	near := func(x, y float64) bool { return x-y < 1e-9 && y-x < 1e-9 }
 	return a.Policy == b.Policy && near(a.Cost, b.Cost) && near(a.ClusterHours, b.ClusterHours) && near(a.NodeHours, b.NodeHours) &&
@@ -419,16 +470,26 @@ const (
 	goalDisruptionsPer1kH = 5.0
 )
 
+// conflicting are the traces where demand falls and comes back later than any scale-down
+// window waits, so that whatever capacity is given back meanwhile must be ordered again: a
+// crowd that returns after two hours, a batch after a week, swings every ten minutes, bursts
+// beside a pool too slow for them. Without foresight, meeting the unplaced goal there means
+// holding that capacity for as long, far beyond the cost goal; none of the frontier's
+// oracles meets both (Frontier.Conflicts), which the test checks. There the planner's cost is
+// held to 1.10× the frontier's at the unplaced demand it leaves (over 1.2), and its unplaced
+// demand to 1.2× that of the oracle that holds nothing. Elsewhere the oracles may conflict
+// too (diurnal over 4 regions), but the planner meets both goals, so they stand.
+var conflicting = map[string]bool{"flash-crowd": true, "weekly-batch": true, "oscillation": true, "slow-and-fast": true}
+
 // openShortfalls are the goals the planner misses today, by trace; issue 15 is about them.
 // TestTraceSuite fails when one is met, so that the list only shrinks.
 var openShortfalls = map[string][]string{
-	"flash-crowd":  {"unplaced"},
-	"weekly-batch": {"unplaced", "forecast unplaced"},
-	"long-idle":    {"cost", "remote"},
-	// The floor is the first swing's ramp: the oracle then holds the peak, while any policy
-	// meets the next two swings before three rises show the period.
-	"oscillation":   {"cost", "unplaced", "forecast unplaced"},
-	"slow-and-fast": {"cost", "remote"},
+	// Its demand runs in eu-central, near its region but not in it; the locality bound's
+	// cost takes no account of the pool's idle time-to-live, which the planner must keep.
+	"long-idle": {"cost", "remote"},
+	// The forecast knows the swings' period after three, but still holds the peak between
+	// them: it adds capacity ahead of a ramp and does not yet give it back before a trough.
+	"oscillation": {"forecast"},
 	// The teams arrive one by one, each too small for an on-premises cluster, and are moved
 	// there once together they fill one; the moves are the disruptions.
 	"onprem-teams": {"cost", "disruptions"},
@@ -451,9 +512,10 @@ var remoteBefore = map[string]float64{
 }
 
 // TestTraceSuite replays every shipped trace, each against the pools it is meant for, and
-// holds the planner to the goals: at most 1.10× the locality bound's cost, 1.2× the unplaced
-// floor, 5 disruptions per 1,000 replica-hours and a lower remote share than before, except
-// where a shortfall is on record.
+// holds the planner to the goals: at most 1.10× the locality bound's cost and 1.2× the
+// unplaced floor (or, where no policy without foresight meets both, the frontier's), 5
+// disruptions per 1,000 replica-hours and a lower remote share than before, except where a
+// shortfall is on record.
 // The shipped files must be what the generator makes with seed 1.
 func TestTraceSuite(t *testing.T) {
 	for _, kind := range TraceKinds {
@@ -470,6 +532,16 @@ func TestTraceSuite(t *testing.T) {
 			if local.Cost < bound.Cost*0.999 {
 				t.Errorf("the locality bound %.2f is below the cost bound %.2f", local.Cost, bound.Cost)
 			}
+			f := local.Frontier
+			if len(f) != len(frontierHolds) || f.Floor() != planner.UnplacedFloorReplicaSeconds || f.Floor() <= 0 {
+				t.Fatalf("the locality bound's frontier %+v: want one oracle per hold time, the last at the floor %.0f", f, planner.UnplacedFloorReplicaSeconds)
+			}
+			for i := 1; i < len(f); i++ {
+				if f[i].Cost < f[i-1].Cost*0.999 || f[i].UnplacedReplicaSeconds > f[i-1].UnplacedReplicaSeconds {
+					t.Errorf("the frontier's oracle holding for %v s costs %.2f and leaves %.0f replica-s unplaced, the one before %.2f and %.0f: holding longer must cost no less and leave no more",
+						f[i].HoldSeconds, f[i].Cost, f[i].UnplacedReplicaSeconds, f[i-1].Cost, f[i-1].UnplacedReplicaSeconds)
+				}
+			}
 			measured := map[string]struct {
 				value, goal float64
 			}{
@@ -478,12 +550,27 @@ func TestTraceSuite(t *testing.T) {
 				"cost":        {planner.Cost / local.Cost, goalCostVsBound},
 				"unplaced":    {planner.UnplacedReplicaSeconds / planner.UnplacedFloorReplicaSeconds, goalUnplacedVsFloor},
 				"disruptions": {planner.DisruptionsPer1000ReplicaHours, goalDisruptionsPer1kH},
-				// Strictly lower than before: the goal is the share before, less a little.
-				"remote": {planner.RemoteShare, remoteBefore[kind] - 0.005},
+				// Strictly lower than before, the share before less a little, or none at all.
+				"remote": {planner.RemoteShare, max(remoteBefore[kind]-0.005, 0)},
+			}
+			if conflicting[kind] {
+				if !f.Conflicts(local.Cost, goalCostVsBound, goalUnplacedVsFloor) {
+					t.Errorf("an oracle of the frontier meets both the cost and the unplaced goals: take the trace off conflicting (frontier %+v, locality bound %.2f)", f, local.Cost)
+				}
+				// No policy without foresight meets both: the planner is held to the line
+				// between the oracles, at the unplaced demand it leaves.
+				measured["cost"] = struct{ value, goal float64 }{planner.Cost / f.CostAt(planner.UnplacedReplicaSeconds/goalUnplacedVsFloor, local.Cost), goalCostVsBound}
+				measured["unplaced"] = struct{ value, goal float64 }{planner.UnplacedReplicaSeconds / f[0].UnplacedReplicaSeconds, goalUnplacedVsFloor}
 			}
 			if recurring[kind] {
 				// With the forecast, under the floor: what foresight of a recurring ramp buys.
-				measured["forecast unplaced"] = struct{ value, goal float64 }{forecast.UnplacedReplicaSeconds / forecast.UnplacedFloorReplicaSeconds, 0.999}
+				// Where the goals conflict, the floor costs far more than the planner may spend,
+				// so the forecast must instead cost less than the frontier at what it leaves
+				// unplaced: what no hold time without foresight buys.
+				measured["forecast"] = struct{ value, goal float64 }{forecast.UnplacedReplicaSeconds / forecast.UnplacedFloorReplicaSeconds, 0.999}
+				if conflicting[kind] {
+					measured["forecast"] = struct{ value, goal float64 }{forecast.Cost / f.CostAt(forecast.UnplacedReplicaSeconds, local.Cost), 0.999}
+				}
 			}
 			for goal, m := range measured {
 				open := slices.Contains(openShortfalls[kind], goal)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cliopts "github.com/navarkos/navarkos/internal/cli/options"
+	"github.com/navarkos/navarkos/internal/planner"
 	"github.com/navarkos/navarkos/internal/simulate"
 )
 
@@ -149,6 +150,20 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand")
 	if len(reports) > 0 {
 		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity and idle time-to-live): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
+	}
+	for _, r := range reports {
+		if r.Policy != simulate.PolicyLocalityBound || len(r.Frontier) == 0 {
+			continue
+		}
+		fmt.Fprint(out, "frontier without foresight (capacity given back once demand stayed lower for: cost vs local bound, unplaced vs floor):")
+		for _, p := range r.Frontier {
+			hold := "never"
+			if p.HoldSeconds >= 0 {
+				hold = planner.Round(time.Duration(p.HoldSeconds * float64(time.Second))).String()
+			}
+			fmt.Fprintf(out, " %s %.3f/%.2f;", hold, p.Cost/r.Frontier[0].Cost, p.UnplacedReplicaSeconds/max(r.UnplacedFloorReplicaSeconds, 1))
+		}
+		fmt.Fprintln(out)
 	}
 	return nil
 }

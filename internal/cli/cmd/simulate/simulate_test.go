@@ -48,7 +48,7 @@ func TestTableComparesWithTheLowerBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"VS BOUND", "VS LOCAL BOUND", "localitybound", "planner", "1.000", "unplaced floor"} {
+	for _, want := range []string{"VS BOUND", "VS LOCAL BOUND", "localitybound", "planner", "1.000", "unplaced floor", "frontier without foresight", ": 0s 1.000/", "/1.00;\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table lacks %q:\n%s", want, out)
 		}
