@@ -583,8 +583,10 @@ func TestTraceSuite(t *testing.T) {
 					t.Logf("%s: %.3f, goal at most %.2f (open, issue 15)", goal, m.value, m.goal)
 				}
 			}
-			t.Logf("cost %.3f (%.3f of the cost bound), unplaced %.3f, disruptions %.2f, remote %.2f; forecast: cost %.3f, unplaced %.3f", measured["cost"].value, planner.Cost/bound.Cost,
-				measured["unplaced"].value, measured["disruptions"].value, planner.RemoteShare, forecast.Cost/local.Cost, forecast.UnplacedReplicaSeconds/forecast.UnplacedFloorReplicaSeconds)
+			t.Logf("cost %.3f of the locality bound (%.3f of the cost bound, %.3f of the frontier's), unplaced %.3f of the floor (%.3f of the oracle that holds nothing), disruptions %.2f, remote %.2f; forecast: cost %.3f (%.3f of the frontier's), unplaced %.3f",
+				planner.Cost/local.Cost, planner.Cost/bound.Cost, planner.Cost/f.CostAt(planner.UnplacedReplicaSeconds/goalUnplacedVsFloor, local.Cost),
+				planner.UnplacedReplicaSeconds/planner.UnplacedFloorReplicaSeconds, planner.UnplacedReplicaSeconds/f[0].UnplacedReplicaSeconds, measured["disruptions"].value, planner.RemoteShare,
+				forecast.Cost/local.Cost, forecast.Cost/f.CostAt(forecast.UnplacedReplicaSeconds, local.Cost), forecast.UnplacedReplicaSeconds/forecast.UnplacedFloorReplicaSeconds)
 			if planner.RemoteShare < 0 || planner.RemoteShare > 1 {
 				t.Errorf("remote share %v is not a share", planner.RemoteShare)
 			}
