@@ -177,6 +177,63 @@ func TestTheForecastMakesRoomBeforeARecurringRamp(t *testing.T) {
 	}
 }
 
+// TestTheForecastGivesBackATroughItKnows: web rises to 40 replicas every 40 minutes for 20
+// and falls back to 8. Once the forecast knows the period, a trough frees the nodes at once,
+// with no stabilisation window, and the forecast grows the cluster back its scale time (and a
+// minute) before the next rise. Without the forecast, or for a dip of noise, the window holds.
+func TestTheForecastGivesBackATroughItKnows(t *testing.T) {
+	pool := testPool("us-east", "us-east", 0.2)
+	const period = 40 * time.Minute
+	demand := func(at time.Time) int32 {
+		if phase := (at.Sub(t0)%period + period) % period; phase < period/2 {
+			return 8
+		}
+		return 40
+	}
+	// history is three hours of it, decided each minute with c holding the peak's 10 nodes:
+	// rises at 180, 140, 100, 60 and 20 minutes before t0, when a trough starts.
+	history := func(forecast bool) (*Memory, Config) {
+		cfg := DefaultConfig()
+		cfg.Forecast = forecast
+		mem := NewMemory()
+		for at := t0.Add(-3 * time.Hour); at.Before(t0); at = at.Add(time.Minute) {
+			n := demand(at)
+			Decide(Input{Now: at, Pools: []Pool{pool}, Clusters: []Cluster{testCluster("c", pool, Running, 10)},
+				Demands: []Demand{testDemand("shop/web", n, map[string]int32{"c": n})}, Config: cfg}, mem)
+		}
+		return mem, cfg
+	}
+	decide := func(mem *Memory, cfg Config, at time.Time, nodes, replicas int32) Plan {
+		return Decide(Input{Now: at, Pools: []Pool{pool}, Clusters: []Cluster{testCluster("c", pool, Running, nodes)},
+			Demands: []Demand{testDemand("shop/web", replicas, map[string]int32{"c": replicas})}, Config: cfg}, mem)
+	}
+	if demand(t0.Add(-time.Minute)) != 40 || demand(t0) != 8 || demand(t0.Add(20*time.Minute)) != 40 || demand(t0.Add(-21*time.Minute)) != 8 {
+		t.Fatal("the test's demand is not what its comment says")
+	}
+	mem, cfg := history(true)
+	plan := decide(mem, cfg, t0, 10, 8)
+	if got := summary(plan); got != "Scale c nodes=2\n" || !strings.HasPrefix(plan.Actions[0].Reason, "forecast: its replicas need 2 of its 10 nodes") {
+		t.Fatalf("at the trough's start, with the forecast:\n%s(%+v)\nwant c shrunk to 2 nodes at once", got, plan.Actions)
+	}
+	// Nothing more until the rise is its scale time and a minute away, at 17 minutes.
+	if plan := decide(mem, cfg, t0.Add(16*time.Minute), 2, 8); len(plan.Actions) != 0 {
+		t.Errorf("4 minutes before the rise: %s, want nothing yet", summary(plan))
+	}
+	plan = decide(mem, cfg, t0.Add(17*time.Minute), 2, 8)
+	if got := summary(plan); got != "Scale c nodes=10\n" || !strings.Contains(plan.Actions[0].Reason, "one and two of its periods ago (it rises every 40m0s)") {
+		t.Errorf("3 minutes before the rise:\n%s(%+v)\nwant c grown back to 10 nodes by the forecast", got, plan.Actions)
+	}
+	mem, cfg = history(false)
+	if plan := decide(mem, cfg, t0, 10, 8); len(plan.Actions) != 0 {
+		t.Errorf("at the trough's start, without the forecast: %s, want the stabilisation window to hold", summary(plan))
+	}
+	// A dip of 40 to 34 replicas frees one node of ten: noise, left to the window.
+	mem, cfg = history(true)
+	if plan := decide(mem, cfg, t0.Add(-5*time.Minute), 10, 34); len(plan.Actions) != 0 {
+		t.Errorf("a dip within the peak: %s, want the stabilisation window to hold", summary(plan))
+	}
+}
+
 // TestTheForecastWantsTheDemandToRecur: one day's ramp is not expected the next day, and a
 // weekly one only a week later.
 func TestTheForecastWantsTheDemandToRecur(t *testing.T) {

@@ -223,6 +223,36 @@ func (mem *Memory) forecast(workload string, now time.Time, lead time.Duration) 
 	return e
 }
 
+// knowsAhead reports whether the workload's history foresees its demand over the next span,
+// and none of it above replicas: by its own period (one and two periods back), by the day
+// (a day and two days back) or by the week (a week back), each of which it has history for.
+// Without any of these it knows nothing ahead.
+func (mem *Memory) knowsAhead(workload string, now time.Time, span time.Duration, replicas int32) bool {
+	h := mem.history[workload]
+	if h == nil {
+		return false
+	}
+	sources := [][]time.Duration{{24 * time.Hour, 48 * time.Hour}, {7 * 24 * time.Hour}}
+	if period := h.recurrence(now); period > 0 {
+		sources = append(sources, []time.Duration{period, 2 * period})
+	}
+	known := false
+	for _, backs := range sources {
+		most, seen := int32(0), true
+		for _, back := range backs {
+			n, ok := h.most(now.Add(-back), now.Add(-back+span))
+			most, seen = max(most, n), seen && ok
+		}
+		if seen {
+			if most > replicas {
+				return false
+			}
+			known = true
+		}
+	}
+	return known
+}
+
 // rampIn is how soon, after now, the expectation's history had more than replicas: when
 // capacity for the ramp is needed, to a bucket (the start of the first such bucket).
 func (mem *Memory) rampIn(workload string, now time.Time, e expectation, replicas int32) time.Duration {
@@ -234,6 +264,22 @@ func (mem *Memory) rampIn(workload string, now time.Time, e expectation, replica
 		}
 	}
 	return 0
+}
+
+// quietAhead reports, with the forecast on, whether it knows every workload on m and expects
+// none to need more replicas than now before capacity given back could come again: within
+// the pool's scale time and orderMargin. Such a cluster need not hold nodes through a
+// stabilisation window, since the forecast orders them again before the next ramp.
+func (p *planning) quietAhead(m *member) bool {
+	if !p.cfg.Forecast || total(m.hosted) == 0 {
+		return false
+	}
+	for i, n := range m.hosted {
+		if d := &p.in.Demands[i]; n > 0 && !p.mem.knowsAhead(d.Name, p.in.Now, m.pool.ScaleTime+orderMargin, d.Replicas) {
+			return false
+		}
+	}
+	return true
 }
 
 // absentDemands are the workloads with history that are not in demands now, with no

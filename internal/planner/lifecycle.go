@@ -425,6 +425,12 @@ func (p *planning) resize() {
 		case needed > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
+		case m.State == Running && !p.holding(m) && 4*needed <= 3*m.origNodes && p.quietAhead(m):
+			// A trough the forecast knows (a quarter of the nodes or more, not noise): the
+			// forecast grows it again before the next ramp, so the shrink waits for no window
+			// and is not noted as a flap.
+			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: -float64(m.origNodes-needed) * m.pool.NodePrice,
+				Reason: fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, Round(m.pool.ScaleTime+orderMargin))})
 		case m.State == Running && !p.holding(m):
 			p.mem.stillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
 			if stable := p.mem.peak(m.Name); stable < m.origNodes {

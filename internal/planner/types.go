@@ -128,7 +128,8 @@ type Config struct {
 	FailureBackoff time.Duration
 	// Forecast adds capacity ahead of a recurring ramp: for the replicas each workload had a
 	// day or a week ago, or one and two of its own periods ago, within the time the slowest
-	// pool takes to make a cluster; each way is ordered its own time to capacity before.
+	// pool takes to make a cluster; each way is ordered its own time to capacity before. A
+	// cluster in a trough the forecast knows gives its nodes back without a stabilisation window.
 	Forecast bool
 	// CapacityHorizon is how long the planner expects new demand to last when it weighs
 	// ordering cheaper, slower capacity behind fast capacity; 0 never orders any.

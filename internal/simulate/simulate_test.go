@@ -487,9 +487,6 @@ var openShortfalls = map[string][]string{
 	// Its demand runs in eu-central, near its region but not in it; the locality bound's
 	// cost takes no account of the pool's idle time-to-live, which the planner must keep.
 	"long-idle": {"cost", "remote"},
-	// The forecast knows the swings' period after three, but still holds the peak between
-	// them: it adds capacity ahead of a ramp and does not yet give it back before a trough.
-	"oscillation": {"forecast"},
 	// The teams arrive one by one, each too small for an on-premises cluster, and are moved
 	// there once together they fill one; the moves are the disruptions.
 	"onprem-teams": {"cost", "disruptions"},

@@ -35,7 +35,7 @@ func (p *Planner) AddConfigFlags(fs *pflag.FlagSet) {
 	fs.Int32Var(&p.Config.DisruptionBudget, "disruption-budget", def.DisruptionBudget, "the most replicas of one workload a consolidation step moves at once")
 	fs.Float64Var(&p.Config.ConsolidationThreshold, "consolidation-threshold", def.ConsolidationThreshold, "the share of a cluster's cost that draining it must save")
 	fs.IntVar(&p.Config.MaxMovesPerHour, "max-moves-per-hour", def.MaxMovesPerHour, "how many consolidations may move one workload's replicas in an hour")
-	fs.BoolVar(&p.Config.Forecast, "forecast", false, "add capacity ahead of a recurring ramp: for what each workload ran a day or a week ago, or one and two of its own periods ago (three rises at one spacing), within the time the slowest pool takes to make a cluster, each way of adding capacity ordered its own time to capacity before the ramp")
+	fs.BoolVar(&p.Config.Forecast, "forecast", false, "add capacity ahead of a recurring ramp: for what each workload ran a day or a week ago, or one and two of its own periods ago (three rises at one spacing), within the time the slowest pool takes to make a cluster, each way of adding capacity ordered its own time to capacity before the ramp; a trough it knows gives its nodes back at once")
 	fs.Float64Var(&p.Config.LocalityThreshold, "locality-threshold", def.LocalityThreshold, LocalityThresholdUsage)
 	fs.Float64Var(&p.Config.DisruptionCost, "disruption-cost", def.DisruptionCost, "what moving one replica costs, in the pools' currency: a drain must save more than its moves cost within an hour")
 }
