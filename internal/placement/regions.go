@@ -14,9 +14,14 @@ func Near(a, b string) bool {
 	if a == "" || b == "" || a == b {
 		return true
 	}
-	ca, _, _ := strings.Cut(a, "-")
-	cb, _, _ := strings.Cut(b, "-")
-	return ca == cb
+	return Continent(a) == Continent(b)
+}
+
+// Continent is the part of a region's name that regions near each other share: "eu" of
+// "eu-west".
+func Continent(region string) string {
+	c, _, _ := strings.Cut(region, "-")
+	return c
 }
 
 // RegionTarget is how many of a demand's replicas its region's users ask for.

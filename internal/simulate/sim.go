@@ -51,6 +51,9 @@ type Report struct {
 	// their share of all placed replica-seconds.
 	RemoteReplicaSeconds float64 `json:"remote_replica_seconds"`
 	RemoteShare          float64 `json:"remote_share"`
+	// FarShare is the share of placed replica-seconds in regions not near any region of
+	// their demand (see placement.Near): the remote ones the locality rule avoids.
+	FarShare float64 `json:"far_share"`
 	// DisruptionsPer1000ReplicaHours is Disruptions over the placed replica-hours, per 1,000.
 	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
 	// Series is the fleet over time, one point per Options.SeriesEvery, when that is set.
@@ -191,6 +194,7 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 	if s.placedReplicaSeconds > 0 {
 		s.report.RemoteShare = s.report.RemoteReplicaSeconds / s.placedReplicaSeconds
+		s.report.FarShare = s.farReplicaSeconds / s.placedReplicaSeconds
 		s.report.DisruptionsPer1000ReplicaHours = float64(s.report.Disruptions) / (s.placedReplicaSeconds / 3600 / 1000)
 	}
 	return s.report, nil
@@ -230,8 +234,10 @@ type sim struct {
 	workloads map[string]*workload
 	created   map[string]int
 	report    Report
-	// placedReplicaSeconds is the denominator of the report's RemoteShare.
+	// placedReplicaSeconds is the denominator of the report's RemoteShare and FarShare;
+	// farReplicaSeconds FarShare's numerator.
 	placedReplicaSeconds float64
+	farReplicaSeconds    float64
 	// localityThreshold is the planner's, which the locality bound follows.
 	localityThreshold float64
 }
@@ -438,6 +444,7 @@ func (s *sim) account() {
 		s.report.UnplacedReplicaSeconds += float64(w.Replicas-placed) * dt.Seconds()
 		s.placedReplicaSeconds += float64(placed) * dt.Seconds()
 		s.report.RemoteReplicaSeconds += Remote(byRegion, w.Shares, w.Replicas) * dt.Seconds()
+		s.farReplicaSeconds += Far(byRegion, w.Shares, w.Replicas) * dt.Seconds()
 	}
 }
 
@@ -482,6 +489,20 @@ func Remote(placed map[string]int32, shares map[string]float64, demand int32) fl
 		local += min(float64(n), shares[region]*float64(demand))
 	}
 	return total - local
+}
+
+// Far is Remote with near regions (see placement.Near) taken as one: how many of the
+// replicas placed by region serve demand from regions not even near theirs.
+func Far(placed map[string]int32, shares map[string]float64, demand int32) float64 {
+	nearPlaced := map[string]int32{}
+	for region, n := range placed {
+		nearPlaced[placement.Continent(region)] += n
+	}
+	nearShares := map[string]float64{}
+	for region, share := range shares {
+		nearShares[placement.Continent(region)] += share
+	}
+	return Remote(nearPlaced, nearShares, demand)
 }
 
 // epoch is the planner's time for virtual time 0.

@@ -135,19 +135,19 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 		return fmt.Sprintf("%.3f", cost/bounds[bound])
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tVS LOCAL BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\t")
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tVS LOCAL BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\tFAR\t")
 	for _, r := range reports {
-		remote, perReplicaHours := "-", "-" // the bounds place nothing
+		remote, far, perReplicaHours := "-", "-", "-" // the bounds place nothing
 		if r.Policy != simulate.PolicyLowerBound && r.Policy != simulate.PolicyLocalityBound {
-			remote, perReplicaHours = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.2f", r.DisruptionsPer1000ReplicaHours)
+			remote, far, perReplicaHours = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.1f%%", 100*r.FarShare), fmt.Sprintf("%.2f", r.DisruptionsPer1000ReplicaHours)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t\n", r.Policy, r.Cost, ratio(r.Cost, simulate.PolicyLowerBound), ratio(r.Cost, simulate.PolicyLocalityBound),
-			r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t%s\t\n", r.Policy, r.Cost, ratio(r.Cost, simulate.PolicyLowerBound), ratio(r.Cost, simulate.PolicyLocalityBound),
+			r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote, far)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand")
+	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand; far: of those not even near them")
 	if len(reports) > 0 {
 		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity and idle time-to-live): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
 	}
