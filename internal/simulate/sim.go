@@ -43,8 +43,8 @@ type Report struct {
 	// UnplacedFloorReplicaSeconds is the demand that arrives faster than the quickest way to
 	// add capacity: what a policy that keeps no spare capacity cannot avoid leaving unplaced.
 	UnplacedFloorReplicaSeconds float64 `json:"unplaced_floor_replica_seconds"`
-	// Frontier, in the bounds' reports, is the trace's trade between cost and unplaced
-	// demand for policies without foresight.
+	// Frontier, in the locality bound's report, is the trace's trade between cost and
+	// unplaced demand for policies without foresight.
 	Frontier Frontier `json:"frontier,omitempty"`
 	// RemoteReplicaSeconds are the placed replica-seconds beyond what each region's own share
 	// of the demand asks there: replicas serving users in another region. RemoteShare is
@@ -160,7 +160,10 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	switch policy {
 	case PolicyLowerBound, PolicyLocalityBound:
 		r := s.lowerBound(policy == PolicyLocalityBound)
-		r.UnplacedFloorReplicaSeconds, r.Frontier = s.unplacedFloor(), s.frontier()
+		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+		if policy == PolicyLocalityBound {
+			r.Frontier = s.frontier()
+		}
 		return r, nil
 	case PolicyStatic:
 		s.buildStatic()

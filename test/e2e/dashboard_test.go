@@ -183,7 +183,8 @@ func TestDashboardOnALocalFleet(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#sim-run`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-plot="sim-cost"] path[data-series="planner"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-plot="sim-capacity"] path[data-series="demand"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.sim tr[data-policy="lowerbound"]`))))
+		chromedp.WaitVisible(chromedp.CSS(`.sim tr[data-policy="lowerbound"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.frontier tr[data-hold="never"]`))))
 	screenshot("simulator")
 
 	if p := problems(); len(p) > 0 {

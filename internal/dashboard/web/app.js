@@ -264,9 +264,24 @@ document.getElementById("sim-form").addEventListener("submit", async e => {
   simStatus.textContent = `Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`;
 });
 
+// frontierTable shows what policies without foresight trade: the oracles that give capacity
+// back once demand stayed lower for a hold time, their cost in proportion to the locality
+// bound and their unplaced demand to the floor.
+function frontierTable(local) {
+  if (!local || !local.frontier || !local.frontier.length) return el("p", { text: "" });
+  const first = local.frontier[0].cost, floor = Math.max(local.unplaced_floor_replica_seconds, 1);
+  const hold = p => p.hold_seconds < 0 ? "never" : p.hold_seconds < 3600 ? `${p.hold_seconds / 60} min` : `${p.hold_seconds / 3600} h`;
+  return el("table", { class: "frontier" },
+    el("caption", { text: "Without foresight: capacity given back once demand stayed lower for…" }),
+    el("thead", {}, el("tr", {}, ...["Hold", "Cost × locality bound", "Unplaced × floor"].map(c => el("th", { text: c })))),
+    el("tbody", {}, ...local.frontier.map(p => el("tr", { "data-hold": p.hold_seconds < 0 ? "never" : String(p.hold_seconds) },
+      el("td", { text: hold(p) }), el("td", { text: first > 0 ? (p.cost / first).toFixed(3) : "" }),
+      el("td", { text: (p.unplaced_replica_seconds / floor).toFixed(2) })))));
+}
+
 function renderSimulation(sim) {
   const bound = sim.reports.find(r => r.policy === "lowerbound");
-  const cols = ["Policy", "Cost", "× bound", "Cluster-h", "Node-h", "Unplaced replica-s", "Disruptions /1000 rh", "Remote"];
+  const cols = ["Policy", "Cost", "× bound", "Cluster-h", "Node-h", "Unplaced replica-s", "Disruptions /1000 rh", "Remote", "Far"];
   document.getElementById("sim-table").replaceChildren(el("table", { class: "sim" },
     el("thead", {}, el("tr", {}, ...cols.map(c => el("th", { text: c })))),
     el("tbody", {}, ...sim.reports.map(r => el("tr", { "data-policy": r.policy },
@@ -274,7 +289,8 @@ function renderSimulation(sim) {
       el("td", { text: bound && bound.cost > 0 ? (r.cost / bound.cost).toFixed(3) : "" }),
       el("td", { text: r.cluster_hours.toFixed(1) }), el("td", { text: r.node_hours.toFixed(1) }),
       el("td", { text: r.unplaced_replica_seconds.toFixed(0) }), el("td", { text: r.disruptions_per_1000_replica_hours.toFixed(2) }),
-      el("td", { text: (100 * r.remote_share).toFixed(1) + "%" }))))));
+      ...[r.remote_share, r.far_share].map(share => el("td", { text: r.policy.endsWith("bound") ? "-" : (100 * share).toFixed(1) + "%" })))))),
+    frontierTable(sim.reports.find(r => r.policy === "localitybound")));
   const simulated = sim.reports.filter(r => r.series && r.series.length);
   // A policy keeps its colour in both plots.
   const colorOf = r => palette[sim.reports.indexOf(r) % palette.length];
