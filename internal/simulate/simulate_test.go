@@ -382,45 +382,31 @@ func mustRead(t *testing.T, path string) []byte {
 	return data
 }
 
-func TestRemote(t *testing.T) {
+// TestRemoteAndFar: Remote counts the replicas beyond each region's own share; Far does the
+// same with near regions taken as one.
+func TestRemoteAndFar(t *testing.T) {
 	tests := []struct {
-		name   string
-		placed map[string]int32
-		shares map[string]float64
-		demand int32
-		want   float64
+		name            string
+		placed          map[string]int32
+		shares          map[string]float64
+		demand          int32
+		remote, farAway float64
 	}{
-		{"each region's share at home", map[string]int32{"us-east": 5, "eu-west": 5}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0},
-		{"one replica too many in one region", map[string]int32{"us-east": 6, "eu-west": 4}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 1},
-		{"everything far away", map[string]int32{"ap-south": 10}, map[string]float64{"us-east": 1}, 10, 10},
-		{"fewer placed than asked, all at home", map[string]int32{"us-east": 3}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0},
-		{"no region shares, no locality", map[string]int32{"us-east": 4}, nil, 4, 0},
+		{"each region's share at home", map[string]int32{"us-east": 5, "eu-west": 5}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0, 0},
+		{"one replica too many in one region", map[string]int32{"us-east": 6, "eu-west": 4}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 1, 1},
+		{"everything on another continent", map[string]int32{"ap-south": 10}, map[string]float64{"us-east": 1}, 10, 10, 10},
+		{"fewer placed than asked, all at home", map[string]int32{"us-east": 3}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 0, 0},
+		{"no region shares, no locality", map[string]int32{"us-east": 4}, nil, 4, 0, 0},
+		{"a near region serves its neighbour's users", map[string]int32{"eu-central": 10}, map[string]float64{"eu-west": 1}, 10, 10, 0},
+		{"each continent its share", map[string]int32{"us-west": 6, "eu-central": 4}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 10, 1},
+		{"two near regions' shares add up", map[string]int32{"eu-central": 8, "us-east": 2}, map[string]float64{"eu-west": 0.4, "eu-north": 0.4, "us-east": 0.2}, 10, 8, 0},
 	}
 	for _, tt := range tests {
-		if got := Remote(tt.placed, tt.shares, tt.demand); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("%s: Remote = %v, want %v", tt.name, got, tt.want)
+		if got := Remote(tt.placed, tt.shares, tt.demand); math.Abs(got-tt.remote) > 1e-9 {
+			t.Errorf("%s: Remote = %v, want %v", tt.name, got, tt.remote)
 		}
-	}
-}
-
-// TestFar: Remote with near regions as one.
-func TestFar(t *testing.T) {
-	tests := []struct {
-		name   string
-		placed map[string]int32
-		shares map[string]float64
-		demand int32
-		want   float64
-	}{
-		{"a near region serves its neighbour's users", map[string]int32{"eu-central": 10}, map[string]float64{"eu-west": 1}, 10, 0},
-		{"another continent does not", map[string]int32{"ap-south": 10}, map[string]float64{"eu-west": 1}, 10, 10},
-		{"each continent its share", map[string]int32{"us-west": 6, "eu-central": 4}, map[string]float64{"us-east": 0.5, "eu-west": 0.5}, 10, 1},
-		{"two near regions' shares add up", map[string]int32{"eu-central": 8, "us-east": 2}, map[string]float64{"eu-west": 0.4, "eu-north": 0.4, "us-east": 0.2}, 10, 0},
-		{"no region shares, no locality", map[string]int32{"us-east": 4}, nil, 4, 0},
-	}
-	for _, tt := range tests {
-		if got := Far(tt.placed, tt.shares, tt.demand); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("%s: Far = %v, want %v", tt.name, got, tt.want)
+		if got := Far(tt.placed, tt.shares, tt.demand); math.Abs(got-tt.farAway) > 1e-9 {
+			t.Errorf("%s: Far = %v, want %v", tt.name, got, tt.farAway)
 		}
 	}
 }
