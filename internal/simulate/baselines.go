@@ -196,10 +196,12 @@ func (s *sim) lowerBound(local bool) Report {
 	if local {
 		r.Policy, classes = PolicyLocalityBound, s.regionalClasses
 	}
+	idle := fleetIdle{since: -1}
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
 		s.applyRows()
 		hours := min(s.step, s.trace.End-s.now).Hours()
 		cs := classes()
+		idle.observe(&r, s, cs)
 		greedy, cost := s.cheapestCapacity(cs, s.poolLimits()), 0.0
 		for _, a := range greedy {
 			cost += a.costPerHour()
@@ -220,7 +222,55 @@ func (s *sim) lowerBound(local bool) Report {
 			r.NodeHours += float64(a.nodes) * hours
 		}
 	}
+	idle.end(&r, s.trace.End)
 	return r
+}
+
+// fleetIdle follows, for the lower bounds, the times the whole fleet has no demand. The
+// cluster that ran the last replicas then stays online for its pool's idle time-to-live,
+// unless demand comes back first ("no application, no cluster", but not at once): every
+// policy that obeys the pools pays that much, at least in the cheapest pool any of those
+// replicas could have run in, at its least nodes.
+type fleetIdle struct {
+	// last are the pools eligible for the demand of the last busy instant; since is when
+	// the fleet went idle, -1 while it is busy.
+	last  []*planner.Pool
+	since time.Duration
+}
+
+func (f *fleetIdle) observe(r *Report, s *sim, classes []*class) {
+	var busy []*planner.Pool
+	for _, c := range classes {
+		if c.replicas > 0 {
+			busy = append(busy, s.eligiblePools(c)...)
+		}
+	}
+	switch {
+	case len(busy) > 0:
+		f.end(r, s.now)
+		f.last, f.since = busy, -1
+	case len(f.last) > 0 && f.since < 0:
+		f.since = s.now
+	}
+}
+
+// end adds what the cheapest lingering cluster costs from the fleet going idle until at.
+func (f *fleetIdle) end(r *Report, at time.Duration) {
+	if f.since < 0 || len(f.last) == 0 {
+		return
+	}
+	cost, hours, nodes := math.Inf(1), 0.0, int32(0)
+	for _, p := range f.last {
+		h := min(p.IdleTTL, at-f.since).Hours()
+		n := max(p.MinNodes, 1)
+		if c := (p.ClusterPrice + float64(n)*p.NodePrice) * h; c < cost {
+			cost, hours, nodes = c, h, n
+		}
+	}
+	r.Cost += cost
+	r.ClusterHours += hours
+	r.NodeHours += float64(nodes) * hours
+	f.since = -1
 }
 
 // fleetClasses are the classes for the whole-fleet decision, each with the pools the bound

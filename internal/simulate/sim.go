@@ -435,7 +435,7 @@ func (s *sim) account() {
 			s.report.Cost += c.pool.HibernatedPrice * hours
 		}
 	}
-	for _, w := range s.workloads {
+	for _, w := range s.orderedWorkloads() { // in a fixed order: the sums below are of fractions
 		var placed int32
 		byRegion := map[string]int32{}
 		for name, n := range w.assigned {
@@ -487,7 +487,9 @@ func Remote(placed map[string]int32, shares map[string]float64, demand int32) fl
 		return 0
 	}
 	var total, local float64
-	for region, n := range placed {
+	// In a fixed order, so that the sums are the same in every run.
+	for _, region := range slices.Sorted(maps.Keys(placed)) {
+		n := placed[region]
 		total += float64(n)
 		local += min(float64(n), shares[region]*float64(demand))
 	}
@@ -502,8 +504,8 @@ func Far(placed map[string]int32, shares map[string]float64, demand int32) float
 		nearPlaced[placement.Continent(region)] += n
 	}
 	nearShares := map[string]float64{}
-	for region, share := range shares {
-		nearShares[placement.Continent(region)] += share
+	for _, region := range slices.Sorted(maps.Keys(shares)) {
+		nearShares[placement.Continent(region)] += shares[region]
 	}
 	return Remote(nearPlaced, nearShares, demand)
 }
