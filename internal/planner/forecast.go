@@ -192,58 +192,63 @@ type expectation struct {
 	back     time.Duration
 }
 
-// forecast is how many replicas a workload is expected to need within lead: what it had a
-// week ago, what it had both yesterday and the day before, or what it had both one and two of
-// its own periods ago (see recurrence), so that neither a weekly batch nor a one-off day is
-// expected every day. Without enough history it expects nothing.
+// lookback is one way the forecast reads a workload's history: the same span at each of
+// backs before now, with where the figure comes from.
+type lookback struct {
+	source string
+	backs  []time.Duration
+}
+
+// lookbacks are the ways to read the workload's history at now: a day and two days back, one
+// and two of its own periods back (see recurrence), and a week back.
+func (h *history) lookbacks(now time.Time) []lookback {
+	out := []lookback{{"yesterday and the day before", []time.Duration{24 * time.Hour, 48 * time.Hour}}}
+	if period := h.recurrence(now); period > 0 {
+		out = append(out, lookback{fmt.Sprintf("one and two of its periods ago (it rises every %s)", Round(period)), []time.Duration{period, 2 * period}})
+	}
+	return append(out, lookback{"a week ago", []time.Duration{7 * 24 * time.Hour}})
+}
+
+// read is the fewest and the most replicas the history had within span after each of the
+// lookback's backs, and whether it holds all of them.
+func (h *history) read(now time.Time, span time.Duration, l lookback) (fewest, most int32, seen bool) {
+	fewest, seen = math.MaxInt32, true
+	for _, back := range l.backs {
+		n, ok := h.most(now.Add(-back), now.Add(-back+span))
+		fewest, most, seen = min(fewest, n), max(most, n), seen && ok
+	}
+	return fewest, most, seen
+}
+
+// forecast is how many replicas a workload is expected to need within lead: the most that
+// any lookback had every time it looks back (both yesterday and the day before, both one and
+// two of its own periods ago, a week ago), so that neither a weekly batch nor a one-off day
+// is expected every day. Without enough history it expects nothing.
 func (mem *Memory) forecast(workload string, now time.Time, lead time.Duration) expectation {
 	h := mem.history[workload]
 	if h == nil {
 		return expectation{}
 	}
-	// twice is the fewer replicas had both one and two periods back, if both were seen.
-	twice := func(period time.Duration) (int32, bool) {
-		a, ok1 := h.most(now.Add(-period), now.Add(-period+lead))
-		b, ok2 := h.most(now.Add(-2*period), now.Add(-2*period+lead))
-		return min(a, b), ok1 && ok2
-	}
 	var e expectation
-	if n, ok := twice(24 * time.Hour); ok {
-		e = expectation{n, "yesterday and the day before", 24 * time.Hour}
-	}
-	if period := h.recurrence(now); period > 0 {
-		if n, ok := twice(period); ok && n > e.replicas {
-			e = expectation{n, fmt.Sprintf("one and two of its periods ago (it rises every %s)", Round(period)), period}
+	for _, l := range h.lookbacks(now) {
+		if n, _, ok := h.read(now, lead, l); ok && n > e.replicas {
+			e = expectation{n, l.source, l.backs[0]}
 		}
-	}
-	week := 7 * 24 * time.Hour
-	if n, ok := h.most(now.Add(-week), now.Add(-week+lead)); ok && n > e.replicas {
-		e = expectation{n, "a week ago", week}
 	}
 	return e
 }
 
 // knowsAhead reports whether the workload's history foresees its demand over the next span,
-// and none of it above replicas: by its own period (one and two periods back), by the day
-// (a day and two days back) or by the week (a week back), each of which it has history for.
-// Without any of these it knows nothing ahead.
+// and none of it above replicas: some lookback holds all its times, and none that does had
+// more any time.
 func (mem *Memory) knowsAhead(workload string, now time.Time, span time.Duration, replicas int32) bool {
 	h := mem.history[workload]
 	if h == nil {
 		return false
 	}
-	sources := [][]time.Duration{{24 * time.Hour, 48 * time.Hour}, {7 * 24 * time.Hour}}
-	if period := h.recurrence(now); period > 0 {
-		sources = append(sources, []time.Duration{period, 2 * period})
-	}
 	known := false
-	for _, backs := range sources {
-		most, seen := int32(0), true
-		for _, back := range backs {
-			n, ok := h.most(now.Add(-back), now.Add(-back+span))
-			most, seen = max(most, n), seen && ok
-		}
-		if seen {
+	for _, l := range h.lookbacks(now) {
+		if _, most, ok := h.read(now, span, l); ok {
 			if most > replicas {
 				return false
 			}

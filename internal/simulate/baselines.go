@@ -222,7 +222,7 @@ func (s *sim) lowerBound(local bool) Report {
 			r.NodeHours += float64(a.nodes) * hours
 		}
 	}
-	idle.end(&r, s.trace.End)
+	idle.end(&r, s, s.trace.End)
 	return r
 }
 
@@ -232,35 +232,36 @@ func (s *sim) lowerBound(local bool) Report {
 // policy that obeys the pools pays that much, at least in the cheapest pool any of those
 // replicas could have run in, at its least nodes.
 type fleetIdle struct {
-	// last are the pools eligible for the demand of the last busy instant; since is when
-	// the fleet went idle, -1 while it is busy.
-	last  []*planner.Pool
+	// last are the classes with demand at the last busy instant; since is when the fleet
+	// went idle, -1 while it is busy.
+	last  []*class
 	since time.Duration
 }
 
 func (f *fleetIdle) observe(r *Report, s *sim, classes []*class) {
-	var busy []*planner.Pool
-	for _, c := range classes {
-		if c.replicas > 0 {
-			busy = append(busy, s.eligiblePools(c)...)
-		}
-	}
+	busy := slices.ContainsFunc(classes, func(c *class) bool { return c.replicas > 0 })
 	switch {
-	case len(busy) > 0:
-		f.end(r, s.now)
-		f.last, f.since = busy, -1
+	case busy:
+		f.end(r, s, s.now)
+		f.last, f.since = classes, -1
 	case len(f.last) > 0 && f.since < 0:
 		f.since = s.now
 	}
 }
 
 // end adds what the cheapest lingering cluster costs from the fleet going idle until at.
-func (f *fleetIdle) end(r *Report, at time.Duration) {
+func (f *fleetIdle) end(r *Report, s *sim, at time.Duration) {
 	if f.since < 0 || len(f.last) == 0 {
 		return
 	}
+	var pools []*planner.Pool
+	for _, c := range f.last {
+		if c.replicas > 0 {
+			pools = append(pools, s.eligiblePools(c)...)
+		}
+	}
 	cost, hours, nodes := math.Inf(1), 0.0, int32(0)
-	for _, p := range f.last {
+	for _, p := range pools {
 		h := min(p.IdleTTL, at-f.since).Hours()
 		n := max(p.MinNodes, 1)
 		if c := (p.ClusterPrice + float64(n)*p.NodePrice) * h; c < cost {
@@ -395,21 +396,21 @@ func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
 			}
 			if extra := need - o.ordered; extra > 0 {
 				if grow := min(extra, o.clusters*o.pool.MaxNodes-o.ordered); grow > 0 {
-					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.ScaleTime, nodes: grow})
+					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.ScaleTime, nodes: grow})
 					extra -= grow
 				}
 				if wake := min((extra+o.pool.MaxNodes-1)/o.pool.MaxNodes, o.hibernated); wake > 0 {
 					woken := min(extra, wake*o.pool.MaxNodes)
-					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.WakeTime, nodes: woken})
+					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.WakeTime, nodes: woken})
 					o.clusters, o.hibernated, extra = o.clusters+wake, o.hibernated-wake, extra-woken
 				}
 				if extra > 0 {
-					o.orders = append(o.orders, oracleOrder{at: s.now + o.pool.CreateTime, nodes: extra})
+					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.CreateTime, nodes: extra})
 					o.clusters += (extra + o.pool.MaxNodes - 1) / o.pool.MaxNodes
 				}
 				o.ordered = need
 			}
-			o.orders = slices.DeleteFunc(o.orders, func(ord oracleOrder) bool {
+			o.orders = slices.DeleteFunc(o.orders, func(ord nodesAt) bool {
 				if ord.at <= s.now {
 					o.ready += ord.nodes
 					return true
@@ -441,12 +442,12 @@ func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
 type oracle struct {
 	pool                     *planner.Pool
 	clusters, ordered, ready int32
-	orders                   []oracleOrder
+	orders                   []nodesAt
 	// idleSince is when the class last had demand; hibernated counts clusters offline.
 	idleSince  time.Duration
 	hibernated int32
 	// recent are the needs within the hold time, each larger than every later one.
-	recent []oracleOrder
+	recent []nodesAt
 }
 
 // held is the most nodes the class needed within the hold time up to now, need included.
@@ -457,15 +458,16 @@ func (o *oracle) held(now time.Duration, need int32, hold time.Duration) int32 {
 	for len(o.recent) > 0 && o.recent[len(o.recent)-1].nodes <= need {
 		o.recent = o.recent[:len(o.recent)-1]
 	}
-	o.recent = append(o.recent, oracleOrder{at: now, nodes: need})
+	o.recent = append(o.recent, nodesAt{at: now, nodes: need})
 	for now-o.recent[0].at >= hold && len(o.recent) > 1 {
 		o.recent = o.recent[1:]
 	}
 	return o.recent[0].nodes
 }
 
-// oracleOrder is capacity an oracle ordered: nodes ready at a virtual time.
-type oracleOrder struct {
+// nodesAt is a count of nodes at a virtual time: capacity an oracle ordered, ready then, or
+// what its class needed then.
+type nodesAt struct {
 	at    time.Duration
 	nodes int32
 }

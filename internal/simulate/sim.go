@@ -51,8 +51,8 @@ type Report struct {
 	// their share of all placed replica-seconds.
 	RemoteReplicaSeconds float64 `json:"remote_replica_seconds"`
 	RemoteShare          float64 `json:"remote_share"`
-	// FarShare is the share of placed replica-seconds in regions not near any region of
-	// their demand (see placement.Near): the remote ones the locality rule avoids.
+	// FarShare is the share of placed replica-seconds that serve demand from regions not even
+	// near theirs (see Far): the remote ones the locality rule avoids.
 	FarShare float64 `json:"far_share"`
 	// DisruptionsPer1000ReplicaHours is Disruptions over the placed replica-hours, per 1,000.
 	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
@@ -160,9 +160,11 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	switch policy {
 	case PolicyLowerBound, PolicyLocalityBound:
 		r := s.lowerBound(policy == PolicyLocalityBound)
-		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 		if policy == PolicyLocalityBound {
-			r.Frontier = s.frontier()
+			r.Frontier = s.frontier() // its last oracle's is the floor
+			r.UnplacedFloorReplicaSeconds = r.Frontier.Floor()
+		} else {
+			r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 		}
 		return r, nil
 	case PolicyStatic:
