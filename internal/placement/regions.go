@@ -33,9 +33,10 @@ type RegionTarget struct {
 // RegionTargets splits replicas over regions by share, the largest remainders rounded up, so
 // that the parts add up to replicas. Regions come largest share first, then by name.
 func RegionTargets(shares map[string]float64, replicas int32) []RegionTarget {
+	regions := sortedRegions(shares)
 	var sum float64
-	for _, s := range shares {
-		sum += max(s, 0)
+	for _, r := range regions { // in a fixed order: a float sum in map order differs run to run
+		sum += max(shares[r], 0)
 	}
 	if sum <= 0 || replicas <= 0 {
 		return nil
@@ -47,7 +48,7 @@ func RegionTargets(shares map[string]float64, replicas int32) []RegionTarget {
 	}
 	var parts []part
 	var given int64
-	for _, r := range sortedRegions(shares) {
+	for _, r := range regions {
 		exact := max(shares[r], 0) / sum * float64(replicas)
 		whole := int64(math.Floor(exact))
 		parts = append(parts, part{r, whole, exact - float64(whole)})

@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -59,6 +60,20 @@ func TestHomeRegion(t *testing.T) {
 	for region, want := range map[string]string{"eu-west": "eu-west", "eu-central": "eu-north", "us-west": "us-east", "ap-south": ""} {
 		if got := HomeRegion(region, shares); got != want {
 			t.Errorf("HomeRegion(%q) = %q, want %q", region, got, want)
+		}
+	}
+}
+
+// TestRegionTargetsAreTheSameEveryTime: shares whose float sum depends on the order it is
+// taken in (0.1, 0.1, 0.1 and 0.7 add up to 1 in some orders and to just under it in others),
+// which moves 25 replicas' split across a rounding edge, must split the same way on every
+// call, whatever a map's order.
+func TestRegionTargetsAreTheSameEveryTime(t *testing.T) {
+	shares := map[string]float64{"us-east": 0.1, "eu-west": 0.1, "ap-south": 0.1, "sa-east": 0.7}
+	first := fmt.Sprint(RegionTargets(shares, 25))
+	for range 500 {
+		if got := fmt.Sprint(RegionTargets(shares, 25)); got != first {
+			t.Fatalf("RegionTargets gave %s, then %s", first, got)
 		}
 	}
 }
