@@ -120,7 +120,19 @@ func (p *planning) consolidate() {
 	if target != nil {
 		p.plan.WholeFleet = target.decision(p.in.Pools)
 	}
+	online := map[string]int64{}
+	for _, m := range p.members {
+		if m.Managed && m.online() && !m.draining {
+			online[m.Pool]++
+		}
+	}
 	for _, x := range cands {
+		if target.keeps(p.in.Pools, x.Pool, online[x.Pool]) {
+			// The whole-fleet decision wants this pool's clusters: draining one into the
+			// others would undo it (a new cluster paid by the cluster-hour holds few
+			// replicas, so it looks dearest per replica until the others are drained into it).
+			continue
+		}
 		before := p.save()
 		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
 		// rest anyway, so draining cannot count it as a saving.
@@ -129,7 +141,11 @@ func (p *planning) consolidate() {
 			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
 			payback, why := 1.0, ""
-			if target.shrinks(x.Pool) {
+			switch {
+			case target.leaves(p.in.Pools, x.Pool):
+				// The fleet was ordered for the demand's whole horizon on the promise of this drain.
+				payback, why = p.demandHorizon().Hours(), "; the whole-fleet decision has no cluster in pool "+x.Pool
+			case target.shrinks(x.Pool):
 				payback, why = p.cfg.CapacityHorizon.Hours(), "; the whole-fleet decision has fewer nodes in pool "+x.Pool
 			}
 			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving*payback >= moved*p.cfg.DisruptionCost {
@@ -391,6 +407,11 @@ func (p *planning) resize() {
 		if m.pool == nil {
 			continue
 		}
+		if m.pool.NodePrice == 0 && m.nodes > m.origNodes {
+			// Nodes that cost nothing are room for what comes next, at no price: the cluster
+			// grows to its most at once, and keeps them.
+			m.nodes = max(m.nodes, m.pool.MaxNodes)
+		}
 		switch {
 		case m.planned:
 			if p.notYetDue(m) {
@@ -422,9 +443,14 @@ func (p *planning) resize() {
 			// Capacity for the forecast's ramp, ordered at a later decision.
 		case m.nodes > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
+		case needed > m.origNodes && m.pool.NodePrice == 0:
+			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: max(needed, m.pool.MaxNodes),
+				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d; its pool's nodes cost nothing, so it takes its most", needed, m.origNodes)})
 		case needed > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
+		case m.pool.NodePrice == 0:
+			// Shrinking saves nothing.
 		case m.State == Running && !p.holding(m) && 4*needed <= 3*m.origNodes && p.quietAhead(m):
 			// A trough the forecast knows (a quarter of the nodes or more, not noise): the
 			// forecast grows it again before the next ramp, so the shrink waits for no window

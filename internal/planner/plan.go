@@ -43,6 +43,7 @@ func Decide(in Input, mem *Memory) Plan {
 	p := newPlanning(&in, mem)
 	p.dropFailed()
 	p.keepAssigned()
+	p.observePools()
 	for i := range in.Demands {
 		p.serve(i)
 	}

@@ -270,6 +270,15 @@ type Memory struct {
 	history map[string]*history
 	// replicas are each workload's replicas within the stabilisation window, by decision.
 	replicas map[string][]need
+	// pools are the replicas on each pool's online managed clusters within the capacity
+	// horizon, by decision: how fast demand lands in a pool.
+	pools map[string][]poolSample
+}
+
+// poolSample is the replicas on a pool's online managed clusters at one decision.
+type poolSample struct {
+	at       time.Time
+	replicas int64
 }
 
 // behindOrder is capacity ordered in a pool to take over from a faster, dearer cluster.
@@ -293,7 +302,7 @@ func NewMemory() *Memory {
 	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
 		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
 		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]flapWindow{},
-		history: map[string]*history{}, replicas: map[string][]need{}}
+		history: map[string]*history{}, replicas: map[string][]need{}, pools: map[string][]poolSample{}}
 }
 
 // Round shortens a duration for reasons people read: tenths of a second under a minute,

@@ -348,10 +348,72 @@ func (p *planning) demandHorizon() time.Duration {
 	return min(max(p.cfg.CapacityHorizon, time.Duration(sum/replicas*float64(time.Hour))), 24*time.Hour)
 }
 
+// sampleEvery spaces the samples of the replicas on each pool, so that the memory holds at
+// most the capacity horizon over it, however often the planner decides.
+const sampleEvery = time.Minute
+
+// observePools records the replicas on each pool's online managed clusters, and forgets the
+// samples older than the capacity horizon and the pools no longer given.
+func (p *planning) observePools() {
+	on := map[string]int64{}
+	for _, m := range p.members {
+		if m.Managed && m.pool != nil && m.online() {
+			on[m.Pool] += int64(total(m.hosted))
+		}
+	}
+	kept := make(map[string][]poolSample, len(p.in.Pools))
+	for _, pool := range p.in.Pools {
+		samples := slices.DeleteFunc(p.mem.pools[pool.Name], func(s poolSample) bool { return p.in.Now.Sub(s.at) > p.cfg.CapacityHorizon })
+		if n := len(samples); n == 0 || p.in.Now.Sub(samples[n-1].at) >= sampleEvery {
+			samples = append(samples, poolSample{at: p.in.Now, replicas: on[pool.Name]})
+		}
+		kept[pool.Name] = samples
+	}
+	p.mem.pools = kept
+}
+
+// growth is how many replicas per hour demand has been adding to the pool's online managed
+// clusters: the least replicas they held in each third of the capacity horizon, when each
+// third holds more than the one before (a trend, not one step up and not noise), over the
+// time between the thirds; else 0.
+func (p *planning) growth(pool string) float64 {
+	third := p.cfg.CapacityHorizon / 3
+	if third <= 0 {
+		return 0
+	}
+	start := p.in.Now.Add(-p.cfg.CapacityHorizon)
+	var least [3]int64
+	var seen [3]bool
+	for _, s := range p.mem.pools[pool] {
+		i := min(max(int(s.at.Sub(start)/third), 0), 2)
+		if !seen[i] || s.replicas < least[i] {
+			least[i], seen[i] = s.replicas, true
+		}
+	}
+	for i := 1; i < 3; i++ {
+		if !seen[i-1] || !seen[i] || least[i] <= least[i-1] {
+			return 0
+		}
+	}
+	return float64(least[2]-least[0]) / (2 * third).Hours()
+}
+
 // shrinks reports whether the target has fewer nodes in the pool than its online clusters'
 // replicas need now.
 func (t *fleetTarget) shrinks(pool string) bool {
 	return t != nil && t.shrinking[pool]
+}
+
+// keeps reports whether the target has at least online clusters in the pool.
+func (t *fleetTarget) keeps(pools []Pool, pool string, online int64) bool {
+	j := slices.IndexFunc(pools, func(p Pool) bool { return p.Name == pool })
+	return t != nil && j >= 0 && t.clusters[j] >= online
+}
+
+// leaves reports whether the target has fewer nodes in the pool than its clusters need now,
+// and no cluster there at all.
+func (t *fleetTarget) leaves(pools []Pool, pool string) bool {
+	return t.shrinks(pool) && t.keeps(pools, pool, 0) && !t.keeps(pools, pool, 1)
 }
 
 // movesInto reports whether the target has fewer nodes in pool from and clusters in pool to, another pool.
@@ -388,7 +450,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		return false
 	}
 	var orders []*option
-	var moved, ordered float64
+	var moved, growth, ordered float64
 	var slowest time.Duration
 	for j := range p.in.Pools {
 		pool := &p.in.Pools[j]
@@ -400,6 +462,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 			for _, m := range online[pool.Name] {
 				moved += float64(total(m.hosted))
 			}
+			growth += p.growth(pool.Name)
 		}
 		extra := t.clusters[j] - int64(len(online[pool.Name]))
 		if extra <= 0 {
@@ -428,12 +491,18 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if len(orders) == 0 {
 		return false
 	}
+	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
+	// moves that their growth over the horizon would add are weighed against those of now.
 	overlap := (slowest + p.cfg.StabilizationWindow).Hours()
-	if saving*(p.demandHorizon().Hours()-overlap) <= ordered*overlap+moved*p.cfg.DisruptionCost {
+	ahead := p.demandHorizon().Hours() - overlap
+	if (saving+growth*p.cfg.DisruptionCost)*ahead <= ordered*overlap+moved*p.cfg.DisruptionCost {
 		return false
 	}
 	reason := fmt.Sprintf("whole-fleet decision: the managed clusters cost %.3f/h at the nodes their replicas need, and the fleet that serves all demand at once %.3f/h (%s); this capacity comes in %s, and the dearer clusters are drained into it",
 		t.now, t.cost, JoinTargets(t.targets(p.in.Pools)), Round(slowest))
+	if growth > 0 {
+		reason += fmt.Sprintf("; demand has been landing in the pools it leaves at %.0f replicas an hour, so waiting would only add moves", growth)
+	}
 	for _, o := range orders {
 		m := p.addCapacity(o)
 		m.why = append(m.why, reason)

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +93,8 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	decide(pools, starting, demands, at(0), mem)
 	decide(pools, clusters, demands, at(time.Minute), mem)
 	plan := decide(pools, clusters, demands, at(8*time.Hour), mem)
-	if got, want := summary(plan), "Create pool/onprem nodes=3\n"; got != want {
+	// Its nodes cost nothing, so the cluster comes with all 16 of them: room for what comes next.
+	if got, want := summary(plan), "Create pool/onprem nodes=16\n"; got != want {
 		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
 	}
 	if r := plan.Actions[0].Reason; !strings.Contains(r, "whole-fleet decision: the managed clusters cost 2.800/h") || !strings.Contains(r, "onprem: 1 clusters, 3 nodes") {
@@ -100,14 +103,31 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	if w := plan.WholeFleet; w == nil || fmt.Sprint(w.Pools) != "[onprem: 1 clusters, 3 nodes]" || w.CostPerHour != 1.5 || fmt.Sprintf("%.3f", w.NowPerHour) != "2.800" {
 		t.Errorf("the plan's whole-fleet decision: %+v", w)
 	}
-	running := append(clusters, testCluster("onprem-1", onprem, Running, 3))
+	running := append(clusters, testCluster("onprem-1", onprem, Running, 16))
 	decide(pools, running, demands, at(8*time.Hour+25*time.Minute), mem)
 	plan = decide(pools, running, demands, at(8*time.Hour+40*time.Minute), mem)
 	if got := summary(plan); !strings.HasPrefix(got, "Drain cloud-") {
 		t.Fatalf("once the on-premises cluster runs, plan:\n%s\nwant a cloud cluster drained", got)
 	}
-	if r := plan.Actions[0].Reason; !strings.Contains(r, "the whole-fleet decision has fewer nodes in pool cloud") {
+	if r := plan.Actions[0].Reason; !strings.Contains(r, "the whole-fleet decision has no cluster in pool cloud") {
 		t.Errorf("drain reason %q", r)
+	}
+	// Moving a replica dearer (0.07): a cloud cluster's drain (24 replicas, 0.700/h) does not pay
+	// within the 2 h horizon, but the on-premises cluster was ordered on the promise of these
+	// drains, for as long as the demand has run (8 h), so it pays over that.
+	dear := DefaultConfig()
+	dear.DisruptionCost = 0.07
+	plan = Decide(Input{Now: at(8*time.Hour + 41*time.Minute), Pools: pools, Clusters: running, Demands: demands, Config: dear}, mem)
+	if got := summary(plan); !strings.HasPrefix(got, "Drain cloud-") {
+		t.Errorf("at 0.07 a move, plan:\n%s\nwant a cloud cluster drained", got)
+	}
+	// Once one workload runs on-premises, that cluster is the dearest per replica, but it is
+	// what the whole-fleet decision wants: the cloud clusters are drained, not it.
+	moved := slices.Clone(demands)
+	moved[0].Assigned = map[string]int32{"onprem-1": 8}
+	plan = decide(pools, running, moved, at(8*time.Hour+42*time.Minute), NewMemory())
+	if got := summary(plan); strings.Contains(got, "onprem-1") || !strings.HasPrefix(got, "Drain cloud-") {
+		t.Errorf("with a workload on-premises, plan:\n%s\nwant a cloud cluster drained, and the on-premises one kept", got)
 	}
 	// A single small workload keeps its cloud cluster: the pool paid by the cluster costs more.
 	one := []Demand{testDemand("team0/svc0", 8, map[string]int32{"cloud-0": 8}, halfCPU)}
@@ -115,6 +135,56 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	if strings.Contains(summary(plan), "onprem") {
 		t.Errorf("one small workload moves to the pool paid by the cluster:\n%s", summary(plan))
 	}
+}
+
+// TestGrowingDemandOrdersTheFixedPricePoolSooner: teams arrive every five minutes, each
+// filling a cloud node. While they arrive, what the on-premises cluster saves over the horizon
+// does not yet pay for moving every replica into it; but each team that lands in the cloud
+// meanwhile is one more to move, so once the arrivals are a trend, the planner orders it and
+// says why. The same fleet, steady for as long, waits: nothing says its moves will grow.
+func TestGrowingDemandOrdersTheFixedPricePoolSooner(t *testing.T) {
+	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
+	pools := []Pool{onPremises(), cloud}
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	// fleet is the first n teams, ten to a cloud cluster of a node each.
+	fleet := func(n int) ([]Cluster, []Demand) {
+		var clusters []Cluster
+		var demands []Demand
+		for i := range n {
+			name := fmt.Sprintf("cloud-%d", i/10)
+			if i%10 == 0 {
+				clusters = append(clusters, testCluster(name, cloud, Running, 0))
+			}
+			clusters[len(clusters)-1].Nodes++
+			demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", i), 8, map[string]int32{name: 8}, halfCPU))
+		}
+		return clusters, demands
+	}
+	growing := NewMemory()
+	ordered := 0
+	var reason string
+	for n := 1; n <= 30 && ordered == 0; n++ {
+		clusters, demands := fleet(n)
+		plan := decide(pools, clusters, demands, at(time.Duration(n)*5*time.Minute), growing)
+		if strings.Contains(summary(plan), "Create pool/onprem") {
+			ordered, reason = n, plan.Actions[0].Reason
+		}
+	}
+	if ordered == 0 {
+		t.Fatal("thirty teams arrived in the cloud, and the on-premises cluster was never ordered")
+	}
+	if !strings.Contains(reason, "replicas an hour, so waiting would only add moves") {
+		t.Errorf("the order does not say that demand keeps coming: %q", reason)
+	}
+	// The same fleet as it was when ordered, there for the two hours before without change.
+	clusters, demands := fleet(ordered)
+	steady := NewMemory()
+	for m := 0; m <= 120; m += 5 {
+		if plan := decide(pools, clusters, demands, at(time.Duration(m)*time.Minute), steady); strings.Contains(summary(plan), "onprem") {
+			t.Fatalf("with %d steady teams, the on-premises cluster is ordered at minute %d:\n%s", ordered, m, summary(plan))
+		}
+	}
+	t.Logf("ordered with %d teams in the cloud: %s", ordered, reason)
 }
 
 func halfCPU(d *Demand) { d.Request = placement.Resources{MilliCPU: 500, MemoryBytes: 512 << 20} }
@@ -125,4 +195,57 @@ func describeTarget(pools []Pool, t *fleetTarget) string {
 		return "none"
 	}
 	return JoinTargets(t.targets(pools))
+}
+
+// TestGrowthIsATrendNotAStep: the replicas landing in a pool count as growth only when the
+// least of each third of the capacity horizon is above the one before: not one step up (a
+// burst), not noise about a level, not a fall.
+func TestGrowthIsATrendNotAStep(t *testing.T) {
+	horizon := DefaultConfig().CapacityHorizon
+	for _, tt := range []struct {
+		name    string
+		replica func(minute int) int64
+		want    float64
+	}{
+		// 0 at first, 40 from 40 minutes on, 80 from 80 minutes on: 80 over 80 minutes.
+		{"rising", func(m int) int64 { return int64(m / 40 * 40) }, 60},
+		{"one step up", func(m int) int64 { return int64(m / 100 * 80) }, 0},
+		{"noise", func(m int) int64 { return 40 + int64(m%3) }, 0},
+		{"falling", func(m int) int64 { return int64(120 - m) }, 0},
+	} {
+		mem := NewMemory()
+		for m := 0; m <= 120; m++ {
+			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: tt.replica(m)})
+		}
+		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
+		if got := p.growth("cloud"); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: growth %.2f replicas an hour, want %.2f", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestFreeNodesAreRoom: a cluster of a pool whose nodes cost nothing is made, and grown, to
+// its most nodes at once, and never shrunk: room for what comes next, at no price.
+func TestFreeNodesAreRoom(t *testing.T) {
+	onprem := onPremises()
+	pools := []Pool{onprem}
+	demand := []Demand{testDemand("team/svc", 4, nil)}
+	if got, want := summary(decide(pools, nil, demand, t0, nil)), "Create pool/onprem nodes=16\n"; got != want {
+		t.Errorf("a new cluster: %s, want %s", got, want)
+	}
+	// A cluster at one node (made before its pool's nodes were free): the first need beyond it takes all 16.
+	small := []Cluster{testCluster("onprem-1", onprem, Running, 1)}
+	busy := []Demand{testDemand("team/svc", 20, map[string]int32{"onprem-1": 16})}
+	if got, want := summary(decide(pools, small, busy, t0, nil)), "Scale onprem-1 nodes=16\n"; got != want {
+		t.Errorf("a cluster that needs more: %s, want %s", got, want)
+	}
+	// Its replicas need one node for hours: it keeps its 16.
+	full := []Cluster{testCluster("onprem-1", onprem, Running, 16)}
+	mem := NewMemory()
+	for m := 0; m <= 120; m += 5 {
+		quiet := []Demand{testDemand("team/svc", 4, map[string]int32{"onprem-1": 4})}
+		if plan := decide(pools, full, quiet, t0.Add(time.Duration(m)*time.Minute), mem); strings.Contains(summary(plan), "Scale") {
+			t.Fatalf("minute %d: %s", m, summary(plan))
+		}
+	}
 }
