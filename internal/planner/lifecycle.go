@@ -407,10 +407,10 @@ func (p *planning) resize() {
 		if m.pool == nil {
 			continue
 		}
-		if m.pool.NodePrice == 0 && m.nodes > m.origNodes {
-			// Nodes that cost nothing are room for what comes next, at no price: the cluster
-			// grows to its most at once, and keeps them.
-			m.nodes = max(m.nodes, m.pool.MaxNodes)
+		if m.pool.NodePrice == 0 && (m.planned || m.origState == Hibernated && m.State == Starting || m.nodes > m.origNodes) {
+			// Nodes that cost nothing are room for what comes next, at no price: a cluster
+			// made, woken or grown takes its most at once, and keeps them.
+			m.nodes = m.pool.MaxNodes
 		}
 		switch {
 		case m.planned:

@@ -404,16 +404,24 @@ func (t *fleetTarget) shrinks(pool string) bool {
 	return t != nil && t.shrinking[pool]
 }
 
+// clustersIn is how many clusters the target has in the pool; -1 for no target or pool.
+func (t *fleetTarget) clustersIn(pools []Pool, pool string) int64 {
+	j := slices.IndexFunc(pools, func(p Pool) bool { return p.Name == pool })
+	if t == nil || j < 0 {
+		return -1
+	}
+	return t.clusters[j]
+}
+
 // keeps reports whether the target has at least online clusters in the pool.
 func (t *fleetTarget) keeps(pools []Pool, pool string, online int64) bool {
-	j := slices.IndexFunc(pools, func(p Pool) bool { return p.Name == pool })
-	return t != nil && j >= 0 && t.clusters[j] >= online
+	return t.clustersIn(pools, pool) >= online
 }
 
 // leaves reports whether the target has fewer nodes in the pool than its clusters need now,
 // and no cluster there at all.
 func (t *fleetTarget) leaves(pools []Pool, pool string) bool {
-	return t.shrinks(pool) && t.keeps(pools, pool, 0) && !t.keeps(pools, pool, 1)
+	return t.shrinks(pool) && t.clustersIn(pools, pool) == 0
 }
 
 // movesInto reports whether the target has fewer nodes in pool from and clusters in pool to, another pool.

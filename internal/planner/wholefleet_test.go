@@ -224,14 +224,18 @@ func TestGrowthIsATrendNotAStep(t *testing.T) {
 	}
 }
 
-// TestFreeNodesAreRoom: a cluster of a pool whose nodes cost nothing is made, and grown, to
-// its most nodes at once, and never shrunk: room for what comes next, at no price.
+// TestFreeNodesAreRoom: a cluster of a pool whose nodes cost nothing is made, woken and grown
+// to its most nodes at once, and never shrunk: room for what comes next, at no price.
 func TestFreeNodesAreRoom(t *testing.T) {
 	onprem := onPremises()
 	pools := []Pool{onprem}
 	demand := []Demand{testDemand("team/svc", 4, nil)}
 	if got, want := summary(decide(pools, nil, demand, t0, nil)), "Create pool/onprem nodes=16\n"; got != want {
 		t.Errorf("a new cluster: %s, want %s", got, want)
+	}
+	asleep := []Cluster{testCluster("onprem-1", onprem, Hibernated, 9)}
+	if got, want := summary(decide(pools, asleep, demand, t0, nil)), "Wake onprem-1 nodes=16\n"; got != want {
+		t.Errorf("a hibernated cluster: %s, want %s", got, want)
 	}
 	// A cluster at one node (made before its pool's nodes were free): the first need beyond it takes all 16.
 	small := []Cluster{testCluster("onprem-1", onprem, Running, 1)}
