@@ -373,3 +373,42 @@ func TestConsolidationDoesNotSwapWhichClusterStays(t *testing.T) {
 		t.Errorf("plan:\n%s\nwant the service drained into the idle cluster of the cheaper pool", got)
 	}
 }
+
+// TestTheDrainKeepsTheReplacementsPromise: a cluster of the slow pool is ordered to take over
+// from fast-1, on what it saves over the 8 h fast-1 has run. Moving a replica costs 0.10 here,
+// so draining fast-1 would not pay within the hour consolidation asks of a drain; it is
+// drained all the same once the slow cluster has settled, on the saving the order counted on,
+// instead of leaving the new cluster empty until its idle time-to-live.
+func TestTheDrainKeepsTheReplacementsPromise(t *testing.T) {
+	slow, fast := slowAndFast(0.15, 0.22)
+	pools := []Pool{slow, fast}
+	old := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
+	young := testDemand("shop/api", 40, map[string]int32{"fast-2": 40})
+	cfg := DefaultConfig()
+	cfg.DisruptionCost = 0.10
+	mem := NewMemory()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	decideAt := func(d time.Duration, clusters ...Cluster) Plan {
+		return Decide(Input{Now: at(d), Pools: pools, Clusters: clusters, Demands: []Demand{old, young}, Config: cfg}, mem)
+	}
+	decideAt(0, testCluster("fast-1", fast, Starting, 2))
+	decideAt(time.Minute, testCluster("fast-1", fast, Running, 2))
+	decideAt(8*time.Hour-10*time.Minute, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Starting, 10))
+	decideAt(8*time.Hour-6*time.Minute, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10))
+	plan := decideAt(8*time.Hour, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10))
+	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	fleet := func(state State) []Cluster {
+		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10), testCluster("slow-1", slow, state, 2)}
+	}
+	decideAt(8*time.Hour+10*time.Minute, fleet(Starting)...)
+	decideAt(8*time.Hour+16*time.Minute, fleet(Running)...)
+	plan = decideAt(8*time.Hour+22*time.Minute, fleet(Running)...)
+	if got := summary(plan); !strings.HasPrefix(got, "Drain fast-1") {
+		t.Fatalf("once the slow cluster has settled, plan:\n%s\nwant fast-1 drained", got)
+	}
+	if r := plan.Actions[0].Reason; !strings.Contains(r, "capacity was ordered to take over from it") {
+		t.Errorf("drain reason %q", r)
+	}
+}

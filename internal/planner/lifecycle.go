@@ -148,6 +148,10 @@ func (p *planning) consolidate() {
 			case target.shrinks(x.Pool):
 				payback, why = p.cfg.CapacityHorizon.Hours(), "; the whole-fleet decision has fewer nodes in pool "+x.Pool
 			}
+			if h, ok := p.promised(x); ok && h.Hours() > payback {
+				// Capacity was ordered to take over from it, on a saving over h.
+				payback, why = h.Hours(), "; capacity was ordered to take over from it"
+			}
 			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving*payback >= moved*p.cfg.DisruptionCost {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
@@ -188,7 +192,8 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	}
 	cost := x.costAt(x.neededNodes()) - x.offlineCost()
 	// A cluster that has run for long is expected to run as long again, up to a day.
-	horizon := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.online[x.Name])), 24*time.Hour).Hours()
+	lasts := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.online[x.Name])), 24*time.Hour)
+	horizon := lasts.Hours()
 	replicas := float64(total(x.hosted))
 	var best *option
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
@@ -230,8 +235,18 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	m := p.addCapacity(best)
 	m.why = append(m.why, fmt.Sprintf("to take over the %d replicas of %s: it comes in %s and saves %.3f/h of the %.3f/h %s costs at the nodes they need; %s is drained into it once it runs",
 		total(x.hosted), x.Name, Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
-	p.mem.behind[best.pool.Name] = behindOrder{until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow)}
+	p.mem.behind[best.pool.Name] = behindOrder{until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow), takesOver: x.Name, horizon: lasts}
 	return true
+}
+
+// promised is the horizon of the capacity ordered to take over from x, while that order stands.
+func (p *planning) promised(x *member) (time.Duration, bool) {
+	for _, pool := range slices.Sorted(maps.Keys(p.mem.behind)) {
+		if b := p.mem.behind[pool]; b.takesOver == x.Name {
+			return b.horizon, true
+		}
+	}
+	return 0, false
 }
 
 // mayHost reports whether a cluster of pool may run every replica x runs: each of x's

@@ -285,6 +285,11 @@ type poolSample struct {
 type behindOrder struct {
 	// until is when the order lapses: by then the capacity has come and settled.
 	until time.Time
+	// takesOver names the cluster it was ordered to take over from, when one was, and
+	// horizon is how long the order expected that cluster's demand to last: its drain pays
+	// within as long.
+	takesOver string
+	horizon   time.Duration
 }
 
 type need struct {
