@@ -372,22 +372,28 @@ func (p *planning) observePools() {
 	p.mem.pools = kept
 }
 
-// growth is how many replicas per hour demand has been adding to the pool's online managed
-// clusters: the least replicas they held in each third of the capacity horizon, when each
-// third holds more than the one before (a trend, not one step up and not noise), over the
-// time between the thirds; else 0.
-func (p *planning) growth(pool string) float64 {
+// growth is how many replicas per hour demand has been adding to the pools' online managed
+// clusters together: the least replicas they held in each third of the capacity horizon, when
+// each third holds more than the one before (a trend, not one step up and not noise), over
+// the time between the thirds; else 0.
+func (p *planning) growth(pools []string) float64 {
 	third := p.cfg.CapacityHorizon / 3
-	if third <= 0 {
+	if third <= 0 || len(pools) == 0 {
 		return 0
+	}
+	sums := map[time.Time]int64{}
+	for _, pool := range pools {
+		for _, s := range p.mem.pools[pool] {
+			sums[s.at] += s.replicas
+		}
 	}
 	start := p.in.Now.Add(-p.cfg.CapacityHorizon)
 	var least [3]int64
 	var seen [3]bool
-	for _, s := range p.mem.pools[pool] {
-		i := min(max(int(s.at.Sub(start)/third), 0), 2)
-		if !seen[i] || s.replicas < least[i] {
-			least[i], seen[i] = s.replicas, true
+	for at, n := range sums {
+		i := min(max(int(at.Sub(start)/third), 0), 2)
+		if !seen[i] || n < least[i] {
+			least[i], seen[i] = n, true
 		}
 	}
 	for i := 1; i < 3; i++ {
@@ -458,7 +464,8 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		return false
 	}
 	var orders []*option
-	var moved, growth, ordered float64
+	var moved, ordered float64
+	var leaving []string
 	var slowest time.Duration
 	for j := range p.in.Pools {
 		pool := &p.in.Pools[j]
@@ -470,7 +477,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 			for _, m := range online[pool.Name] {
 				moved += float64(total(m.hosted))
 			}
-			growth += p.growth(pool.Name)
+			leaving = append(leaving, pool.Name)
 		}
 		extra := t.clusters[j] - int64(len(online[pool.Name]))
 		if extra <= 0 {
@@ -501,6 +508,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	}
 	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
 	// moves that their growth over the horizon would add are weighed against those of now.
+	growth := p.growth(leaving)
 	overlap := (slowest + p.cfg.StabilizationWindow).Hours()
 	ahead := p.demandHorizon().Hours() - overlap
 	if (saving+growth*p.cfg.DisruptionCost)*ahead <= ordered*overlap+moved*p.cfg.DisruptionCost {

@@ -197,9 +197,9 @@ func describeTarget(pools []Pool, t *fleetTarget) string {
 	return JoinTargets(t.targets(pools))
 }
 
-// TestGrowthIsATrendNotAStep: the replicas landing in a pool count as growth only when the
+// TestGrowthIsATrendNotAStep: the replicas landing in pools count as growth only when the
 // least of each third of the capacity horizon is above the one before: not one step up (a
-// burst), not noise about a level, not a fall.
+// burst), not noise about a level, not a fall, and not replicas moving between the pools.
 func TestGrowthIsATrendNotAStep(t *testing.T) {
 	horizon := DefaultConfig().CapacityHorizon
 	for _, tt := range []struct {
@@ -218,9 +218,23 @@ func TestGrowthIsATrendNotAStep(t *testing.T) {
 			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: tt.replica(m)})
 		}
 		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
-		if got := p.growth("cloud"); math.Abs(got-tt.want) > 1e-9 {
+		if got := p.growth([]string{"cloud"}); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: growth %.2f replicas an hour, want %.2f", tt.name, got, tt.want)
 		}
+	}
+	// Replicas moving from one pool the target leaves to another are no growth of the two.
+	mem := NewMemory()
+	for m := 0; m <= 120; m++ {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		mem.pools["spot"] = append(mem.pools["spot"], poolSample{at: at, replicas: int64(120 - m)})
+		mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: at, replicas: int64(m)})
+	}
+	p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
+	if got := p.growth([]string{"spot", "cloud"}); got != 0 {
+		t.Errorf("replicas moving between two pools: growth %.2f replicas an hour, want 0", got)
+	}
+	if got := p.growth([]string{"cloud"}); got <= 0 {
+		t.Errorf("the pool they move into alone: growth %.2f replicas an hour, want more than 0", got)
 	}
 }
 
