@@ -274,26 +274,36 @@ func TestGoneWorkloadsAreRememberedWithinABound(t *testing.T) {
 // for moving all of it to the slow pool to pay, but fast-1 has run its 8 replicas for 8 hours,
 // and a slow cluster is ordered to take over from it alone.
 func TestAnOldClusterIsReplacedWhileTheRestOfTheFleetIsYoung(t *testing.T) {
-	slow, fast := slowAndFast(0.15, 0.22)
-	pools := []Pool{slow, fast}
-	old := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
-	young := testDemand("shop/api", 40, map[string]int32{"fast-2": 40})
-	mem := NewMemory()
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	decide(pools, []Cluster{testCluster("fast-1", fast, Starting, 2)}, []Demand{old}, at(0), mem)
-	decide(pools, []Cluster{testCluster("fast-1", fast, Running, 2)}, []Demand{old}, at(time.Minute), mem)
-	fleet := func(state State) []Cluster {
-		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, state, 10)}
-	}
-	decide(pools, fleet(Starting), []Demand{old, young}, at(8*time.Hour-10*time.Minute), mem)
-	decide(pools, fleet(Running), []Demand{old, young}, at(8*time.Hour-6*time.Minute), mem)
-	plan := decide(pools, fleet(Running), []Demand{old, young}, at(8*time.Hour), mem)
+	plan, _ := oldFastClusterAt8h(DefaultConfig())
 	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
 		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
 	}
 	if r := plan.Actions[0].Reason; !strings.Contains(r, "to take over the 8 replicas of fast-1") {
 		t.Errorf("reason %q", r)
 	}
+}
+
+// oldFastClusterAt8h decides, with cfg, for fast-1, whose 8 replicas have run for 8 hours, and
+// fast-2, whose 40 came 10 minutes before; it returns the plan at 8 h, and a way to decide
+// later for the same demand and memory, at a time from the start.
+func oldFastClusterAt8h(cfg Config) (Plan, func(time.Duration, ...Cluster) Plan) {
+	slow, fast := slowAndFast(0.15, 0.22)
+	pools := []Pool{slow, fast}
+	old := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
+	demands := []Demand{old}
+	mem := NewMemory()
+	decideAt := func(d time.Duration, clusters ...Cluster) Plan {
+		return Decide(Input{Now: t0.Add(d), Pools: pools, Clusters: clusters, Demands: demands, Config: cfg}, mem)
+	}
+	decideAt(0, testCluster("fast-1", fast, Starting, 2))
+	decideAt(time.Minute, testCluster("fast-1", fast, Running, 2))
+	demands = append(demands, testDemand("shop/api", 40, map[string]int32{"fast-2": 40}))
+	fleet := func(state State) []Cluster {
+		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, state, 10)}
+	}
+	decideAt(8*time.Hour-10*time.Minute, fleet(Starting)...)
+	decideAt(8*time.Hour-6*time.Minute, fleet(Running)...)
+	return decideAt(8*time.Hour, fleet(Running)...), decideAt
 }
 
 // TestTheForecastLearnsAWorkloadsOwnPeriod: demand that rises every 2 h is expected at its
@@ -380,25 +390,13 @@ func TestConsolidationDoesNotSwapWhichClusterStays(t *testing.T) {
 // drained all the same once the slow cluster has settled, on the saving the order counted on,
 // instead of leaving the new cluster empty until its idle time-to-live.
 func TestTheDrainKeepsTheReplacementsPromise(t *testing.T) {
-	slow, fast := slowAndFast(0.15, 0.22)
-	pools := []Pool{slow, fast}
-	old := testDemand("shop/web", 8, map[string]int32{"fast-1": 8})
-	young := testDemand("shop/api", 40, map[string]int32{"fast-2": 40})
 	cfg := DefaultConfig()
 	cfg.DisruptionCost = 0.10
-	mem := NewMemory()
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	decideAt := func(d time.Duration, clusters ...Cluster) Plan {
-		return Decide(Input{Now: at(d), Pools: pools, Clusters: clusters, Demands: []Demand{old, young}, Config: cfg}, mem)
-	}
-	decideAt(0, testCluster("fast-1", fast, Starting, 2))
-	decideAt(time.Minute, testCluster("fast-1", fast, Running, 2))
-	decideAt(8*time.Hour-10*time.Minute, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Starting, 10))
-	decideAt(8*time.Hour-6*time.Minute, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10))
-	plan := decideAt(8*time.Hour, testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10))
+	plan, decideAt := oldFastClusterAt8h(cfg)
 	if got, want := summary(plan), "Create pool/slow nodes=2\n"; got != want {
 		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
 	}
+	slow, fast := slowAndFast(0.15, 0.22)
 	fleet := func(state State) []Cluster {
 		return []Cluster{testCluster("fast-1", fast, Running, 2), testCluster("fast-2", fast, Running, 10), testCluster("slow-1", slow, state, 2)}
 	}

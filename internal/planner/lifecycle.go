@@ -120,14 +120,9 @@ func (p *planning) consolidate() {
 	if target != nil {
 		p.plan.WholeFleet = target.decision(p.in.Pools)
 	}
-	online := map[string]int64{}
-	for _, m := range p.members {
-		if m.Managed && m.online() && !m.draining {
-			online[m.Pool]++
-		}
-	}
+	online, _ := p.managedByPool()
 	for _, x := range cands {
-		if target.keeps(p.in.Pools, x.Pool, online[x.Pool]) {
+		if target.keeps(p.in.Pools, x.Pool, int64(len(online[x.Pool]))) {
 			// The whole-fleet decision wants this pool's clusters: draining one into the
 			// others would undo it (a new cluster paid by the cluster-hour holds few
 			// replicas, so it looks dearest per replica until the others are drained into it).
@@ -148,7 +143,7 @@ func (p *planning) consolidate() {
 			case target.shrinks(x.Pool):
 				payback, why = p.cfg.CapacityHorizon.Hours(), "; the whole-fleet decision has fewer nodes in pool "+x.Pool
 			}
-			if h, ok := p.promised(x); ok && h.Hours() > payback {
+			if h := p.promised(x); h.Hours() > payback {
 				// Capacity was ordered to take over from it, on a saving over h.
 				payback, why = h.Hours(), "; capacity was ordered to take over from it"
 			}
@@ -239,15 +234,21 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	return true
 }
 
-// promised is the horizon of the capacity ordered to take over from x, while that order stands.
-func (p *planning) promised(x *member) (time.Duration, bool) {
-	for _, pool := range slices.Sorted(maps.Keys(p.mem.behind)) {
-		if b := p.mem.behind[pool]; b.takesOver == x.Name {
-			return b.horizon, true
+// promised is the longest horizon of the capacity ordered to take over from x, while such an
+// order stands; 0 for none.
+func (p *planning) promised(x *member) time.Duration {
+	var h time.Duration
+	for _, b := range p.mem.behind {
+		if b.takesOver == x.Name {
+			h = max(h, b.horizon)
 		}
 	}
-	return 0, false
+	return h
 }
+
+// freeNodes reports whether m's pool charges nothing for its nodes: each is room for what comes
+// next, at no price.
+func (m *member) freeNodes() bool { return m.pool.NodePrice == 0 }
 
 // mayHost reports whether a cluster of pool may run every replica x runs: each of x's
 // workloads admits the pool, may grow into it, and may serve its users from there. A pool
@@ -422,7 +423,7 @@ func (p *planning) resize() {
 		if m.pool == nil {
 			continue
 		}
-		if m.pool.NodePrice == 0 && (m.planned || m.origState == Hibernated && m.State == Starting || m.nodes > m.origNodes) {
+		if m.freeNodes() && (m.planned || m.origState == Hibernated && m.State == Starting || m.nodes > m.origNodes) {
 			// Nodes that cost nothing are room for what comes next, at no price: a cluster
 			// made, woken or grown takes its most at once, and keeps them.
 			m.nodes = m.pool.MaxNodes
@@ -458,13 +459,13 @@ func (p *planning) resize() {
 			// Capacity for the forecast's ramp, ordered at a later decision.
 		case m.nodes > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
-		case needed > m.origNodes && m.pool.NodePrice == 0:
-			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: max(needed, m.pool.MaxNodes),
+		case needed > m.origNodes && m.freeNodes():
+			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.pool.MaxNodes,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d; its pool's nodes cost nothing, so it takes its most", needed, m.origNodes)})
 		case needed > m.origNodes:
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
-		case m.pool.NodePrice == 0:
+		case m.freeNodes():
 			// Shrinking saves nothing.
 		case m.State == Running && !p.holding(m) && 4*needed <= 3*m.origNodes && p.quietAhead(m):
 			// A trough the forecast knows (a quarter of the nodes or more, not noise): the

@@ -439,6 +439,21 @@ func (t *fleetTarget) movesInto(pools []Pool, from, to string) bool {
 	return j >= 0 && t.clusters[j] > 0
 }
 
+// managedByPool are, by pool, the managed clusters online and not draining, and those hibernated.
+func (p *planning) managedByPool() (online, asleep map[string][]*member) {
+	online, asleep = map[string][]*member{}, map[string][]*member{}
+	for _, m := range p.members {
+		switch {
+		case !m.Managed || m.pool == nil:
+		case m.online() && !m.draining:
+			online[m.Pool] = append(online[m.Pool], m)
+		case m.State == Hibernated:
+			asleep[m.Pool] = append(asleep[m.Pool], m)
+		}
+	}
+	return online, asleep
+}
+
 // orderWholeFleet orders the clusters that the whole-fleet target has and the fleet lacks,
 // created or woken, when the target costs less than the managed clusters do now at the nodes
 // their replicas need, by more than the consolidation threshold, and what it saves over the
@@ -449,16 +464,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if t == nil {
 		return false
 	}
-	online, asleep := map[string][]*member{}, map[string][]*member{}
-	for _, m := range p.members {
-		switch {
-		case !m.Managed || m.pool == nil:
-		case m.online() && !m.draining:
-			online[m.Pool] = append(online[m.Pool], m)
-		case m.State == Hibernated:
-			asleep[m.Pool] = append(asleep[m.Pool], m)
-		}
-	}
+	online, asleep := p.managedByPool()
 	saving := t.now - t.cost
 	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*t.now {
 		return false
