@@ -19,11 +19,14 @@ type option struct {
 	nodes int32
 	// covered is how many of the needed replicas it holds.
 	covered int64
-	cost    float64
-	delay   time.Duration
+	// priced is how many replicas its cost is spread over, when more than covered: the
+	// growth of demand that a cluster of free nodes will also hold (see growthRoom).
+	priced int64
+	cost   float64
+	delay  time.Duration
 	// price is the cost per replica weighed by locality, tier, risk and reserve; score
-	// weighs it by delay too.
-	price, score float64
+	// weighs it by delay too; plainScore is score for the covered replicas alone.
+	price, score, plainScore float64
 }
 
 func (o *option) name() string {
@@ -76,8 +79,11 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			keptNear = true
 			return
 		}
-		o.price = o.cost / float64(o.covered) * (multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d))
-		o.score = o.price * (1 + p.cfg.DelayWeight*o.delay.Hours())
+		weight := multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)
+		delayed := 1 + p.cfg.DelayWeight*o.delay.Hours()
+		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
+		o.score = o.price * delayed
+		o.plainScore = o.cost / float64(o.covered) * weight * delayed
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {
@@ -115,7 +121,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
 		case m.State == Hibernated:
 			n, covered := sized(m.pool, m, 0, need)
-			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, cost: m.wakeCost(n), delay: m.pool.WakeTime})
+			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, priced: p.growthRoom(m, d, covered, m.pool.WakeTime), cost: m.wakeCost(n), delay: m.pool.WakeTime})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
@@ -141,7 +147,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		empty := &member{pool: pool, hosted: map[int]int32{}}
 		n, covered := sized(pool, empty, 0, need)
 		empty.nodes = n
-		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, cost: empty.costAt(n), delay: pool.CreateTime})
+		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, priced: p.growthRoom(empty, d, covered, pool.CreateTime), cost: empty.costAt(n), delay: pool.CreateTime})
 	}
 	if len(opts) == 0 {
 		if len(why) == 0 {
@@ -162,7 +168,23 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		return strings.Compare(a.name(), b.name())
 	})
 	best := opts[0]
+	var forGrowth *option
+	if mode == anyCapacity && best.priced > best.covered {
+		// Best for the demand still to come, but not for these replicas: they get the best
+		// faster way now, and the cluster is ordered beside it for the growth.
+		for _, o := range opts[1:] {
+			if o.delay < best.delay && o.plainScore < best.plainScore && (forGrowth == nil || o.plainScore < forGrowth.plainScore) {
+				forGrowth = o
+			}
+		}
+		if forGrowth != nil {
+			best, forGrowth = forGrowth, best
+		}
+	}
 	reason := fmt.Sprintf("%d replicas of %s need room; cheapest way: %s", best.covered, d.Name, best)
+	if best.priced > best.covered {
+		reason += fmt.Sprintf(", priced over the %d replicas it is expected to hold while demand grows by %.0f an hour", best.priced, p.growingBy())
+	}
 	if len(opts) > 1 {
 		reason += "; next best: " + opts[1].String()
 	}
@@ -173,10 +195,44 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		reason += "; passed over: " + strings.Join(why, "; ")
 	}
 	var behind *option
-	if mode == anyCapacity {
+	switch {
+	case forGrowth != nil:
+		behind = forGrowth
+	case mode == anyCapacity:
 		behind = p.behindOption(best, opts)
 	}
 	return best, behind, reason
+}
+
+// growthRoom is how many replicas like d's a cluster m of free nodes, made or woken for
+// covered of them, is expected to hold within the capacity horizon: those and the replicas
+// that demand has been adding to the fleet's managed clusters, from the cluster's coming
+// (delay) to the horizon's end, up to its
+// room at its most nodes. Such a cluster is paid by the hour whatever it holds, so pricing it
+// by the first replicas alone would pass it over for as long as demand arrives in small
+// steps. It is covered for a cluster whose nodes have a price.
+func (p *planning) growthRoom(m *member, d *Demand, covered int64, delay time.Duration) int64 {
+	if !m.freeNodes() || p.cfg.CapacityHorizon <= 0 {
+		return covered
+	}
+	// Only where the whole-fleet decision for the demand in sight wants another cluster of the
+	// pool: the growth decides how soon to make it, not whether the pool is the cheap home.
+	online, _ := p.managedByPool()
+	if p.decided().clustersIn(p.in.Pools, m.pool.Name) <= int64(len(online[m.pool.Name])) {
+		return covered
+	}
+	// The demand that arrives before the cluster comes lands elsewhere.
+	expected := int64(p.growingBy() * max(p.cfg.CapacityHorizon-delay, 0).Hours())
+	return min(covered+expected, max(m.roomAt(m.pool.MaxNodes, d.Request), covered))
+}
+
+// growingBy is how many replicas an hour demand has been adding to the fleet's managed
+// clusters (growth over every pool), worked out once per decision.
+func (p *planning) growingBy() float64 {
+	if p.fleetGrowth < 0 {
+		p.fleetGrowth = p.growth(slices.Sorted(maps.Keys(p.pools)))
+	}
+	return p.fleetGrowth
 }
 
 // behindOption is the capacity worth ordering behind best, for the same replicas: the option
@@ -256,12 +312,17 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	m := p.addCapacity(behind)
 	p.orderedForRamp(m, behind.delay)
-	m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
-		replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
+	if behind.priced > behind.covered {
+		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and a cluster of free nodes holds the %d it is expected to hold for %.3f/h; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
+			p.growingBy(), behind.priced, behind.cost, Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, Round(ahead.delay)))
+	} else {
+		m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
+			replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
+	}
 	if m.demand == "" {
 		m.demand = p.in.Demands[i].Name
 	}
-	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow)}
+	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow), forGrowth: behind.priced > behind.covered}
 }
 
 // addCapacity makes an option's cluster, wakes it or grows it in the plan.

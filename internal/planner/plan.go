@@ -34,6 +34,12 @@ type planning struct {
 	// rampAt when the forecast expects that demand.
 	reasonPrefix string
 	rampAt       time.Time
+	// fleetGrowth is the replicas per hour demand has been adding to all managed clusters
+	// (growth), worked out once per decision; -1 until then.
+	fleetGrowth float64
+	// fleet is the whole-fleet program's answer (decided), once fleetDecided.
+	fleet        *fleetTarget
+	fleetDecided bool
 }
 
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
@@ -58,7 +64,7 @@ func Decide(in Input, mem *Memory) Plan {
 }
 
 func newPlanning(in *Input, mem *Memory) *planning {
-	p := &planning{in: in, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{},
+	p := &planning{in: in, fleetGrowth: -1, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{},
 		localities: map[localityKey]locality{}}
 	for i := range in.Demands {
 		for cluster, n := range in.Demands[i].Assigned {
@@ -200,7 +206,7 @@ func (p *planning) fill(i int, need int64, region string) (int64, string) {
 		if left <= 0 {
 			break
 		}
-		if !p.mayServe(i, m.view.Region, m.pool, region) {
+		if !p.mayServe(i, m.view.Region, m.pool, region) || (m.State == Starting && p.mem.behind[m.Pool].forGrowth) {
 			continue
 		}
 		n := min(left, m.roomAt(m.nodes, d.Request))

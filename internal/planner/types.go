@@ -290,6 +290,9 @@ type behindOrder struct {
 	// within as long.
 	takesOver string
 	horizon   time.Duration
+	// forGrowth is set for a cluster of free nodes ordered for the demand still arriving: the
+	// replicas that need room before it comes get faster capacity, not a wait for it.
+	forGrowth bool
 }
 
 type need struct {

@@ -306,13 +306,22 @@ func solveFleet(pools []Pool, classes []*demandClass, caps []int64) (*fleetTarge
 	return t, objective
 }
 
+// decided is the whole-fleet program's answer for the demand of now, solved once per
+// decision; nil when it fails.
+func (p *planning) decided() *fleetTarget {
+	if !p.fleetDecided {
+		p.fleet, p.fleetDecided = decideFleet(p.in.Pools, p.demandClasses()), true
+	}
+	return p.fleet
+}
+
 // wholeFleetTarget is the whole-fleet decision for the demand of now; nil when the planner
 // looks no further ahead than the next need (no capacity horizon) or the program fails.
 func (p *planning) wholeFleetTarget() *fleetTarget {
 	if p.cfg.CapacityHorizon <= 0 {
 		return nil
 	}
-	t := decideFleet(p.in.Pools, p.demandClasses())
+	t := p.decided()
 	if t == nil {
 		return nil
 	}

@@ -267,3 +267,75 @@ func TestFreeNodesAreRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowingDemandGetsAClusterOfFreeNodes: where moves cost too much for the whole-fleet
+// order, teams keep arriving in the cloud, each too small for a cluster paid by the hour.
+// Priced over the growth it will hold, the on-premises cluster is ordered for the teams
+// still to come, while the team that needs room now gets the cloud's faster capacity. The
+// same teams after two steady hours do not order it for one more team.
+func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
+	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
+	pools := []Pool{onPremises(), cloud}
+	cfg := DefaultConfig()
+	cfg.DisruptionCost = 1000
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	// fleet is the first n teams placed, ten to a cloud cluster of a node each, and team n
+	// arriving with nowhere to run.
+	fleet := func(n int) ([]Cluster, []Demand) {
+		var clusters []Cluster
+		var demands []Demand
+		for i := range n {
+			name := fmt.Sprintf("cloud-%d", i/10)
+			if i%10 == 0 {
+				clusters = append(clusters, testCluster(name, cloud, Running, 0))
+			}
+			clusters[len(clusters)-1].Nodes++
+			demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", i), 8, map[string]int32{name: 8}, halfCPU))
+		}
+		return clusters, append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
+	}
+	decideAt := func(n int, now time.Time, mem *Memory) Plan {
+		clusters, demands := fleet(n)
+		return Decide(Input{Now: now, Pools: pools, Clusters: clusters, Demands: demands, Config: cfg}, mem)
+	}
+	growing := NewMemory()
+	ordered := 0
+	var plan Plan
+	for n := 1; n <= 30 && ordered == 0; n++ {
+		plan = decideAt(n, at(time.Duration(n)*5*time.Minute), growing)
+		if strings.Contains(summary(plan), "Create pool/onprem") {
+			ordered = n
+		}
+	}
+	if ordered == 0 {
+		t.Fatal("thirty teams arrived in the cloud at a high disruption cost, and the on-premises cluster was never ordered")
+	}
+	var why, now string
+	for _, a := range plan.Actions {
+		switch a.Pool {
+		case "onprem":
+			why = a.Reason
+		case "cloud":
+			now = a.Reason
+		}
+	}
+	if !strings.Contains(why, "capacity for the growth: demand has been adding") {
+		t.Errorf("the on-premises cluster is not ordered for the growth: %q", why)
+	}
+	if !strings.Contains(now, fmt.Sprintf("8 replicas of team%02d/svc need room", ordered)) {
+		t.Errorf("the arriving team does not get the cloud's capacity now:\n%s", summary(plan))
+	}
+	if strings.Contains(summary(plan), "Drain") {
+		t.Errorf("moves at a disruption cost of 1000:\n%s", summary(plan))
+	}
+	// The same teams, steady for two hours, then one more.
+	steady := NewMemory()
+	for m := 0; m <= 120; m += 5 {
+		clusters, demands := fleet(ordered)
+		Decide(Input{Now: at(time.Duration(m) * time.Minute), Pools: pools, Clusters: clusters, Demands: demands[:ordered], Config: cfg}, steady)
+	}
+	if plan := decideAt(ordered, at(125*time.Minute), steady); strings.Contains(summary(plan), "onprem") {
+		t.Errorf("with %d steady teams, one more orders the on-premises cluster:\n%s", ordered, summary(plan))
+	}
+	t.Logf("ordered with team %d arriving: %s", ordered, why)
+}
