@@ -146,20 +146,7 @@ func TestGrowingDemandOrdersTheFixedPricePoolSooner(t *testing.T) {
 	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
 	pools := []Pool{onPremises(), cloud}
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	// fleet is the first n teams, ten to a cloud cluster of a node each.
-	fleet := func(n int) ([]Cluster, []Demand) {
-		var clusters []Cluster
-		var demands []Demand
-		for i := range n {
-			name := fmt.Sprintf("cloud-%d", i/10)
-			if i%10 == 0 {
-				clusters = append(clusters, testCluster(name, cloud, Running, 0))
-			}
-			clusters[len(clusters)-1].Nodes++
-			demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", i), 8, map[string]int32{name: 8}, halfCPU))
-		}
-		return clusters, demands
-	}
+	fleet := func(n int) ([]Cluster, []Demand) { return teamsInTheCloud(cloud, n) }
 	growing := NewMemory()
 	ordered := 0
 	var reason string
@@ -185,6 +172,22 @@ func TestGrowingDemandOrdersTheFixedPricePoolSooner(t *testing.T) {
 		}
 	}
 	t.Logf("ordered with %d teams in the cloud: %s", ordered, reason)
+}
+
+// teamsInTheCloud is the first n teams of 8 replicas, ten to a cluster of the cloud pool
+// with a node each.
+func teamsInTheCloud(cloud Pool, n int) ([]Cluster, []Demand) {
+	var clusters []Cluster
+	var demands []Demand
+	for i := range n {
+		name := fmt.Sprintf("cloud-%d", i/10)
+		if i%10 == 0 {
+			clusters = append(clusters, testCluster(name, cloud, Running, 0))
+		}
+		clusters[len(clusters)-1].Nodes++
+		demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", i), 8, map[string]int32{name: 8}, halfCPU))
+	}
+	return clusters, demands
 }
 
 func halfCPU(d *Demand) { d.Request = placement.Resources{MilliCPU: 500, MemoryBytes: 512 << 20} }
@@ -279,19 +282,9 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DisruptionCost = 1000
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	// fleet is the first n teams placed, ten to a cloud cluster of a node each, and team n
-	// arriving with nowhere to run.
+	// fleet is the first n teams placed, and team n arriving with nowhere to run.
 	fleet := func(n int) ([]Cluster, []Demand) {
-		var clusters []Cluster
-		var demands []Demand
-		for i := range n {
-			name := fmt.Sprintf("cloud-%d", i/10)
-			if i%10 == 0 {
-				clusters = append(clusters, testCluster(name, cloud, Running, 0))
-			}
-			clusters[len(clusters)-1].Nodes++
-			demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", i), 8, map[string]int32{name: 8}, halfCPU))
-		}
+		clusters, demands := teamsInTheCloud(cloud, n)
 		return clusters, append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
 	}
 	decideAt := func(n int, now time.Time, mem *Memory) Plan {
