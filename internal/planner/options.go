@@ -205,12 +205,12 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 }
 
 // growthRoom is how many replicas like d's a cluster m of free nodes, made or woken for
-// covered of them, is expected to hold within the capacity horizon: those and the replicas
-// that demand has been adding to the fleet's managed clusters, from the cluster's coming
-// (delay) to the horizon's end, up to its
-// room at its most nodes. Such a cluster is paid by the hour whatever it holds, so pricing it
-// by the first replicas alone would pass it over for as long as demand arrives in small
-// steps. It is covered for a cluster whose nodes have a price.
+// covered of them, is expected to hold within the capacity horizon: those, and the replicas
+// that demand has been adding to the fleet's managed clusters from the cluster's coming
+// (delay) to the horizon's end, up to its room at its most nodes. Such a cluster is paid by
+// the hour whatever it holds, so pricing it by the first replicas alone would pass it over
+// for as long as demand arrives in small steps. It is covered for a cluster whose nodes have
+// a price.
 func (p *planning) growthRoom(m *member, d *Demand, covered int64, delay time.Duration) int64 {
 	if !m.freeNodes() || p.cfg.CapacityHorizon <= 0 {
 		return covered
@@ -313,8 +313,8 @@ func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	m := p.addCapacity(behind)
 	p.orderedForRamp(m, behind.delay)
 	if behind.priced > behind.covered {
-		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and a cluster of free nodes holds the %d it is expected to hold for %.3f/h; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
-			p.growingBy(), behind.priced, behind.cost, Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, Round(ahead.delay)))
+		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and this cluster of free nodes, at %.3f/h, is priced over the %d it is expected to hold; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
+			p.growingBy(), behind.cost, behind.priced, Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, Round(ahead.delay)))
 	} else {
 		m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
 			replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
