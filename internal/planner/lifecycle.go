@@ -170,6 +170,9 @@ func (p *planning) consolidate() {
 		return
 	}
 	for _, x := range cands {
+		if target.keeps(p.in.Pools, x.Pool, int64(len(online[x.Pool]))) {
+			continue // nor replaced: consolidation would not drain it into the replacement
+		}
 		if p.replaceWithCheaper(x) {
 			return
 		}

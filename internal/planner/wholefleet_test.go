@@ -332,3 +332,35 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 	}
 	t.Logf("ordered with team %d arriving: %s", ordered, why)
 }
+
+// TestWhatTheWholeFleetKeepsIsNotReplaced: the on-premises cluster has run its 40 replicas
+// for six hours, and a spot cluster would hold them for less; but the whole-fleet decision
+// keeps the on-premises cluster for all demand, so consolidation would not drain it into
+// the replacement. No replacement is ordered: before, one was ordered, sat empty, was handed
+// back, and was ordered again, all evening.
+func TestWhatTheWholeFleetKeepsIsNotReplaced(t *testing.T) {
+	spot := testPool("spot", "eu-west", 0.081)
+	pools := []Pool{onPremises(), spot}
+	demands := []Demand{
+		testDemand("shop/api", 40, map[string]int32{"onprem-1": 40}),
+		testDemand("shop/web", 40, map[string]int32{"spot-1": 40}),
+	}
+	mem := NewMemory()
+	decideAt := func(d time.Duration, state State) Plan {
+		clusters := []Cluster{testCluster("onprem-1", onPremises(), state, 16), testCluster("spot-1", spot, state, 10)}
+		return Decide(Input{Now: t0.Add(d), Pools: pools, Clusters: clusters, Demands: demands, Config: DefaultConfig()}, mem)
+	}
+	decideAt(-time.Minute, Starting)
+	// shop/web moves as often as an hour allows, so spot-1 is not drained into onprem-1.
+	var plan Plan
+	for at := time.Duration(0); at <= 6*time.Hour; at += 30 * time.Minute {
+		mem.moved("shop/web", t0.Add(at))
+		plan = decideAt(at, Running)
+		if got := summary(plan); strings.Contains(got, "Create pool/spot") {
+			t.Fatalf("at %v, a replacement is ordered for the cluster the whole-fleet decision keeps:\n%s\n%s", at, got, plan.Actions[0].Reason)
+		}
+	}
+	if plan.WholeFleet == nil || !strings.HasPrefix(JoinTargets(plan.WholeFleet.Pools), "onprem: 1 clusters") {
+		t.Fatalf("the whole-fleet decision is %+v, want it to keep the on-premises cluster", plan.WholeFleet)
+	}
+}
