@@ -9,6 +9,11 @@ type Resources struct {
 	Pods        int64
 }
 
+// Scaled returns r times f, rounded down.
+func (r Resources) Scaled(f float64) Resources {
+	return Resources{MilliCPU: int64(float64(r.MilliCPU) * f), MemoryBytes: int64(float64(r.MemoryBytes) * f), Pods: int64(float64(r.Pods) * f)}
+}
+
 // Sub returns r minus o, never below zero.
 func (r Resources) Sub(o Resources) Resources {
 	return Resources{MilliCPU: max(r.MilliCPU-o.MilliCPU, 0), MemoryBytes: max(r.MemoryBytes-o.MemoryBytes, 0), Pods: max(r.Pods-o.Pods, 0)}

@@ -173,7 +173,7 @@ func (p *planning) consolidate() {
 		if target.keeps(p.in.Pools, x.Pool, int64(len(online[x.Pool]))) {
 			continue // nor replaced: consolidation would not drain it into the replacement
 		}
-		if p.replaceWithCheaper(x) {
+		if p.replaceWithCheaper(x, target) {
 			return
 		}
 	}
@@ -184,7 +184,7 @@ func (p *planning) consolidate() {
 // the planner's horizon beats what both cost while the new one comes and settles and the
 // moves between them. Once it runs, consolidation drains x into it. It is how demand served
 // from a fast, dear pool while it could not wait ends up in the cheap, slow one.
-func (p *planning) replaceWithCheaper(x *member) bool {
+func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 	if p.cfg.CapacityHorizon <= 0 {
 		return false
 	}
@@ -196,8 +196,8 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	var best *option
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
 		pool := p.pools[name]
-		if pool == x.pool || !p.mayHost(x, pool) {
-			continue
+		if pool == x.pool || !p.mayHost(x, pool) || target.clustersIn(p.in.Pools, name) == 0 {
+			continue // nor into a pool the whole-fleet decision has no cluster in: consolidation would drain it
 		}
 		if _, pending := p.mem.behind[name]; pending {
 			continue
@@ -218,6 +218,9 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 		if o.kind == Create && p.poolClusters[name] >= pool.MaxClusters {
 			continue
 		}
+		if !p.cheaperThroughRange(x, pool) {
+			continue
+		}
 		overlap := (o.delay + p.cfg.StabilizationWindow).Hours()
 		saving := cost - o.cost
 		if saving < p.cfg.ConsolidationThreshold*cost || saving*(horizon-overlap) <= o.cost*overlap+replicas*p.cfg.DisruptionCost {
@@ -234,6 +237,32 @@ func (p *planning) replaceWithCheaper(x *member) bool {
 	m.why = append(m.why, fmt.Sprintf("to take over the %d replicas of %s: it comes in %s and saves %.3f/h of the %.3f/h %s costs at the nodes they need; %s is drained into it once it runs",
 		total(x.hosted), x.Name, Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
 	p.mem.behind[best.pool.Name] = behindOrder{until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow), takesOver: x.Name, horizon: lasts}
+	return true
+}
+
+// cheaperThroughRange reports whether a cluster of pool would also hold x's replicas for less
+// than x at the trough and the peak through which x's pool swung in the last third of the
+// capacity horizon (swings), each in proportion: a replacement that pays only at a peak, or
+// only at a trough, is undone at the next swing.
+func (p *planning) cheaperThroughRange(x *member, pool *Pool) bool {
+	trough, peak := p.swings([]string{x.Pool})
+	var now int64 // what the pool's clusters run in the plan
+	for _, m := range p.members {
+		if m.Managed && m.Pool == x.Pool && m.online() {
+			now += int64(total(m.hosted))
+		}
+	}
+	for _, level := range []int64{trough, peak} {
+		if now <= 0 || level < 0 || level == now {
+			continue
+		}
+		used := x.used.Scaled(float64(level) / float64(now))
+		mine := x.costAt(clamp(NodesFor(used, x.pool.Shape), max(x.pool.MinNodes, 1), x.pool.MaxNodes)) - x.offlineCost()
+		theirs := (&member{pool: pool}).costAt(clamp(NodesFor(used, pool.Shape), max(pool.MinNodes, 1), pool.MaxNodes))
+		if theirs >= mine {
+			return false
+		}
+	}
 	return true
 }
 

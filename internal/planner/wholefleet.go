@@ -3,6 +3,7 @@ package planner
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -521,6 +522,13 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if len(orders) == 0 {
 		return false
 	}
+	ordering := make([]bool, len(p.in.Pools))
+	for _, o := range orders {
+		ordering[slices.IndexFunc(p.in.Pools, func(q Pool) bool { return q.Name == o.pool.Name })] = true
+	}
+	if !p.heldFor(t, ordering) {
+		return false
+	}
 	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
 	// moves that their growth over the horizon would add are weighed against those of now.
 	growth := p.growth(leaving)
@@ -538,6 +546,73 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		m := p.addCapacity(o)
 		m.why = append(m.why, reason)
 		p.mem.behind[o.pool.Name] = behindOrder{until: p.in.Now.Add(o.delay + 3*p.cfg.StabilizationWindow)}
+	}
+	return true
+}
+
+// swings is, of the replicas the pools' online managed clusters held together through the
+// last third of the capacity horizon, the least that came after more (a trough) and the most
+// that came after less (a peak); -1 for either that did not come. Demand that only rose has
+// no trough, and demand that only fell no peak.
+func (p *planning) swings(pools []string) (trough, peak int64) {
+	sums := map[time.Time]int64{}
+	for _, pool := range pools {
+		for _, s := range p.mem.pools[pool] {
+			if p.in.Now.Sub(s.at) <= p.cfg.CapacityHorizon/3 {
+				sums[s.at] += s.replicas
+			}
+		}
+	}
+	trough, peak = -1, -1
+	var highest, lowest int64
+	for k, t := range slices.SortedFunc(maps.Keys(sums), func(a, b time.Time) int { return a.Compare(b) }) {
+		n := sums[t]
+		if k > 0 && n < highest && (trough < 0 || n < trough) {
+			trough = n
+		}
+		if k > 0 && n > lowest && n > peak {
+			peak = n
+		}
+		if k == 0 {
+			highest, lowest = n, n
+		}
+		highest, lowest = max(highest, n), min(lowest, n)
+	}
+	return trough, peak
+}
+
+// heldFor reports whether the demand of the troughs and the peaks through which the managed
+// clusters' replicas swung in the last third of the capacity horizon (swings) also wants the
+// clusters that target has in each pool where it orders some: an order for a peak would be
+// undone at the next trough, and one for a trough at the next peak.
+func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
+	trough, peak := p.swings(slices.Sorted(maps.Keys(p.mem.pools)))
+	var now int64 // the replicas target serves: the demand of now, run or not
+	for _, c := range p.demandClasses() {
+		now += c.replicas
+	}
+	if now <= 0 {
+		return true
+	}
+	for _, level := range []int64{trough, peak} {
+		if level < 0 || level == now {
+			continue
+		}
+		share := float64(level) / float64(now)
+		classes := p.demandClasses()
+		for _, c := range classes {
+			c.amount = c.amount.Scaled(share)
+			c.replicas = int64(float64(c.replicas) * share)
+		}
+		held := decideFleet(p.in.Pools, classes)
+		if held == nil {
+			return false
+		}
+		for j := range p.in.Pools {
+			if ordering[j] && held.clusters[j] < t.clusters[j] {
+				return false
+			}
+		}
 	}
 	return true
 }

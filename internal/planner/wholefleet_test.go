@@ -364,3 +364,40 @@ func TestWhatTheWholeFleetKeepsIsNotReplaced(t *testing.T) {
 		t.Fatalf("the whole-fleet decision is %+v, want it to keep the on-premises cluster", plan.WholeFleet)
 	}
 }
+
+// TestAPeakThatComesAndGoesOrdersNothing: 40 replicas that have run for six hours in the
+// cloud order the on-premises cluster, the cheaper home. The same 40 swinging to 8 and back
+// every ten minutes do not: at 8 the cloud is cheaper, and the order made at a peak would be
+// undone at the next trough.
+func TestAPeakThatComesAndGoesOrdersNothing(t *testing.T) {
+	cloud := testPool("cloud", "eu-west", 0.2)
+	pools := []Pool{onPremises(), cloud}
+	run := func(replicas func(minute int) int32) string {
+		mem := NewMemory()
+		for m := 0; m <= 6*60; m++ {
+			n := replicas(m)
+			clusters := []Cluster{testCluster("cloud-1", cloud, Running, 10)}
+			if m == 0 {
+				clusters[0].State = Starting
+			}
+			demands := []Demand{testDemand("shop/search", n, map[string]int32{"cloud-1": n})}
+			plan := Decide(Input{Now: t0.Add(time.Duration(m) * time.Minute), Pools: pools, Clusters: clusters, Demands: demands, Config: DefaultConfig()}, mem)
+			if s := summary(plan); strings.Contains(s, "onprem") {
+				return fmt.Sprintf("minute %d: %s", m, plan.Actions[0].Reason)
+			}
+		}
+		return ""
+	}
+	if ordered := run(func(int) int32 { return 40 }); ordered == "" {
+		t.Fatal("40 steady replicas never order the on-premises cluster")
+	}
+	swinging := func(m int) int32 {
+		if m/5%2 == 0 {
+			return 40
+		}
+		return 8
+	}
+	if ordered := run(swinging); ordered != "" {
+		t.Errorf("demand swinging between 40 and 8 orders the on-premises cluster at %s", ordered)
+	}
+}
