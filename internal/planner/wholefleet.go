@@ -564,17 +564,18 @@ func (p *planning) swings(pools []string) (trough, peak int64) {
 		}
 	}
 	trough, peak = -1, -1
-	var highest, lowest int64
-	for k, t := range slices.SortedFunc(maps.Keys(sums), func(a, b time.Time) int { return a.Compare(b) }) {
+	times := slices.SortedFunc(maps.Keys(sums), func(a, b time.Time) int { return a.Compare(b) })
+	if len(times) == 0 {
+		return trough, peak
+	}
+	highest, lowest := sums[times[0]], sums[times[0]]
+	for _, t := range times[1:] {
 		n := sums[t]
-		if k > 0 && n < highest && (trough < 0 || n < trough) {
+		if n < highest && (trough < 0 || n < trough) {
 			trough = n
 		}
-		if k > 0 && n > lowest && n > peak {
+		if n > lowest && n > peak {
 			peak = n
-		}
-		if k == 0 {
-			highest, lowest = n, n
 		}
 		highest, lowest = max(highest, n), min(lowest, n)
 	}

@@ -401,3 +401,29 @@ func TestAPeakThatComesAndGoesOrdersNothing(t *testing.T) {
 		t.Errorf("demand swinging between 40 and 8 orders the on-premises cluster at %s", ordered)
 	}
 }
+
+// TestSwingsAreTroughsAfterPeaks: over the last 40 minutes, demand that only rose has a peak
+// but no trough, demand that only fell a trough but no peak, and only demand that swung both
+// ways has both; the samples before the window do not count.
+func TestSwingsAreTroughsAfterPeaks(t *testing.T) {
+	horizon := DefaultConfig().CapacityHorizon
+	for _, tt := range []struct {
+		name         string
+		replica      func(minute int) int64
+		trough, peak int64
+	}{
+		{"rising", func(m int) int64 { return int64(m) }, -1, 120},
+		{"falling", func(m int) int64 { return int64(120 - m) }, 0, -1},
+		{"swinging", func(m int) int64 { return []int64{40, 8}[m/5%2] }, 8, 40},
+		{"steady since a swing an hour ago", func(m int) int64 { return []int64{40, 8, 40}[min(m/30, 2)] }, -1, -1},
+	} {
+		mem := NewMemory()
+		for m := 0; m <= 120; m++ {
+			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: tt.replica(m)})
+		}
+		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
+		if trough, peak := p.swings([]string{"cloud"}); trough != tt.trough || peak != tt.peak {
+			t.Errorf("%s: trough %d and peak %d, want %d and %d", tt.name, trough, peak, tt.trough, tt.peak)
+		}
+	}
+}
