@@ -391,12 +391,7 @@ func (p *planning) growth(pools []string) float64 {
 	if third <= 0 || len(pools) == 0 {
 		return 0
 	}
-	sums := map[time.Time]int64{}
-	for _, pool := range pools {
-		for _, s := range p.mem.pools[pool] {
-			sums[s.at] += s.replicas
-		}
-	}
+	sums := p.poolSums(pools, p.cfg.CapacityHorizon)
 	start := p.in.Now.Add(-p.cfg.CapacityHorizon)
 	var least [3]int64
 	var seen [3]bool
@@ -550,19 +545,26 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	return true
 }
 
+// poolSums is, by sample time within the last span, the replicas the pools' online managed
+// clusters held together.
+func (p *planning) poolSums(pools []string, span time.Duration) map[time.Time]int64 {
+	sums := map[time.Time]int64{}
+	for _, pool := range pools {
+		for _, s := range p.mem.pools[pool] {
+			if p.in.Now.Sub(s.at) <= span {
+				sums[s.at] += s.replicas
+			}
+		}
+	}
+	return sums
+}
+
 // swings is, of the replicas the pools' online managed clusters held together through the
 // last third of the capacity horizon, the least that came after more (a trough) and the most
 // that came after less (a peak); -1 for either that did not come. Demand that only rose has
 // no trough, and demand that only fell no peak.
 func (p *planning) swings(pools []string) (trough, peak int64) {
-	sums := map[time.Time]int64{}
-	for _, pool := range pools {
-		for _, s := range p.mem.pools[pool] {
-			if p.in.Now.Sub(s.at) <= p.cfg.CapacityHorizon/3 {
-				sums[s.at] += s.replicas
-			}
-		}
-	}
+	sums := p.poolSums(pools, p.cfg.CapacityHorizon/3)
 	trough, peak = -1, -1
 	times := slices.SortedFunc(maps.Keys(sums), func(a, b time.Time) int { return a.Compare(b) })
 	if len(times) == 0 {
