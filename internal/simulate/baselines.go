@@ -383,7 +383,13 @@ func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
 		for _, c := range classes() {
 			o := oracles[c.key()]
 			if o == nil {
-				o = &oracle{pool: s.cheapestFor(c, c.need, nil)[0]}
+				pools := s.cheapestFor(c, c.need, nil)
+				if len(pools) == 0 {
+					// No pool may hold the class: no policy places it.
+					unplaced += float64(c.replicas) * dt.Seconds()
+					continue
+				}
+				o = &oracle{pool: pools[0]}
 				oracles[c.key()] = o
 				keys = append(keys, c.key())
 			}

@@ -247,6 +247,24 @@ type sim struct {
 	localityThreshold float64
 }
 
+// Unplaceable lists the trace's workloads whose constraints no pool meets, each with its
+// constraints, in the order they first appear: every policy leaves them unplaced.
+func Unplaceable(apiPools []n6sv1alpha1.ClusterPool, trace *Trace) []string {
+	pools := newSim(apiPools, trace, time.Second).pools
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range trace.Rows {
+		if seen[r.Workload] {
+			continue
+		}
+		seen[r.Workload] = true
+		if !slices.ContainsFunc(pools, func(p planner.Pool) bool { return r.Selector.Matches(p.Labels) }) {
+			out = append(out, fmt.Sprintf("%s (%s)", r.Workload, r.Selector))
+		}
+	}
+	return out
+}
+
 func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration) *sim {
 	s := &sim{trace: trace, step: step, workloads: map[string]*workload{}, created: map[string]int{}}
 	for i := range apiPools {

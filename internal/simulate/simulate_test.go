@@ -640,3 +640,33 @@ func TestGenerateRefusesAnUnknownKind(t *testing.T) {
 		t.Errorf("wrote %d bytes for an unknown kind", b.Len())
 	}
 }
+
+// TestDemandNoPoolMayHold: a workload whose constraints no pool meets is left unplaced by
+// every policy, and counts in full in the floor; the rest of the trace is replayed as ever.
+// Before, the floor's oracle failed on it with an index out of range.
+func TestDemandNoPoolMayHold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "unmet.csv")
+	csv := "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n" +
+		"0,web,4,1000,1024,us-east:1,\n0,eu/payments,2,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n" +
+		"600,web,0,1000,1024,us-east:1,\n600,eu/payments,0,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps := mustPools(t, string(mustRead(t, "testdata/one-pool.yaml")))
+	if got, want := Unplaceable(ps, mustTrace(t, path)), []string{"eu/payments (compliance.n6s.io/gdpr=true)"}; !slices.Equal(got, want) {
+		t.Errorf("unplaceable: %q, want %q", got, want)
+	}
+	for _, policy := range []string{PolicyPlanner, PolicyLowerBound, PolicyLocalityBound, PolicyStatic} {
+		r, err := Run(ps, mustTrace(t, path), policy, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", policy, err)
+		}
+		// The payments' 2 replicas for 600 s, and web's 4 for the 60 s the first node takes.
+		if want := 2*600.0 + 4*60; r.UnplacedFloorReplicaSeconds != want {
+			t.Errorf("%s: floor %v replica-s, want %v", policy, r.UnplacedFloorReplicaSeconds, want)
+		}
+		if policy == PolicyPlanner && r.UnplacedReplicaSeconds < 2*600 {
+			t.Errorf("the planner leaves %v replica-s unplaced, fewer than the payments' %v", r.UnplacedReplicaSeconds, 2*600)
+		}
+	}
+}

@@ -85,6 +85,9 @@ func (o *options) run(out io.Writer) error {
 	for _, w := range trace.Warnings {
 		fmt.Fprintf(os.Stderr, "warning: %s: %s\n", o.trace, w)
 	}
+	if unmet := simulate.Unplaceable(pools, trace); len(unmet) > 0 {
+		fmt.Fprintf(os.Stderr, "warning: no pool of %s meets the constraints of %s: every policy leaves them unplaced\n", o.pools, strings.Join(unmet, ", "))
+	}
 	var reports []simulate.Report
 	for _, p := range policies {
 		// The bounds take the locality threshold; the planner policies every flag.
