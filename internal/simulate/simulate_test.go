@@ -36,6 +36,16 @@ func mustPools(t *testing.T, yaml string) []n6sv1alpha1.ClusterPool {
 	return ps
 }
 
+// traceOf parses a trace given as CSV text.
+func traceOf(t *testing.T, csv string) *Trace {
+	t.Helper()
+	tr, err := ParseTrace(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 func mustTrace(t *testing.T, path string) *Trace {
 	t.Helper()
 	tf, err := os.Open(path)
@@ -124,14 +134,10 @@ func TestFloorTakesIdleClustersOffline(t *testing.T) {
 // the oracle still holds the nodes. Holding for 20 minutes gives them back 30 s before the
 // second rise; 30 minutes holds them to the end.
 func TestFrontierTradesCostForUnplacedDemand(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "twice.csv")
-	csv := "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n" +
-		"0,web,4,1000,1024,us-east:1,\n600,web,16,1000,1024,us-east:1,\n1200,web,4,1000,1024,us-east:1,\n" +
-		"2400,web,16,1000,1024,us-east:1,\n3000,web,4,1000,1024,us-east:1,\n3600,web,4,1000,1024,us-east:1,\n"
-	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Run(mustPools(t, string(mustRead(t, "testdata/one-pool.yaml"))), mustTrace(t, path), PolicyLocalityBound, Options{})
+	trace := traceOf(t, "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n"+
+		"0,web,4,1000,1024,us-east:1,\n600,web,16,1000,1024,us-east:1,\n1200,web,4,1000,1024,us-east:1,\n"+
+		"2400,web,16,1000,1024,us-east:1,\n3000,web,4,1000,1024,us-east:1,\n3600,web,4,1000,1024,us-east:1,\n")
+	r, err := Run(mustPools(t, string(mustRead(t, "testdata/one-pool.yaml"))), trace, PolicyLocalityBound, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -645,19 +651,15 @@ func TestGenerateRefusesAnUnknownKind(t *testing.T) {
 // every policy, and counts in full in the floor; the rest of the trace is replayed as ever.
 // Before, the floor's oracle failed on it with an index out of range.
 func TestDemandNoPoolMayHold(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "unmet.csv")
-	csv := "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n" +
-		"0,web,4,1000,1024,us-east:1,\n0,eu/payments,2,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n" +
-		"600,web,0,1000,1024,us-east:1,\n600,eu/payments,0,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n"
-	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trace := traceOf(t, "t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n"+
+		"0,web,4,1000,1024,us-east:1,\n0,eu/payments,2,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n"+
+		"600,web,0,1000,1024,us-east:1,\n600,eu/payments,0,1000,1024,eu-west:1,compliance.n6s.io/gdpr=true\n")
 	ps := mustPools(t, string(mustRead(t, "testdata/one-pool.yaml")))
-	if got, want := Unplaceable(ps, mustTrace(t, path)), []string{"eu/payments (compliance.n6s.io/gdpr=true)"}; !slices.Equal(got, want) {
+	if got, want := Unplaceable(ps, trace), []string{"eu/payments (compliance.n6s.io/gdpr=true)"}; !slices.Equal(got, want) {
 		t.Errorf("unplaceable: %q, want %q", got, want)
 	}
 	for _, policy := range []string{PolicyPlanner, PolicyLowerBound, PolicyLocalityBound, PolicyStatic} {
-		r, err := Run(ps, mustTrace(t, path), policy, Options{})
+		r, err := Run(ps, trace, policy, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", policy, err)
 		}
