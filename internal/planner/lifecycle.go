@@ -194,6 +194,7 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 	horizon := lasts.Hours()
 	replicas := float64(total(x.hosted))
 	var best *option
+	swung := p.swungUsage(x)
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
 		pool := p.pools[name]
 		if pool == x.pool || !p.mayHost(x, pool) || target.clustersIn(p.in.Pools, name) == 0 {
@@ -218,7 +219,7 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 		if o.kind == Create && p.poolClusters[name] >= pool.MaxClusters {
 			continue
 		}
-		if !p.cheaperThroughRange(x, pool) {
+		if !cheaperThroughSwings(x, pool, swung) {
 			continue
 		}
 		overlap := (o.delay + p.cfg.StabilizationWindow).Hours()
@@ -240,23 +241,31 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 	return true
 }
 
-// cheaperThroughRange reports whether a cluster of pool would also hold x's replicas for less
-// than x at the trough and the peak through which x's pool swung in the last third of the
-// capacity horizon (swings), each in proportion: a replacement that pays only at a peak, or
-// only at a trough, is undone at the next swing.
-func (p *planning) cheaperThroughRange(x *member, pool *Pool) bool {
+// swungUsage is what x's replicas would use at the trough and the peak through which x's
+// pool swung in the last third of the capacity horizon (swings), each in proportion to what
+// the pool's clusters run in the plan; none for a pool that did not swing.
+func (p *planning) swungUsage(x *member) []placement.Resources {
 	trough, peak := p.swings([]string{x.Pool})
-	var now int64 // what the pool's clusters run in the plan
+	var now int64
 	for _, m := range p.members {
 		if m.Managed && m.Pool == x.Pool && m.online() {
 			now += int64(total(m.hosted))
 		}
 	}
+	var out []placement.Resources
 	for _, level := range []int64{trough, peak} {
-		if now <= 0 || level < 0 || level == now {
-			continue
+		if now > 0 && level >= 0 && level != now {
+			out = append(out, x.used.Scaled(float64(level)/float64(now)))
 		}
-		used := x.used.Scaled(float64(level) / float64(now))
+	}
+	return out
+}
+
+// cheaperThroughSwings reports whether a cluster of pool would hold x's replicas for less
+// than x also at each usage they swung through (swungUsage): a replacement that pays only at
+// a peak, or only at a trough, is undone at the next swing.
+func cheaperThroughSwings(x *member, pool *Pool, swung []placement.Resources) bool {
+	for _, used := range swung {
 		mine := x.costAt(clamp(NodesFor(used, x.pool.Shape), max(x.pool.MinNodes, 1), x.pool.MaxNodes)) - x.offlineCost()
 		theirs := (&member{pool: pool}).costAt(clamp(NodesFor(used, pool.Shape), max(pool.MinNodes, 1), pool.MaxNodes))
 		if theirs >= mine {

@@ -172,21 +172,22 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	if mode == anyCapacity && best.priced > best.covered {
 		// Best for the demand still to come, but not for these replicas: they get the best
 		// faster way now, and the cluster is ordered beside it for the growth.
+		var faster *option
 		for _, o := range opts[1:] {
-			if o.delay < best.delay && o.plainScore < best.plainScore && (forGrowth == nil || o.plainScore < forGrowth.plainScore) {
-				forGrowth = o
+			if o.delay < best.delay && o.plainScore < best.plainScore && (faster == nil || o.plainScore < faster.plainScore) {
+				faster = o
 			}
 		}
-		if forGrowth != nil {
-			best, forGrowth = forGrowth, best
+		if faster != nil {
+			best, forGrowth = faster, best
 		}
 	}
 	reason := fmt.Sprintf("%d replicas of %s need room; cheapest way: %s", best.covered, d.Name, best)
 	if best.priced > best.covered {
 		reason += fmt.Sprintf(", priced over the %d replicas it is expected to hold while demand grows by %.0f an hour", best.priced, p.growingBy())
 	}
-	if len(opts) > 1 {
-		reason += "; next best: " + opts[1].String()
+	if next := slices.IndexFunc(opts, func(o *option) bool { return o != best }); next >= 0 {
+		reason += "; next best: " + opts[next].String()
 	}
 	if region != "" && (keptNear || !placement.Near(best.pool.Region, region)) {
 		reason += "; " + p.localityReason(i, best, region)
@@ -212,13 +213,16 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 // for as long as demand arrives in small steps. It is covered for a cluster whose nodes have
 // a price.
 func (p *planning) growthRoom(m *member, d *Demand, covered int64, delay time.Duration) int64 {
-	if !m.freeNodes() || p.cfg.CapacityHorizon <= 0 {
+	if !m.freeNodes() || p.cfg.CapacityHorizon <= 0 || p.growingBy() <= 0 {
 		return covered
 	}
 	// Only where the whole-fleet decision for the demand in sight wants another cluster of the
 	// pool: the growth decides how soon to make it, not whether the pool is the cheap home.
-	online, _ := p.managedByPool()
-	if p.decided().clustersIn(p.in.Pools, m.pool.Name) <= int64(len(online[m.pool.Name])) {
+	wanted := p.decided().clustersIn(p.in.Pools, m.pool.Name)
+	if wanted <= 0 {
+		return covered
+	}
+	if online, _ := p.managedByPool(); wanted <= int64(len(online[m.pool.Name])) {
 		return covered
 	}
 	// The demand that arrives before the cluster comes lands elsewhere.

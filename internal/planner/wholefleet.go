@@ -477,6 +477,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	var orders []*option
 	var moved, ordered float64
 	var leaving []string
+	ordering := make([]bool, len(p.in.Pools)) // the pools it orders clusters in
 	var slowest time.Duration
 	for j := range p.in.Pools {
 		pool := &p.in.Pools[j]
@@ -494,6 +495,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		if extra <= 0 {
 			continue
 		}
+		ordering[j] = true
 		if _, pending := p.mem.behind[pool.Name]; pending || pool.NamespaceQuota != nil {
 			return false // capacity ordered before is still coming, or the quota decides
 		}
@@ -516,10 +518,6 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	}
 	if len(orders) == 0 {
 		return false
-	}
-	ordering := make([]bool, len(p.in.Pools))
-	for _, o := range orders {
-		ordering[slices.IndexFunc(p.in.Pools, func(q Pool) bool { return q.Name == o.pool.Name })] = true
 	}
 	if !p.heldFor(t, ordering) {
 		return false
@@ -590,8 +588,9 @@ func (p *planning) swings(pools []string) (trough, peak int64) {
 // undone at the next trough, and one for a trough at the next peak.
 func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
 	trough, peak := p.swings(slices.Sorted(maps.Keys(p.mem.pools)))
+	classes := p.demandClasses()
 	var now int64 // the replicas target serves: the demand of now, run or not
-	for _, c := range p.demandClasses() {
+	for _, c := range classes {
 		now += c.replicas
 	}
 	if now <= 0 {
@@ -602,12 +601,11 @@ func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
 			continue
 		}
 		share := float64(level) / float64(now)
-		classes := p.demandClasses()
-		for _, c := range classes {
-			c.amount = c.amount.Scaled(share)
-			c.replicas = int64(float64(c.replicas) * share)
+		scaled := make([]*demandClass, len(classes))
+		for k, c := range classes {
+			scaled[k] = &demandClass{pools: c.pools, weight: c.weight, amount: c.amount.Scaled(share), replicas: int64(float64(c.replicas) * share)}
 		}
-		held := decideFleet(p.in.Pools, classes)
+		held := decideFleet(p.in.Pools, scaled)
 		if held == nil {
 			return false
 		}

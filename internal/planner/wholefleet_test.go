@@ -318,6 +318,9 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 	if !strings.Contains(now, fmt.Sprintf("8 replicas of team%02d/svc need room", ordered)) {
 		t.Errorf("the arriving team does not get the cloud's capacity now:\n%s", summary(plan))
 	}
+	if !strings.Contains(now, "next best: create a cluster in pool onprem") {
+		t.Errorf("the arriving team's reason does not name the on-premises cluster as next best: %q", now)
+	}
 	if strings.Contains(summary(plan), "Drain") {
 		t.Errorf("moves at a disruption cost of 1000:\n%s", summary(plan))
 	}
