@@ -383,16 +383,27 @@ func (p *planning) observePools() {
 }
 
 // growth is how many replicas per hour demand has been adding to the pools' online managed
-// clusters together: the least replicas they held in each third of the capacity horizon, when
-// each third holds more than the one before (a trend, not one step up and not noise), over
-// the time between the thirds; else 0.
+// clusters together: the least replicas they held in each third of the capacity horizon (or
+// of the memory, when the planner has held it for less, but for a third of the horizon at
+// least), when each third holds more than the one before (a trend, not one step up and not
+// noise), over the time between the thirds; else 0.
 func (p *planning) growth(pools []string) float64 {
-	third := p.cfg.CapacityHorizon / 3
-	if third <= 0 || len(pools) == 0 {
+	if p.cfg.CapacityHorizon <= 0 || len(pools) == 0 {
 		return 0
 	}
 	sums := p.poolSums(pools, p.cfg.CapacityHorizon)
-	start := p.in.Now.Add(-p.cfg.CapacityHorizon)
+	var first time.Time
+	for at := range sums {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	span := min(p.in.Now.Sub(first), p.cfg.CapacityHorizon)
+	third := span / 3
+	if len(sums) == 0 || span < p.cfg.CapacityHorizon/3 || third <= 0 {
+		return 0
+	}
+	start := p.in.Now.Add(-span)
 	var least [3]int64
 	var seen [3]bool
 	for at, n := range sums {
@@ -600,12 +611,7 @@ func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
 		if level < 0 || level == now {
 			continue
 		}
-		share := float64(level) / float64(now)
-		scaled := make([]*demandClass, len(classes))
-		for k, c := range classes {
-			scaled[k] = &demandClass{pools: c.pools, weight: c.weight, amount: c.amount.Scaled(share), replicas: int64(float64(c.replicas) * share)}
-		}
-		held := decideFleet(p.in.Pools, scaled)
+		held := decideFleet(p.in.Pools, scaledClasses(classes, float64(level)/float64(now)))
 		if held == nil {
 			return false
 		}
@@ -616,6 +622,15 @@ func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
 		}
 	}
 	return true
+}
+
+// scaledClasses are the classes with their demand scaled by share.
+func scaledClasses(classes []*demandClass, share float64) []*demandClass {
+	scaled := make([]*demandClass, len(classes))
+	for k, c := range classes {
+		scaled[k] = &demandClass{pools: c.pools, weight: c.weight, amount: c.amount.Scaled(share), replicas: int64(float64(c.replicas) * share)}
+	}
+	return scaled
 }
 
 // PoolTarget is one pool's part of the whole-fleet decision.

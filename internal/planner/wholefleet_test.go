@@ -201,7 +201,7 @@ func describeTarget(pools []Pool, t *fleetTarget) string {
 }
 
 // TestGrowthIsATrendNotAStep: the replicas landing in pools count as growth only when the
-// least of each third of the capacity horizon is above the one before: not one step up (a
+// least of each third of the capacity horizon (or of a younger memory) is above the one before: not one step up (a
 // burst), not noise about a level, not a fall, and not replicas moving between the pools.
 func TestGrowthIsATrendNotAStep(t *testing.T) {
 	horizon := DefaultConfig().CapacityHorizon
@@ -223,6 +223,22 @@ func TestGrowthIsATrendNotAStep(t *testing.T) {
 		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
 		if got := p.growth([]string{"cloud"}); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: growth %.2f replicas an hour, want %.2f", tt.name, got, tt.want)
+		}
+	}
+	// A memory younger than the horizon is split in thirds of its own, once it holds a third
+	// of the horizon: teams arriving since the planner started are a trend within the hour.
+	for _, tt := range []struct {
+		minutes int
+		want    float64
+	}{{60, 60}, {39, 0}} {
+		mem := NewMemory()
+		third := tt.minutes / 3
+		for m := 0; m <= tt.minutes; m++ {
+			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: int64(min(m/third, 2) * 20)})
+		}
+		p := &planning{in: &Input{Now: t0.Add(time.Duration(tt.minutes) * time.Minute)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
+		if got := p.growth([]string{"cloud"}); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("rising by 20 each third of a memory of %d minutes: growth %.2f replicas an hour, want %.2f", tt.minutes, got, tt.want)
 		}
 	}
 	// Replicas moving from one pool the target leaves to another are no growth of the two.
