@@ -27,6 +27,8 @@ type option struct {
 	// price is the cost per replica weighed by locality, tier, risk and reserve; score
 	// weighs it by delay too; plainScore is score for the covered replicas alone.
 	price, score, plainScore float64
+	// weighs is what score multiplies the cost per replica by: the pool's weights and the delay.
+	weighs float64
 }
 
 func (o *option) name() string {
@@ -81,6 +83,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		}
 		weight := multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)
 		delayed := 1 + p.cfg.DelayWeight*o.delay.Hours()
+		o.weighs = weight * delayed
 		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
 		o.score = o.price * delayed
 		o.plainScore = o.cost / float64(o.covered) * weight * delayed
@@ -168,6 +171,25 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		return strings.Compare(a.name(), b.name())
 	})
 	best := opts[0]
+	var together float64 // what best's cheaper rivals for part of the need score together
+	if mode == anyCapacity && best.covered < need {
+		// What serving n replicas by o scores in all, with o sized for them.
+		scoreFor := func(o *option, n int64) float64 {
+			m := o.m
+			if o.kind == Create {
+				m = &member{pool: o.pool, hosted: map[int]int32{}}
+			}
+			nodes, _ := sized(o.pool, m, 0, n)
+			cost := m.costAt(nodes)
+			if o.kind == Wake {
+				cost = m.wakeCost(nodes)
+			}
+			return cost * o.weighs
+		}
+		if whole, score := p.servesWhole(opts, need, scoreFor); whole != nil {
+			best, together = whole, score
+		}
+	}
 	var forGrowth *option
 	if mode == anyCapacity && best.priced > best.covered {
 		// Best for the demand still to come, but not for these replicas: they get the best
@@ -186,6 +208,9 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	if best.priced > best.covered {
 		reason += fmt.Sprintf(", priced over the %d replicas it is expected to hold while demand grows by %.0f an hour", best.priced, p.growingBy())
 	}
+	if together > 0 {
+		reason += fmt.Sprintf(", for all %d (the cheaper ways for part of them score %.4f a replica together, weighed by their time to capacity, this one %.4f)", need, together, best.score)
+	}
 	if next := slices.IndexFunc(opts, func(o *option) bool { return o != best }); next >= 0 {
 		reason += "; next best: " + opts[next].String()
 	}
@@ -203,6 +228,45 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		behind = p.behindOption(best, opts)
 	}
 	return best, behind, reason
+}
+
+// servesWhole is the best-scoring new or woken cluster that covers all need replicas (one
+// that costs by the cluster, not only by the node), when the options
+// that cover only part of them, taken cheapest first (a pool's new cluster as many times as
+// the pool has clusters left) and the whole option sized for what they leave, score more a
+// replica together; nil otherwise. A node or a small cluster looks cheaper per replica than
+// one large cluster until the rest of the need is priced too: 119 replicas in two spot
+// clusters of 40 and an on-demand one cost more than in one on-premises cluster, though its
+// first 40 do not. opts are sorted by score.
+func (p *planning) servesWhole(opts []*option, need int64, scoreFor func(o *option, n int64) float64) (*option, float64) {
+	w := slices.IndexFunc(opts, func(o *option) bool { return o.covered >= need && o.kind != Scale })
+	if w <= 0 {
+		return nil, 0
+	}
+	whole, rest := opts[w], need
+	var sum float64
+	for _, o := range opts {
+		if o.covered >= need {
+			continue
+		}
+		times := 1
+		if o.kind == Create && o.pool.NamespaceQuota == nil { // a quota bounds the pool, not each cluster
+			times = max(o.pool.MaxClusters-p.poolClusters[o.pool.Name], 1)
+		}
+		for ; times > 0 && rest > 0; times-- {
+			n := min(o.covered, rest)
+			sum += o.score * float64(n)
+			rest -= n
+		}
+	}
+	if rest > 0 {
+		sum += scoreFor(whole, rest) // the whole option, sized for what the others leave
+	}
+	together := sum / float64(need)
+	if whole.score >= together*(1-1e-9) {
+		return nil, 0
+	}
+	return whole, together
 }
 
 // growthRoom is how many replicas like d's a cluster m of free nodes, made or woken for

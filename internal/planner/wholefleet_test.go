@@ -446,3 +446,31 @@ func TestSwingsAreTroughsAfterPeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestALargeNeedIsPricedWhole: 119 replicas arriving at once. Two spot clusters hold 40 each,
+// each cheaper per replica than the on-premises cluster, but the other 39 would need an
+// on-demand cluster: together they cost more, time to capacity weighed in, than one
+// on-premises cluster for all 119. A need that one spot cluster holds stays there, and the
+// 119 without the on-premises pool fill the spot clusters before the dear one.
+func TestALargeNeedIsPricedWhole(t *testing.T) {
+	spot := testPool("spot", "eu-west", 0.081, func(p *Pool) { p.MaxClusters, p.CreateTime = 2, 6*time.Minute })
+	dear := testPool("cloud", "eu-west", 0.216, func(p *Pool) { p.MaxNodes = 20 })
+	for _, tt := range []struct {
+		name     string
+		pools    []Pool
+		replicas int32
+		want     string
+	}{
+		{"119 replicas", []Pool{onPremises(), spot, dear}, 119, "Create pool/onprem nodes=16\n"},
+		{"30 replicas", []Pool{onPremises(), spot, dear}, 30, "Create pool/spot nodes=8\n"},
+		{"119 replicas, no on-premises pool", []Pool{spot, dear}, 119, "Create pool/spot nodes=10\nCreate pool/spot nodes=10\nCreate pool/cloud nodes=10\n"},
+	} {
+		plan := decide(tt.pools, nil, []Demand{testDemand("erp/core", tt.replicas, nil)}, t0, nil)
+		if got := summary(plan); got != tt.want {
+			t.Errorf("%s:\n%swant:\n%s", tt.name, got, tt.want)
+		}
+		if tt.replicas == 119 && tt.pools[0].Name == "onprem" && len(plan.Actions) > 0 && !strings.Contains(plan.Actions[0].Reason, "for all 119 (the cheaper ways for part of them score") {
+			t.Errorf("%s: reason %q does not weigh the whole need", tt.name, plan.Actions[0].Reason)
+		}
+	}
+}
