@@ -173,7 +173,8 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	best := opts[0]
 	var together float64 // what best's cheaper rivals for part of the need score together
 	if mode == anyCapacity && best.covered < need {
-		// What serving n replicas by o scores in all, with o sized for them.
+		// What serving n replicas by o scores in all, with o sized for them and its cost
+		// spread as its score spreads it (over the growth it is priced for, see growthRoom).
 		scoreFor := func(o *option, n int64) float64 {
 			m := o.m
 			if o.kind == Create {
@@ -184,7 +185,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			if o.kind == Wake {
 				cost = m.wakeCost(nodes)
 			}
-			return cost * o.weighs
+			return cost * o.weighs * float64(n) / float64(max(n, o.priced))
 		}
 		if whole, score := p.servesWhole(opts, need, scoreFor); whole != nil {
 			best, together = whole, score
@@ -208,7 +209,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	if best.priced > best.covered {
 		reason += fmt.Sprintf(", priced over the %d replicas it is expected to hold while demand grows by %.0f an hour", best.priced, p.growingBy())
 	}
-	if together > 0 {
+	if together > 0 && forGrowth == nil {
 		reason += fmt.Sprintf(", for all %d (the cheaper ways for part of them score %.4f a replica together, weighed by their time to capacity, this one %.4f)", need, together, best.score)
 	}
 	if next := slices.IndexFunc(opts, func(o *option) bool { return o != best }); next >= 0 {
