@@ -181,9 +181,9 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 				m = &member{pool: o.pool, hosted: map[int]int32{}}
 			}
 			nodes, _ := sized(o.pool, m, 0, n)
-			cost := m.costAt(nodes)
-			if o.kind == Wake {
-				cost = m.wakeCost(nodes)
+			cost := m.wakeCost(nodes)
+			if o.kind == Create {
+				cost = m.costAt(nodes)
 			}
 			return cost * o.weighs * float64(n) / float64(max(n, o.priced))
 		}
@@ -240,8 +240,9 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 // clusters of 40 and an on-demand one cost more than in one on-premises cluster, though its
 // first 40 do not. opts are sorted by score.
 func (p *planning) servesWhole(opts []*option, need int64, scoreFor func(o *option, n int64) float64) (*option, float64) {
-	w := slices.IndexFunc(opts, func(o *option) bool { return o.covered >= need && o.kind != Scale })
-	if w <= 0 {
+	// The first option that covers the need; a grown cluster that does is better still.
+	w := slices.IndexFunc(opts, func(o *option) bool { return o.covered >= need })
+	if w <= 0 || opts[w].kind == Scale {
 		return nil, 0
 	}
 	whole, rest := opts[w], need

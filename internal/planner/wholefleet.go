@@ -392,15 +392,15 @@ func (p *planning) growth(pools []string) float64 {
 		return 0
 	}
 	sums := p.poolSums(pools, p.cfg.CapacityHorizon)
-	var first time.Time
+	first := p.in.Now // the memory's oldest sample
 	for at := range sums {
-		if first.IsZero() || at.Before(first) {
+		if at.Before(first) {
 			first = at
 		}
 	}
-	span := min(p.in.Now.Sub(first), p.cfg.CapacityHorizon)
+	span := p.in.Now.Sub(first) // within the horizon, as poolSums keeps it
 	third := span / 3
-	if len(sums) == 0 || span < p.cfg.CapacityHorizon/3 || third <= 0 {
+	if span < p.cfg.CapacityHorizon/3 || third <= 0 {
 		return 0
 	}
 	start := p.in.Now.Add(-span)
