@@ -392,7 +392,7 @@ func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	if m.demand == "" {
 		m.demand = p.in.Demands[i].Name
 	}
-	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow), forGrowth: behind.priced > behind.covered}
+	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow), forGrowth: behind.priced > behind.covered, ready: p.in.Now.Add(behind.delay)}
 }
 
 // addCapacity makes an option's cluster, wakes it or grows it in the plan.
@@ -464,4 +464,31 @@ func (p *planning) localityReason(i int, best *option, region string) string {
 	}
 	return fmt.Sprintf("kept near %s: pool %s in %s costs %.0f%% less per replica than pool %s, under the locality threshold of %.0f%%",
 		region, l.farPool.Name, l.farPool.Region, 100*(1-l.farPrice/l.nearPrice), l.nearPool.Name, threshold)
+}
+
+// waitForGrowth is a starting cluster ordered for the growth that replicas of demand i wait
+// for rather than take opt, the best other way, and how many: one that comes before opt's
+// capacity would, or later by less than the delay that doubles a price (1/DelayWeight). The
+// cluster costs nothing more, so waiting costs only the delay, priced as opt's would be:
+// DelayWeight × wait × price, against opt's price × (1 + DelayWeight × delay).
+func (p *planning) waitForGrowth(i int, need int64, region string, opt *option) (*member, int64) {
+	d := &p.in.Demands[i]
+	var best *member
+	var covered int64
+	var soonest time.Duration
+	for _, m := range p.members {
+		order, ok := p.mem.behind[m.Pool]
+		if m.State != Starting || !ok || !order.forGrowth || m.pool == nil || !d.Policy.Admits(&m.view) || !p.mayServe(i, m.view.Region, m.pool, region) {
+			continue
+		}
+		n := min(need, m.roomAt(m.nodes, d.Request))
+		wait := max(order.ready.Sub(p.in.Now), 0)
+		if n <= 0 || (opt != nil && p.cfg.DelayWeight*wait.Hours() >= 1+p.cfg.DelayWeight*opt.delay.Hours()) {
+			continue
+		}
+		if best == nil || wait < soonest {
+			best, covered, soonest = m, n, wait
+		}
+	}
+	return best, covered
 }

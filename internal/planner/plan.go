@@ -197,7 +197,8 @@ func (p *planning) serve(i int) {
 }
 
 // fill places up to need replicas of demand i, in the room of running clusters and then in
-// capacity it adds, and returns how many it placed, with why it placed no more. With a
+// capacity it adds, or in a cluster ordered for the growth that comes soon enough to wait
+// for (waitForGrowth), and returns how many it placed, with why it placed no more. With a
 // region, it uses only clusters and pools that may serve the region (mayServe).
 func (p *planning) fill(i int, need int64, region string) (int64, string) {
 	d := &p.in.Demands[i]
@@ -215,6 +216,11 @@ func (p *planning) fill(i int, need int64, region string) (int64, string) {
 	}
 	for left > 0 {
 		o, behind, why := p.bestOptions(i, left, anyCapacity, region)
+		if g, n := p.waitForGrowth(i, left, region, o); g != nil {
+			g.place(i, d.Request, int32(n))
+			left -= n
+			continue
+		}
 		if o == nil {
 			return need - left, why
 		}

@@ -291,8 +291,11 @@ type behindOrder struct {
 	takesOver string
 	horizon   time.Duration
 	// forGrowth is set for a cluster of free nodes ordered for the demand still arriving: the
-	// replicas that need room before it comes get faster capacity, not a wait for it.
+	// replicas that need room before it comes get faster capacity, not a wait for it, unless
+	// it comes soon (waitForGrowth).
 	forGrowth bool
+	// ready is when the capacity ordered comes.
+	ready time.Time
 }
 
 type need struct {

@@ -352,6 +352,50 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 	t.Logf("ordered with team %d arriving: %s", ordered, why)
 }
 
+// TestArrivalsWaitForTheGrowthClusterOnceItIsNear: the teams of
+// TestGrowingDemandGetsAClusterOfFreeNodes order the on-premises cluster for the growth (20
+// minutes to come). A team arriving 15 minutes before it comes gets the cloud's nodes (2
+// minutes) now; one arriving 5 minutes before it waits for it, as it would for any cluster
+// ordered for it, rather than be moved there later: the cluster costs nothing more, and 5
+// minutes is less than the cloud's 2 and the 6 that double a price (DelayWeight 10).
+func TestArrivalsWaitForTheGrowthClusterOnceItIsNear(t *testing.T) {
+	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
+	pools := []Pool{onPremises(), cloud}
+	cfg := DefaultConfig()
+	cfg.DisruptionCost = 1000
+	mem := NewMemory()
+	// placed is the first n teams in the cloud, then the on-premises cluster starting, and
+	// team n arriving.
+	decide := func(n int, now time.Duration, onprem int32) Plan {
+		clusters, demands := teamsInTheCloud(cloud, n)
+		if onprem > 0 {
+			clusters = append(clusters, testCluster("onprem-1", onPremises(), Starting, onprem))
+		}
+		demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
+		return Decide(Input{Now: t0.Add(now), Pools: pools, Clusters: clusters, Demands: demands, Config: cfg}, mem)
+	}
+	var ordered int
+	var nodes int32
+	for n := 1; n <= 30 && nodes == 0; n++ {
+		for _, a := range decide(n, time.Duration(n)*5*time.Minute, 0).Actions {
+			if a.Kind == Create && a.Pool == "onprem" {
+				ordered, nodes = n, a.Nodes
+			}
+		}
+	}
+	if nodes == 0 {
+		t.Fatal("thirty teams arrived in the cloud, and the on-premises cluster was never ordered")
+	}
+	at := time.Duration(ordered) * 5 * time.Minute
+	far := decide(ordered+1, at+5*time.Minute, nodes)
+	if len(far.Actions) == 0 || far.Actions[0].Pool != "cloud" || !strings.Contains(far.Actions[0].Reason, fmt.Sprintf("team%02d/svc need room", ordered+1)) {
+		t.Errorf("15 minutes before the on-premises cluster comes, the arriving team does not get the cloud's nodes:\n%s", summary(far))
+	}
+	if near := decide(ordered+2, at+15*time.Minute, nodes); len(near.Actions) > 0 || len(near.Unserved) > 0 {
+		t.Errorf("5 minutes before the on-premises cluster comes, the arriving team does not wait for it:\n%s", summary(near))
+	}
+}
+
 // TestWhatTheWholeFleetKeepsIsNotReplaced: the on-premises cluster has run its 40 replicas
 // for six hours, and a spot cluster would hold them for less; but the whole-fleet decision
 // keeps the on-premises cluster for all demand, so consolidation would not drain it into
