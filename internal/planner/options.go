@@ -477,8 +477,11 @@ func (p *planning) waitForGrowth(i int, need int64, region string, opt *option) 
 	var covered int64
 	var soonest time.Duration
 	for _, m := range p.members {
+		if m.State != Starting {
+			continue
+		}
 		order, ok := p.mem.behind[m.Pool]
-		if m.State != Starting || !ok || !order.forGrowth || m.pool == nil || !d.Policy.Admits(&m.view) || !p.mayServe(i, m.view.Region, m.pool, region) {
+		if !ok || !order.forGrowth || m.pool == nil || !d.Policy.Admits(&m.view) || !p.mayServe(i, m.view.Region, m.pool, region) {
 			continue
 		}
 		n := min(need, m.roomAt(m.nodes, d.Request))
