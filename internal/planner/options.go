@@ -124,7 +124,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
 		case m.State == Hibernated:
 			n, covered := sized(m.pool, m, 0, need)
-			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, priced: p.growthRoom(m, d, covered, m.pool.WakeTime), cost: m.wakeCost(n), delay: m.pool.WakeTime})
+			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, priced: p.growthRoom(m, d, covered), cost: m.wakeCost(n), delay: m.pool.WakeTime})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
@@ -150,7 +150,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		empty := &member{pool: pool, hosted: map[int]int32{}}
 		n, covered := sized(pool, empty, 0, need)
 		empty.nodes = n
-		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, priced: p.growthRoom(empty, d, covered, pool.CreateTime), cost: empty.costAt(n), delay: pool.CreateTime})
+		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, priced: p.growthRoom(empty, d, covered), cost: empty.costAt(n), delay: pool.CreateTime})
 	}
 	if len(opts) == 0 {
 		if len(why) == 0 {
@@ -272,13 +272,14 @@ func (p *planning) servesWhole(opts []*option, need int64, scoreFor func(o *opti
 }
 
 // growthRoom is how many replicas like d's a cluster m of free nodes, made or woken for
-// covered of them, is expected to hold within the capacity horizon: those, and the replicas
-// that demand has been adding to the fleet's managed clusters from the cluster's coming
-// (delay) to the horizon's end, up to its room at its most nodes. Such a cluster is paid by
-// the hour whatever it holds, so pricing it by the first replicas alone would pass it over
-// for as long as demand arrives in small steps. It is covered for a cluster whose nodes have
-// a price.
-func (p *planning) growthRoom(m *member, d *Demand, covered int64, delay time.Duration) int64 {
+// covered of them, is expected to hold in its first capacity horizon: those, and the
+// replicas that demand has been adding to the fleet's managed clusters, over a horizon from
+// the cluster's coming, up to its room at its most nodes. Such a cluster is
+// paid by the hour whatever it holds, so pricing it by the first replicas alone would pass it
+// over for as long as demand arrives in small steps. Every cluster is priced over as long a
+// service, however slow it is to come: its delay is weighed apart. It is covered for a
+// cluster whose nodes have a price.
+func (p *planning) growthRoom(m *member, d *Demand, covered int64) int64 {
 	if !m.freeNodes() || p.cfg.CapacityHorizon <= 0 || p.growingBy() <= 0 {
 		return covered
 	}
@@ -291,8 +292,8 @@ func (p *planning) growthRoom(m *member, d *Demand, covered int64, delay time.Du
 	if online, _ := p.managedByPool(); wanted <= int64(len(online[m.pool.Name])) {
 		return covered
 	}
-	// The demand that arrives before the cluster comes lands elsewhere.
-	expected := int64(p.growingBy() * max(p.cfg.CapacityHorizon-delay, 0).Hours())
+	// The growth over a horizon from its coming; what arrives before then lands elsewhere.
+	expected := int64(p.growingBy() * p.cfg.CapacityHorizon.Hours())
 	return min(covered+expected, max(m.roomAt(m.pool.MaxNodes, d.Request), covered))
 }
 

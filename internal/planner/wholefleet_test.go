@@ -287,35 +287,47 @@ func TestFreeNodesAreRoom(t *testing.T) {
 	}
 }
 
+// growingTeams are teams of 8 half-CPU replicas arriving in pool cloud every 5 minutes,
+// beside an on-premises pool, where moves cost too much for the whole-fleet order.
+type growingTeams struct {
+	onprem, cloud Pool
+	cfg           Config
+	mem           *Memory
+}
+
+func newGrowingTeams(onprem Pool) *growingTeams {
+	cfg := DefaultConfig()
+	cfg.DisruptionCost = 1000
+	return &growingTeams{onprem: onprem, cloud: testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 }), cfg: cfg, mem: NewMemory()}
+}
+
+// decide has the first n teams placed in the cloud, extra clusters beside them, and team n
+// arriving with nowhere to run.
+func (g *growingTeams) decide(n int, now time.Duration, extra ...Cluster) Plan {
+	clusters, demands := teamsInTheCloud(g.cloud, n)
+	demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
+	return Decide(Input{Now: t0.Add(now), Pools: []Pool{g.onprem, g.cloud}, Clusters: append(clusters, extra...), Demands: demands, Config: g.cfg}, g.mem)
+}
+
+// untilOrdered has teams arrive, one every 5 minutes, until the on-premises cluster is
+// ordered: it returns the arriving team's number and the plan, or 0 when thirty teams did not.
+func (g *growingTeams) untilOrdered() (int, Plan) {
+	for n := 1; n <= 30; n++ {
+		if plan := g.decide(n, time.Duration(n)*5*time.Minute); strings.Contains(summary(plan), "Create pool/"+g.onprem.Name) {
+			return n, plan
+		}
+	}
+	return 0, Plan{}
+}
+
 // TestGrowingDemandGetsAClusterOfFreeNodes: where moves cost too much for the whole-fleet
 // order, teams keep arriving in the cloud, each too small for a cluster paid by the hour.
 // Priced over the growth it will hold, the on-premises cluster is ordered for the teams
 // still to come, while the team that needs room now gets the cloud's faster capacity. The
 // same teams after two steady hours do not order it for one more team.
 func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
-	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
-	pools := []Pool{onPremises(), cloud}
-	cfg := DefaultConfig()
-	cfg.DisruptionCost = 1000
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	// fleet is the first n teams placed, and team n arriving with nowhere to run.
-	fleet := func(n int) ([]Cluster, []Demand) {
-		clusters, demands := teamsInTheCloud(cloud, n)
-		return clusters, append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
-	}
-	decideAt := func(n int, now time.Time, mem *Memory) Plan {
-		clusters, demands := fleet(n)
-		return Decide(Input{Now: now, Pools: pools, Clusters: clusters, Demands: demands, Config: cfg}, mem)
-	}
-	growing := NewMemory()
-	ordered := 0
-	var plan Plan
-	for n := 1; n <= 30 && ordered == 0; n++ {
-		plan = decideAt(n, at(time.Duration(n)*5*time.Minute), growing)
-		if strings.Contains(summary(plan), "Create pool/onprem") {
-			ordered = n
-		}
-	}
+	g := newGrowingTeams(onPremises())
+	ordered, plan := g.untilOrdered()
 	if ordered == 0 {
 		t.Fatal("thirty teams arrived in the cloud at a high disruption cost, and the on-premises cluster was never ordered")
 	}
@@ -341,15 +353,31 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 		t.Errorf("moves at a disruption cost of 1000:\n%s", summary(plan))
 	}
 	// The same teams, steady for two hours, then one more.
-	steady := NewMemory()
+	steady := newGrowingTeams(onPremises())
 	for m := 0; m <= 120; m += 5 {
-		clusters, demands := fleet(ordered)
-		Decide(Input{Now: at(time.Duration(m) * time.Minute), Pools: pools, Clusters: clusters, Demands: demands[:ordered], Config: cfg}, steady)
+		clusters, demands := teamsInTheCloud(steady.cloud, ordered)
+		Decide(Input{Now: t0.Add(time.Duration(m) * time.Minute), Pools: []Pool{steady.onprem, steady.cloud}, Clusters: clusters, Demands: demands, Config: steady.cfg}, steady.mem)
 	}
-	if plan := decideAt(ordered, at(125*time.Minute), steady); strings.Contains(summary(plan), "onprem") {
+	if plan := steady.decide(ordered, 125*time.Minute); strings.Contains(summary(plan), "onprem") {
 		t.Errorf("with %d steady teams, one more orders the on-premises cluster:\n%s", ordered, summary(plan))
 	}
 	t.Logf("ordered with team %d arriving: %s", ordered, why)
+}
+
+// TestASlowPoolIsPricedOverAsLongAService: an on-premises pool that takes 40 minutes to make
+// a cluster is ordered for the same growing teams within two teams of one that takes 20. Its
+// cluster is priced over the growth of a capacity horizon from its coming, as the fast one
+// is; counted only to the horizon's end from now, it held the growth of 80 minutes, not 2
+// hours, and thirty teams ended in the cloud.
+func TestASlowPoolIsPricedOverAsLongAService(t *testing.T) {
+	fast, _ := newGrowingTeams(onPremises()).untilOrdered()
+	slowPool := onPremises()
+	slowPool.CreateTime = 40 * time.Minute
+	slow, plan := newGrowingTeams(slowPool).untilOrdered()
+	if fast == 0 || slow == 0 || slow > fast+2 {
+		t.Fatalf("the pool that makes a cluster in 20 minutes is ordered with team %d arriving, the one that takes 40 with team %d (0: never): want it within two teams", fast, slow)
+	}
+	t.Logf("ordered with team %d arriving, and with team %d when the pool is slow:\n%s", fast, slow, summary(plan))
 }
 
 // TestArrivalsWaitForTheGrowthClusterOnceItIsNear: the teams of
@@ -359,39 +387,24 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 // ordered for it, rather than be moved there later: the cluster costs nothing more, and 5
 // minutes is less than the cloud's 2 and the 6 that double a price (DelayWeight 10).
 func TestArrivalsWaitForTheGrowthClusterOnceItIsNear(t *testing.T) {
-	cloud := testPool("cloud", "eu-west", 0.2, func(p *Pool) { p.MaxClusters = 4 })
-	pools := []Pool{onPremises(), cloud}
-	cfg := DefaultConfig()
-	cfg.DisruptionCost = 1000
-	mem := NewMemory()
-	// placed is the first n teams in the cloud, then the on-premises cluster starting, and
-	// team n arriving.
-	decide := func(n int, now time.Duration, onprem int32) Plan {
-		clusters, demands := teamsInTheCloud(cloud, n)
-		if onprem > 0 {
-			clusters = append(clusters, testCluster("onprem-1", onPremises(), Starting, onprem))
-		}
-		demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
-		return Decide(Input{Now: t0.Add(now), Pools: pools, Clusters: clusters, Demands: demands, Config: cfg}, mem)
-	}
-	var ordered int
+	g := newGrowingTeams(onPremises())
+	ordered, plan := g.untilOrdered()
 	var nodes int32
-	for n := 1; n <= 30 && nodes == 0; n++ {
-		for _, a := range decide(n, time.Duration(n)*5*time.Minute, 0).Actions {
-			if a.Kind == Create && a.Pool == "onprem" {
-				ordered, nodes = n, a.Nodes
-			}
+	for _, a := range plan.Actions {
+		if a.Kind == Create && a.Pool == "onprem" {
+			nodes = a.Nodes
 		}
 	}
-	if nodes == 0 {
+	if ordered == 0 || nodes == 0 {
 		t.Fatal("thirty teams arrived in the cloud, and the on-premises cluster was never ordered")
 	}
+	starting := testCluster("onprem-1", g.onprem, Starting, nodes)
 	at := time.Duration(ordered) * 5 * time.Minute
-	far := decide(ordered+1, at+5*time.Minute, nodes)
+	far := g.decide(ordered+1, at+5*time.Minute, starting)
 	if len(far.Actions) == 0 || far.Actions[0].Pool != "cloud" || !strings.Contains(far.Actions[0].Reason, fmt.Sprintf("team%02d/svc need room", ordered+1)) {
 		t.Errorf("15 minutes before the on-premises cluster comes, the arriving team does not get the cloud's nodes:\n%s", summary(far))
 	}
-	if near := decide(ordered+2, at+15*time.Minute, nodes); len(near.Actions) > 0 || len(near.Unserved) > 0 {
+	if near := g.decide(ordered+2, at+15*time.Minute, starting); len(near.Actions) > 0 || len(near.Unserved) > 0 {
 		t.Errorf("5 minutes before the on-premises cluster comes, the arriving team does not wait for it:\n%s", summary(near))
 	}
 }
