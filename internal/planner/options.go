@@ -86,6 +86,11 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		o.weighs = weight * delayed
 		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
 		o.score = o.price * delayed
+		if o.priced > o.covered {
+			// Priced over growth that comes after the cluster does: only the replicas that
+			// need room now would wait for it, so only their share is weighed by the delay.
+			o.score = o.price * (1 + p.cfg.DelayWeight*o.delay.Hours()*float64(o.covered)/float64(o.priced))
+		}
 		o.plainScore = o.cost / float64(o.covered) * weight * delayed
 		opts = append(opts, o)
 	}
