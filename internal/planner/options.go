@@ -27,7 +27,8 @@ type option struct {
 	// price is the cost per replica weighed by locality, tier, risk and reserve; score
 	// weighs it by delay too; plainScore is score for the covered replicas alone.
 	price, score, plainScore float64
-	// weighs is what score multiplies the cost per replica by: the pool's weights and the delay.
+	// weighs is what score multiplies the cost per replica by: the pool's weights and the
+	// delay, for the share of the replicas that would wait for it.
 	weighs float64
 }
 
@@ -82,16 +83,13 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			return
 		}
 		weight := multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)
-		delayed := 1 + p.cfg.DelayWeight*o.delay.Hours()
-		o.weighs = weight * delayed
+		// Priced over growth that comes after the cluster does, only the replicas that need
+		// room now would wait for it: only their share is weighed by the delay.
+		waiting := float64(o.covered) / float64(max(o.covered, o.priced))
+		o.weighs = weight * (1 + p.cfg.DelayWeight*o.delay.Hours()*waiting)
 		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
-		o.score = o.price * delayed
-		if o.priced > o.covered {
-			// Priced over growth that comes after the cluster does: only the replicas that
-			// need room now would wait for it, so only their share is weighed by the delay.
-			o.score = o.price * (1 + p.cfg.DelayWeight*o.delay.Hours()*float64(o.covered)/float64(o.priced))
-		}
-		o.plainScore = o.cost / float64(o.covered) * weight * delayed
+		o.score = o.cost / float64(max(o.covered, o.priced)) * o.weighs
+		o.plainScore = o.cost / float64(o.covered) * weight * (1 + p.cfg.DelayWeight*o.delay.Hours())
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {

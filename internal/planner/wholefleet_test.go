@@ -305,8 +305,11 @@ func newGrowingTeams(onprem Pool) *growingTeams {
 // arriving with nowhere to run.
 func (g *growingTeams) decide(n int, now time.Duration, extra ...Cluster) Plan {
 	clusters, demands := teamsInTheCloud(g.cloud, n)
-	demands = append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU))
-	return Decide(Input{Now: t0.Add(now), Pools: []Pool{g.onprem, g.cloud}, Clusters: append(clusters, extra...), Demands: demands, Config: g.cfg}, g.mem)
+	return g.decideOn(now, append(clusters, extra...), append(demands, testDemand(fmt.Sprintf("team%02d/svc", n), 8, nil, halfCPU)))
+}
+
+func (g *growingTeams) decideOn(now time.Duration, clusters []Cluster, demands []Demand) Plan {
+	return Decide(Input{Now: t0.Add(now), Pools: []Pool{g.onprem, g.cloud}, Clusters: clusters, Demands: demands, Config: g.cfg}, g.mem)
 }
 
 // untilOrdered has teams arrive, one every 5 minutes, until the on-premises cluster is
@@ -356,7 +359,7 @@ func TestGrowingDemandGetsAClusterOfFreeNodes(t *testing.T) {
 	steady := newGrowingTeams(onPremises())
 	for m := 0; m <= 120; m += 5 {
 		clusters, demands := teamsInTheCloud(steady.cloud, ordered)
-		Decide(Input{Now: t0.Add(time.Duration(m) * time.Minute), Pools: []Pool{steady.onprem, steady.cloud}, Clusters: clusters, Demands: demands, Config: steady.cfg}, steady.mem)
+		steady.decideOn(time.Duration(m)*time.Minute, clusters, demands)
 	}
 	if plan := steady.decide(ordered, 125*time.Minute); strings.Contains(summary(plan), "onprem") {
 		t.Errorf("with %d steady teams, one more orders the on-premises cluster:\n%s", ordered, summary(plan))
