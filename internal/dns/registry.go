@@ -101,6 +101,19 @@ func (r *Registry) unixNow() uint32 {
 	return uint32(now().Unix())
 }
 
+// nameServer is the name of a served zone's name server, which the NSAddrs answer for.
+func nameServer(origin string) string { return "ns1." + origin }
+
+// Reserved reports whether name is a served zone's own (its apex or its name server), which
+// no owner may publish: the zone's NS records point there.
+func (r *Registry) Reserved(name string) bool {
+	name = mdns.CanonicalName(name)
+	return slices.ContainsFunc(r.Origins, func(o string) bool {
+		o = mdns.CanonicalName(o)
+		return name == o || name == nameServer(o)
+	})
+}
+
 // Zones builds the current zones.
 func (r *Registry) Zones() []*Zone {
 	r.mu.Lock()
@@ -120,7 +133,7 @@ func (r *Registry) zones() []*Zone {
 		if z, ok := byOrigin[origin]; ok {
 			return z
 		}
-		ns := "ns1." + origin
+		ns := nameServer(origin)
 		z := &Zone{
 			Origin: origin, Serial: r.serialOf(origin), NS: []string{ns}, Admin: "hostmaster." + origin,
 			TTL: 60, NegativeTTL: 5, Hosts: map[string]Host{}, Glue: map[string][]netip.Addr{ns: r.NSAddrs},
@@ -140,7 +153,7 @@ func (r *Registry) zones() []*Zone {
 		oh := r.owners[o]
 		z := zone(oh.origin)
 		for name, h := range oh.hosts {
-			if _, taken := z.Hosts[name]; !taken {
+			if _, taken := z.Hosts[name]; !taken && !z.Reserved(name) {
 				z.Hosts[name] = h
 			}
 		}

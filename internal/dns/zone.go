@@ -49,6 +49,17 @@ func (z *Zone) Contains(name string) bool {
 	return name == z.Origin || strings.HasSuffix(name, "."+z.Origin)
 }
 
+// Reserved reports whether name is one of the zone's own: its apex, a name server or the SOA's
+// primary (MNAME). Such a name is the operator's; a host there would answer for the zone's
+// name server, so it is never published.
+func (z *Zone) Reserved(name string) bool {
+	name = mdns.CanonicalName(name)
+	if name == z.Origin || name == mdns.CanonicalName(z.SOA().Ns) {
+		return true
+	}
+	return slices.ContainsFunc(z.NS, func(ns string) bool { return mdns.CanonicalName(ns) == name })
+}
+
 // SOA is the zone's start of authority.
 func (z *Zone) SOA() *mdns.SOA {
 	ns := z.Origin
@@ -126,6 +137,7 @@ func (z *Zone) answer(q mdns.Question, geo *GeoTable, clientRegion string, draw 
 			}
 		}
 	}
+	uniformTTLs(r.Answer)
 	if len(r.Answer) == 0 {
 		if !z.exists(name) {
 			r.Rcode = mdns.RcodeNameError
@@ -148,7 +160,30 @@ func (z *Zone) Transfer() []mdns.RR {
 		}
 	}
 	out = append(out, z.Records...)
+	uniformTTLs(out[1:])
 	return append(out, z.SOA())
+}
+
+// uniformTTLs gives every record of an RRset (same name, type and class) the lowest TTL among
+// them: RFC 2181 5.2 forbids an RRset whose TTLs differ, which a host's records beside a
+// static record of the same name would otherwise make.
+func uniformTTLs(rrs []mdns.RR) {
+	type rrset struct {
+		name          string
+		rrtype, class uint16
+	}
+	lowest := map[rrset]uint32{}
+	for _, rr := range rrs {
+		h := rr.Header()
+		key := rrset{mdns.CanonicalName(h.Name), h.Rrtype, h.Class}
+		if ttl, ok := lowest[key]; !ok || h.Ttl < ttl {
+			lowest[key] = h.Ttl
+		}
+	}
+	for _, rr := range rrs {
+		h := rr.Header()
+		h.Ttl = lowest[rrset{mdns.CanonicalName(h.Name), h.Rrtype, h.Class}]
+	}
 }
 
 func (z *Zone) hostNames() []string {

@@ -162,3 +162,72 @@ func TestRegistrySerialsChangeOnlyWithTheZone(t *testing.T) {
 		t.Fatalf("published %d times, want 3: removing twice publishes once", published)
 	}
 }
+
+// TestReservedNamesAreNeverHosts: the apex, the name server and the SOA primary of a served
+// zone are the operator's: a registry owner that names them publishes nothing there, the
+// zone's NS target keeps answering only with the name server's own address, and every other
+// host of that owner is published.
+func TestReservedNamesAreNeverHosts(t *testing.T) {
+	r := &Registry{Origins: []string{"navarkos.local."}, NSAddrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}
+	tenant := Host{TTL: 30, Policy: Policy{Strategy: RoundRobin}, Targets: []Target{target("us", "us-east", "127.0.66.6", true, 1)}}
+	r.Set("tenant-a/grab", "navarkos.local.", map[string]Host{"ns1.navarkos.local": tenant, "NAVARKOS.local.": tenant, "app.navarkos.local.": tenant})
+	z := r.Zones()[0]
+	for _, name := range []string{"navarkos.local.", "ns1.navarkos.local.", "NS1.Navarkos.Local"} {
+		if !z.Reserved(name) || !r.Reserved(name) {
+			t.Errorf("%s is not reserved", name)
+		}
+	}
+	if z.Reserved("app.navarkos.local.") || r.Reserved("app.navarkos.local.") {
+		t.Error("an ordinary host is reserved")
+	}
+	tests := []struct {
+		qname string
+		qtype uint16
+		want  string
+	}{
+		{"ns1.navarkos.local.", mdns.TypeA, "NOERROR | ns1.navarkos.local. 60 IN A 127.0.0.1 | |"},
+		{"navarkos.local.", mdns.TypeA, "NOERROR | | navarkos.local. 5 IN SOA ns1.navarkos.local. hostmaster.navarkos.local. " + fmt.Sprint(z.Serial) + " 60 30 86400 5 |"},
+		{"app.navarkos.local.", mdns.TypeA, "NOERROR | app.navarkos.local. 30 IN A 127.0.66.6 | |"},
+	}
+	for _, tt := range tests {
+		if got := answerString(z.Answer(mdns.Question{Name: tt.qname, Qtype: tt.qtype, Qclass: mdns.ClassINET}, nil, "", 0)); got != tt.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", tt.qname, mdns.TypeToString[tt.qtype], got, tt.want)
+		}
+	}
+}
+
+// TestAnRRsetNeverMixesTTLs: records of one name and type that come from different sources
+// (a host and a static record, or glue) are answered, and transferred, with one TTL: the lowest.
+func TestAnRRsetNeverMixesTTLs(t *testing.T) {
+	z := testZone()
+	static, _ := mdns.NewRR("shop.navarkos.local. 300 IN A 127.0.30.1")
+	glue, _ := mdns.NewRR("ns1.navarkos.local. 60 IN A 127.0.0.1")
+	z.Records = append(z.Records, static)
+	z.Hosts["ns1.navarkos.local."] = Host{TTL: 30, Targets: []Target{target("x", "", "127.0.66.6", true, 1)}}
+	check := func(what string, rrs []mdns.RR) {
+		t.Helper()
+		ttls := map[string]map[uint32]bool{}
+		for _, rr := range rrs {
+			h := rr.Header()
+			key := h.Name + " " + mdns.TypeToString[h.Rrtype]
+			if ttls[key] == nil {
+				ttls[key] = map[uint32]bool{}
+			}
+			ttls[key][h.Ttl] = true
+		}
+		for key, set := range ttls {
+			if len(set) != 1 {
+				t.Errorf("%s: the RRset %s has TTLs %v", what, key, set)
+			}
+		}
+	}
+	for _, name := range []string{"shop.navarkos.local.", glue.Header().Name} {
+		resp := z.Answer(mdns.Question{Name: name, Qtype: mdns.TypeA, Qclass: mdns.ClassINET}, nil, "", 0)
+		if len(resp.Answer) < 2 {
+			t.Fatalf("%s: want records from two sources, got %v", name, resp.Answer)
+		}
+		check("answer for "+name, resp.Answer)
+	}
+	transfer := z.Transfer()
+	check("transfer", transfer[1:len(transfer)-1])
+}
