@@ -17,6 +17,11 @@ import (
 const (
 	// defaultMaxTCPConns caps the open TCP connections when MaxTCPConns is 0.
 	defaultMaxTCPConns = 128
+	// defaultMaxTCPConnsPerNetwork caps the open TCP connections of one client network when
+	// MaxTCPConnsPerNetwork is 0: an eighth of the total, so that one client takes at most that.
+	defaultMaxTCPConnsPerNetwork = 16
+	// tcpNetworkBitsV4 and tcpNetworkBitsV6 group TCP clients into networks.
+	tcpNetworkBitsV4, tcpNetworkBitsV6 = 24, 56
 	// tcpIdleTimeout closes a TCP connection that sends no query for that long.
 	tcpIdleTimeout = 10 * time.Second
 	// tcpWriteTimeout bounds each write to a TCP client, so a client that stops reading
@@ -40,6 +45,9 @@ type Server struct {
 	NotifyTo []string
 	// MaxTCPConns caps the open TCP connections; more are closed at once. 0 means 128.
 	MaxTCPConns int
+	// MaxTCPConnsPerNetwork caps the open TCP connections from one client network (a /24 or
+	// a /56), so that one client cannot take every slot; 0 means 16.
+	MaxTCPConnsPerNetwork int
 
 	zones  atomic.Pointer[map[string]*Zone]
 	geo    atomic.Pointer[GeoTable]
@@ -109,7 +117,8 @@ func (s *Server) Start(ctx context.Context) error {
 	s.udp = &mdns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize}
 	// miekg/dns applies no write deadline on TCP (its WriteTimeout is not used for them), and
 	// bounds no connection count: the listener does both.
-	ln = &limitedListener{Listener: ln, slots: make(chan struct{}, cmp.Or(s.MaxTCPConns, defaultMaxTCPConns)), writeTimeout: tcpWriteTimeout}
+	ln = &limitedListener{Listener: ln, slots: make(chan struct{}, cmp.Or(s.MaxTCPConns, defaultMaxTCPConns)),
+		perNetwork: cmp.Or(s.MaxTCPConnsPerNetwork, defaultMaxTCPConnsPerNetwork), writeTimeout: tcpWriteTimeout}
 	s.tcp = &mdns.Server{Listener: ln, Handler: s, ReadTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return tcpIdleTimeout }}
 	s.bound = pc.LocalAddr().String()
 	s.closed = make(chan struct{})
@@ -352,12 +361,16 @@ func remoteAddr(a net.Addr) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// limitedListener caps its open connections, closing those over the cap at once, and gives
-// every write a deadline.
+// limitedListener caps its open connections, in all and per client network, closing those
+// over a cap at once, and gives every write a deadline.
 type limitedListener struct {
 	net.Listener
 	slots        chan struct{}
+	perNetwork   int
 	writeTimeout time.Duration
+
+	mu   sync.Mutex
+	open map[netip.Prefix]int
 }
 
 func (l *limitedListener) Accept() (net.Conn, error) {
@@ -366,13 +379,55 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		network := tcpClientNetwork(c.RemoteAddr())
+		if !l.take(network) {
+			_ = c.Close()
+			continue
+		}
 		select {
 		case l.slots <- struct{}{}:
-			return &deadlineConn{Conn: c, release: func() { <-l.slots }, writeTimeout: l.writeTimeout}, nil
+			release := func() { <-l.slots; l.give(network) }
+			return &deadlineConn{Conn: c, release: release, writeTimeout: l.writeTimeout}, nil
 		default:
+			l.give(network)
 			_ = c.Close()
 		}
 	}
+}
+
+// take counts a connection of a network in, unless that network holds its cap already.
+func (l *limitedListener) take(network netip.Prefix) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[network] >= l.perNetwork {
+		return false
+	}
+	if l.open == nil {
+		l.open = map[netip.Prefix]int{}
+	}
+	l.open[network]++
+	return true
+}
+
+// give counts a closed connection of a network out.
+func (l *limitedListener) give(network netip.Prefix) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[network]--; l.open[network] <= 0 {
+		delete(l.open, network)
+	}
+}
+
+// tcpClientNetwork is the network a TCP client counts in: its /24 or /56, as response-rate
+// limiting groups clients.
+func tcpClientNetwork(a net.Addr) netip.Prefix {
+	addr, _ := remoteAddr(a)
+	bits := tcpNetworkBitsV6
+	if addr.Is4() {
+		bits = tcpNetworkBitsV4
+	}
+	p, _ := addr.Prefix(bits)
+	return p
 }
 
 // deadlineConn sets a write deadline before each write and frees its slot once closed.

@@ -296,3 +296,42 @@ func TestTCPConnectionsAreCapped(t *testing.T) {
 		_ = c.Close()
 	}
 }
+
+// TestTCPConnectionsAreCappedPerNetwork: one client network that holds its share of TCP
+// connections open gets no more, and a client of another network is still served.
+func TestTCPConnectionsAreCappedPerNetwork(t *testing.T) {
+	g := NewWithT(t)
+	addr := startServer(t, &Server{MaxTCPConns: 8, MaxTCPConnsPerNetwork: 2}, testZone())
+	dialFrom := func(local string) net.Conn {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+		conn, err := d.Dial("tcp", addr)
+		g.Expect(err).NotTo(HaveOccurred())
+		return conn
+	}
+	served := func(conn net.Conn) error {
+		c := &mdns.Conn{Conn: conn}
+		if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			return err
+		}
+		if err := c.WriteMsg(query("shop.navarkos.local.", mdns.TypeA)); err != nil {
+			return err
+		}
+		_, err := c.ReadMsg()
+		return err
+	}
+	var held []net.Conn
+	for range 2 {
+		conn := dialFrom("127.0.0.1")
+		g.Expect(served(conn)).To(Succeed(), "a connection within the network's share is served")
+		held = append(held, conn)
+	}
+	extra := dialFrom("127.0.0.2") // the same /24
+	g.Expect(extra.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+	_, err := extra.Read(make([]byte, 1))
+	g.Expect(err).To(MatchError(io.EOF), "a third connection of the same network is closed at once")
+	other := dialFrom("127.0.1.1") // another /24
+	g.Expect(served(other)).To(Succeed(), "a client of another network is served while the first holds its share")
+	for _, c := range append(held, other) {
+		_ = c.Close()
+	}
+}
