@@ -147,6 +147,10 @@ const (
 	BindingPartiallyAppliedReason = "PartiallyApplied"
 	// BindingResourceGoneReason: the fleet object no longer exists.
 	BindingResourceGoneReason = "ResourceGone"
+	// BindingOutOfScopeReason: the Binding names an object its placement may not reach (another
+	// namespace, or a cluster-scoped object from a namespaced Placement); nothing is applied or
+	// deleted in any member.
+	BindingOutOfScopeReason = "OutOfScope"
 )
 
 // The SpecValid condition of GlobalIngresses, Placements, ClusterPlacements and ClusterPools.
@@ -209,6 +213,9 @@ const (
 	// GlobalIngressZoneNotServedReason: the zone is not one this control plane serves; nothing
 	// is published.
 	GlobalIngressZoneNotServedReason = "ZoneNotServed"
+	// GlobalIngressReservedNameReason: a host is a served zone's apex, name server or SOA
+	// primary, which are the operator's; those hosts are not published, the others are.
+	GlobalIngressReservedNameReason = "ReservedName"
 	// GlobalIngressPublishedCondition is True when every enabled publisher took the records.
 	GlobalIngressPublishedCondition = "Published"
 	// GlobalIngressPublisherFailedReason: a publisher refused or failed; it is retried with backoff.

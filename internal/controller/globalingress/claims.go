@@ -56,24 +56,57 @@ func hostSet(gi *n6sv1alpha1.GlobalIngress) map[string]bool {
 	return out
 }
 
-// withoutHosts is a copy of the GlobalIngress that publishes only the hosts it holds.
-func withoutHosts(gi *n6sv1alpha1.GlobalIngress, taken map[string]string) *n6sv1alpha1.GlobalIngress {
-	if len(taken) == 0 {
+// withoutHosts is a copy of the GlobalIngress that publishes only the hosts it holds: none
+// that is reserved or taken (each a set of canonical names).
+func withoutHosts(gi *n6sv1alpha1.GlobalIngress, reserved []string, taken map[string]string) *n6sv1alpha1.GlobalIngress {
+	if len(taken) == 0 && len(reserved) == 0 {
 		return gi
 	}
 	out := gi.DeepCopy()
-	out.Spec.Hosts = slices.DeleteFunc(out.Spec.Hosts, func(h string) bool { _, t := taken[mdns.CanonicalName(h)]; return t })
+	out.Spec.Hosts = slices.DeleteFunc(out.Spec.Hosts, func(h string) bool {
+		_, t := taken[mdns.CanonicalName(h)]
+		return t || slices.Contains(reserved, mdns.CanonicalName(h))
+	})
 	return out
 }
 
-// conflictMessage names each host held by another GlobalIngress.
-func conflictMessage(taken map[string]string) string {
+// refusal is why some hosts of a GlobalIngress are not published: a condition reason and message.
+type refusal struct{ reason, message string }
+
+// withheldHosts says why hosts are withheld, reserved names first since no change of another
+// GlobalIngress frees them; nil when every host is published.
+func withheldHosts(reserved []string, taken map[string]string) *refusal {
 	var parts []string
+	for _, h := range reserved {
+		parts = append(parts, fmt.Sprintf("%s is reserved: it is a served zone's apex or name server", h))
+	}
 	for h, owner := range taken {
 		parts = append(parts, fmt.Sprintf("%s is claimed by GlobalIngress %s, which came first", h, owner))
 	}
+	if len(parts) == 0 {
+		return nil
+	}
+	reason := n6sv1alpha1.GlobalIngressConflictReason
+	if len(reserved) > 0 {
+		reason = n6sv1alpha1.GlobalIngressReservedNameReason
+	}
 	slices.Sort(parts)
-	return strings.Join(parts, "; ") + "; the other hosts are published"
+	return &refusal{reason: reason, message: strings.Join(parts, "; ") + "; the other hosts are published"}
+}
+
+// reservedHosts lists, canonical and sorted, the GlobalIngress's hosts that are a served
+// zone's own: the apex or name server of a zone of the embedded server, or the apex of the
+// RFC 2136 zone (whose name servers carry records Navarkos did not make, which it never
+// touches).
+func (r *Reconciler) reservedHosts(gi *n6sv1alpha1.GlobalIngress) []string {
+	var out []string
+	for h := range hostSet(gi) {
+		if r.Registry.Reserved(h) || (r.RFC2136 != nil && h == mdns.CanonicalName(r.RFC2136.Zone)) {
+			out = append(out, h)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // servesZone reports whether the embedded server (or the RFC 2136 publisher) serves the zone:

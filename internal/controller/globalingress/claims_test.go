@@ -17,7 +17,8 @@ import (
 
 // TestHostsAreFirstComeFirstServed: a second GlobalIngress claiming a host another one holds
 // gets a Conflict condition and publishes only its other hosts; when the first one goes, the
-// second takes the host over. A zone the server does not serve publishes nothing.
+// second takes the host over. A zone's apex and name server are reserved. A zone the server
+// does not serve publishes nothing.
 func TestHostsAreFirstComeFirstServed(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -64,6 +65,22 @@ func TestHostsAreFirstComeFirstServed(t *testing.T) {
 		g.Expect(ready(g, "claims-second").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressConflictReason))
 		g.Expect(published()).To(HaveKey("claimed.navarkos.local."))
 	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for the second GlobalIngress to take the host over")
+
+	// The zone's apex and name server are the operator's: withheld, with the reason, while the
+	// GlobalIngress's other host is published.
+	grab := testGlobalIngress("claims-reserved", func(s *n6sv1alpha1.GlobalIngressSpec) {
+		s.Hosts = []string{"ns1.navarkos.local", "navarkos.local", "mine.navarkos.local"}
+	})
+	g.Expect(k8s.Create(ctx, grab)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		c := ready(g, "claims-reserved")
+		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressReservedNameReason))
+		g.Expect(c.Message).To(ContainSubstring("ns1.navarkos.local. is reserved"))
+		g.Expect(c.Message).To(ContainSubstring("navarkos.local. is reserved"))
+		g.Expect(published()).To(HaveKey("mine.navarkos.local."), "the other host is published")
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for ReservedName")
+	g.Expect(published()).NotTo(HaveKey("ns1.navarkos.local."))
+	g.Expect(published()).NotTo(HaveKey("navarkos.local."))
 
 	foreign := testGlobalIngress("claims-zone", func(s *n6sv1alpha1.GlobalIngressSpec) {
 		s.Zone, s.Hosts = "example.com.", []string{"www.example.com"}

@@ -33,6 +33,9 @@ import (
 	"github.com/navarkos/navarkos/internal/member"
 )
 
+// ingressPorts are the ports an Ingress serves, HTTP and HTTPS: the only ones its probes may ask for.
+var ingressPorts = []int32{80, 443}
+
 // Reconciler publishes each GlobalIngress's hosts with the addresses of its backend in the
 // member clusters that serve it, checked every health interval.
 type Reconciler struct {
@@ -112,12 +115,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	reserved := r.reservedHosts(gi)
 	targets, reason, err := r.observe(ctx, gi)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	answered := dnsTargets(targets)
-	held := withoutHosts(gi, taken)
+	held := withoutHosts(gi, reserved, taken)
 	r.Registry.Set(req.String(), zoneOf(gi), hostsOf(held, answered))
 	var publishErr error
 	if r.PublishDNSEndpoints {
@@ -126,11 +130,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.RFC2136 != nil {
 		publishErr = errors.Join(publishErr, r.publishRFC2136(ctx, req.String(), held, answered))
 	}
-	conflict := ""
-	if len(taken) > 0 {
-		conflict = conflictMessage(taken)
-	}
-	if err := r.writeStatus(ctx, gi, targets, reason, conflict, publishErr); err != nil {
+	if err := r.writeStatus(ctx, gi, targets, reason, withheldHosts(reserved, taken), publishErr); err != nil {
 		return ctrl.Result{}, err
 	}
 	if publishErr != nil {
@@ -196,8 +196,10 @@ func (r *Reconciler) publishRFC2136(ctx context.Context, owner string, gi *n6sv1
 type target struct {
 	n6sv1alpha1.TargetStatus
 	addrs []netip.Addr
-	// port is the backend's first port, which a probe without a port uses.
-	port int32
+	// port is the backend's first port, which a probe without a port uses; ports are all the
+	// ports it serves, the only ones a probe may ask for.
+	port  int32
+	ports []int32
 	// settling: the backend is not yet in the cluster, has no address or no ready endpoint yet
 	// (a reachable, healthy cluster where pods are starting); nothing
 	// watched here announces when it has, so it is looked at again soon.
@@ -233,9 +235,10 @@ type memberFacts struct {
 	// because the backend is not in the cluster yet.
 	problem string
 	missing bool
-	// ingress are the backend's load-balancer addresses, port its first port.
+	// ingress are the backend's load-balancer addresses, port its first port, ports all of them.
 	ingress []corev1.LoadBalancerIngress
 	port    int32
+	ports   []int32
 	// ready counts the ready endpoints; notReady names, for an Ingress, a Service without any.
 	ready    int
 	notReady string
@@ -281,8 +284,11 @@ func (r *Reconciler) readMember(ctx context.Context, namespace, kind, name, clus
 			return f
 		}
 		f.ingress = svc.Status.LoadBalancer.Ingress
-		if len(svc.Spec.Ports) > 0 {
-			f.port = svc.Spec.Ports[0].Port
+		for _, p := range svc.Spec.Ports {
+			f.ports = append(f.ports, p.Port)
+		}
+		if len(f.ports) > 0 {
+			f.port = f.ports[0]
 		}
 		if f.ready, err = readyEndpoints(ctx, mc, key); err != nil {
 			f.problem = "cannot read the EndpointSlices: " + err.Error()
@@ -297,7 +303,7 @@ func (r *Reconciler) readMember(ctx context.Context, namespace, kind, name, clus
 	for _, i := range ing.Status.LoadBalancer.Ingress {
 		f.ingress = append(f.ingress, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
 	}
-	f.port = 80
+	f.port, f.ports = 80, ingressPorts
 	if f.ready, f.notReady, err = ingressReadyEndpoints(ctx, mc, ing); err != nil {
 		f.problem = "cannot read the EndpointSlices: " + err.Error()
 	}
@@ -315,7 +321,7 @@ func judge(gi *n6sv1alpha1.GlobalIngress, cluster string, f memberFacts) target 
 		t.Reason, t.settling = f.problem, f.missing
 		return t
 	}
-	t.port = f.port
+	t.port, t.ports = f.port, f.ports
 	for _, i := range f.ingress {
 		if a, err := netip.ParseAddr(i.IP); err == nil {
 			t.addrs = append(t.addrs, a)
@@ -350,6 +356,12 @@ func (r *Reconciler) probe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, t
 	port := p.Port
 	if port == 0 {
 		port = t.port
+	}
+	// Only the backend's own ports: any other port of its address (another service on the
+	// same host, the node, the control plane) is none of the GlobalIngress's business, and its
+	// answer would land in the tenant's status.
+	if !slices.Contains(t.ports, port) {
+		return fmt.Sprintf("probe port %d is not a port of the backend (ports %v); nothing is probed", port, t.ports), false
 	}
 	if err := r.Probe(ctx, p, strings.TrimSuffix(gi.Spec.Hosts[0], "."), t.addrs[0], port); err != nil {
 		r.failures[key]++
@@ -449,7 +461,7 @@ func dnsTargets(ts []target) []dns.Target {
 }
 
 // writeStatus records each host's targets and the Ready condition.
-func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason, conflict string, publishErr error) error {
+func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, targets []target, reason string, withheld *refusal, publishErr error) error {
 	before := gi.DeepCopy()
 	var statuses []n6sv1alpha1.TargetStatus
 	healthy := 0
@@ -465,8 +477,8 @@ func (r *Reconciler) writeStatus(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 	}
 	cond := metav1.Condition{Type: n6sv1alpha1.GlobalIngressReadyCondition, ObservedGeneration: gi.Generation}
 	switch {
-	case conflict != "":
-		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressConflictReason, conflict
+	case withheld != nil:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, withheld.reason, withheld.message
 	case reason != "":
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.GlobalIngressBackendNotPlacedReason, reason
 	case healthy == 0:

@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 )
@@ -132,5 +135,42 @@ func TestProbeVerifiesWithACAAndStaysOnItsHost(t *testing.T) {
 	}
 	if len(pr.clients) != 4 {
 		t.Errorf("%d clients for 4 TLS settings (CA+name, CA+host, other CA, none), want one each", len(pr.clients))
+	}
+}
+
+// TestProbesReachOnlyTheBackendsPorts: a probe on a port the backend does not serve is not
+// sent (another service on the same address is no tenant's to scan), and fails the target
+// with a reason that says so; a probe of the backend's own port is sent.
+func TestProbesReachOnlyTheBackendsPorts(t *testing.T) {
+	var probed []int32
+	r := &Reconciler{failures: map[string]int32{}, Probe: func(_ context.Context, _ *n6sv1alpha1.HealthProbe, _ string, _ netip.Addr, port int32) error {
+		probed = append(probed, port)
+		return nil
+	}}
+	gi := &n6sv1alpha1.GlobalIngress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: "scan"},
+		Spec:       n6sv1alpha1.GlobalIngressSpec{Hosts: []string{"scan.navarkos.local"}},
+	}
+	tgt := target{addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, port: 8080, ports: []int32{8080, 8443}}
+	tests := []struct {
+		name       string
+		port       int32
+		wantOK     bool
+		wantProbed []int32
+	}{
+		{"the etcd port of the same address", 2379, false, nil},
+		{"the backend's second port", 8443, true, []int32{8443}},
+		{"no port: the backend's first", 0, true, []int32{8080}},
+	}
+	for _, tt := range tests {
+		probed = nil
+		gi.Spec.HealthCheck.Probe = &n6sv1alpha1.HealthProbe{Type: "HTTP", Path: "/", Port: tt.port}
+		reason, ok := r.probe(context.Background(), gi, &tgt)
+		if ok != tt.wantOK || !slices.Equal(probed, tt.wantProbed) {
+			t.Errorf("%s: ok=%v (%q), probed %v; want ok=%v, probed %v", tt.name, ok, reason, probed, tt.wantOK, tt.wantProbed)
+		}
+		if !ok && !strings.Contains(reason, "not a port of the backend") {
+			t.Errorf("%s: the reason %q does not say why", tt.name, reason)
+		}
 	}
 }
