@@ -2,6 +2,7 @@ package placement_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/setup"
+	"github.com/navarkos/navarkos/internal/testenv"
 )
 
 const wait = 30 * time.Second
@@ -376,6 +379,53 @@ func TestBindingsStayInTheirNamespace(t *testing.T) {
 	}
 	// The policy refuses only forgeries: a Binding of the namespace's own resource is accepted.
 	g.Expect(k8s.Create(ctx, forged("own", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "forger", Name: "c"}, "Placement"))).To(Succeed())
+}
+
+// TestOnlyTheControllersWriteBindings: a namespace's own identity (a ServiceAccount token)
+// that RBAC lets write Bindings still cannot create one, change one's spec or its status,
+// even for an object of its own namespace: Bindings are the controllers' output.
+func TestOnlyTheControllersWriteBindings(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "test:binding-writer"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{n6sv1alpha1.GroupVersion.Group}, Resources: []string{"bindings", "bindings/status"}, Verbs: []string{"*"}}},
+	})).To(Succeed())
+	tenant, _, err := testenv.TenantClient(ctx, adminConfig, client.Options{Scheme: setup.Scheme()}, "writer", "forger", "test:binding-writer")
+	g.Expect(err).NotTo(HaveOccurred())
+	own := func(name string) *n6sv1alpha1.Binding {
+		return &n6sv1alpha1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "writer", Name: name},
+			Spec: n6sv1alpha1.BindingSpec{
+				Resource:  n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "writer", Name: "c"},
+				Placement: n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "writer", Name: "p"},
+			},
+		}
+	}
+	const refused = "written by the Navarkos controllers only"
+	attempt := 0
+	g.Eventually(func(g Gomega) {
+		attempt++
+		err := tenant.Create(ctx, own(fmt.Sprintf("forged-%d", attempt)))
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "want Forbidden, got %v", err)
+		g.Expect(err.Error()).To(ContainSubstring(refused))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse the tenant's Binding")
+
+	// One the controllers' identity wrote: the tenant reads it, and changes neither spec nor status.
+	b := own("made-by-admin")
+	g.Expect(k8s.Create(ctx, b)).To(Succeed())
+	mine := &n6sv1alpha1.Binding{}
+	g.Expect(tenant.Get(ctx, client.ObjectKeyFromObject(b), mine)).To(Succeed())
+	patch := client.MergeFrom(mine.DeepCopy())
+	mine.Spec.Clusters = []n6sv1alpha1.TargetCluster{{Name: "anywhere"}}
+	err = tenant.Patch(ctx, mine, patch)
+	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the spec of a Binding")
+	mine = &n6sv1alpha1.Binding{}
+	g.Expect(tenant.Get(ctx, client.ObjectKeyFromObject(b), mine)).To(Succeed())
+	patch = client.MergeFrom(mine.DeepCopy())
+	mine.Status.ObservedGeneration = 99
+	err = tenant.Status().Patch(ctx, mine, patch)
+	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the status of a Binding")
 }
 
 // TestDependenciesFollowTheirWorkload checks that the ConfigMap and Secret a Deployment refers

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -26,9 +27,12 @@ var kinds *kindwatch.Janitor
 // fleetCache is the schedulers' cache.
 var fleetCache cache.Cache
 
+// adminConfig reaches the API server as its administrator, to make tenants.
+var adminConfig *rest.Config
+
 func TestMain(m *testing.M) {
 	suite := &testenv.Suite{Scheme: setup.Scheme(), Install: setup.InstallCRDs, Setup: func(ctx context.Context, mgr ctrl.Manager) error {
-		k8s, fleetCache = mgr.GetClient(), mgr.GetCache()
+		k8s, fleetCache, adminConfig = mgr.GetClient(), mgr.GetCache(), mgr.GetConfig()
 		kinds = &kindwatch.Janitor{Cache: mgr.GetCache(), InUse: setup.KindsInUse(mgr.GetClient())}
 		return placement.SetupSchedulers(ctx, mgr, clock.RealClock{}, 1, kinds)
 	}}
