@@ -19,6 +19,12 @@ type PlacementObject interface {
 	SelectorNamespace(sel ResourceSelector) string
 }
 
+// Kinds of placement, as a PlacementReference names them.
+const (
+	PlacementKind        = "Placement"
+	ClusterPlacementKind = "ClusterPlacement"
+)
+
 var (
 	_ PlacementObject = &Placement{}
 	_ PlacementObject = &ClusterPlacement{}
@@ -32,7 +38,7 @@ func (p *Placement) PlacementStatus() *PlacementStatus { return &p.Status }
 
 // Reference names the Placement as its Bindings refer to it.
 func (p *Placement) Reference() PlacementReference {
-	return PlacementReference{Kind: "Placement", Namespace: p.Namespace, Name: p.Name}
+	return PlacementReference{Kind: PlacementKind, Namespace: p.Namespace, Name: p.Name}
 }
 
 // SelectorNamespace is the Placement's own namespace: it selects nothing outside it.
@@ -46,7 +52,7 @@ func (p *ClusterPlacement) PlacementStatus() *PlacementStatus { return &p.Status
 
 // Reference names the ClusterPlacement as its Bindings refer to it.
 func (p *ClusterPlacement) Reference() PlacementReference {
-	return PlacementReference{Kind: "ClusterPlacement", Name: p.Name}
+	return PlacementReference{Kind: ClusterPlacementKind, Name: p.Name}
 }
 
 // SelectorNamespace is the selector's namespace; "" selects in every namespace.
@@ -55,7 +61,7 @@ func (p *ClusterPlacement) SelectorNamespace(sel ResourceSelector) string { retu
 // EmptyObject is an empty Placement or ClusterPlacement, of the kind the reference names,
 // to read the placement into.
 func (ref PlacementReference) EmptyObject() PlacementObject {
-	if ref.Kind == "ClusterPlacement" {
+	if ref.Kind == ClusterPlacementKind {
 		return &ClusterPlacement{}
 	}
 	return &Placement{}

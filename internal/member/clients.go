@@ -176,3 +176,23 @@ func (c *Client) EnsureNamespace(ctx context.Context, name string) error {
 	c.namespaces.Store(name, true)
 	return nil
 }
+
+// ForgetNamespace drops what EnsureNamespace knew of a namespace, so that the next call makes
+// it again: someone deleted it in the member.
+func (c *Client) ForgetNamespace(name string) {
+	c.namespaces.Delete(name)
+}
+
+// NamespaceGone reports whether a write into a member failed because the object's namespace
+// is not there (deleted) or is being deleted.
+func NamespaceGone(err error) bool {
+	if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &status) {
+		return false
+	}
+	details := status.Status().Details
+	return details != nil && details.Kind == "namespaces"
+}

@@ -152,16 +152,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, b); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	outOfScope, err := r.outOfScope(b)
 	if !b.DeletionTimestamp.IsZero() {
-		if err := r.removeEverywhere(ctx, b); err != nil {
-			if !r.releaseUnreachable(ctx, b, err) {
-				return ctrl.Result{}, err
-			}
+		// An object out of the Binding's reach was never Navarkos' to delete.
+		if err == nil && outOfScope == nil {
+			err = r.removeEverywhere(ctx, b)
+		}
+		if err != nil && !r.releaseUnreachable(ctx, b, err) {
+			return ctrl.Result{}, err
 		}
 		if controllerutil.RemoveFinalizer(b, n6sv1alpha1.BindingFinalizer) {
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, b))
 		}
 		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if outOfScope != nil {
+		return ctrl.Result{}, r.refuseOutOfScope(ctx, b, outOfScope)
 	}
 	if controllerutil.AddFinalizer(b, n6sv1alpha1.BindingFinalizer) {
 		if err := r.Client.Update(ctx, b); err != nil {
@@ -177,6 +186,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		err = errors.Join(err, fmt.Errorf("failed to patch the status of Binding %s: %w", req, perr))
 	}
 	return res, err
+}
+
+// outOfScope checks, with the kind's scope from discovery, that the Binding reaches only what
+// its placement may: err is set when the scope could not be found out.
+func (r *Reconciler) outOfScope(b *n6sv1alpha1.Binding) (outOfScope, err error) {
+	gvk := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind)
+	mapping, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return nil, fmt.Errorf("failed to find the scope of %s for Binding %s/%s: %w", gvk, b.Namespace, b.Name, err)
+	}
+	namespaced := mapping.Scope.Name() == meta.RESTScopeNameNamespace
+	return propagation.CheckScope(b.Namespace, b.Spec.Resource, b.Spec.Placement, namespaced), nil
+}
+
+// refuseOutOfScope records why nothing of the Binding is applied; only a new spec changes that.
+func (r *Reconciler) refuseOutOfScope(ctx context.Context, b *n6sv1alpha1.Binding, why error) error {
+	ctrl.LoggerFrom(ctx).Info("Refusing a Binding that reaches out of its scope", "reason", why.Error())
+	before := b.DeepCopy()
+	setApplied(b, metav1.ConditionFalse, n6sv1alpha1.BindingOutOfScopeReason, n6sv1alpha1.Truncate(why.Error()+"; nothing is applied", 1024))
+	if err := r.Client.Status().Patch(ctx, b, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("failed to patch the status of Binding %s/%s: %w", b.Namespace, b.Name, err)
+	}
+	return reconcile.TerminalError(why)
 }
 
 // propagate applies, prunes, records per-cluster state and sums status into the fleet object.
@@ -289,11 +321,6 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		st.ReadyReplicas = readyReplicas(live)
 		return st, live
 	}
-	if ns := desired.GetNamespace(); ns != "" {
-		if err := mc.EnsureNamespace(ctx, ns); err != nil {
-			return fail(n6sv1alpha1.ResourceFailed, err)
-		}
-	}
 	// The cache holds only Navarkos' objects: an object missing from it may still be someone
 	// else's, which only a placement that adopts may take over without asking.
 	if adopt := spec != nil && spec.ConflictPolicy == n6sv1alpha1.ConflictAdopt; !knownOurs && !adopt {
@@ -309,12 +336,34 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *u
 		}
 	}
 	// The member's answer, status included, is decoded into desired.
-	if err := mc.ApplyRecorded(ctx, desired, hash, fieldOwner); err != nil {
+	if err := applyInNamespace(ctx, mc, desired, hash); err != nil {
 		return fail(n6sv1alpha1.ResourceFailed, fmt.Errorf("failed to apply %s in cluster %s: %w", desired.GetKind(), tc.Name, err))
 	}
 	st.State = n6sv1alpha1.ResourceApplied
 	st.ReadyReplicas = readyReplicas(desired)
 	return st, desired
+}
+
+// applyInNamespace applies the object into the member, making its namespace first. A
+// namespace someone deleted in the member is forgotten and made again at once, so that the
+// drift is undone; one still being deleted is made again on the next try.
+func applyInNamespace(ctx context.Context, mc *member.Client, desired *unstructured.Unstructured, hash [32]byte) error {
+	ns := desired.GetNamespace()
+	for attempt := 0; ; attempt++ {
+		if ns != "" {
+			if err := mc.EnsureNamespace(ctx, ns); err != nil {
+				return err
+			}
+		}
+		err := mc.ApplyRecorded(ctx, desired, hash, fieldOwner)
+		if ns == "" || !member.NamespaceGone(err) {
+			return err
+		}
+		mc.ForgetNamespace(ns)
+		if attempt > 0 || apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			return err
+		}
+	}
 }
 
 func readyReplicas(obj *unstructured.Unstructured) int32 {
