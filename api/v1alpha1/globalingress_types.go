@@ -88,7 +88,8 @@ type HealthProbe struct {
 	// +required
 	Type ProbeType `json:"type"`
 
-	// port to probe on the target's address; the backend Service's first port when unset.
+	// port to probe on the target's address: one of the backend Service's ports (80 or 443 for an
+	// Ingress), its first when unset. Any other port is not probed and fails the target.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535

@@ -176,7 +176,7 @@ func (b *bench) kill(n, deleted int, rate float64) error {
 	fmt.Printf("| restart → every member holds exactly the fleet's Deployments | %s |\n", duration(converged, err))
 	fmt.Printf("| lost (in the fleet, missing in a member), summed over members | %d |\n", lost)
 	fmt.Printf("| orphaned (in a member, gone from the fleet), summed over members | %d |\n", orphans)
-	fmt.Printf("| duplicated (Bindings of one fleet object beyond the first) | %d |\n", dup)
+	fmt.Printf("| duplicated (ResourceBindings of one fleet object beyond the first) | %d |\n", dup)
 	return err
 }
 
@@ -297,7 +297,7 @@ func (b *bench) count(ctx context.Context, want []string) (lost, orphans, duplic
 			}
 		}
 	}
-	bindings := &n6sv1alpha1.BindingList{}
+	bindings := &n6sv1alpha1.ResourceBindingList{}
 	if err := b.c.List(ctx, bindings, client.InNamespace("chaos")); err != nil {
 		return 0, 0, 0, err
 	}

@@ -39,7 +39,7 @@ import (
 
 func main() {
 	clusters := flag.Int("clusters", 300, "clusters in the fleet API")
-	workloads := flag.Int("workloads", 3000, "workloads (a Placement and a Binding each)")
+	workloads := flag.Int("workloads", 3000, "workloads (a Placement and a ResourceBinding each)")
 	runs := flag.Int("runs", 5, "page loads measured per page")
 	updates := flag.Int("updates", 15, "updates measured per page")
 	flag.Parse()
@@ -129,7 +129,7 @@ func run(clusters, workloads, runs, updates int) error {
 		return err
 	}
 	listWorkloads, err := timed(runs, func() error {
-		return errorsOf(c.List(ctx, &n6sv1alpha1.BindingList{}), c.List(ctx, &n6sv1alpha1.PlacementList{}))
+		return errorsOf(c.List(ctx, &n6sv1alpha1.ResourceBindingList{}), c.List(ctx, &n6sv1alpha1.PlacementList{}))
 	})
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func fill(ctx context.Context, c client.Client, clusters, workloads int) error {
 			}
 			p := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: n6sv1alpha1.PlacementSpec{
 				ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: name}}}}
-			b := &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deployment-" + name}, Spec: n6sv1alpha1.BindingSpec{
+			b := &n6sv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deployment-" + name}, Spec: n6sv1alpha1.ResourceBindingSpec{
 				Resource:  n6sv1alpha1.ResourceReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: ns, Name: name},
 				Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: ns, Name: name},
 				Reason:    "3 of 300 clusters eligible; chose the cheapest by cost",
@@ -409,9 +409,9 @@ func mapUpdate(c client.Client) updateProbe {
 func workloadUpdate(c client.Client) updateProbe {
 	return updateProbe{hash: "#workloads", ready: `[data-binding="team-0/deployment-w-0"]`, root: "#workloads",
 		text: `d => { const m = d.querySelector('[data-binding="team-0/deployment-w-0"] .head span'); return m ? m.textContent.split(" ")[0] : null; }`,
-		list: &n6sv1alpha1.BindingList{}, opts: []client.ListOption{client.InNamespace("team-0")},
+		list: &n6sv1alpha1.ResourceBindingList{}, opts: []client.ListOption{client.InNamespace("team-0")},
 		write: func(ctx context.Context, ready int32) error {
-			b := &n6sv1alpha1.Binding{}
+			b := &n6sv1alpha1.ResourceBinding{}
 			if err := c.Get(ctx, client.ObjectKey{Namespace: "team-0", Name: "deployment-w-0"}, b); err != nil {
 				return err
 			}
@@ -419,7 +419,7 @@ func workloadUpdate(c client.Client) updateProbe {
 			return c.Status().Update(ctx, b)
 		},
 		carries: func(o client.Object, ready int32) bool {
-			x := o.(*n6sv1alpha1.Binding)
+			x := o.(*n6sv1alpha1.ResourceBinding)
 			return x.Name == "deployment-w-0" && x.Status.Clusters[0].ReadyReplicas+x.Status.Clusters[1].ReadyReplicas == ready
 		}}
 }

@@ -387,13 +387,13 @@ func watchBindings(ctx context.Context, kubeconfigPath string, s *seen) error {
 	if err != nil {
 		return err
 	}
-	w, err := c.Watch(ctx, &n6sv1alpha1.BindingList{}, client.InNamespace("bench"))
+	w, err := c.Watch(ctx, &n6sv1alpha1.ResourceBindingList{}, client.InNamespace("bench"))
 	if err != nil {
 		return err
 	}
 	go func() {
 		for ev := range w.ResultChan() {
-			if b, ok := ev.Object.(*n6sv1alpha1.Binding); ok && ev.Type == watch.Added {
+			if b, ok := ev.Object.(*n6sv1alpha1.ResourceBinding); ok && ev.Type == watch.Added {
 				s.record(bindingsPrefix+"/"+b.Spec.Resource.Name, time.Now())
 			}
 		}

@@ -245,12 +245,12 @@ func (s *Server) sample(ctx context.Context) {
 // may read neither.
 func (s *Server) sampleNow(ctx context.Context) (Sample, bool) {
 	sm := Sample{Time: s.opts.Now().UnixMilli()}
-	if s.denied("clusters") != nil && s.denied("bindings") != nil {
+	if s.denied("clusters") != nil && s.denied("resourcebindings") != nil {
 		return sm, false
 	}
 	var clusters n6sv1alpha1.ClusterList
-	var bindings n6sv1alpha1.BindingList
-	if s.list(ctx, "clusters", &clusters) != nil || s.list(ctx, "bindings", &bindings) != nil {
+	var bindings n6sv1alpha1.ResourceBindingList
+	if s.list(ctx, "clusters", &clusters) != nil || s.list(ctx, "resourcebindings", &bindings) != nil {
 		return sm, false
 	}
 	for _, c := range clusters.Items {
@@ -320,7 +320,7 @@ type History struct {
 func (s *Server) historyView(context.Context) (any, error) {
 	now := s.opts.Now()
 	samples, _ := s.history.since(now.Add(-historyKept))
-	h := History{Samples: samples, SampleEvery: s.opts.SampleEvery.Seconds(), Scope: s.scopeOf("bindings")}
+	h := History{Samples: samples, SampleEvery: s.opts.SampleEvery.Seconds(), Scope: s.scopeOf("resourcebindings")}
 	if h.Samples == nil {
 		h.Samples = []Sample{}
 	}

@@ -132,7 +132,7 @@ func watchedKinds() []kind {
 		{name: "clusterpools", obj: &n6sv1alpha1.ClusterPool{}, list: func() client.ObjectList { return &n6sv1alpha1.ClusterPoolList{} }},
 		{name: "placements", obj: &n6sv1alpha1.Placement{}, list: func() client.ObjectList { return &n6sv1alpha1.PlacementList{} }, namespaced: true},
 		{name: "clusterplacements", obj: &n6sv1alpha1.ClusterPlacement{}, list: func() client.ObjectList { return &n6sv1alpha1.ClusterPlacementList{} }},
-		{name: "bindings", obj: &n6sv1alpha1.Binding{}, list: func() client.ObjectList { return &n6sv1alpha1.BindingList{} }, namespaced: true},
+		{name: "resourcebindings", obj: &n6sv1alpha1.ResourceBinding{}, list: func() client.ObjectList { return &n6sv1alpha1.ResourceBindingList{} }, namespaced: true},
 		{name: "globalingresses", obj: &n6sv1alpha1.GlobalIngress{}, list: func() client.ObjectList { return &n6sv1alpha1.GlobalIngressList{} }, namespaced: true},
 		{name: "events", obj: &corev1.Event{}, list: func() client.ObjectList { return &corev1.EventList{} }, namespaced: true,
 			field: fields.OneTermEqualSelector("reportingComponent", plannerComponent)},

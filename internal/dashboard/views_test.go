@@ -75,7 +75,7 @@ func namespace(t *testing.T, name string) {
 
 // workload makes a Deployment, its Placement and the Binding the scheduler would have made,
 // with placed replicas in each named cluster and the rest unplaced.
-func workload(t *testing.T, ns, name string, replicas int32, placed map[string]int32) *n6sv1alpha1.Binding {
+func workload(t *testing.T, ns, name string, replicas int32, placed map[string]int32) *n6sv1alpha1.ResourceBinding {
 	t.Helper()
 	namespace(t, ns)
 	labels := map[string]string{"app": name}
@@ -85,7 +85,7 @@ func workload(t *testing.T, ns, name string, replicas int32, placed map[string]i
 				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("256Mi")}}}}}}}}
 	p := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: n6sv1alpha1.PlacementSpec{
 		ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: name}}}}
-	b := &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deployment-" + name}, Spec: n6sv1alpha1.BindingSpec{
+	b := &n6sv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deployment-" + name}, Spec: n6sv1alpha1.ResourceBindingSpec{
 		Resource:  n6sv1alpha1.ResourceReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: ns, Name: name},
 		Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: ns, Name: name},
 		Reason:    fmt.Sprintf("cheapest: %d clusters by cost", len(placed)), UnplacedReplicas: replicas}}
@@ -293,7 +293,7 @@ func TestDashboardWorkloadsFollowTheCallersRBAC(t *testing.T) {
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "fleet-viewer"}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"n6s.io"}, Resources: []string{"clusters", "clusterpools"}, Verbs: read}}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-fleet"}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "fleet-viewer"},
 			Subjects: []rbacv1.Subject{{Kind: "User", Name: "alice"}}},
-		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "workloads"}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"n6s.io"}, Resources: []string{"placements", "bindings", "globalingresses"}, Verbs: read}}},
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "workloads"}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"n6s.io"}, Resources: []string{"placements", "resourcebindings", "globalingresses"}, Verbs: read}}},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "alice"}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "workloads"},
 			Subjects: []rbacv1.Subject{{Kind: "User", Name: "alice"}}})
 	u := listenWith(t, user.Config(), Options{Namespaces: []string{"team-a", "team-b"}})

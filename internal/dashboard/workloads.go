@@ -67,13 +67,13 @@ type MemberState struct {
 }
 
 func (s *Server) workloads(ctx context.Context) (any, error) {
-	if err := s.denied("bindings"); err != nil {
+	if err := s.denied("resourcebindings"); err != nil {
 		return nil, err
 	}
 	var placements n6sv1alpha1.PlacementList
 	var clusterPlacements n6sv1alpha1.ClusterPlacementList
-	var bindings n6sv1alpha1.BindingList
-	for name, list := range map[string]client.ObjectList{"placements": &placements, "clusterplacements": &clusterPlacements, "bindings": &bindings} {
+	var bindings n6sv1alpha1.ResourceBindingList
+	for name, list := range map[string]client.ObjectList{"placements": &placements, "clusterplacements": &clusterPlacements, "resourcebindings": &bindings} {
 		if err := s.list(ctx, name, list); err != nil {
 			return nil, err
 		}
@@ -99,7 +99,7 @@ func (s *Server) workloads(ctx context.Context) (any, error) {
 		}
 		pv.Bindings = append(pv.Bindings, bindingView(b))
 	}
-	out := Workloads{Placements: make([]PlacementView, 0, len(byRef)), Scope: s.scopeOf("bindings")}
+	out := Workloads{Placements: make([]PlacementView, 0, len(byRef)), Scope: s.scopeOf("resourcebindings")}
 	for _, pv := range byRef {
 		slices.SortFunc(pv.Bindings, func(a, b BindingView) int {
 			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
@@ -112,7 +112,7 @@ func (s *Server) workloads(ctx context.Context) (any, error) {
 	return out, nil
 }
 
-func bindingView(b *n6sv1alpha1.Binding) BindingView {
+func bindingView(b *n6sv1alpha1.ResourceBinding) BindingView {
 	r := b.Spec.Resource
 	v := BindingView{Namespace: b.Namespace, Name: b.Name, Resource: r.Kind + " " + strings.TrimPrefix(r.Namespace+"/"+r.Name, "/"),
 		Reason: b.Spec.Reason, Unplaced: b.Spec.UnplacedReplicas, Clusters: []MemberState{}, Conditions: conditionsOf(b.Status.Conditions)}
@@ -168,7 +168,7 @@ func (s *Server) serveMember(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	if err := s.direct.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, b); err != nil {
 		http.Error(w, err.Error(), statusOf(err))
 		return
@@ -176,7 +176,7 @@ func (s *Server) serveMember(w http.ResponseWriter, r *http.Request) {
 	placed := slices.ContainsFunc(b.Spec.Clusters, func(tc n6sv1alpha1.TargetCluster) bool { return tc.Name == cluster }) ||
 		slices.ContainsFunc(b.Status.Clusters, func(cs n6sv1alpha1.ClusterResourceStatus) bool { return cs.Name == cluster })
 	if !placed {
-		http.Error(w, fmt.Sprintf("Binding %s/%s places nothing in cluster %s", ns, name, cluster), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("ResourceBinding %s/%s places nothing in cluster %s", ns, name, cluster), http.StatusNotFound)
 		return
 	}
 	data, err := member.Kubeconfig(ctx, s.direct, cluster)
@@ -218,7 +218,7 @@ func (s *Server) serveMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "# %s %s in cluster %s, placed by Binding %s/%s\n", res.Kind, strings.TrimPrefix(res.Namespace+"/"+res.Name, "/"), cluster, ns, name)
+	fmt.Fprintf(w, "# %s %s in cluster %s, placed by ResourceBinding %s/%s\n", res.Kind, strings.TrimPrefix(res.Namespace+"/"+res.Name, "/"), cluster, ns, name)
 	_, _ = w.Write(out)
 }
 

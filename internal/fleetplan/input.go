@@ -104,11 +104,11 @@ func stateOf(c *n6sv1alpha1.Cluster, now time.Time) (planner.State, string) {
 // readDemands turns the Bindings of workloads with replicas into demands, with the
 // constraints of their placements.
 func readDemands(ctx context.Context, c client.Reader) ([]planner.Demand, error) {
-	bindings := &n6sv1alpha1.BindingList{}
+	bindings := &n6sv1alpha1.ResourceBindingList{}
 	if err := c.List(ctx, bindings); err != nil {
-		return nil, fmt.Errorf("failed to list Bindings: %w", err)
+		return nil, fmt.Errorf("failed to list ResourceBindings: %w", err)
 	}
-	slices.SortFunc(bindings.Items, func(a, b n6sv1alpha1.Binding) int {
+	slices.SortFunc(bindings.Items, func(a, b n6sv1alpha1.ResourceBinding) int {
 		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
 	})
 	specs := map[n6sv1alpha1.PlacementReference]*n6sv1alpha1.PlacementSpec{}

@@ -23,7 +23,7 @@ const (
 	APIServerName = "navarkos-fleet"
 	// housekeepingControllers are the only kube-controller-manager controllers of the fleet API:
 	// workloads there are templates and must never get pods.
-	housekeepingControllers = "namespace,garbagecollector,serviceaccount-token,serviceaccount"
+	housekeepingControllers = "namespace,garbagecollector,serviceaccount-token,serviceaccount,clusterrole-aggregation"
 )
 
 // Fleet is a local fleet rooted at a data directory.

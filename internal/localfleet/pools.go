@@ -5,8 +5,18 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+)
+
+// The default pools' namespaceQuota: the most CPU and memory the planner buys in one pool
+// for one namespace, a little more than a third of a pool's largest cluster (10 nodes of 4
+// CPU and 16Gi), so that one team cannot take a whole shared fleet. An administrator
+// changes it with kubectl patch clusterpool (README, Security model).
+const (
+	defaultNamespaceQuotaCPU    = "16"
+	defaultNamespaceQuotaMemory = "64Gi"
 )
 
 // DefaultPools are the local pools a new fleet starts with: three "regions" with
@@ -33,6 +43,10 @@ func DefaultPools() []*n6sv1alpha1.ClusterPool {
 				NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 10},
 				IdleTTL:         n6sv1alpha1.DurationOf(20 * time.Minute),
 				OfflineMode:     n6sv1alpha1.OfflineHibernate,
+				NamespaceQuota: &n6sv1alpha1.NamespaceQuota{
+					CPU:    ptr.To(resource.MustParse(defaultNamespaceQuotaCPU)),
+					Memory: ptr.To(resource.MustParse(defaultNamespaceQuotaMemory)),
+				},
 			},
 		}
 	}

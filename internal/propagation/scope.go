@@ -19,21 +19,21 @@ func CheckScope(bindingNamespace string, res n6sv1alpha1.ResourceReference, plac
 	if !namespaced {
 		switch {
 		case res.Namespace != "":
-			return fmt.Errorf("%s is cluster-scoped, yet the Binding gives it namespace %q", what, res.Namespace)
+			return fmt.Errorf("%s is cluster-scoped, yet the ResourceBinding gives it namespace %q", what, res.Namespace)
 		case placement.Kind != n6sv1alpha1.ClusterPlacementKind:
 			return fmt.Errorf("%s is cluster-scoped: only a ClusterPlacement places it, not a %s", what, placement.Kind)
 		case bindingNamespace != n6sv1alpha1.SystemNamespace:
-			return fmt.Errorf("%s is cluster-scoped: its Binding belongs in %s, not %s", what, n6sv1alpha1.SystemNamespace, bindingNamespace)
+			return fmt.Errorf("%s is cluster-scoped: its ResourceBinding belongs in %s, not %s", what, n6sv1alpha1.SystemNamespace, bindingNamespace)
 		}
 		return nil
 	}
 	switch {
 	case res.Namespace == "":
-		return fmt.Errorf("%s is namespaced, yet the Binding names no namespace", what)
+		return fmt.Errorf("%s is namespaced, yet the ResourceBinding names no namespace", what)
 	case res.Namespace != bindingNamespace:
-		return fmt.Errorf("%s is in namespace %s, outside the Binding's namespace %s", what, res.Namespace, bindingNamespace)
+		return fmt.Errorf("%s is in namespace %s, outside the ResourceBinding's namespace %s", what, res.Namespace, bindingNamespace)
 	case placement.Kind != n6sv1alpha1.ClusterPlacementKind && placement.Namespace != bindingNamespace:
-		return fmt.Errorf("the Binding's Placement %s/%s is outside its namespace %s", placement.Namespace, placement.Name, bindingNamespace)
+		return fmt.Errorf("the ResourceBinding's Placement %s/%s is outside its namespace %s", placement.Namespace, placement.Name, bindingNamespace)
 	}
 	return nil
 }

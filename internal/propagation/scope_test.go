@@ -24,11 +24,11 @@ func TestCheckScope(t *testing.T) {
 		{"a namespaced object of the Placement's namespace", "tenant-a", res("ConfigMap", "tenant-a", "c"), placement, true, ""},
 		{"a ClusterPlacement's namespaced object", "tenant-a", res("ConfigMap", "tenant-a", "c"), clusterPlacement, true, ""},
 		{"a ClusterPlacement's cluster-scoped object", n6sv1alpha1.SystemNamespace, res("ClusterRole", "", "r"), clusterPlacement, false, ""},
-		{"a cluster-scoped kind given the tenant's namespace", "tenant-a", res("ClusterRoleBinding", "tenant-a", "cluster-admin"), placement, false, "cluster-scoped, yet the Binding gives it namespace"},
+		{"a cluster-scoped kind given the tenant's namespace", "tenant-a", res("ClusterRoleBinding", "tenant-a", "cluster-admin"), placement, false, "cluster-scoped, yet the ResourceBinding gives it namespace"},
 		{"another tenant's Namespace object", "tenant-a", res("Namespace", "tenant-a", "tenant-b"), placement, false, "cluster-scoped"},
 		{"a cluster-scoped object from a Placement", n6sv1alpha1.SystemNamespace, res("ClusterRole", "", "r"), n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: n6sv1alpha1.SystemNamespace, Name: "p"}, false, "only a ClusterPlacement"},
 		{"a cluster-scoped object bound outside the system namespace", "tenant-a", res("ClusterRole", "", "r"), clusterPlacement, false, "belongs in " + n6sv1alpha1.SystemNamespace},
-		{"an object of another namespace", "tenant-a", res("Secret", "kube-system", "token"), placement, true, "outside the Binding's namespace"},
+		{"an object of another namespace", "tenant-a", res("Secret", "kube-system", "token"), placement, true, "outside the ResourceBinding's namespace"},
 		{"a namespaced object without a namespace", "tenant-a", res("Secret", "", "token"), placement, true, "names no namespace"},
 		{"another namespace's Placement", "tenant-a", res("ConfigMap", "tenant-a", "c"), n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "tenant-b", Name: "adopt"}, true, "outside its namespace"},
 	}

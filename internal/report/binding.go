@@ -12,20 +12,20 @@ import (
 
 // GetBinding reads the Binding of a fleet object (ns is "" for a cluster-scoped one), with a
 // plain error when no placement selects the object.
-func GetBinding(ctx context.Context, c client.Reader, kind, ns, name string) (*n6sv1alpha1.Binding, error) {
-	b := &n6sv1alpha1.Binding{}
+func GetBinding(ctx context.Context, c client.Reader, kind, ns, name string) (*n6sv1alpha1.ResourceBinding, error) {
+	b := &n6sv1alpha1.ResourceBinding{}
 	key := n6sv1alpha1.BindingKey(kind, ns, name)
 	if err := c.Get(ctx, key, b); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			return nil, fmt.Errorf("%s %s is not placed: no Placement selects it", kind, strings.TrimPrefix(ns+"/"+name, "/"))
 		}
-		return nil, fmt.Errorf("failed to get Binding %s: %w", key, err)
+		return nil, fmt.Errorf("failed to get ResourceBinding %s: %w", key, err)
 	}
 	return b, nil
 }
 
 // Binding writes a Binding for people: the resource, its placement, the reason, and each cluster's state.
-func Binding(b *n6sv1alpha1.Binding) string {
+func Binding(b *n6sv1alpha1.ResourceBinding) string {
 	var s strings.Builder
 	r := b.Spec.Resource
 	fmt.Fprintf(&s, "Resource:   %s %s/%s\n", r.Kind, r.Namespace, r.Name)

@@ -10,15 +10,15 @@ import (
 )
 
 func TestBinding(t *testing.T) {
-	b := &n6sv1alpha1.Binding{
+	b := &n6sv1alpha1.ResourceBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deployment-web"},
-		Spec: n6sv1alpha1.BindingSpec{
+		Spec: n6sv1alpha1.ResourceBindingSpec{
 			Resource:  n6sv1alpha1.ResourceReference{Kind: "Deployment", Namespace: "shop", Name: "web"},
 			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: "shop", Name: "web"},
 			Clusters:  []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](2)}, {Name: "us", Replicas: ptr.To[int32](4)}, {Name: "ap", Replicas: ptr.To[int32](1)}},
 			Reason:    "3 of 3 clusters eligible; chose ...",
 		},
-		Status: n6sv1alpha1.BindingStatus{Clusters: []n6sv1alpha1.ClusterResourceStatus{
+		Status: n6sv1alpha1.ResourceBindingStatus{Clusters: []n6sv1alpha1.ClusterResourceStatus{
 			{Name: "eu", State: n6sv1alpha1.ResourceFailed, Message: "overrides[0]: jsonPatch does not apply"},
 			{Name: "us", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 4},
 		}},
@@ -32,6 +32,6 @@ Clusters:
   ap: 1 replicas, not applied yet
 `
 	if got := Binding(b); got != want {
-		t.Errorf("Binding =\n%s\nwant\n%s", got, want)
+		t.Errorf("ResourceBinding =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -49,7 +49,7 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 }
 
 // InstallCRDs applies the CRDs and the system namespace, waits until the CRDs are served, and
-// applies the Bindings' admission policy.
+// applies the Bindings' admission policy and the tenants' roles of the Navarkos kinds.
 func InstallCRDs(ctx context.Context, c client.Client) error {
 	crds, err := CRDs()
 	if err != nil {
@@ -67,7 +67,47 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 	if err := waitForCRDs(ctx, c, crds...); err != nil {
 		return err
 	}
-	return installBindingPolicy(ctx, c)
+	if err := installBindingPolicy(ctx, c); err != nil {
+		return err
+	}
+	if err := applyAll(ctx, c, TenantRoles()...); err != nil {
+		return err
+	}
+	return removeLegacyBindings(ctx, c)
+}
+
+// legacyBindingCRD is the CRD of ResourceBindings under their first name, Binding, which
+// kubectl confused with the core v1 bindings resource.
+const legacyBindingCRD = "bindings.n6s.io"
+
+// removeLegacyBindings deletes the CRD of an older fleet's Bindings and, first, their
+// finalizers: no controller serves them any more. The ResourceBindings that replace them have
+// the same names, so the member objects they marked stay Navarkos' and nothing is removed.
+func removeLegacyBindings(ctx context.Context, c client.Client) error {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := c.Get(ctx, client.ObjectKey{Name: legacyBindingCRD}, crd); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(n6sv1alpha1.GroupVersion.WithKind("BindingList"))
+	if err := c.List(ctx, list); err != nil {
+		return fmt.Errorf("failed to list the legacy Bindings: %w", err)
+	}
+	for i := range list.Items {
+		b := &list.Items[i]
+		if len(b.GetFinalizers()) == 0 {
+			continue
+		}
+		patch := client.MergeFrom(b.DeepCopy())
+		b.SetFinalizers(nil)
+		if err := c.Patch(ctx, b, patch); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("failed to release the legacy Binding %s/%s: %w", b.GetNamespace(), b.GetName(), err)
+		}
+	}
+	if err := c.Delete(ctx, crd); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("failed to delete the legacy CRD %s: %w", legacyBindingCRD, err)
+	}
+	return nil
 }
 
 // CRDsServed reports, with an error that NotSetUpYet accepts, whether the API server serves

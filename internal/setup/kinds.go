@@ -18,7 +18,7 @@ func KindsInUse(c client.Reader) func(ctx context.Context) (map[schema.GroupVers
 		inUse := map[schema.GroupVersionKind]bool{}
 		var placements n6sv1alpha1.PlacementList
 		var clusterPlacements n6sv1alpha1.ClusterPlacementList
-		var bindings n6sv1alpha1.BindingList
+		var bindings n6sv1alpha1.ResourceBindingList
 		for _, list := range []client.ObjectList{&placements, &clusterPlacements, &bindings} {
 			if err := c.List(ctx, list); err != nil {
 				return nil, fmt.Errorf("failed to list %T: %w", list, err)

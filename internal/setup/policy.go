@@ -14,7 +14,7 @@ import (
 )
 
 // bindingPolicyName names the admission policy that keeps each Binding in its namespace.
-const bindingPolicyName = "bindings.n6s.io-namespace"
+const bindingPolicyName = "resourcebindings.n6s.io-namespace"
 
 // bindingWriters are the groups that may create and change Bindings: the controllers (the
 // chart's, and system:masters, which a local fleet's run as), the fleet's administrators, and
@@ -52,7 +52,7 @@ func BindingPolicy() (*admissionregistrationv1.ValidatingAdmissionPolicy, *admis
 				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 					Rule: admissionregistrationv1.Rule{
-						APIGroups: []string{n6sv1alpha1.GroupVersion.Group}, APIVersions: []string{"*"}, Resources: []string{"bindings", "bindings/status"},
+						APIGroups: []string{n6sv1alpha1.GroupVersion.Group}, APIVersions: []string{"*"}, Resources: []string{"resourcebindings", "resourcebindings/status"},
 					},
 				},
 			}}},
@@ -62,12 +62,12 @@ func BindingPolicy() (*admissionregistrationv1.ValidatingAdmissionPolicy, *admis
 			Validations: []admissionregistrationv1.Validation{
 				{
 					Expression: "(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in " + celList(bindingWriters) + ")) || request.userInfo.username in " + celList(bindingWriterUsers),
-					Message:    "Bindings are written by the Navarkos controllers only: create a Placement, and the controllers bind what it selects",
+					Message:    "ResourceBindings are written by the Navarkos controllers only: create a Placement, and the controllers bind what it selects",
 					Reason:     ptr.To(metav1.StatusReasonForbidden),
 				},
 				{
 					Expression: "variables.resourceNamespace == request.namespace || (variables.resourceNamespace == '' && request.namespace == '" + n6sv1alpha1.SystemNamespace + "')",
-					Message:    "spec.resource.namespace must be the Binding's own namespace (cluster-scoped resources are bound in " + n6sv1alpha1.SystemNamespace + ")",
+					Message:    "spec.resource.namespace must be the ResourceBinding's own namespace (cluster-scoped resources are bound in " + n6sv1alpha1.SystemNamespace + ")",
 				},
 				{
 					Expression: "object.spec.placement.kind == 'ClusterPlacement' || variables.resourceNamespace != ''",

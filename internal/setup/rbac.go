@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,16 +63,63 @@ func FleetRBAC() []client.Object {
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: fleetpki.AdminsGroup}},
 		},
 	}
-	for _, o := range out {
-		gvk, _ := apiutil.GVKForObject(o, Scheme())
-		o.GetObjectKind().SetGroupVersionKind(gvk)
-	}
+	setKinds(out)
 	return out
 }
 
 // InstallFleetRBAC applies FleetRBAC; the system namespace must exist (InstallCRDs makes it).
 func InstallFleetRBAC(ctx context.Context, c client.Client) error {
-	for _, o := range FleetRBAC() {
+	return applyAll(ctx, c, FleetRBAC()...)
+}
+
+// Labels that aggregate a ClusterRole into Kubernetes' built-in user-facing roles.
+const (
+	aggregateToAdmin = "rbac.authorization.k8s.io/aggregate-to-admin"
+	aggregateToEdit  = "rbac.authorization.k8s.io/aggregate-to-edit"
+	aggregateToView  = "rbac.authorization.k8s.io/aggregate-to-view"
+)
+
+// FleetReaderRole names the ClusterRole that reads the fleet's cluster-scoped kinds (pools
+// and Clusters, never their Secrets), for teams an administrator lets see the fleet.
+const FleetReaderRole = "navarkos:fleet-reader"
+
+// TenantRoles are the ClusterRoles that give a namespace's users the Navarkos kinds through
+// Kubernetes' own roles, as Cluster API and cert-manager do: admin and edit write Placements
+// and GlobalIngresses, and every role reads them and the Bindings, which only the controllers
+// write. FleetReaderRole, bound by an administrator, shows the pools and Clusters.
+func TenantRoles() []client.Object {
+	group := []string{n6sv1alpha1.GroupVersion.Group}
+	read := []string{"get", "list", "watch"}
+	write := []string{"create", "update", "patch", "delete", "deletecollection"}
+	authored := []string{"placements", "globalingresses"}
+	readAll := rbacv1.PolicyRule{APIGroups: group, Resources: append(slices.Clone(authored), "resourcebindings", "placements/status", "globalingresses/status"), Verbs: read}
+	writer := []rbacv1.PolicyRule{readAll, {APIGroups: group, Resources: authored, Verbs: write}}
+	role := func(name, label string, rules []rbacv1.PolicyRule) client.Object {
+		return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{label: "true"}}, Rules: rules}
+	}
+	out := []client.Object{
+		role("navarkos:aggregate-to-admin", aggregateToAdmin, writer),
+		role("navarkos:aggregate-to-edit", aggregateToEdit, writer),
+		role("navarkos:aggregate-to-view", aggregateToView, []rbacv1.PolicyRule{readAll}),
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: FleetReaderRole}, Rules: []rbacv1.PolicyRule{
+			{APIGroups: group, Resources: []string{"clusterpools", "clusters", "clusterpools/status", "clusters/status"}, Verbs: read},
+		}},
+	}
+	setKinds(out)
+	return out
+}
+
+// setKinds fills in each object's kind from the scheme, as server-side apply needs.
+func setKinds(objs []client.Object) {
+	for _, o := range objs {
+		gvk, _ := apiutil.GVKForObject(o, Scheme())
+		o.GetObjectKind().SetGroupVersionKind(gvk)
+	}
+}
+
+// applyAll applies each object with server-side apply, as the setup's field owner.
+func applyAll(ctx context.Context, c client.Client, objs ...client.Object) error {
+	for _, o := range objs {
 		if err := c.Patch(ctx, o, client.Apply, fieldOwner, client.ForceOwnership); err != nil {
 			return fmt.Errorf("failed to apply %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
 		}

@@ -20,7 +20,7 @@ import (
 
 // TestFederation propagates workloads from the fleet API to three real member clusters:
 // divided and duplicated replicas, overrides, a rollout, drift correction, conflicts,
-// summed status and clean removal.
+// summed status and clean removal; then, on the same fleet, a tenant's attacks (testTenancy).
 func TestFederation(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -72,12 +72,12 @@ func TestFederation(t *testing.T) {
 		g.Expect(d.Status.AvailableReplicas).To(Equal(int32(6)))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the summed status on the fleet Deployment")
 	g.Eventually(func(g Gomega) {
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "deployment-web"}, b)).To(Succeed())
 		g.Expect(meta.IsStatusConditionTrue(b.Status.Conditions, n6sv1alpha1.BindingAppliedCondition)).To(BeTrue(), "%+v", b.Status)
 		g.Expect(b.Spec.Reason).To(ContainSubstring("divided by static weights"))
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for the Binding to be Applied")
-	g.Expect(runCLI(t, f.DataDir, "get", "bindings", "-n", "shop")).To(MatchRegexp(`(?m)^shop\s+deployment/web\s+placement/web\s+eu=2,us=4\s+True\s+0$`))
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the ResourceBinding to be Applied")
+	g.Expect(runCLI(t, f.DataDir, "get", "resourcebindings", "-n", "shop")).To(MatchRegexp(`(?m)^shop\s+deployment/web\s+placement/web\s+eu=2,us=4\s+True\s+0$`))
 	g.Expect(runCLI(t, f.DataDir, "get", "placements", "-A")).To(MatchRegexp(`(?m)^shop\s+web\s+2\s+True\s+Scheduled\s`))
 	g.Expect(runCLI(t, f.DataDir, "describe", "deployment/web", "-n", "shop")).To(And(
 		ContainSubstring("Why:        3 of 3 clusters eligible"), ContainSubstring("us: 4 replicas, Applied (4 ready)")))
@@ -121,7 +121,7 @@ func TestFederation(t *testing.T) {
 	}
 	g.Expect(f.client.Create(ctx, legacy)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "deployment-legacy"}, b)).To(Succeed())
 		g.Expect(b.Status.Clusters).To(ContainElement(And(
 			HaveField("Name", "ap"), HaveField("State", n6sv1alpha1.ResourceConflict),
@@ -148,13 +148,13 @@ func TestFederation(t *testing.T) {
 	expectMemberDeployment(g, us, "api", 2, "api:1")
 	expectMemberDeployment(g, ap, "api", 2, "api:1")
 	g.Eventually(func(g Gomega) {
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "deployment-api"}, b)).To(Succeed())
 		g.Expect(b.Status.Clusters).To(ContainElement(And(
 			HaveField("Name", "eu"), HaveField("State", n6sv1alpha1.ResourceFailed),
 			HaveField("Message", ContainSubstring("jsonPatch does not apply")))))
 		g.Expect(meta.FindStatusCondition(b.Status.Conditions, n6sv1alpha1.BindingAppliedCondition).Reason).To(Equal(n6sv1alpha1.BindingPartiallyAppliedReason))
-	}, clusterTimeout, poll).Should(Succeed(), "waiting for the failed override to show in the Binding")
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the failed override to show in the ResourceBinding")
 
 	// Deleting the fleet object removes it from every member; deleting a placement removes what it placed.
 	g.Expect(f.client.Delete(ctx, web)).To(Succeed())
@@ -166,8 +166,10 @@ func TestFederation(t *testing.T) {
 		g.Eventually(func() bool { return exists(m, "api") }, clusterTimeout, poll).Should(BeFalse(), "waiting for api to leave the members")
 	}
 	g.Eventually(func() bool {
-		return apierrors.IsNotFound(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "deployment-api"}, &n6sv1alpha1.Binding{}))
-	}, clusterTimeout, poll).Should(BeTrue(), "waiting for the Binding of api to go")
+		return apierrors.IsNotFound(f.client.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "deployment-api"}, &n6sv1alpha1.ResourceBinding{}))
+	}, clusterTimeout, poll).Should(BeTrue(), "waiting for the ResourceBinding of api to go")
+
+	t.Run("tenancy", func(t *testing.T) { testTenancy(t, f, "us", us) })
 }
 
 func fleetDeployment(name string, replicas int32) *appsv1.Deployment {

@@ -115,10 +115,10 @@ func (f *localFleet) dumpState(t *testing.T) {
 			}
 		}
 	}
-	bindings := &n6sv1alpha1.BindingList{}
+	bindings := &n6sv1alpha1.ResourceBindingList{}
 	if err := f.client.List(ctx, bindings); err == nil {
 		for _, b := range bindings.Items {
-			t.Logf("Binding %s/%s: clusters %+v, unplaced %d, reason %q, status %+v", b.Namespace, b.Name, b.Spec.Clusters, b.Spec.UnplacedReplicas, b.Spec.Reason, b.Status)
+			t.Logf("ResourceBinding %s/%s: clusters %+v, unplaced %d, reason %q, status %+v", b.Namespace, b.Name, b.Spec.Clusters, b.Spec.UnplacedReplicas, b.Spec.Reason, b.Status)
 		}
 	}
 }

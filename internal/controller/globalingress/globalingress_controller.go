@@ -64,7 +64,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&n6sv1alpha1.GlobalIngress{}).
 		Watches(&n6sv1alpha1.GlobalIngress{}, handler.EnqueueRequestsFromMapFunc(r.sharingHosts)).
-		Watches(&n6sv1alpha1.Binding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
+		Watches(&n6sv1alpha1.ResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
 		// Only a change of health or labels matters; heartbeats need not recheck every host.
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all), builder.WithPredicates(healthOrLabelsChanged())).
 		Named("globalingress").
@@ -213,12 +213,12 @@ func (r *Reconciler) observe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress)
 	if name == "" {
 		kind, name = "Ingress", gi.Spec.Backend.IngressName
 	}
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: gi.Namespace, Name: n6sv1alpha1.BindingName(kind, name)}, b); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			return nil, fmt.Sprintf("no Placement places %s %s", kind, name), nil
 		}
-		return nil, "", fmt.Errorf("failed to get the Binding of %s %s: %w", kind, name, err)
+		return nil, "", fmt.Errorf("failed to get the ResourceBinding of %s %s: %w", kind, name, err)
 	}
 	var out []target
 	for _, tc := range b.Spec.Clusters {
@@ -525,7 +525,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, gi, before *n6sv1alpha1.Gl
 }
 
 func (r *Reconciler) ofBinding(ctx context.Context, o client.Object) []reconcile.Request {
-	b := o.(*n6sv1alpha1.Binding)
+	b := o.(*n6sv1alpha1.ResourceBinding)
 	list := &n6sv1alpha1.GlobalIngressList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(b.Namespace)); err != nil {
 		return nil

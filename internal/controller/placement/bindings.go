@@ -45,13 +45,13 @@ func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unst
 
 // unbind deletes the Binding of a resource the placement no longer selects, if the placement made it.
 func (r *Reconciler[T, P]) unbind(ctx context.Context, p P, kind string, key client.ObjectKey) error {
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(kind, key.Namespace, key.Name), b)
 	if err != nil || b.Spec.Placement != p.Reference() {
 		return client.IgnoreNotFound(err)
 	}
 	if err := r.Client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("failed to delete Binding %s/%s: %w", b.Namespace, b.Name, err)
+		return fmt.Errorf("failed to delete ResourceBinding %s/%s: %w", b.Namespace, b.Name, err)
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (r *Reconciler[T, P]) unbind(ctx context.Context, p P, kind string, key cli
 // records those replicas as the workload's current ones, which the engine keeps while they fit.
 func (r *Reconciler[T, P]) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w *placement.Workload) []placement.Cluster {
 	view, index := fl.view, fl.index
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	if err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName()), b); err != nil {
 		return view
 	}
@@ -146,7 +146,7 @@ var errPlacedElsewhere = errors.New("already placed by another placement")
 // API call, so rescheduling every resource of a placement stays cheap.
 func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructured.Unstructured, d placement.Result, hasReplicas bool) (client.ObjectKey, error) {
 	ref := p.Reference()
-	want := n6sv1alpha1.BindingSpec{
+	want := n6sv1alpha1.ResourceBindingSpec{
 		Placement: ref,
 		Resource: n6sv1alpha1.ResourceReference{
 			APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
@@ -162,23 +162,23 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 		want.Clusters = append(want.Clusters, tc)
 	}
 	key := n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName())
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	err := r.Client.Get(ctx, key, b)
 	switch {
 	case apierrors.IsNotFound(err):
 		// Born with propagation's finalizer, so that no write stands between scheduling and propagation.
-		b = &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{
+		b = &n6sv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{
 			Namespace: key.Namespace, Name: key.Name, Finalizers: []string{n6sv1alpha1.BindingFinalizer},
 		}, Spec: want}
 		if err := r.setOwner(p, b); err != nil {
 			return key, err
 		}
 		if err := r.Client.Create(ctx, b); err != nil {
-			return key, fmt.Errorf("failed to create Binding %s: %w", key, err)
+			return key, fmt.Errorf("failed to create ResourceBinding %s: %w", key, err)
 		}
 		return key, nil
 	case err != nil:
-		return key, fmt.Errorf("failed to get Binding %s: %w", key, err)
+		return key, fmt.Errorf("failed to get ResourceBinding %s: %w", key, err)
 	case b.Spec.Placement != ref:
 		return key, fmt.Errorf("resource %s %s/%s is %w %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), errPlacedElsewhere, b.Spec.Placement.Kind, b.Spec.Placement.Name)
 	case equality.Semantic.DeepEqual(b.Spec, want):
@@ -190,14 +190,14 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 		return key, err
 	}
 	if err := r.Client.Patch(ctx, b, patch); err != nil {
-		return key, fmt.Errorf("failed to update Binding %s: %w", key, err)
+		return key, fmt.Errorf("failed to update ResourceBinding %s: %w", key, err)
 	}
 	return key, nil
 }
 
 // setOwner makes the placement own its Binding, where an owner reference is allowed: a
 // namespaced owner only owns objects of its own namespace.
-func (r *Reconciler[T, P]) setOwner(p P, b *n6sv1alpha1.Binding) error {
+func (r *Reconciler[T, P]) setOwner(p P, b *n6sv1alpha1.ResourceBinding) error {
 	if p.GetNamespace() != "" && p.GetNamespace() != b.Namespace {
 		return nil
 	}
@@ -207,9 +207,9 @@ func (r *Reconciler[T, P]) setOwner(p P, b *n6sv1alpha1.Binding) error {
 // deleteBindings deletes the placement's Bindings that are not in keep (all of them when keep is nil).
 func (r *Reconciler[T, P]) deleteBindings(ctx context.Context, p P, keep map[client.ObjectKey]bool) error {
 	ref := p.Reference()
-	list := &n6sv1alpha1.BindingList{}
+	list := &n6sv1alpha1.ResourceBindingList{}
 	if err := r.Client.List(ctx, list, client.MatchingFields{n6sv1alpha1.BindingPlacementIndex: n6sv1alpha1.PlacementIndexKey(ref)}); err != nil {
-		return fmt.Errorf("failed to list the Bindings of %s %s: %w", ref.Kind, ref.Name, err)
+		return fmt.Errorf("failed to list the ResourceBindings of %s %s: %w", ref.Kind, ref.Name, err)
 	}
 	for i := range list.Items {
 		b := &list.Items[i]
@@ -217,7 +217,7 @@ func (r *Reconciler[T, P]) deleteBindings(ctx context.Context, p P, keep map[cli
 			continue
 		}
 		if err := r.Client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("failed to delete Binding %s/%s: %w", b.Namespace, b.Name, err)
+			return fmt.Errorf("failed to delete ResourceBinding %s/%s: %w", b.Namespace, b.Name, err)
 		}
 	}
 	return nil

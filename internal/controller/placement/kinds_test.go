@@ -65,7 +65,7 @@ func TestUnusedKindsStopBeingWatched(t *testing.T) {
 	g.Expect(k8s.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "unwatch", Name: "deployer", Labels: map[string]string{"fleet": "yes"}}})).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(bindingReplicas(g, "unwatch", "serviceaccount-deployer")).To(Equal(map[string]int32{"uw-a": -1}))
-	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the new ServiceAccount's Binding, through the new watch")
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the new ServiceAccount's ResourceBinding, through the new watch")
 }
 
 // TestPassLocksOfGonePlacementsArePruned: a placement that is gone, even one deleted without

@@ -81,11 +81,11 @@ func (l *passLocks) of(key client.ObjectKey) *sync.RWMutex {
 
 // IndexBindings registers the Binding index the schedulers share; call it once per manager.
 func IndexBindings(ctx context.Context, mgr ctrl.Manager) error {
-	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, n6sv1alpha1.BindingPlacementIndex, func(o client.Object) []string {
-		return []string{n6sv1alpha1.PlacementIndexKey(o.(*n6sv1alpha1.Binding).Spec.Placement)}
+	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.ResourceBinding{}, n6sv1alpha1.BindingPlacementIndex, func(o client.Object) []string {
+		return []string{n6sv1alpha1.PlacementIndexKey(o.(*n6sv1alpha1.ResourceBinding).Spec.Placement)}
 	})
 	if err != nil {
-		return fmt.Errorf("failed to index Bindings by placement: %w", err)
+		return fmt.Errorf("failed to index ResourceBindings by placement: %w", err)
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (r *Reconciler[T, P]) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.TypedGenerationChangedPredicate[P]{})).
 		WatchesRawSource(source.TypedKind[client.Object](cache, &n6sv1alpha1.Cluster{},
 			handler.TypedEnqueueRequestsFromMapFunc(r.wholePasses), schedulingChanged{})).
-		WatchesRawSource(source.TypedKind[client.Object](cache, &n6sv1alpha1.Binding{},
+		WatchesRawSource(source.TypedKind[client.Object](cache, &n6sv1alpha1.ResourceBinding{},
 			handler.TypedEnqueueRequestsFromMapFunc(r.placementOfBinding), predicate.Funcs{
 				CreateFunc: func(event.CreateEvent) bool { return false },
 				UpdateFunc: func(event.UpdateEvent) bool { return false },

@@ -185,7 +185,7 @@ func testDeployment(ns, name string, replicas int32) *appsv1.Deployment {
 }
 
 func bindingReplicas(g Gomega, ns, name string) map[string]int32 {
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, b)).To(Succeed())
 	out := map[string]int32{}
 	for _, c := range b.Spec.Clusters {
@@ -314,11 +314,11 @@ func TestPlacementReportsNothingSelectedAndDeselects(t *testing.T) {
 	g.Expect(k8s.Create(ctx, d)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(bindingReplicas(g, "select", "deployment-api")).To(Equal(map[string]int32{"sel-a": 2}))
-	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the labelled Deployment's Binding")
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the labelled Deployment's ResourceBinding")
 	patch := client.MergeFrom(d.DeepCopy())
 	d.Labels = nil
 	g.Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
-	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "select", Name: "deployment-api"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the deselected Deployment's Binding to go")
+	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "select", Name: "deployment-api"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the deselected Deployment's ResourceBinding to go")
 }
 
 // TestPlacementRefusesClusterScopedKinds: a namespace's Placement places nothing outside its
@@ -344,10 +344,10 @@ func TestPlacementRefusesClusterScopedKinds(t *testing.T) {
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementSelectorInvalidReason))
 		g.Expect(cond.Message).To(ContainSubstring("ClusterRole is cluster-scoped"))
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the cluster-scoped selector to be refused")
-	bindings := &n6sv1alpha1.BindingList{}
+	bindings := &n6sv1alpha1.ResourceBindingList{}
 	g.Expect(k8s.List(ctx, bindings)).To(Succeed())
 	for _, b := range bindings.Items {
-		g.Expect(b.Spec.Resource.Name).NotTo(Equal("tenant-escalation"), "no Binding of the ClusterRole")
+		g.Expect(b.Spec.Resource.Name).NotTo(Equal("tenant-escalation"), "no ResourceBinding of the ClusterRole")
 	}
 }
 
@@ -358,24 +358,24 @@ func TestBindingsStayInTheirNamespace(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "forger"}})).To(Succeed())
-	forged := func(name string, resource n6sv1alpha1.ResourceReference, kind string) *n6sv1alpha1.Binding {
-		return &n6sv1alpha1.Binding{
+	forged := func(name string, resource n6sv1alpha1.ResourceReference, kind string) *n6sv1alpha1.ResourceBinding {
+		return &n6sv1alpha1.ResourceBinding{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "forger", Name: name},
-			Spec:       n6sv1alpha1.BindingSpec{Resource: resource, Placement: n6sv1alpha1.PlacementReference{Kind: kind, Name: "p"}},
+			Spec:       n6sv1alpha1.ResourceBindingSpec{Resource: resource, Placement: n6sv1alpha1.PlacementReference{Kind: kind, Name: "p"}},
 		}
 	}
 	for _, tc := range []struct {
-		binding *n6sv1alpha1.Binding
+		binding *n6sv1alpha1.ResourceBinding
 		want    string
 	}{
-		{forged("other-ns", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "Secret", Namespace: "kube-system", Name: "token"}, "Placement"), "must be the Binding's own namespace"},
-		{forged("cluster-scoped", n6sv1alpha1.ResourceReference{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "admin"}, "ClusterPlacement"), "must be the Binding's own namespace"},
+		{forged("other-ns", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "Secret", Namespace: "kube-system", Name: "token"}, "Placement"), "must be the ResourceBinding's own namespace"},
+		{forged("cluster-scoped", n6sv1alpha1.ResourceReference{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "admin"}, "ClusterPlacement"), "must be the ResourceBinding's own namespace"},
 	} {
 		g.Eventually(func(g Gomega) {
 			err := k8s.Create(ctx, tc.binding.DeepCopy())
-			g.Expect(err).To(HaveOccurred(), "Binding %s was accepted", tc.binding.Name)
+			g.Expect(err).To(HaveOccurred(), "ResourceBinding %s was accepted", tc.binding.Name)
 			g.Expect(err.Error()).To(ContainSubstring(tc.want))
-		}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse Binding %s", tc.binding.Name)
+		}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse ResourceBinding %s", tc.binding.Name)
 	}
 	// The policy refuses only forgeries: a Binding of the namespace's own resource is accepted.
 	g.Expect(k8s.Create(ctx, forged("own", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "forger", Name: "c"}, "Placement"))).To(Succeed())
@@ -389,14 +389,14 @@ func TestOnlyTheControllersWriteBindings(t *testing.T) {
 	ctx := context.Background()
 	g.Expect(k8s.Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "test:binding-writer"},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{n6sv1alpha1.GroupVersion.Group}, Resources: []string{"bindings", "bindings/status"}, Verbs: []string{"*"}}},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{n6sv1alpha1.GroupVersion.Group}, Resources: []string{"resourcebindings", "resourcebindings/status"}, Verbs: []string{"*"}}},
 	})).To(Succeed())
 	tenant, _, err := testenv.TenantClient(ctx, adminConfig, client.Options{Scheme: setup.Scheme()}, "writer", "forger", "test:binding-writer")
 	g.Expect(err).NotTo(HaveOccurred())
-	own := func(name string) *n6sv1alpha1.Binding {
-		return &n6sv1alpha1.Binding{
+	own := func(name string) *n6sv1alpha1.ResourceBinding {
+		return &n6sv1alpha1.ResourceBinding{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "writer", Name: name},
-			Spec: n6sv1alpha1.BindingSpec{
+			Spec: n6sv1alpha1.ResourceBindingSpec{
 				Resource:  n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "writer", Name: "c"},
 				Placement: n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "writer", Name: "p"},
 			},
@@ -409,23 +409,23 @@ func TestOnlyTheControllersWriteBindings(t *testing.T) {
 		err := tenant.Create(ctx, own(fmt.Sprintf("forged-%d", attempt)))
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "want Forbidden, got %v", err)
 		g.Expect(err.Error()).To(ContainSubstring(refused))
-	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse the tenant's Binding")
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the admission policy to refuse the tenant's ResourceBinding")
 
 	// One the controllers' identity wrote: the tenant reads it, and changes neither spec nor status.
 	b := own("made-by-admin")
 	g.Expect(k8s.Create(ctx, b)).To(Succeed())
-	mine := &n6sv1alpha1.Binding{}
+	mine := &n6sv1alpha1.ResourceBinding{}
 	g.Expect(tenant.Get(ctx, client.ObjectKeyFromObject(b), mine)).To(Succeed())
 	patch := client.MergeFrom(mine.DeepCopy())
 	mine.Spec.Clusters = []n6sv1alpha1.TargetCluster{{Name: "anywhere"}}
 	err = tenant.Patch(ctx, mine, patch)
-	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the spec of a Binding")
-	mine = &n6sv1alpha1.Binding{}
+	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the spec of a ResourceBinding")
+	mine = &n6sv1alpha1.ResourceBinding{}
 	g.Expect(tenant.Get(ctx, client.ObjectKeyFromObject(b), mine)).To(Succeed())
 	patch = client.MergeFrom(mine.DeepCopy())
 	mine.Status.ObservedGeneration = 99
 	err = tenant.Status().Patch(ctx, mine, patch)
-	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the status of a Binding")
+	g.Expect(err).To(MatchError(ContainSubstring(refused)), "the status of a ResourceBinding")
 }
 
 // TestDependenciesFollowTheirWorkload checks that the ConfigMap and Secret a Deployment refers
@@ -462,7 +462,7 @@ func TestDependenciesFollowTheirWorkload(t *testing.T) {
 	patch := client.MergeFrom(p.DeepCopy())
 	p.Spec.Dependencies = n6sv1alpha1.DependenciesIgnore
 	g.Expect(k8s.Patch(ctx, p, patch)).To(Succeed())
-	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "deps", Name: "configmap-cfg"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the ConfigMap's Binding to go with dependencies: Ignore")
+	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "deps", Name: "configmap-cfg"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the ConfigMap's ResourceBinding to go with dependencies: Ignore")
 }
 
 // TestClusterPlacementSelectsAcrossNamespaces checks a ClusterPlacement binding a namespaced
@@ -486,21 +486,21 @@ func TestClusterPlacementSelectsAcrossNamespaces(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(bindingReplicas(g, n6sv1alpha1.SystemNamespace, "namespace-team-a")).To(Equal(map[string]int32{"cp-a": -1}))
 		g.Expect(bindingReplicas(g, "team-a", "configmap-settings")).To(Equal(map[string]int32{"cp-a": -1}))
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: "configmap-settings"}, b)).To(Succeed())
 		g.Expect(b.Spec.Placement).To(Equal(n6sv1alpha1.PlacementReference{Kind: "ClusterPlacement", Name: "team-a"}))
-	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the ClusterPlacement's Bindings")
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the ClusterPlacement's ResourceBindings")
 
 	// Deleting the ClusterPlacement removes its Bindings through its finalizer.
 	g.Expect(k8s.Delete(ctx, &n6sv1alpha1.ClusterPlacement{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}})).To(Succeed())
-	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "team-a", Name: "configmap-settings"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the Bindings to go with their ClusterPlacement")
+	g.Eventually(bindingRemoved(ctx, client.ObjectKey{Namespace: "team-a", Name: "configmap-settings"}), wait, 100*time.Millisecond).Should(BeTrue(), "waiting for the ResourceBindings to go with their ClusterPlacement")
 }
 
 // bindingRemoved reports whether a Binding is gone or being deleted: the scheduler's part.
 // Its finalizer is propagation's, which this suite does not run.
 func bindingRemoved(ctx context.Context, key client.ObjectKey) func() bool {
 	return func() bool {
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		err := k8s.Get(ctx, key, b)
 		return apierrors.IsNotFound(err) || (err == nil && !b.DeletionTimestamp.IsZero())
 	}

@@ -91,7 +91,7 @@ func (r *Reconciler[T, P]) resourcePasses(gvk schema.GroupVersionKind) func(cont
 // placementOfBinding maps a deleted Binding back to a whole pass of its placement, which
 // recreates it if still wanted.
 func (r *Reconciler[T, P]) placementOfBinding(_ context.Context, o client.Object) []request {
-	p := o.(*n6sv1alpha1.Binding).Spec.Placement
+	p := o.(*n6sv1alpha1.ResourceBinding).Spec.Placement
 	if p.Kind != r.kind {
 		return nil
 	}

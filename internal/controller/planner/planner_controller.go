@@ -88,7 +88,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
 		Watches(&n6sv1alpha1.ClusterPool{}, toFleet).
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterEvent)).
-		Watches(&n6sv1alpha1.Binding{}, toFleet).
+		Watches(&n6sv1alpha1.ResourceBinding{}, toFleet).
 		Watches(&n6sv1alpha1.Placement{}, toFleet).
 		Watches(&n6sv1alpha1.ClusterPlacement{}, toFleet).
 		Complete(r)

@@ -277,7 +277,7 @@ func TestPreemptedSpotClusterIsReplaced(t *testing.T) {
 	}, wait, 200*time.Millisecond).Should(Succeed(), "waiting for the first spot cluster")
 	g.Eventually(func(g Gomega) { markReady(g, first) }, wait, 200*time.Millisecond).Should(Succeed())
 	g.Eventually(func(g Gomega) {
-		b := &n6sv1alpha1.Binding{}
+		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "spot", Name: "deployment-web"}, b)).To(Succeed())
 		g.Expect(b.Spec.Clusters).To(HaveLen(1))
 		g.Expect(b.Spec.Clusters[0].Name).To(Equal(first))

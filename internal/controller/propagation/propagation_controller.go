@@ -85,15 +85,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if r.RetryInterval <= 0 {
 		r.RetryInterval = DefaultRetryInterval
 	}
-	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.Binding{}, targetClusterIndex, func(o client.Object) []string {
+	err := mgr.GetFieldIndexer().IndexField(ctx, &n6sv1alpha1.ResourceBinding{}, targetClusterIndex, func(o client.Object) []string {
 		var names []string
-		for _, c := range o.(*n6sv1alpha1.Binding).Spec.Clusters {
+		for _, c := range o.(*n6sv1alpha1.ResourceBinding).Spec.Clusters {
 			names = append(names, c.Name)
 		}
 		return names
 	})
 	if err != nil {
-		return fmt.Errorf("failed to index Bindings by cluster: %w", err)
+		return fmt.Errorf("failed to index ResourceBindings by cluster: %w", err)
 	}
 	memberChanges, stopped := make(chan event.GenericEvent, 1024), make(chan struct{})
 	r.Members.OnChange = func(_ string, obj client.Object) {
@@ -112,7 +112,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
-		For(&n6sv1alpha1.Binding{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&n6sv1alpha1.ResourceBinding{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOnCluster), builder.WithPredicates(becameReady{})).
 		Watches(&n6sv1alpha1.Cluster{}, handler.Funcs{DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			r.Members.Forget(e.Object.GetName())
@@ -148,7 +148,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 
 // Reconcile applies one Binding's resource where it belongs and removes it elsewhere.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	b := &n6sv1alpha1.Binding{}
+	b := &n6sv1alpha1.ResourceBinding{}
 	if err := r.Client.Get(ctx, req.NamespacedName, b); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -174,7 +174,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if controllerutil.AddFinalizer(b, n6sv1alpha1.BindingFinalizer) {
 		if err := r.Client.Update(ctx, b); err != nil {
-			return ctrl.Result{}, fmt.Errorf("failed to add finalizer to Binding %s: %w", req, err)
+			return ctrl.Result{}, fmt.Errorf("failed to add finalizer to ResourceBinding %s: %w", req, err)
 		}
 	}
 	before := b.DeepCopy()
@@ -183,36 +183,36 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return res, err
 	}
 	if perr := r.Client.Status().Patch(ctx, b, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
-		err = errors.Join(err, fmt.Errorf("failed to patch the status of Binding %s: %w", req, perr))
+		err = errors.Join(err, fmt.Errorf("failed to patch the status of ResourceBinding %s: %w", req, perr))
 	}
 	return res, err
 }
 
 // outOfScope checks, with the kind's scope from discovery, that the Binding reaches only what
 // its placement may: err is set when the scope could not be found out.
-func (r *Reconciler) outOfScope(b *n6sv1alpha1.Binding) (outOfScope, err error) {
+func (r *Reconciler) outOfScope(b *n6sv1alpha1.ResourceBinding) (outOfScope, err error) {
 	gvk := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind)
 	mapping, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
-		return nil, fmt.Errorf("failed to find the scope of %s for Binding %s/%s: %w", gvk, b.Namespace, b.Name, err)
+		return nil, fmt.Errorf("failed to find the scope of %s for ResourceBinding %s/%s: %w", gvk, b.Namespace, b.Name, err)
 	}
 	namespaced := mapping.Scope.Name() == meta.RESTScopeNameNamespace
 	return propagation.CheckScope(b.Namespace, b.Spec.Resource, b.Spec.Placement, namespaced), nil
 }
 
 // refuseOutOfScope records why nothing of the Binding is applied; only a new spec changes that.
-func (r *Reconciler) refuseOutOfScope(ctx context.Context, b *n6sv1alpha1.Binding, why error) error {
-	ctrl.LoggerFrom(ctx).Info("Refusing a Binding that reaches out of its scope", "reason", why.Error())
+func (r *Reconciler) refuseOutOfScope(ctx context.Context, b *n6sv1alpha1.ResourceBinding, why error) error {
+	ctrl.LoggerFrom(ctx).Info("Refusing a ResourceBinding that reaches out of its scope", "reason", why.Error())
 	before := b.DeepCopy()
 	setApplied(b, metav1.ConditionFalse, n6sv1alpha1.BindingOutOfScopeReason, n6sv1alpha1.Truncate(why.Error()+"; nothing is applied", 1024))
 	if err := r.Client.Status().Patch(ctx, b, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("failed to patch the status of Binding %s/%s: %w", b.Namespace, b.Name, err)
+		return fmt.Errorf("failed to patch the status of ResourceBinding %s/%s: %w", b.Namespace, b.Name, err)
 	}
 	return reconcile.TerminalError(why)
 }
 
 // propagate applies, prunes, records per-cluster state and sums status into the fleet object.
-func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctrl.Result, error) {
+func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.ResourceBinding) (ctrl.Result, error) {
 	gvk := schema.FromAPIVersionAndKind(b.Spec.Resource.APIVersion, b.Spec.Resource.Kind)
 	if err := r.kinds.Ensure(gvk); err != nil {
 		return ctrl.Result{}, err
@@ -283,7 +283,7 @@ func (r *Reconciler) propagate(ctx context.Context, b *n6sv1alpha1.Binding) (ctr
 // applyTo puts the rendered resource into one member with server-side apply. An object that
 // exists there and was not applied by Navarkos is left alone unless the placement adopts it.
 // An object that the member cache shows as Navarkos last applied it costs no API call.
-func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.Binding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, wasApplied bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
+func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.ResourceBinding, src *unstructured.Unstructured, tc n6sv1alpha1.TargetCluster, spec *n6sv1alpha1.PlacementSpec, wasApplied bool) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 	st := n6sv1alpha1.ClusterResourceStatus{Name: tc.Name, State: n6sv1alpha1.ResourcePending}
 	fail := func(state n6sv1alpha1.ClusterResourceState, err error) (n6sv1alpha1.ClusterResourceStatus, *unstructured.Unstructured) {
 		st.State, st.Message = state, n6sv1alpha1.Truncate(err.Error(), 4096)
@@ -372,7 +372,7 @@ func readyReplicas(obj *unstructured.Unstructured) int32 {
 }
 
 // ours reports whether a member object was made by Navarkos for this Binding.
-func ours(obj metav1.Object, b *n6sv1alpha1.Binding) bool {
+func ours(obj metav1.Object, b *n6sv1alpha1.ResourceBinding) bool {
 	return obj.GetLabels()[n6sv1alpha1.ManagedByLabel] == n6sv1alpha1.ManagedByValue &&
 		obj.GetAnnotations()[n6sv1alpha1.BindingAnnotation] == b.Namespace+"/"+b.Name
 }
@@ -385,7 +385,7 @@ const DefaultReleaseAfter = 10 * time.Minute
 // must not hold the Binding, its placement and its namespace forever. The members' objects
 // may stay behind; the Binding's status and an Event say which. It reports whether the
 // Binding may go.
-func (r *Reconciler) releaseUnreachable(ctx context.Context, b *n6sv1alpha1.Binding, cleanupErr error) bool {
+func (r *Reconciler) releaseUnreachable(ctx context.Context, b *n6sv1alpha1.ResourceBinding, cleanupErr error) bool {
 	waited := time.Since(b.DeletionTimestamp.Time)
 	if waited < cmp.Or(r.ReleaseAfter, DefaultReleaseAfter) {
 		return false
@@ -397,9 +397,9 @@ func (r *Reconciler) releaseUnreachable(ctx context.Context, b *n6sv1alpha1.Bind
 		st.Message = fmt.Sprintf("released unreachable %s after deletion; the object may remain in the member", waited.Round(time.Second))
 		names = append(names, st.Name)
 	}
-	msg := fmt.Sprintf("released clusters %s, unreachable for %s since the Binding's deletion; their objects may remain: %v",
+	msg := fmt.Sprintf("released clusters %s, unreachable for %s since the ResourceBinding's deletion; their objects may remain: %v",
 		strings.Join(names, ", "), waited.Round(time.Second), cleanupErr)
-	log.FromContext(ctx).Info("Releasing a deleted Binding from unreachable members", "clusters", names)
+	log.FromContext(ctx).Info("Releasing a deleted ResourceBinding from unreachable members", "clusters", names)
 	if r.Recorder != nil {
 		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, "MembersReleased", "delete", "%s", n6sv1alpha1.Truncate(msg, 1024))
 	}
@@ -410,7 +410,7 @@ func (r *Reconciler) releaseUnreachable(ctx context.Context, b *n6sv1alpha1.Bind
 }
 
 // removeEverywhere deletes the resource from every cluster the Binding's status lists.
-func (r *Reconciler) removeEverywhere(ctx context.Context, b *n6sv1alpha1.Binding) error {
+func (r *Reconciler) removeEverywhere(ctx context.Context, b *n6sv1alpha1.ResourceBinding) error {
 	var errs []error
 	var left []n6sv1alpha1.ClusterResourceStatus
 	for _, st := range b.Status.Clusters {
@@ -424,7 +424,7 @@ func (r *Reconciler) removeEverywhere(ctx context.Context, b *n6sv1alpha1.Bindin
 }
 
 // removeFrom deletes the member object if Navarkos made it for this Binding; a gone cluster has nothing left to delete.
-func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, cluster string) error {
+func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.ResourceBinding, cluster string) error {
 	mc, err := r.Members.For(ctx, cluster)
 	if apierrors.IsNotFound(err) || errors.Is(err, member.ErrNoKubeconfig) {
 		return nil
@@ -455,7 +455,7 @@ func (r *Reconciler) removeFrom(ctx context.Context, b *n6sv1alpha1.Binding, clu
 }
 
 // placementSpec reads the spec of the Binding's placement; nil when it is gone.
-func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.Binding) (*n6sv1alpha1.PlacementSpec, error) {
+func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.ResourceBinding) (*n6sv1alpha1.PlacementSpec, error) {
 	ref := b.Spec.Placement
 	p := ref.EmptyObject()
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p)
@@ -470,9 +470,9 @@ func (r *Reconciler) placementSpec(ctx context.Context, b *n6sv1alpha1.Binding) 
 
 // bindingsOnCluster maps a Cluster that became Ready to the Bindings that target it.
 func (r *Reconciler) bindingsOnCluster(ctx context.Context, o client.Object) []reconcile.Request {
-	list := &n6sv1alpha1.BindingList{}
+	list := &n6sv1alpha1.ResourceBindingList{}
 	if err := r.Client.List(ctx, list, client.MatchingFields{targetClusterIndex: o.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Failed to list Bindings of a cluster", "cluster", o.GetName())
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list ResourceBindings of a cluster", "cluster", o.GetName())
 		return nil
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
@@ -489,9 +489,9 @@ func (r *Reconciler) bindingsOfPlacement(ctx context.Context, o client.Object) [
 		return nil
 	}
 	ref := p.Reference()
-	list := &n6sv1alpha1.BindingList{}
+	list := &n6sv1alpha1.ResourceBindingList{}
 	if err := r.Client.List(ctx, list, client.MatchingFields{n6sv1alpha1.BindingPlacementIndex: n6sv1alpha1.PlacementIndexKey(ref)}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the Bindings of a placement", "placement", ref)
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ResourceBindings of a placement", "placement", ref)
 		return nil
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
@@ -510,7 +510,7 @@ func bindingOfMemberObject(o client.Object) (reconcile.Request, bool) {
 	return reconcile.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: name}}, true
 }
 
-func setApplied(b *n6sv1alpha1.Binding, status metav1.ConditionStatus, reason, msg string) {
+func setApplied(b *n6sv1alpha1.ResourceBinding, status metav1.ConditionStatus, reason, msg string) {
 	meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{
 		Type: n6sv1alpha1.BindingAppliedCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: b.Generation,
 	})

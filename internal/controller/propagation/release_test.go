@@ -49,9 +49,9 @@ func TestDeletedBindingLetsGoOfAnUnreachableMember(t *testing.T) {
 	lost.Status.KubeconfigSecretRef = lost.Spec.KubeconfigSecretRef
 	g.Expect(c.Status().Update(ctx, lost)).To(Succeed())
 
-	b := &n6sv1alpha1.Binding{
+	b := &n6sv1alpha1.ResourceBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "configmap-settings", Finalizers: []string{n6sv1alpha1.BindingFinalizer}},
-		Spec: n6sv1alpha1.BindingSpec{
+		Spec: n6sv1alpha1.ResourceBindingSpec{
 			Resource:  n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "settings"},
 			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: "shop", Name: "web"},
 		},
@@ -74,9 +74,9 @@ func TestDeletedBindingLetsGoOfAnUnreachableMember(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 
 	g.Eventually(func(g Gomega) {
-		err := c.Get(ctx, client.ObjectKeyFromObject(b), &n6sv1alpha1.Binding{})
-		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "Binding still there: %v", err)
-	}, time.Minute, 100*time.Millisecond).Should(Succeed(), "waiting for the deleted Binding to let go of the unreachable member")
+		err := c.Get(ctx, client.ObjectKeyFromObject(b), &n6sv1alpha1.ResourceBinding{})
+		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "ResourceBinding still there: %v", err)
+	}, time.Minute, 100*time.Millisecond).Should(Succeed(), "waiting for the deleted ResourceBinding to let go of the unreachable member")
 	g.Eventually(func(g Gomega) {
 		list := &eventsv1.EventList{}
 		g.Expect(c.List(ctx, list, client.InNamespace("shop"))).To(Succeed())

@@ -60,23 +60,23 @@ func TestForgedBindingsReachNothingOutOfScope(t *testing.T) {
 		"forged-ns":  {APIVersion: "v1", Kind: "Namespace", Namespace: "tenant-a", Name: "tenant-b"},
 	}
 	for name, res := range forged {
-		g.Expect(c.Create(ctx, &n6sv1alpha1.Binding{
+		g.Expect(c.Create(ctx, &n6sv1alpha1.ResourceBinding{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: name},
-			Spec: n6sv1alpha1.BindingSpec{Resource: res, Clusters: []n6sv1alpha1.TargetCluster{{Name: "self"}},
+			Spec: n6sv1alpha1.ResourceBindingSpec{Resource: res, Clusters: []n6sv1alpha1.TargetCluster{{Name: "self"}},
 				Placement: n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "tenant-a", Name: "adopt"}},
-		})).To(Succeed(), "the administrator writes Binding %s", name)
+		})).To(Succeed(), "the administrator writes ResourceBinding %s", name)
 	}
 	startPropagation(t, ctx, cfg)
 
 	for name := range forged {
 		g.Eventually(func(g Gomega) {
-			b := &n6sv1alpha1.Binding{}
+			b := &n6sv1alpha1.ResourceBinding{}
 			g.Expect(c.Get(ctx, client.ObjectKey{Namespace: "tenant-a", Name: name}, b)).To(Succeed())
 			cond := meta.FindStatusCondition(b.Status.Conditions, n6sv1alpha1.BindingAppliedCondition)
 			g.Expect(cond).NotTo(BeNil())
 			g.Expect(cond.Reason).To(Equal(n6sv1alpha1.BindingOutOfScopeReason))
 			g.Expect(cond.Message).To(ContainSubstring("is cluster-scoped"))
-		}, time.Minute, 100*time.Millisecond).Should(Succeed(), "waiting for Binding %s to be refused as out of scope", name)
+		}, time.Minute, 100*time.Millisecond).Should(Succeed(), "waiting for ResourceBinding %s to be refused as out of scope", name)
 	}
 	expectUntouched := func() {
 		t.Helper()
@@ -91,10 +91,10 @@ func TestForgedBindingsReachNothingOutOfScope(t *testing.T) {
 	}
 	expectUntouched()
 	for name := range forged {
-		g.Expect(c.Delete(ctx, &n6sv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: name}})).To(Succeed())
+		g.Expect(c.Delete(ctx, &n6sv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-a", Name: name}})).To(Succeed())
 		g.Eventually(func() bool {
-			return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Namespace: "tenant-a", Name: name}, &n6sv1alpha1.Binding{}))
-		}, time.Minute, 100*time.Millisecond).Should(BeTrue(), "waiting for Binding %s to go", name)
+			return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Namespace: "tenant-a", Name: name}, &n6sv1alpha1.ResourceBinding{}))
+		}, time.Minute, 100*time.Millisecond).Should(BeTrue(), "waiting for ResourceBinding %s to go", name)
 	}
 	expectUntouched()
 }

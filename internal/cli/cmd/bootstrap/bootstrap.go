@@ -22,7 +22,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 		Use:   "bootstrap",
 		Short: "Install the CRDs, the admission policy and the fleet RBAC in a fleet API, as its administrator",
 		Long: "Install what the controllers need in a fleet API and may not install themselves: the CRDs, the\n" +
-			"Binding admission policy and the RBAC of the controllers and administrators. It waits for the API;\n" +
+			"ResourceBinding admission policy and the RBAC of the controllers and administrators. It waits for the API;\n" +
 			"with --every it applies them again at that interval until stopped, repairing changes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -56,10 +56,10 @@ var resources = []listable{
 		}
 		return PlacementTable(list.Items), nil
 	}},
-	{plural: "bindings", singular: "binding", short: []string{"rb"}, table: func(ctx context.Context, c client.Client, opts []client.ListOption, _ time.Time) ([][]string, error) {
-		list := &n6sv1alpha1.BindingList{}
+	{plural: "resourcebindings", singular: "resourcebinding", short: []string{"rb", "binding", "bindings"}, table: func(ctx context.Context, c client.Client, opts []client.ListOption, _ time.Time) ([][]string, error) {
+		list := &n6sv1alpha1.ResourceBindingList{}
 		if err := c.List(ctx, list, opts...); err != nil {
-			return nil, fmt.Errorf("failed to list Bindings: %w", err)
+			return nil, fmt.Errorf("failed to list ResourceBindings: %w", err)
 		}
 		return BindingTable(list.Items), nil
 	}},
@@ -175,7 +175,7 @@ func PlacementTable(placements []n6sv1alpha1.Placement) [][]string {
 }
 
 // BindingTable renders bindings as rows: where each resource runs, with replicas and state per cluster.
-func BindingTable(bindings []n6sv1alpha1.Binding) [][]string {
+func BindingTable(bindings []n6sv1alpha1.ResourceBinding) [][]string {
 	sort.Slice(bindings, func(i, j int) bool {
 		return bindings[i].Namespace+"/"+bindings[i].Name < bindings[j].Namespace+"/"+bindings[j].Name
 	})

@@ -83,14 +83,14 @@ func TestPoolTable(t *testing.T) {
 }
 
 func TestBindingTable(t *testing.T) {
-	bindings := []n6sv1alpha1.Binding{{
+	bindings := []n6sv1alpha1.ResourceBinding{{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deployment-web"},
-		Spec: n6sv1alpha1.BindingSpec{
+		Spec: n6sv1alpha1.ResourceBindingSpec{
 			Resource:  n6sv1alpha1.ResourceReference{Kind: "Deployment", Name: "web"},
 			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Name: "web"},
 			Clusters:  []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](2)}, {Name: "us", Replicas: ptr.To[int32](4)}},
 		},
-		Status: n6sv1alpha1.BindingStatus{
+		Status: n6sv1alpha1.ResourceBindingStatus{
 			Clusters:   []n6sv1alpha1.ClusterResourceStatus{{Name: "eu", State: n6sv1alpha1.ResourceFailed}, {Name: "us", State: n6sv1alpha1.ResourceApplied}},
 			Conditions: []metav1.Condition{{Type: n6sv1alpha1.BindingAppliedCondition, Status: metav1.ConditionFalse}},
 		},
@@ -124,7 +124,7 @@ func TestResourceNamed(t *testing.T) {
 		{"clusters", "clusters"}, {"cluster", "clusters"}, {"mc", "clusters"},
 		{"pools", "clusterpools"}, {"pool", "clusterpools"}, {"clusterpools", "clusterpools"}, {"cp", "clusterpools"},
 		{"placements", "placements"}, {"placement", "placements"}, {"pl", "placements"},
-		{"bindings", "bindings"}, {"binding", "bindings"}, {"rb", "bindings"},
+		{"resourcebindings", "resourcebindings"}, {"bindings", "resourcebindings"}, {"binding", "resourcebindings"}, {"rb", "resourcebindings"},
 		{"globalingresses", "globalingresses"}, {"globalingress", "globalingresses"}, {"gi", "globalingresses"}, {"GlobalIngress", "globalingresses"},
 		{"globalingres", ""}, {"clusterss", ""}, {"deployments", ""}, {"", ""},
 	}

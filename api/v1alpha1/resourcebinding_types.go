@@ -63,8 +63,8 @@ type TargetCluster struct {
 	Replicas *int32 `json:"replicas,omitempty"`
 }
 
-// BindingSpec is the scheduling result for one resource.
-type BindingSpec struct {
+// ResourceBindingSpec is the scheduling result for one resource.
+type ResourceBindingSpec struct {
 	// resource this binding places.
 	// +required
 	Resource ResourceReference `json:"resource"`
@@ -129,8 +129,8 @@ type ClusterResourceStatus struct {
 	Message string `json:"message,omitempty"`
 }
 
-// BindingStatus is what propagation did.
-type BindingStatus struct {
+// ResourceBindingStatus is what propagation did.
+type ResourceBindingStatus struct {
 	// conditions: Applied.
 	// +optional
 	// +listType=map
@@ -150,7 +150,8 @@ type BindingStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
-// Binding holds where one resource runs and why; Navarkos writes it, propagation reads it.
+// ResourceBinding holds where one resource runs and why; Navarkos writes it, propagation
+// reads it. (Not "Binding": kubectl would find the core v1 bindings resource first.)
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Namespaced,shortName=rb,categories=navarkos
 // +kubebuilder:subresource:status
@@ -159,27 +160,27 @@ type BindingStatus struct {
 // +kubebuilder:printcolumn:name="Clusters",type=string,JSONPath=`.spec.clusters[*].name`
 // +kubebuilder:printcolumn:name="Applied",type=string,JSONPath=`.status.conditions[?(@.type=="Applied")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-type Binding struct {
+type ResourceBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the scheduling result.
 	// +required
-	Spec BindingSpec `json:"spec"`
+	Spec ResourceBindingSpec `json:"spec"`
 
 	// status is what propagation did.
 	// +optional
-	Status BindingStatus `json:"status,omitempty"`
+	Status ResourceBindingStatus `json:"status,omitempty"`
 }
 
-// BindingList is a list of Bindings.
+// ResourceBindingList is a list of ResourceBindings.
 // +kubebuilder:object:root=true
-type BindingList struct {
+type ResourceBindingList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []Binding `json:"items"`
+	Items           []ResourceBinding `json:"items"`
 }
 
 func init() {
-	SchemeBuilder.Register(&Binding{}, &BindingList{})
+	SchemeBuilder.Register(&ResourceBinding{}, &ResourceBindingList{})
 }
