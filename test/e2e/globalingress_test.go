@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -165,6 +168,41 @@ func TestGlobalIngress(t *testing.T) {
 	g.Eventually(func(g Gomega) { g.Expect(lookupOn(g, bind, "tcp")).To(BeEmpty()) }, clusterTimeout, poll).
 		Should(Succeed(), "waiting for BIND to lose the deleted GlobalIngress's records")
 	g.Expect(lookupName(g, bind, "tcp", "foreign.navarkos.local.", "")).To(Equal([]string{"192.0.2.1"}))
+
+	probeAnotherPort(t, f)
+}
+
+// probeAnotherPort: a team's GlobalIngress whose health check names a port of the backend's
+// address that the backend does not serve (here the fleet API server's, which listens on the
+// same host) is not probed there, so its status tells nothing of what answers on that port.
+func probeAnotherPort(t *testing.T, f *localFleet) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	team, _, err := testenv.TenantClient(ctx, f.cfg, client.Options{Scheme: setup.Scheme()}, "shop", "team", "admin")
+	g.Expect(err).NotTo(HaveOccurred())
+	u, err := url.Parse(f.cfg.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	port, err := strconv.Atoi(u.Port())
+	g.Expect(err).NotTo(HaveOccurred())
+	scan := &n6sv1alpha1.GlobalIngress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "scan"},
+		Spec: n6sv1alpha1.GlobalIngressSpec{
+			Hosts: []string{"scan.navarkos.local"}, Backend: n6sv1alpha1.GlobalIngressBackend{ServiceName: "web"}, TTL: 5,
+			HealthCheck: n6sv1alpha1.HealthCheck{Interval: n6sv1alpha1.DurationOf(time.Second),
+				Probe: &n6sv1alpha1.HealthProbe{Type: "TCP", Port: int32(port)}},
+		},
+	}
+	g.Eventually(func() error { return team.Create(ctx, scan) }, clusterTimeout, poll).Should(Succeed(), "the admin role writes GlobalIngresses")
+	g.Eventually(func(g Gomega) {
+		got := &n6sv1alpha1.GlobalIngress{}
+		g.Expect(team.Get(ctx, client.ObjectKeyFromObject(scan), got)).To(Succeed())
+		g.Expect(got.Status.Hosts).To(HaveLen(1))
+		g.Expect(got.Status.Hosts[0].Targets).To(HaveLen(3))
+		for _, tgt := range got.Status.Hosts[0].Targets {
+			g.Expect(tgt.Healthy).To(BeFalse(), "target %+v", tgt)
+			g.Expect(tgt.Reason).To(ContainSubstring(fmt.Sprintf("probe port %d is not a port of the backend", port)))
+		}
+	}, clusterTimeout, poll).Should(Succeed(), "waiting for the probe of another port to be refused")
 }
 
 func (f *localFleet) getGlobalIngress(g Gomega, name string) *n6sv1alpha1.GlobalIngress {
