@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -41,6 +42,9 @@ func fleetView(clusters []n6sv1alpha1.Cluster, pools map[string]*n6sv1alpha1.Clu
 }
 
 // schedulable decides whether a cluster may run workloads now, and shortens next to the end of its grace.
+// A provisioned cluster that answers (Healthy) keeps its workloads while it is not Ready for
+// another reason, such as scaling its nodes: only unreachability past the toleration, or a
+// state Navarkos was asked for, moves them.
 func schedulable(c *n6sv1alpha1.Cluster, now time.Time, toleration, next time.Duration) (bool, string, time.Duration) {
 	if c.Spec.DesiredState != "" && c.Spec.DesiredState != n6sv1alpha1.DesiredOnline {
 		return false, "not desired Online", next
@@ -53,7 +57,10 @@ func schedulable(c *n6sv1alpha1.Cluster, now time.Time, toleration, next time.Du
 	}
 	healthy := meta.FindStatusCondition(c.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition)
 	provisioned := meta.IsStatusConditionTrue(c.Status.Conditions, n6sv1alpha1.ClusterProvisionedCondition)
-	if provisioned && healthy != nil && healthy.Status != "True" {
+	if provisioned && healthy != nil && healthy.Status == metav1.ConditionTrue {
+		return true, "", next
+	}
+	if provisioned && healthy != nil {
 		if left := healthy.LastTransitionTime.Add(toleration).Sub(now); left > 0 {
 			if next == 0 || left < next {
 				next = left
