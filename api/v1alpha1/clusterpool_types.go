@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -113,6 +115,27 @@ type LocalTemplate struct {
 	// +kubebuilder:validation:items:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="self.all(a, a.matches('^(etcd=(quota-backend-bytes|snapshot-count|unsafe-no-fsync|auto-compaction-mode|auto-compaction-retention|heartbeat-interval|election-timeout|log-level)|kube-apiserver=(max-requests-inflight|max-mutating-requests-inflight|default-watch-cache-size|event-ttl|request-timeout|min-request-timeout|goaway-chance|v)|kube-controller-manager=(kube-api-qps|kube-api-burst|concurrent-deployment-syncs|concurrent-replicaset-syncs|concurrent-gc-syncs|node-monitor-grace-period|v)|kube-scheduler=(kube-api-qps|kube-api-burst|v)|kwok-controller=(v))=[-A-Za-z0-9.:_]{0,64}$'))",message="each extraArg is component=flag=value with one of the allowed tuning flags: etcd quota-backend-bytes, snapshot-count, unsafe-no-fsync, auto-compaction-mode, auto-compaction-retention, heartbeat-interval, election-timeout, log-level; kube-apiserver max-requests-inflight, max-mutating-requests-inflight, default-watch-cache-size, event-ttl, request-timeout, min-request-timeout, goaway-chance, v; kube-controller-manager kube-api-qps, kube-api-burst, concurrent-deployment-syncs, concurrent-replicaset-syncs, concurrent-gc-syncs, node-monitor-grace-period, v; kube-scheduler kube-api-qps, kube-api-burst, v; kwok-controller v; and a plain value"
 	ExtraArgs []string `json:"extraArgs,omitempty"`
+
+	// podReadyDelay is how long a scheduled pod takes to become Running and Ready, as a real
+	// node's image pull, start and readiness probe take time, so that a local fleet shows what
+	// moving replicas does to an application. Unset: 2s; 0s: at once, as kwok does by default.
+	// It applies to clusters created after it is set.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('0s') && duration(self) <= duration('10m')",message="podReadyDelay must be a duration such as 3s or 1m, between 0s and 10m"
+	PodReadyDelay Duration `json:"podReadyDelay,omitempty"`
+}
+
+// DefaultPodReadyDelay is how long a local cluster's pods take to become Ready when the pool
+// does not say.
+const DefaultPodReadyDelay = 2 * time.Second
+
+// PodReadyDelayOr is the pool's pod start-up delay, or def when it is unset or malformed; the
+// error names a malformed one.
+func (t *LocalTemplate) PodReadyDelayOr(def time.Duration) (time.Duration, error) {
+	if t == nil {
+		return def, nil
+	}
+	return field("spec.template.local.podReadyDelay", t.PodReadyDelay, def, 0, MaxPodReadyDelay)
 }
 
 // LocalExtraArgPattern is what each local.extraArgs entry must match: a component, one of

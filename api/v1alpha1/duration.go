@@ -41,6 +41,7 @@ const (
 	MinFailoverToleration, MaxFailoverToleration = time.Second, 24 * time.Hour
 	MinIdleTTL, MaxIdleTTL                       = 10 * time.Second, 720 * time.Hour
 	MaxTimeToCapacity                            = 24 * time.Hour
+	MaxPodReadyDelay                             = 10 * time.Minute
 )
 
 // IntervalOr is the health-check interval, or def when it is unset, 0s or malformed; the

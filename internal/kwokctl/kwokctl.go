@@ -51,6 +51,9 @@ type CreateOptions struct {
 	APIServerPort int
 	// Wait is how long kwokctl waits for the cluster to be ready.
 	Wait time.Duration
+	// PodReadyDelay is how long a scheduled pod takes to become Running and Ready; 0 keeps
+	// kwok's instant pods.
+	PodReadyDelay time.Duration
 }
 
 // ClusterDir is the directory that holds a cluster's configuration, PKI, data, logs and pid files.
@@ -197,6 +200,14 @@ func (r Runner) Create(ctx context.Context, name string, opts CreateOptions) err
 	}
 	for _, a := range opts.ExtraArgs {
 		args = append(args, "--extra-args", a)
+	}
+	if opts.PodReadyDelay > 0 {
+		path, err := r.writeStages(name, opts.PodReadyDelay)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(path)
+		args = append(args, "--config", path)
 	}
 	if err := r.run(ctx, name, args...); err != nil {
 		return err

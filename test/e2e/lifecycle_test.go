@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -88,6 +89,7 @@ func TestClusterLifecycle(t *testing.T) {
 	_, err := member.AppsV1().Deployments("default").Create(ctx, deployment, metav1.CreateOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	expectAvailable(g, member, 3)
+	expectPodsTookTheirTime(g, member, n6sv1alpha1.DefaultPodReadyDelay)
 	g.Eventually(func(g Gomega) {
 		c := f.getCluster(g, name)
 		g.Expect(c.Status.Capacity.Used.Pods).To(Equal(int32(3)))
@@ -212,6 +214,26 @@ func webDeployment(replicas int32) *appsv1.Deployment {
 				}}},
 			},
 		},
+	}
+}
+
+// expectPodsTookTheirTime checks that each web pod became Ready no sooner than delay after it
+// was created, as the pool's podReadyDelay says: the local member's pods are not instant.
+// Both times are in whole seconds, so a pod created at t and Ready at t+delay shows delay.
+func expectPodsTookTheirTime(g Gomega, member kubernetes.Interface, delay time.Duration) {
+	pods, err := member.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(pods.Items).NotTo(BeEmpty())
+	for _, p := range pods.Items {
+		var ready *corev1.PodCondition
+		for i := range p.Status.Conditions {
+			if p.Status.Conditions[i].Type == corev1.PodReady {
+				ready = &p.Status.Conditions[i]
+			}
+		}
+		g.Expect(ready).NotTo(BeNil(), "pod %s has no Ready condition", p.Name)
+		took := ready.LastTransitionTime.Sub(p.CreationTimestamp.Time)
+		g.Expect(took).To(BeNumerically(">=", delay), "pod %s was Ready %s after its creation, before the pool's podReadyDelay", p.Name, took)
 	}
 }
 

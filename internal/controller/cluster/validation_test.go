@@ -57,6 +57,13 @@ func TestAPIRejectsBadObjects(t *testing.T) {
 			wantErr: []string{"spec.template.local.extraArgs", "allowed tuning flags"},
 		},
 		{
+			name: "pool whose pods take an hour to start",
+			obj: testPool("bad-pod-delay", func(p *n6sv1alpha1.ClusterPool) {
+				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{PodReadyDelay: "1h"}}
+			}),
+			wantErr: []string{"spec.template.local.podReadyDelay", "between 0s and 10m"},
+		},
+		{
 			name: "pool that binds etcd to every address",
 			obj: testPool("bad-etcd-listen", func(p *n6sv1alpha1.ClusterPool) {
 				p.Spec.Template = &n6sv1alpha1.ProviderTemplate{Local: &n6sv1alpha1.LocalTemplate{ExtraArgs: []string{"etcd=listen-client-urls=http://0.0.0.0:2379"}}}

@@ -101,8 +101,10 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 	p.creating.Lock()
 	defer p.creating.Unlock()
 	// The pool's own arguments come last, so that they win.
-	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: []string{kwokctl.NoFsync}}
+	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: []string{kwokctl.NoFsync}, PodReadyDelay: n6sv1alpha1.DefaultPodReadyDelay}
 	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
+		// A malformed delay, stored before the API checked it, gets the default.
+		opts.PodReadyDelay, _ = req.Pool.Template.Local.PodReadyDelayOr(n6sv1alpha1.DefaultPodReadyDelay)
 		for _, a := range req.Pool.Template.Local.ExtraArgs {
 			// The API refuses these already; a pool written before the rule is refused here.
 			if !extraArgPattern.MatchString(a) {
