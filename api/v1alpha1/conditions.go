@@ -136,6 +136,9 @@ const (
 	PlacementNothingSelectedReason = "NothingSelected"
 	// PlacementSpreadUnsatisfiedReason: fewer clusters than spread.minClusters are eligible.
 	PlacementSpreadUnsatisfiedReason = "SpreadUnsatisfied"
+	// PlacementUnknownTargetReason: the placement names a Cluster or a ClusterPool that does
+	// not exist; replicas meant only for them are unplaced.
+	PlacementUnknownTargetReason = "UnknownTarget"
 	// PlacementSelectorInvalidReason: a selector names an unknown kind.
 	PlacementSelectorInvalidReason = "SelectorInvalid"
 

@@ -71,10 +71,17 @@ func Schedule(clusters []Cluster, w Workload, p Policy) Result {
 			how = fmt.Sprintf("%d replicas kept where they run, %s", kept, strings.TrimPrefix(how, fmt.Sprintf("%d replicas ", replicas)))
 		}
 	}
+	placed := int64(0)
 	for _, c := range chosen {
 		if c.replicas > 0 || p.Mode == Duplicated {
 			res.Assignments = append(res.Assignments, Assignment{Cluster: c.Name, Replicas: int32(c.replicas), Score: c.score})
+			placed += c.replicas
 		}
+	}
+	// Replicas that no cluster runs are unplaced, whatever the mode: no eligible cluster (a
+	// named one that does not exist, say), or weights that give every cluster none.
+	if placed == 0 && replicas > 0 {
+		res.Unplaced = int32(min(replicas, math.MaxInt32))
 	}
 	slices.SortFunc(res.Assignments, func(a, b Assignment) int { return strings.Compare(a.Cluster, b.Cluster) })
 	res.Reason = explain(len(clusters), eligible, excluded, res, p, how)

@@ -248,6 +248,18 @@ func TestSchedule(t *testing.T) {
 			workload: web, policy: Policy{Mode: Divided},
 			want: map[string]int32{}, unplaced: 6, spreadOK: true,
 		},
+		{
+			name:     "duplicated onto a named cluster that does not exist: every replica is unplaced",
+			clusters: []Cluster{testCluster("a", "eu")},
+			workload: web, policy: Policy{Mode: Duplicated, ClusterNames: []string{"gone"}},
+			want: map[string]int32{}, unplaced: 6, spreadOK: true,
+		},
+		{
+			name:     "weighted onto a named cluster that does not exist: every replica is unplaced",
+			clusters: []Cluster{testCluster("a", "eu")},
+			workload: web, policy: Policy{Mode: Divided, Division: ByWeight, ClusterNames: []string{"gone"}},
+			want: map[string]int32{}, unplaced: 6, spreadOK: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -277,9 +277,12 @@ func (r *Reconciler[T, P]) schedule(ctx context.Context, p P) (ctrl.Result, meta
 	if err := r.deleteBindings(ctx, p, keep); err != nil {
 		return internalError(err)
 	}
+	missing := fl.missingTargets(spec)
 	switch {
 	case len(resources) == 0:
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementNothingSelectedReason, "the resource selectors match no object"
+	case missing != "":
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementUnknownTargetReason, missing
 	case spreadShort > 0:
 		cond.Status, cond.Reason = metav1.ConditionFalse, n6sv1alpha1.PlacementSpreadUnsatisfiedReason
 		cond.Message = fmt.Sprintf("%d of %d resources run on fewer than %d clusters", spreadShort, len(resources), policy.MinClusters)
@@ -334,6 +337,38 @@ type fleetState struct {
 	index map[string]int
 	// graceEnds is when the earliest failover toleration ends; 0 when none runs.
 	graceEnds time.Duration
+	// pools are the ClusterPools by name.
+	pools map[string]*n6sv1alpha1.ClusterPool
+}
+
+// missingTargets says which clusters and pools the spec names that do not exist; "" when all do.
+func (fl *fleetState) missingTargets(spec *n6sv1alpha1.PlacementSpec) string {
+	var clusters, pools []string
+	if a := spec.ClusterAffinity; a != nil {
+		for _, name := range a.ClusterNames {
+			if _, ok := fl.index[name]; !ok {
+				clusters = append(clusters, name)
+			}
+		}
+	}
+	if pv := spec.Provisioning; pv != nil {
+		for _, name := range pv.Pools {
+			if _, ok := fl.pools[name]; !ok {
+				pools = append(pools, name)
+			}
+		}
+	}
+	var parts []string
+	if len(clusters) > 0 {
+		parts = append(parts, "no Cluster named "+strings.Join(clusters, ", "))
+	}
+	if len(pools) > 0 {
+		parts = append(parts, "no ClusterPool named "+strings.Join(pools, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + "; replicas meant only for them are unplaced"
 }
 
 // fleet reads the Clusters and pools into the engine's view.
@@ -352,7 +387,7 @@ func (r *Reconciler[T, P]) fleet(ctx context.Context, spec *n6sv1alpha1.Placemen
 	}
 	// A malformed toleration counts as the default; the status reports it.
 	toleration, _ := spec.FailoverTolerationOr(defaultToleration)
-	fl := &fleetState{}
+	fl := &fleetState{pools: pools}
 	fl.view, fl.graceEnds = fleetView(clusters.Items, pools, r.Clock.Now(), toleration)
 	fl.index = make(map[string]int, len(fl.view))
 	for i, c := range fl.view {

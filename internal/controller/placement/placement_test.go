@@ -381,6 +381,41 @@ func TestBindingsStayInTheirNamespace(t *testing.T) {
 	g.Expect(k8s.Create(ctx, forged("own", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "forger", Name: "c"}, "Placement"))).To(Succeed())
 }
 
+// TestUnknownClustersAndPoolsAreReported: a Placement naming a Cluster and a ClusterPool that
+// do not exist is not Scheduled: its condition names both, and the replicas meant only for
+// the missing cluster count as unplaced. Once the cluster exists, they run there.
+func TestUnknownClustersAndPoolsAreReported(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "unknown"}})).To(Succeed())
+	g.Expect(k8s.Create(ctx, testDeployment("unknown", "app", 3))).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "unknown", Name: "app"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: selectDeployment("app"),
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"not-yet"}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDuplicated},
+			Provisioning:      &n6sv1alpha1.Provisioning{Pools: []string{"no-such-pool"}},
+		},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		p := &n6sv1alpha1.Placement{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "unknown", Name: "app"}, p)).To(Succeed())
+		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
+		g.Expect(cond).NotTo(BeNil())
+		g.Expect(cond.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementUnknownTargetReason))
+		g.Expect(cond.Message).To(And(ContainSubstring("no Cluster named not-yet"), ContainSubstring("no ClusterPool named no-such-pool")))
+		b := &n6sv1alpha1.ResourceBinding{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "unknown", Name: "deployment-app"}, b)).To(Succeed())
+		g.Expect(b.Spec.UnplacedReplicas).To(Equal(int32(3)))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the missing cluster and pool to be reported")
+	readyCluster(t, "not-yet", "eu", time.Hour, true)
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "unknown", "deployment-app")).To(Equal(map[string]int32{"not-yet": 3}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to run on the cluster once it exists")
+}
+
 // TestOnlyTheControllersWriteBindings: a namespace's own identity (a ServiceAccount token)
 // that RBAC lets write Bindings still cannot create one, change one's spec or its status,
 // even for an object of its own namespace: Bindings are the controllers' output.
