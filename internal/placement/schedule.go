@@ -56,7 +56,7 @@ func Schedule(clusters []Cluster, w Workload, p Policy) Result {
 		how = fmt.Sprintf("%d replicas divided by static weights", replicas)
 	default:
 		for _, c := range chosen {
-			c.capacity = c.Allocatable.Sub(c.Used).Fits(w.Request)
+			c.capacity = c.room(w.Request)
 			c.weight = c.capacity
 		}
 		kept := keepCurrent(keepOrder(chosen, w.Current, replicas, p.RegionShares), w.Current, replicas)
@@ -86,6 +86,15 @@ func Schedule(clusters []Cluster, w Workload, p Policy) Result {
 	slices.SortFunc(res.Assignments, func(a, b Assignment) int { return strings.Compare(a.Cluster, b.Cluster) })
 	res.Reason = explain(len(clusters), eligible, excluded, res, p, how)
 	return res
+}
+
+// room is how many more replicas of request the cluster holds: its free capacity, and none
+// when its node shape (if known) is smaller than one replica, since a replica runs on one node.
+func (c *Cluster) room(request Resources) int64 {
+	if c.NodeShape != (Resources{}) && c.NodeShape.Fits(request) == 0 {
+		return 0
+	}
+	return c.Allocatable.Sub(c.Used).Fits(request)
 }
 
 // exclusion counts the clusters a constraint ruled out, for the explanation.

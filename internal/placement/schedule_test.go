@@ -249,6 +249,14 @@ func TestSchedule(t *testing.T) {
 			want: map[string]int32{}, unplaced: 6, spreadOK: true,
 		},
 		{
+			name: "divided by capacity: a replica larger than a cluster's node does not go there, however much room it has",
+			clusters: []Cluster{testCluster("small-nodes", "eu"),
+				testCluster("joined", "us", func(c *Cluster) { c.NodeShape = Resources{} })},
+			workload: Workload{Replicas: 2, Request: Resources{MilliCPU: 8000, MemoryBytes: 1 << 30}}, policy: Policy{Mode: Divided},
+			// The joined cluster's nodes are not known: its free room decides.
+			want: map[string]int32{"joined": 1}, unplaced: 1, spreadOK: true,
+		},
+		{
 			name:     "duplicated onto a named cluster that does not exist: every replica is unplaced",
 			clusters: []Cluster{testCluster("a", "eu")},
 			workload: web, policy: Policy{Mode: Duplicated, ClusterNames: []string{"gone"}},

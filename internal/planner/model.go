@@ -38,10 +38,14 @@ func (m *member) capacity() placement.Resources {
 	return m.pool.Shape.Scale(int64(m.nodes))
 }
 
-// roomAt is how many more replicas of request fit at n nodes.
+// roomAt is how many more replicas of request fit at n nodes: none when one replica is
+// larger than the pool's node, however many nodes there are.
 func (m *member) roomAt(n int32, request placement.Resources) int64 {
 	capacity := m.Allocatable
 	if m.pool != nil {
+		if ReplicasPerNode(m.pool.Shape, request) == 0 {
+			return 0
+		}
 		capacity = m.pool.Shape.Scale(int64(n))
 	}
 	return capacity.Sub(m.used).Fits(request)
@@ -109,6 +113,11 @@ func NodesFor(used, shape placement.Resources) int32 {
 	}
 	n = max(n, ceil(used.MilliCPU, shape.MilliCPU), ceil(used.MemoryBytes, shape.MemoryBytes), ceil(used.Pods, shape.Pods))
 	return int32(min(n, math.MaxInt32))
+}
+
+// describe writes the CPU and memory of r for people, e.g. "8 CPU, 1Gi".
+func describe(r placement.Resources) string {
+	return fmt.Sprintf("%g CPU, %gGi", float64(r.MilliCPU)/1000, float64(r.MemoryBytes)/(1<<30))
 }
 
 // ReplicasPerNode is how many replicas of request one node of shape holds.

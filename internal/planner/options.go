@@ -111,7 +111,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		return r.n, r.why
 	}
 	for _, m := range p.members {
-		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) {
+		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) || ReplicasPerNode(m.pool.Shape, d.Request) == 0 {
 			continue
 		}
 		if ok, _ := p.mayGrow(d, m.pool); !ok {
@@ -135,6 +135,10 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		view := poolView(pool)
 		if !d.Policy.Admits(&view) {
 			why = append(why, fmt.Sprintf("pool %s does not meet the placement's constraints", name))
+			continue
+		}
+		if ReplicasPerNode(pool.Shape, d.Request) == 0 {
+			why = append(why, fmt.Sprintf("pool %s: one replica needs %s, more than its node's %s", name, describe(d.Request), describe(pool.Shape)))
 			continue
 		}
 		if ok, reason := p.mayGrow(d, pool); !ok {

@@ -136,7 +136,9 @@ func (p *planning) keepAssigned() {
 		var kept []*member
 		var total int32
 		for _, m := range p.members {
-			if n := d.Assigned[m.Name]; n > 0 && p.eligible(m, d) {
+			// A replica larger than the member's node never runs there: it is not kept, so
+			// that no node is bought for it.
+			if n := d.Assigned[m.Name]; n > 0 && p.eligible(m, d) && (m.pool == nil || ReplicasPerNode(m.pool.Shape, d.Request) > 0) {
 				if d.Policy.Mode == placement.Duplicated {
 					n = min(n, d.Replicas)
 				}

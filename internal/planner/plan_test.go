@@ -126,6 +126,20 @@ func TestDecide(t *testing.T) {
 			reason:  "pool cheap does not meet the placement's constraints",
 		},
 		{
+			name:    "a replica larger than every pool's node buys nothing, and says why",
+			pools:   []Pool{cheap},
+			demands: []Demand{testDemand("shop/big", 2, nil, func(d *Demand) { d.Request = placement.Resources{MilliCPU: 8000, MemoryBytes: 1 << 30} })},
+			want:    "Unserved shop/big 2\n",
+			reason:  "pool cheap: one replica needs 8 CPU, 1Gi, more than its node's 4 CPU, 16Gi",
+		},
+		{
+			name:     "replicas larger than the node, bound to a cluster, grow it not",
+			pools:    []Pool{cheap},
+			clusters: []Cluster{testCluster("c1", cheap, Running, 2)},
+			demands:  []Demand{testDemand("shop/big", 2, map[string]int32{"c1": 2}, func(d *Demand) { d.Request = placement.Resources{MilliCPU: 8000, MemoryBytes: 1 << 30} })},
+			want:     "Scale c1 nodes=1\nUnserved shop/big 2\n",
+		},
+		{
 			name:     "wake before create",
 			pools:    []Pool{cheap},
 			clusters: []Cluster{testCluster("sleepy", cheap, Hibernated, 2)},
