@@ -139,6 +139,9 @@ const (
 	// PlacementUnknownTargetReason: the placement names a Cluster or a ClusterPool that does
 	// not exist; replicas meant only for them are unplaced.
 	PlacementUnknownTargetReason = "UnknownTarget"
+	// PlacementUnschedulableReason: one replica of a workload is larger than every node of
+	// the clusters and pools it may run on; no capacity is bought for it.
+	PlacementUnschedulableReason = "Unschedulable"
 	// PlacementSelectorInvalidReason: a selector names an unknown kind.
 	PlacementSelectorInvalidReason = "SelectorInvalid"
 

@@ -1,12 +1,21 @@
 package placement
 
-import "k8s.io/apimachinery/pkg/labels"
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
 
 // Resources is an amount of CPU, memory and pods.
 type Resources struct {
 	MilliCPU    int64
 	MemoryBytes int64
 	Pods        int64
+}
+
+// String writes the CPU and memory of r for people, e.g. "8 CPU, 1Gi".
+func (r Resources) String() string {
+	return fmt.Sprintf("%g CPU, %gGi", float64(r.MilliCPU)/1000, float64(r.MemoryBytes)/(1<<30))
 }
 
 // Scaled returns r times f, rounded down.

@@ -115,11 +115,6 @@ func NodesFor(used, shape placement.Resources) int32 {
 	return int32(min(n, math.MaxInt32))
 }
 
-// describe writes the CPU and memory of r for people, e.g. "8 CPU, 1Gi".
-func describe(r placement.Resources) string {
-	return fmt.Sprintf("%g CPU, %gGi", float64(r.MilliCPU)/1000, float64(r.MemoryBytes)/(1<<30))
-}
-
 // ReplicasPerNode is how many replicas of request one node of shape holds.
 func ReplicasPerNode(shape, request placement.Resources) int64 {
 	return shape.Fits(request)

@@ -138,7 +138,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			continue
 		}
 		if ReplicasPerNode(pool.Shape, d.Request) == 0 {
-			why = append(why, fmt.Sprintf("pool %s: one replica needs %s, more than its node's %s", name, describe(d.Request), describe(pool.Shape)))
+			why = append(why, fmt.Sprintf("pool %s: one replica needs %s, more than its node's %s", name, d.Request, pool.Shape))
 			continue
 		}
 		if ok, reason := p.mayGrow(d, pool); !ok {

@@ -23,24 +23,36 @@ import (
 // maxReasonLength bounds the reason a Binding carries.
 const maxReasonLength = 4096
 
-// bind schedules one resource, writes its Binding, and records the dependencies that must
-// follow it unless the placement ignores them.
-func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (client.ObjectKey, placement.Result, error) {
+// bind schedules one resource, writes its ResourceBinding, records the dependencies that
+// must follow it unless the placement ignores them, and says whether a replica is too large
+// for every node it may run on.
+func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (bound, error) {
 	spec := fleetmodel.PodSpec(obj)
 	w, hasReplicas := fleetmodel.Workload(obj, spec)
 	if !hasReplicas {
 		policy.Mode = placement.Duplicated
 	}
 	view := r.withoutOwnUsage(ctx, fl, obj, &w)
-	decision := placement.Schedule(view, w, policy)
-	key, err := r.writeBinding(ctx, p, obj, decision, hasReplicas)
-	if err != nil {
-		return key, decision, err
+	out := bound{decision: placement.Schedule(view, w, policy)}
+	if hasReplicas {
+		out.tooLarge = fl.tooLarge(policy, w)
+	}
+	var err error
+	if out.key, err = r.writeBinding(ctx, p, obj, out.decision, hasReplicas); err != nil {
+		return out, err
 	}
 	if spec != nil && p.PlacementSpec().Dependencies != n6sv1alpha1.DependenciesIgnore {
-		addFollowers(followers, obj.GetNamespace(), spec, decision)
+		addFollowers(followers, obj.GetNamespace(), spec, out.decision)
 	}
-	return key, decision, nil
+	return out, nil
+}
+
+// bound is what binding one resource gave: its ResourceBinding's key, the engine's decision,
+// and, when a replica is larger than every node it may run on, what it needs.
+type bound struct {
+	key      client.ObjectKey
+	decision placement.Result
+	tooLarge string
 }
 
 // unbind deletes the Binding of a resource the placement no longer selects, if the placement made it.

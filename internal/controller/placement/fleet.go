@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -70,4 +71,40 @@ func schedulable(c *n6sv1alpha1.Cluster, now time.Time, toleration, next time.Du
 		return false, "unhealthy for longer than the failover toleration", next
 	}
 	return false, "not Ready", next
+}
+
+// tooLarge says what one replica of w needs, and the largest node it could have, when it is
+// larger than every node of the clusters and pools the policy admits: no capacity there, made
+// or to be made, can run it. It is "" when a replica fits somewhere, when an admitted cluster's
+// nodes are not known (a joined cluster), or when nothing is admitted at all.
+func (fl *fleetState) tooLarge(policy placement.Policy, w placement.Workload) string {
+	if w.Replicas <= 0 || w.Request == (placement.Resources{}) {
+		return ""
+	}
+	var largest placement.Resources
+	fits := func(shape placement.Resources) bool {
+		if shape.Fits(w.Request) > 0 {
+			return true
+		}
+		if shape.MilliCPU > largest.MilliCPU || (shape.MilliCPU == largest.MilliCPU && shape.MemoryBytes > largest.MemoryBytes) {
+			largest = shape
+		}
+		return false
+	}
+	for i := range fl.view {
+		c := &fl.view[i]
+		if policy.Admits(c) && (c.NodeShape == (placement.Resources{}) || fits(c.NodeShape)) {
+			return ""
+		}
+	}
+	for _, pool := range fl.pools {
+		view := placement.Cluster{Labels: fleetmodel.ClusterLabels(pool), Region: pool.Spec.Region, Tier: pool.Labels[n6sv1alpha1.TierLabel]}
+		if policy.Admits(&view) && fits(fleetmodel.Shape(&pool.Spec.NodeShape)) {
+			return ""
+		}
+	}
+	if largest == (placement.Resources{}) {
+		return ""
+	}
+	return fmt.Sprintf("needs %s per replica; the largest node of any eligible cluster or pool has %s", w.Request, largest)
 }

@@ -222,11 +222,11 @@ func (r *Reconciler[T, P]) reconcileResource(ctx context.Context, req request) (
 		return ctrl.Result{}, err
 	}
 	followers := map[dependency]map[string]bool{}
-	bound, _, err := r.bind(ctx, p, obj, policy, fl, followers)
+	b, err := r.bind(ctx, p, obj, policy, fl, followers)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.bindDependencies(ctx, p, followers, map[client.ObjectKey]bool{bound: true}); err != nil {
+	if err := r.bindDependencies(ctx, p, followers, map[client.ObjectKey]bool{b.key: true}); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: fl.graceEnds}, nil
@@ -261,14 +261,18 @@ func (r *Reconciler[T, P]) schedule(ctx context.Context, p P) (ctrl.Result, meta
 	keep := map[client.ObjectKey]bool{}
 	followers := map[dependency]map[string]bool{}
 	spreadShort := 0
+	var tooLarge []string
 	for i := range resources {
-		key, decision, err := r.bind(ctx, p, &resources[i], policy, fl, followers)
+		b, err := r.bind(ctx, p, &resources[i], policy, fl, followers)
 		if err != nil {
 			return internalError(err)
 		}
-		keep[key] = true
-		if !decision.SpreadSatisfied {
+		keep[b.key] = true
+		if !b.decision.SpreadSatisfied {
 			spreadShort++
+		}
+		if b.tooLarge != "" {
+			tooLarge = append(tooLarge, strings.ToLower(resources[i].GetKind())+"/"+resources[i].GetName()+" "+b.tooLarge)
 		}
 	}
 	if err := r.bindDependencies(ctx, p, followers, keep); err != nil {
@@ -283,6 +287,9 @@ func (r *Reconciler[T, P]) schedule(ctx context.Context, p P) (ctrl.Result, meta
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementNothingSelectedReason, "the resource selectors match no object"
 	case missing != "":
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, n6sv1alpha1.PlacementUnknownTargetReason, missing
+	case len(tooLarge) > 0:
+		cond.Status, cond.Reason = metav1.ConditionFalse, n6sv1alpha1.PlacementUnschedulableReason
+		cond.Message = n6sv1alpha1.Truncate(strings.Join(tooLarge, "; "), 1024)
 	case spreadShort > 0:
 		cond.Status, cond.Reason = metav1.ConditionFalse, n6sv1alpha1.PlacementSpreadUnsatisfiedReason
 		cond.Message = fmt.Sprintf("%d of %d resources run on fewer than %d clusters", spreadShort, len(resources), policy.MinClusters)

@@ -416,6 +416,41 @@ func TestUnknownClustersAndPoolsAreReported(t *testing.T) {
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the replicas to run on the cluster once it exists")
 }
 
+// TestAReplicaLargerThanEveryNodeIsUnschedulable: a Deployment whose replica asks 8 CPU, where
+// the only pool it may run in has 4-CPU nodes, is reported Unschedulable, naming both sizes.
+func TestAReplicaLargerThanEveryNodeIsUnschedulable(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	pool := &n6sv1alpha1.ClusterPool{
+		ObjectMeta: metav1.ObjectMeta{Name: "mars-small"},
+		Spec: n6sv1alpha1.ClusterPoolSpec{
+			Provider: n6sv1alpha1.ProviderStatic, Region: "mars",
+			NodeShape:       n6sv1alpha1.NodeShape{CPU: resource.MustParse("4"), Memory: resource.MustParse("16Gi"), Pods: 110},
+			Price:           n6sv1alpha1.Price{PerNodeHour: resource.MustParse("0.1")},
+			Clusters:        n6sv1alpha1.CountRange{Max: 2},
+			NodesPerCluster: n6sv1alpha1.CountRange{Min: 1, Max: 3},
+		},
+	}
+	g.Expect(k8s.Create(ctx, pool)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), pool) })
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "big"}})).To(Succeed())
+	d := testDeployment("big", "app", 2)
+	d.Spec.Template.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("8"), corev1.ResourceMemory: resource.MustParse("1Gi")}
+	g.Expect(k8s.Create(ctx, d)).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "big", Name: "app"},
+		Spec:       n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("app"), ClusterAffinity: &n6sv1alpha1.ClusterAffinity{Regions: []string{"mars"}}},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		p := &n6sv1alpha1.Placement{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "big", Name: "app"}, p)).To(Succeed())
+		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
+		g.Expect(cond).NotTo(BeNil())
+		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementUnschedulableReason))
+		g.Expect(cond.Message).To(Equal("deployment/app needs 8 CPU, 1Gi per replica; the largest node of any eligible cluster or pool has 4 CPU, 16Gi"))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the Placement to be Unschedulable")
+}
+
 // TestOnlyTheControllersWriteBindings: a namespace's own identity (a ServiceAccount token)
 // that RBAC lets write Bindings still cannot create one, change one's spec or its status,
 // even for an object of its own namespace: Bindings are the controllers' output.
