@@ -34,14 +34,8 @@ import (
 // server is both the fleet and the member.
 func TestForgedBindingsReachNothingOutOfScope(t *testing.T) {
 	g := NewWithT(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	env, cfg, err := testenv.Start()
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: setup.Scheme()})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(setup.InstallCRDs(ctx, c)).To(Succeed())
+	ctx := t.Context()
+	cfg, c := testenv.StartForTest(t, setup.Scheme(), setup.InstallCRDs)
 	selfMember(t, c, cfg)
 	for _, ns := range []string{"tenant-a", "tenant-b"} {
 		g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
