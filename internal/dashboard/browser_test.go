@@ -58,6 +58,19 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 	if !strings.Contains(card, "2 nodes · 0.484/h") || !strings.Contains(summary, "/h") || reloaded {
 		t.Errorf("card %q, summary %q, reloaded %t: want the nodes and cost, the fleet's cost, and no reload", card, summary, reloaded)
 	}
+
+	// A cluster of a pool that does not exist is drawn under that name, marked, with no price.
+	orphan := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "browser-orphan"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "browser-gone"}}
+	if err := k8s.Create(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), orphan) })
+	testenv.Within(t, page, 30*time.Second, "the cluster of a missing pool on the map",
+		chromedp.WaitVisible(chromedp.CSS(`[data-pool="browser-gone"] [data-cluster="browser-orphan"]`)))
+	head := testenv.Within(t, page, 5*time.Second, "the missing pool's heading", chromedp.Text(chromedp.CSS(`[data-pool="browser-gone"] h3`)))
+	if !strings.Contains(head, "no such ClusterPool") || strings.Contains(head, "undefined") {
+		t.Errorf("the missing pool's heading is %q, want it to say there is no such ClusterPool", head)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))
 	}

@@ -27,13 +27,15 @@ type Region struct {
 
 // Pool is a ClusterPool and its clusters.
 type Pool struct {
-	Name           string    `json:"name"`
-	Provider       string    `json:"provider,omitempty"`
-	PerNodeHour    float64   `json:"perNodeHour"`
-	PerClusterHour float64   `json:"perClusterHour"`
-	Market         string    `json:"market,omitempty"`
-	MaxClusters    int32     `json:"maxClusters,omitempty"`
-	Clusters       []Cluster `json:"clusters"`
+	Name           string  `json:"name"`
+	Provider       string  `json:"provider,omitempty"`
+	PerNodeHour    float64 `json:"perNodeHour"`
+	PerClusterHour float64 `json:"perClusterHour"`
+	Market         string  `json:"market,omitempty"`
+	MaxClusters    int32   `json:"maxClusters,omitempty"`
+	// Missing is true for a pool that clusters name but that does not exist (deleted, or a typo).
+	Missing  bool      `json:"missing,omitempty"`
+	Clusters []Cluster `json:"clusters"`
 }
 
 // Cluster is one member cluster as the map draws it.
@@ -109,6 +111,7 @@ func fleetOf(pools []n6sv1alpha1.ClusterPool, clusters []n6sv1alpha1.Cluster) Fl
 			}
 		}
 		p := pool(region, c.Spec.Pool)
+		p.Missing = c.Spec.Pool != "" && !ok
 		p.Clusters = append(p.Clusters, out)
 		fleet.Clusters++
 		fleet.CostPerHour += out.CostPerHour

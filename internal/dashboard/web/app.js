@@ -59,7 +59,8 @@ function renderFleet(fleet) {
     el("h2", { text: r.name || "no region" }),
     ...r.pools.map(p => el("div", { class: "pool", "data-pool": p.name },
       el("h3", {}, el("span", { text: p.name || "joined clusters" }),
-        p.name ? el("small", { text: `${p.provider} · ${p.perNodeHour}/node-h + ${p.perClusterHour}/cluster-h${p.market ? " · " + p.market : ""}` }) : null),
+        p.missing ? el("small", { class: "bad", text: "no such ClusterPool" })
+          : p.name ? el("small", { text: `${p.provider} · ${p.perNodeHour}/node-h + ${p.perClusterHour}/cluster-h${p.market ? " · " + p.market : ""}` }) : null),
       ...(p.clusters.length ? p.clusters.map(clusterCard) : [el("p", { class: "empty", text: "no cluster" })])))));
   map.replaceChildren(...(regions.length ? regions : [el("p", { class: "empty", text: "No pools or clusters yet." })]));
 }
