@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/testenv"
@@ -70,6 +72,48 @@ func TestDashboardFleetMapInABrowser(t *testing.T) {
 	head := testenv.Within(t, page, 5*time.Second, "the missing pool's heading", chromedp.Text(chromedp.CSS(`[data-pool="browser-gone"] h3`)))
 	if !strings.Contains(head, "no such ClusterPool") || strings.Contains(head, "undefined") {
 		t.Errorf("the missing pool's heading is %q, want it to say there is no such ClusterPool", head)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+// A workload Applied in a cluster whose replicas are not Ready yet (Pending pods) is not drawn
+// as serving: the member line says how many are Ready and takes the warning colour, not the
+// green of a member that serves.
+func TestDashboardWorkloadNotReadyIsNotGreen(t *testing.T) {
+	ctx := t.Context()
+	u := listen(t)
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "pending"}}); err != nil {
+		t.Fatal(err)
+	}
+	ref := n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "pending", Name: "app"}
+	if err := k8s.Create(ctx, &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "pending", Name: "app"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "app"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := &n6sv1alpha1.ResourceBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "pending", Name: "deployment-app"},
+		Spec: n6sv1alpha1.ResourceBindingSpec{Placement: ref, Clusters: []n6sv1alpha1.TargetCluster{{Name: "m1", Replicas: ptr.To[int32](2)}},
+			Resource: n6sv1alpha1.ResourceReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "pending", Name: "app"}},
+	}
+	if err := k8s.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	b.Status.Clusters = []n6sv1alpha1.ClusterResourceStatus{{Name: "m1", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 0}}
+	if err := k8s.Status().Update(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	member := `[data-binding="pending/deployment-app"] [data-cluster="m1"]`
+	page, problems := testenv.Browser(t)
+	testenv.Within(t, page, 30*time.Second, "the workloads page with the Applied member", chromedp.Steps(
+		chromedp.Navigate(u.String()+"#workloads"), chromedp.WaitVisible(chromedp.CSS(member+`[data-state="Applied"]`))))
+	text := testenv.Within(t, page, 5*time.Second, "the member's line", chromedp.Text(chromedp.CSS(member)))
+	colour := testenv.Within(t, page, 5*time.Second, "the member's border colour",
+		chromedp.Evaluate[string](`getComputedStyle(document.querySelector('`+member+`')).borderLeftColor`))
+	// --warn is #9a6700; --ok, green, is #1a7f37.
+	if !strings.Contains(text, "0/2 Ready") || colour != "rgb(154, 103, 0)" {
+		t.Errorf("the member reads %q in %s; want 0/2 Ready in the warning colour rgb(154, 103, 0)", text, colour)
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))

@@ -136,9 +136,11 @@ function workloadCard(p, bindings) {
       el("div", { class: "head" }, el("strong", { text: b.resource }),
         el("span", { text: `${b.ready} of ${b.replicas} Ready${b.unplaced ? `, ${b.unplaced} unplaced` : ""}` })),
       el("div", { class: "reason", text: b.reason || "no reason yet" }),
-      el("ul", { class: "members" }, ...b.clusters.map(c => el("li", { "data-cluster": c.cluster, "data-state": c.state, title: c.message || "" },
+      el("ul", { class: "members" }, ...b.clusters.map(c => el("li", { "data-cluster": c.cluster, "data-state": c.state,
+        // Applied is not serving: replicas that are not Ready yet (Pending pods) say so.
+        "data-ready": c.replicas === undefined ? "" : c.ready >= c.replicas ? "all" : "short", title: c.message || "" },
         el("a", { href: c.link, target: "_blank", rel: "noopener", text: c.cluster }),
-        ` ${c.state}` + (c.replicas !== undefined ? ` · ${c.ready}/${c.replicas}` : "")))))));
+        ` ${c.state}` + (c.replicas !== undefined ? ` · ${c.ready}/${c.replicas} Ready` : "")))))));
 }
 
 function renderWorkloads(w) {
