@@ -381,6 +381,15 @@ func TestBindingsStayInTheirNamespace(t *testing.T) {
 	g.Expect(k8s.Create(ctx, forged("own", n6sv1alpha1.ResourceReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "forger", Name: "c"}, "Placement"))).To(Succeed())
 }
 
+// scheduledCondition reads a Placement's Scheduled condition, which must be there.
+func scheduledCondition(g Gomega, namespace, name string) *metav1.Condition {
+	p := &n6sv1alpha1.Placement{}
+	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, p)).To(Succeed())
+	cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
+	g.Expect(cond).NotTo(BeNil(), "Placement %s/%s has no Scheduled condition", namespace, name)
+	return cond
+}
+
 // TestUnknownClustersAndPoolsAreReported: a Placement naming a Cluster and a ClusterPool that
 // do not exist is not Scheduled: its condition names both, and the replicas meant only for
 // the missing cluster count as unplaced. Once the cluster exists, they run there.
@@ -399,10 +408,7 @@ func TestUnknownClustersAndPoolsAreReported(t *testing.T) {
 		},
 	})).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		p := &n6sv1alpha1.Placement{}
-		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "unknown", Name: "app"}, p)).To(Succeed())
-		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
-		g.Expect(cond).NotTo(BeNil())
+		cond := scheduledCondition(g, "unknown", "app")
 		g.Expect(cond.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementUnknownTargetReason))
 		g.Expect(cond.Message).To(And(ContainSubstring("no Cluster named not-yet"), ContainSubstring("no ClusterPool named no-such-pool")))
@@ -442,10 +448,7 @@ func TestAReplicaLargerThanEveryNodeIsUnschedulable(t *testing.T) {
 		Spec:       n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("app"), ClusterAffinity: &n6sv1alpha1.ClusterAffinity{Regions: []string{"mars"}}},
 	})).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		p := &n6sv1alpha1.Placement{}
-		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "big", Name: "app"}, p)).To(Succeed())
-		cond := meta.FindStatusCondition(p.Status.Conditions, n6sv1alpha1.PlacementScheduledCondition)
-		g.Expect(cond).NotTo(BeNil())
+		cond := scheduledCondition(g, "big", "app")
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementUnschedulableReason))
 		g.Expect(cond.Message).To(Equal("deployment/app needs 8 CPU, 1Gi per replica; the largest node of any eligible cluster or pool has 4 CPU, 16Gi"))
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the Placement to be Unschedulable")
