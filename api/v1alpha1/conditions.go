@@ -145,6 +145,18 @@ const (
 	// PlacementSelectorInvalidReason: a selector names an unknown kind.
 	PlacementSelectorInvalidReason = "SelectorInvalid"
 
+	// PlacementProgressingCondition, as a Deployment's, is True while replicas move between
+	// clusters and once they settled, and False when a move outlasted its grace period.
+	PlacementProgressingCondition = "Progressing"
+	// PlacementMovingReason: replicas are moving; the message says from where, to where, and
+	// how many are Ready.
+	PlacementMovingReason = "MovingReplicas"
+	// PlacementSettledReason: no replicas are moving.
+	PlacementSettledReason = "Settled"
+	// PlacementGracePeriodExpiredReason: a move outlasted spec.rollout.gracePeriod, so the
+	// replicas that have a place elsewhere moved without waiting for their replacements.
+	PlacementGracePeriodExpiredReason = "GracePeriodExpired"
+
 	// BindingAppliedCondition is True when the resource is applied in every target cluster.
 	BindingAppliedCondition = "Applied"
 	// BindingAppliedReason: applied everywhere.

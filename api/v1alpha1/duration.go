@@ -82,3 +82,18 @@ func field(path string, d Duration, def, lo, hi time.Duration) (time.Duration, e
 	}
 	return v, nil
 }
+
+// Bounds of a rollout's grace period, the same as its CEL rule, and its default.
+const (
+	MinGracePeriod, MaxGracePeriod = time.Second, 24 * time.Hour
+	DefaultGracePeriod             = 10 * time.Minute
+)
+
+// GracePeriodOr is the rollout's grace period, or DefaultGracePeriod when it is unset or
+// malformed; the error names a malformed one.
+func (s *PlacementSpec) GracePeriodOr() (time.Duration, error) {
+	if s.Rollout == nil {
+		return DefaultGracePeriod, nil
+	}
+	return field("spec.rollout.gracePeriod", s.Rollout.GracePeriod, DefaultGracePeriod, MinGracePeriod, MaxGracePeriod)
+}

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // ResourceSelector picks fleet objects by API version and kind, and by name or labels.
@@ -398,6 +399,40 @@ type PlacementSpec struct {
 	// provisioning says whether the planner may create, wake and grow clusters for these replicas.
 	// +optional
 	Provisioning *Provisioning `json:"provisioning,omitempty"`
+
+	// rollout bounds how replicas move between clusters: make before break.
+	// +optional
+	Rollout *RolloutPolicy `json:"rollout,omitempty"`
+}
+
+// RolloutPolicy bounds how a workload's replicas move between clusters, as a Deployment's
+// rolling-update strategy bounds how its pods are replaced. A cluster that loses replicas
+// keeps them until their replacements are Ready elsewhere.
+// +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && string(self.maxSurge) in ['0', '0%'] && (!has(self.maxUnavailable) || string(self.maxUnavailable) in ['0', '0%']))",message="maxSurge and maxUnavailable cannot both be 0: replicas could never move"
+type RolloutPolicy struct {
+	// maxUnavailable is how many fewer Ready replicas than wanted a move may leave, as a
+	// count or a percentage of the replicas, rounded down. Default 0.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^(100|[1-9]?[0-9])%$')",message="maxUnavailable must be a count of at least 0 or a percentage from 0% to 100%"
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+
+	// maxSurge is how many more replicas than wanted may run during a move, as a count or a
+	// percentage of the replicas, rounded up. Default 25%.
+	// +optional
+	// +kubebuilder:default="25%"
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^(100|[1-9]?[0-9])%$')",message="maxSurge must be a count of at least 0 or a percentage from 0% to 100%"
+	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
+
+	// gracePeriod is how long a cluster keeps replicas that are moving away while their
+	// replacements are not Ready; then they move regardless, and an Event and the
+	// placement's Progressing condition say so. Default 10m.
+	// +optional
+	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32 && self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1s') && duration(self) <= duration('24h')",message="gracePeriod must be a duration such as 90s, 5m or 1h30m, between 1s and 24h"
+	GracePeriod Duration `json:"gracePeriod,omitempty"`
 }
 
 // PlacementStatus is what the scheduler last did for a placement.

@@ -88,6 +88,30 @@ type ResourceBindingSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Reason string `json:"reason,omitempty"`
+
+	// rollout, while replicas move between clusters, is where they are going; clusters then
+	// holds the step the move has reached.
+	// +optional
+	Rollout *BindingRollout `json:"rollout,omitempty"`
+}
+
+// BindingRollout is a move of replicas between clusters in progress.
+type BindingRollout struct {
+	// target is where the replicas go when the move is done.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=1000
+	Target []TargetCluster `json:"target,omitempty"`
+
+	// startedAt is when the move began; its grace period runs from then.
+	// +required
+	StartedAt metav1.Time `json:"startedAt"`
+
+	// gracePeriodExpired is true once the move outlasted its grace period and the replicas
+	// that have a place elsewhere moved without waiting for their replacements.
+	// +optional
+	GracePeriodExpired bool `json:"gracePeriodExpired,omitempty"`
 }
 
 // ClusterResourceState is how far the resource got in one cluster.

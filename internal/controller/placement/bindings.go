@@ -23,35 +23,60 @@ import (
 // maxReasonLength bounds the reason a Binding carries.
 const maxReasonLength = 4096
 
-// bind schedules one resource, writes its ResourceBinding, records the dependencies that
-// must follow it unless the placement ignores them, and says whether a replica is too large
-// for every node it may run on.
+// bind schedules one resource, writes its ResourceBinding one rollout step toward the
+// decision, records the dependencies that must follow it unless the placement ignores them,
+// and says whether a replica is too large for every node it may run on.
 func (r *Reconciler[T, P]) bind(ctx context.Context, p P, obj *unstructured.Unstructured, policy placement.Policy, fl *fleetState, followers map[dependency]map[string]bool) (bound, error) {
 	spec := fleetmodel.PodSpec(obj)
 	w, hasReplicas := fleetmodel.Workload(obj, spec)
 	if !hasReplicas {
 		policy.Mode = placement.Duplicated
 	}
-	view := r.withoutOwnUsage(ctx, fl, obj, &w)
-	out := bound{decision: placement.Schedule(view, w, policy)}
+	old, err := r.binding(ctx, obj)
+	if err != nil {
+		return bound{}, err
+	}
+	out := bound{decision: placement.Schedule(fl.withoutOwnUsage(old, &w), w, policy)}
+	applied := out.decision
 	if hasReplicas {
 		out.tooLarge = fl.tooLarge(policy, w)
+		grace, _ := p.PlacementSpec().GracePeriodOr() // a malformed one counts as the default
+		limits := fleetmodel.Rollout(p.PlacementSpec(), w.Replicas, policy.Mode == placement.Duplicated)
+		out.move = nextMove(old, out.decision, limits, grace, fl, r.Clock.Now())
+		applied = stepResult(out.decision, out.move.step)
 	}
-	var err error
-	if out.key, err = r.writeBinding(ctx, p, obj, out.decision, hasReplicas); err != nil {
+	if out.key, err = r.writeBinding(ctx, p, obj, old, applied, out.move.rollout, hasReplicas); err != nil {
 		return out, err
 	}
+	r.recordMove(p, obj, out)
 	if spec != nil && p.PlacementSpec().Dependencies != n6sv1alpha1.DependenciesIgnore {
+		// Dependencies follow every cluster that runs or will run the workload.
 		addFollowers(followers, obj.GetNamespace(), spec, out.decision)
+		addFollowers(followers, obj.GetNamespace(), spec, applied)
 	}
 	return out, nil
 }
 
+// binding reads the ResourceBinding of a resource; nil when it has none.
+func (r *Reconciler[T, P]) binding(ctx context.Context, obj *unstructured.Unstructured) (*n6sv1alpha1.ResourceBinding, error) {
+	b := &n6sv1alpha1.ResourceBinding{}
+	err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName()), b)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to get the ResourceBinding of %s %s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
+	return b, nil
+}
+
 // bound is what binding one resource gave: its ResourceBinding's key, the engine's decision,
-// and, when a replica is larger than every node it may run on, what it needs.
+// the step of a move toward it, and, when a replica is larger than every node it may run
+// on, what it needs.
 type bound struct {
 	key      client.ObjectKey
 	decision placement.Result
+	move     move
 	tooLarge string
 }
 
@@ -68,13 +93,12 @@ func (r *Reconciler[T, P]) unbind(ctx context.Context, p P, kind string, key cli
 	return nil
 }
 
-// withoutOwnUsage frees, in a copy of the view, the capacity the resource's current replicas
+// withoutOwnUsage frees, in a copy of the view, the capacity the resource's bound replicas
 // take, so that dividing by free capacity does not flee from its own pods and flap. It
 // records those replicas as the workload's current ones, which the engine keeps while they fit.
-func (r *Reconciler[T, P]) withoutOwnUsage(ctx context.Context, fl *fleetState, obj *unstructured.Unstructured, w *placement.Workload) []placement.Cluster {
+func (fl *fleetState) withoutOwnUsage(b *n6sv1alpha1.ResourceBinding, w *placement.Workload) []placement.Cluster {
 	view, index := fl.view, fl.index
-	b := &n6sv1alpha1.ResourceBinding{}
-	if err := r.Client.Get(ctx, n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName()), b); err != nil {
+	if b == nil {
 		return view
 	}
 	adjusted := view
@@ -140,7 +164,11 @@ func (r *Reconciler[T, P]) bindDependencies(ctx context.Context, p P, followers 
 		for _, c := range names {
 			decision.Assignments = append(decision.Assignments, placement.Assignment{Cluster: c})
 		}
-		if _, err := r.writeBinding(ctx, p, obj, decision, false); err != nil {
+		old, err := r.binding(ctx, obj)
+		if err != nil {
+			return err
+		}
+		if _, err := r.writeBinding(ctx, p, obj, old, decision, nil, false); err != nil {
 			if errors.Is(err, errPlacedElsewhere) {
 				continue
 			}
@@ -156,7 +184,7 @@ var errPlacedElsewhere = errors.New("already placed by another placement")
 
 // writeBinding creates or updates the Binding of one resource. An unchanged Binding costs no
 // API call, so rescheduling every resource of a placement stays cheap.
-func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructured.Unstructured, d placement.Result, hasReplicas bool) (client.ObjectKey, error) {
+func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructured.Unstructured, old *n6sv1alpha1.ResourceBinding, d placement.Result, rollout *n6sv1alpha1.BindingRollout, hasReplicas bool) (client.ObjectKey, error) {
 	ref := p.Reference()
 	want := n6sv1alpha1.ResourceBindingSpec{
 		Placement: ref,
@@ -165,6 +193,7 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 		},
 		UnplacedReplicas: d.Unplaced,
 		Reason:           n6sv1alpha1.Truncate(d.Reason, maxReasonLength),
+		Rollout:          rollout,
 	}
 	for _, a := range d.Assignments {
 		tc := n6sv1alpha1.TargetCluster{Name: a.Cluster}
@@ -174,10 +203,8 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 		want.Clusters = append(want.Clusters, tc)
 	}
 	key := n6sv1alpha1.BindingKey(obj.GetKind(), obj.GetNamespace(), obj.GetName())
-	b := &n6sv1alpha1.ResourceBinding{}
-	err := r.Client.Get(ctx, key, b)
-	switch {
-	case apierrors.IsNotFound(err):
+	switch b := old; {
+	case b == nil:
 		// Born with propagation's finalizer, so that no write stands between scheduling and propagation.
 		b = &n6sv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{
 			Namespace: key.Namespace, Name: key.Name, Finalizers: []string{n6sv1alpha1.BindingFinalizer},
@@ -189,14 +216,13 @@ func (r *Reconciler[T, P]) writeBinding(ctx context.Context, p P, obj *unstructu
 			return key, fmt.Errorf("failed to create ResourceBinding %s: %w", key, err)
 		}
 		return key, nil
-	case err != nil:
-		return key, fmt.Errorf("failed to get ResourceBinding %s: %w", key, err)
 	case b.Spec.Placement != ref:
 		return key, fmt.Errorf("resource %s %s/%s is %w %s %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), errPlacedElsewhere, b.Spec.Placement.Kind, b.Spec.Placement.Name)
 	case equality.Semantic.DeepEqual(b.Spec, want):
 		return key, nil
 	}
-	patch := client.MergeFrom(b.DeepCopy())
+	b := old.DeepCopy()
+	patch := client.MergeFrom(old)
 	b.Spec = want
 	if err := r.setOwner(p, b); err != nil {
 		return key, err

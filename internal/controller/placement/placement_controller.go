@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -53,6 +54,8 @@ type Reconciler[T any, P placementObject[T]] struct {
 	MaxConcurrentReconciles int
 	// Kinds, when set, stops the watches of the kinds nothing uses any more.
 	Kinds *kindwatch.Janitor
+	// Recorder, when set, records each step of a move between clusters as an Event on the placement.
+	Recorder events.EventRecorder
 
 	// kind is Placement or ClusterPlacement, as Bindings name it.
 	kind    string
@@ -97,10 +100,11 @@ func SetupSchedulers(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClo
 	if err := IndexBindings(ctx, mgr); err != nil {
 		return err
 	}
-	if err := (&PlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds}).SetupWithManager(mgr); err != nil {
+	recorder := mgr.GetEventRecorder("navarkos-scheduler")
+	if err := (&PlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds, Recorder: recorder}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the Placement scheduler: %w", err)
 	}
-	if err := (&ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds}).SetupWithManager(mgr); err != nil {
+	if err := (&ClusterPlacementReconciler{Client: mgr.GetClient(), Clock: clk, MaxConcurrentReconciles: maxConcurrent, Kinds: kinds, Recorder: recorder}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the ClusterPlacement scheduler: %w", err)
 	}
 	return nil
@@ -129,7 +133,13 @@ func (r *Reconciler[T, P]) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.TypedKind[client.Object](cache, &n6sv1alpha1.ResourceBinding{},
 			handler.TypedEnqueueRequestsFromMapFunc(r.placementOfBinding), predicate.Funcs{
 				CreateFunc: func(event.CreateEvent) bool { return false },
-				UpdateFunc: func(event.UpdateEvent) bool { return false },
+				UpdateFunc: moveStartedOrEnded,
+			})).
+		WatchesRawSource(source.TypedKind[client.Object](cache, &n6sv1alpha1.ResourceBinding{},
+			handler.TypedEnqueueRequestsFromMapFunc(r.resourceOfBinding), predicate.Funcs{
+				CreateFunc: func(event.CreateEvent) bool { return false },
+				DeleteFunc: func(event.DeleteEvent) bool { return false },
+				UpdateFunc: movingReplicasReady,
 			})).
 		Build(r)
 	if err != nil {
@@ -229,7 +239,7 @@ func (r *Reconciler[T, P]) reconcileResource(ctx context.Context, req request) (
 	if err := r.bindDependencies(ctx, p, followers, map[client.ObjectKey]bool{b.key: true}); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: fl.graceEnds}, nil
+	return ctrl.Result{RequeueAfter: sooner(fl.graceEnds, b.move.graceLeft)}, nil
 }
 
 // schedule runs the engine for every selected resource, writes their Bindings, deletes the
@@ -262,12 +272,16 @@ func (r *Reconciler[T, P]) schedule(ctx context.Context, p P) (ctrl.Result, meta
 	followers := map[dependency]map[string]bool{}
 	spreadShort := 0
 	var tooLarge []string
+	moves := &moveSummary{}
+	requeue := fl.graceEnds
 	for i := range resources {
 		b, err := r.bind(ctx, p, &resources[i], policy, fl, followers)
 		if err != nil {
 			return internalError(err)
 		}
 		keep[b.key] = true
+		moves.add(&resources[i], b)
+		requeue = sooner(requeue, b.move.graceLeft)
 		if !b.decision.SpreadSatisfied {
 			spreadShort++
 		}
@@ -297,7 +311,8 @@ func (r *Reconciler[T, P]) schedule(ctx context.Context, p P) (ctrl.Result, meta
 		cond.Status, cond.Reason = metav1.ConditionTrue, n6sv1alpha1.PlacementScheduledReason
 		cond.Message = fmt.Sprintf("%d resources bound", len(resources))
 	}
-	return ctrl.Result{RequeueAfter: fl.graceEnds}, cond, nil
+	meta.SetStatusCondition(&p.PlacementStatus().Conditions, moves.condition(p.GetGeneration()))
+	return ctrl.Result{RequeueAfter: requeue}, cond, nil
 }
 
 // get reads a placement; nil when it is gone.
@@ -346,6 +361,9 @@ type fleetState struct {
 	graceEnds time.Duration
 	// pools are the ClusterPools by name.
 	pools map[string]*n6sv1alpha1.ClusterPool
+	// healthy names the clusters whose API answers their health checks: their Ready
+	// replicas count while replicas move.
+	healthy map[string]bool
 }
 
 // missingTargets says which clusters and pools the spec names that do not exist; "" when all do.
@@ -399,6 +417,11 @@ func (r *Reconciler[T, P]) fleet(ctx context.Context, spec *n6sv1alpha1.Placemen
 	fl.index = make(map[string]int, len(fl.view))
 	for i, c := range fl.view {
 		fl.index[c.Name] = i
+	}
+	fl.healthy = make(map[string]bool, len(clusters.Items))
+	for i := range clusters.Items {
+		c := &clusters.Items[i]
+		fl.healthy[c.Name] = meta.IsStatusConditionTrue(c.Status.Conditions, n6sv1alpha1.ClusterHealthyCondition)
 	}
 	return fl, nil
 }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -95,6 +96,26 @@ func TestAPIRejectsBadPlacements(t *testing.T) {
 				{Weight: 1, Locality: &n6sv1alpha1.LocalityPreference{TargetRegions: []string{"us-east"}, Shares: map[string]int32{"us-east": 0}}},
 			}},
 			[]string{"spec.preferences[0].locality.shares", "each share is a weight from 1 to 1000"},
+		},
+		{
+			"a surge above 100%",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Rollout: &n6sv1alpha1.RolloutPolicy{MaxSurge: ptr.To(intstr.FromString("150%"))}},
+			[]string{"spec.rollout.maxSurge", "a percentage from 0% to 100%"},
+		},
+		{
+			"a negative maxUnavailable",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Rollout: &n6sv1alpha1.RolloutPolicy{MaxUnavailable: ptr.To(intstr.FromInt32(-1))}},
+			[]string{"spec.rollout.maxUnavailable", "a count of at least 0"},
+		},
+		{
+			"a rollout that can never move",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Rollout: &n6sv1alpha1.RolloutPolicy{MaxSurge: ptr.To(intstr.FromString("0%"))}},
+			[]string{"spec.rollout", "maxSurge and maxUnavailable cannot both be 0"},
+		},
+		{
+			"a grace period of nothing",
+			n6sv1alpha1.PlacementSpec{ResourceSelectors: selectDeployment("a"), Rollout: &n6sv1alpha1.RolloutPolicy{GracePeriod: "0s"}},
+			[]string{"spec.rollout.gracePeriod", "between 1s and 24h"},
 		},
 		{
 			"a namespaced selector in a Placement",

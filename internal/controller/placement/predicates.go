@@ -37,3 +37,25 @@ func (schedulingChanged) Update(e event.UpdateEvent) bool {
 		status(o, n6sv1alpha1.ClusterHealthyCondition) != status(n, n6sv1alpha1.ClusterHealthyCondition) ||
 		!reflect.DeepEqual(o.Status.Capacity.Allocatable, n.Status.Capacity.Allocatable)
 }
+
+// moveStartedOrEnded passes a Binding whose move between clusters started, ended or outlasted
+// its grace period.
+func moveStartedOrEnded(e event.UpdateEvent) bool {
+	o, okOld := e.ObjectOld.(*n6sv1alpha1.ResourceBinding)
+	n, okNew := e.ObjectNew.(*n6sv1alpha1.ResourceBinding)
+	if !okOld || !okNew {
+		return false
+	}
+	expired := func(b *n6sv1alpha1.ResourceBinding) bool {
+		return b.Spec.Rollout != nil && b.Spec.Rollout.GracePeriodExpired
+	}
+	return (o.Spec.Rollout == nil) != (n.Spec.Rollout == nil) || expired(o) != expired(n)
+}
+
+// movingReplicasReady passes a Binding in the middle of a move whose member status changed:
+// Ready replicas may let the move take its next step.
+func movingReplicasReady(e event.UpdateEvent) bool {
+	o, okOld := e.ObjectOld.(*n6sv1alpha1.ResourceBinding)
+	n, okNew := e.ObjectNew.(*n6sv1alpha1.ResourceBinding)
+	return okOld && okNew && n.Spec.Rollout != nil && !reflect.DeepEqual(o.Status.Clusters, n.Status.Clusters)
+}

@@ -89,7 +89,8 @@ func (r *Reconciler[T, P]) resourcePasses(gvk schema.GroupVersionKind) func(cont
 }
 
 // placementOfBinding maps a deleted Binding back to a whole pass of its placement, which
-// recreates it if still wanted.
+// recreates it if still wanted, and a Binding whose move started or ended to one, which
+// updates the placement's Progressing condition.
 func (r *Reconciler[T, P]) placementOfBinding(_ context.Context, o client.Object) []request {
 	p := o.(*n6sv1alpha1.ResourceBinding).Spec.Placement
 	if p.Kind != r.kind {
@@ -101,4 +102,19 @@ func (r *Reconciler[T, P]) placementOfBinding(_ context.Context, o client.Object
 // placementItself maps a placement's own events to its whole pass.
 func placementItself[P client.Object](_ context.Context, p P) []request {
 	return []request{{Placement: client.ObjectKeyFromObject(p)}}
+}
+
+// resourceOfBinding maps a Binding whose replicas are moving to a resource pass of its
+// resource, which takes the move's next step.
+func (r *Reconciler[T, P]) resourceOfBinding(_ context.Context, o client.Object) []request {
+	b := o.(*n6sv1alpha1.ResourceBinding)
+	p := b.Spec.Placement
+	if p.Kind != r.kind {
+		return nil
+	}
+	res := b.Spec.Resource
+	return []request{{
+		Placement: client.ObjectKey{Namespace: p.Namespace, Name: p.Name},
+		Resource:  resourceRef{GVK: schema.FromAPIVersionAndKind(res.APIVersion, res.Kind), Key: client.ObjectKey{Namespace: res.Namespace, Name: res.Name}},
+	}}
 }
