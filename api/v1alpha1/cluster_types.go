@@ -39,6 +39,9 @@ const (
 	ClusterPhaseHibernated ClusterPhase = "Hibernated"
 	// ClusterPhaseOffline has nothing left at its provider.
 	ClusterPhaseOffline ClusterPhase = "Offline"
+	// ClusterPhaseDraining waits for the replicas placed on it to be Ready elsewhere before
+	// it goes offline, hibernates or is deleted.
+	ClusterPhaseDraining ClusterPhase = "Draining"
 	// ClusterPhaseDeleting is being removed.
 	ClusterPhaseDeleting ClusterPhase = "Deleting"
 	// ClusterPhaseFailed met an error that retrying has not fixed yet.

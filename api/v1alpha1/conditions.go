@@ -56,6 +56,9 @@ const (
 	ClusterHibernatedReason = "Hibernated"
 	// ClusterOfflineReason: the cluster was removed from its provider on request.
 	ClusterOfflineReason = "Offline"
+	// ClusterDrainingReason: the cluster stays up until the replicas placed on it are Ready
+	// elsewhere, before it goes offline, hibernates or is deleted.
+	ClusterDrainingReason = "Draining"
 	// ClusterDeletingReason: the Cluster is being deleted.
 	ClusterDeletingReason = "Deleting"
 	// ClusterReadyReason: the cluster is ready for workloads.

@@ -121,6 +121,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.resolve(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
+	leaving := !c.DeletionTimestamp.IsZero() || c.Spec.DesiredState == n6sv1alpha1.DesiredOffline || c.Spec.DesiredState == n6sv1alpha1.DesiredHibernated
+	if leaving && s.blocker == nil && s.provider != nil {
+		if held, res, err := r.holdForDrain(ctx, s); held || err != nil {
+			return res, err
+		}
+	}
 	if !c.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}

@@ -36,6 +36,9 @@ type scope struct {
 	nodesOutOfRange bool
 	// scalingManaged is false for providers that do not manage nodes.
 	scalingManaged bool
+	// draining, when set, says which replicas keep the cluster up before it goes offline,
+	// hibernates or is deleted.
+	draining string
 	// done is true when the Cluster reached its desired state.
 	done bool
 	// deleted is true once the finalizer is gone; there is no status left to write.

@@ -167,6 +167,8 @@ func readyCond(s *scope, provisioned, healthy, scaling cond) cond {
 		return cond{metav1.ConditionFalse, s.blocker.reason, s.blocker.message}
 	case s.providerErr != nil:
 		return cond{metav1.ConditionFalse, n6sv1alpha1.ClusterProviderFailedReason, providerMessage(s)}
+	case s.draining != "":
+		return cond{metav1.ConditionFalse, drainingReason, s.draining}
 	case s.progress != "" && s.member == nil:
 		return cond{metav1.ConditionFalse, s.progress, provisioned.message}
 	case s.cluster.Spec.DesiredState != n6sv1alpha1.DesiredOnline && s.cluster.Spec.DesiredState != "":
@@ -185,6 +187,8 @@ func readyCond(s *scope, provisioned, healthy, scaling cond) cond {
 
 func phase(s *scope, ready cond) n6sv1alpha1.ClusterPhase {
 	switch {
+	case s.draining != "":
+		return n6sv1alpha1.ClusterPhaseDraining
 	case !s.cluster.DeletionTimestamp.IsZero():
 		return n6sv1alpha1.ClusterPhaseDeleting
 	case s.blocker != nil && s.blocker.reason == n6sv1alpha1.ClusterPoolNotFoundReason:
