@@ -514,7 +514,7 @@ func (p *planning) resize() {
 			// and is not noted as a flap.
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: -float64(m.origNodes-needed) * m.pool.NodePrice,
 				Reason: fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, Round(m.pool.ScaleTime+orderMargin))})
-		case m.State == Running && !p.holding(m):
+		case m.State == Running && !p.holding(m) && p.mem.watchedFor(m.Name, p.in.Now) >= window:
 			p.mem.stillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
 			if stable := p.mem.peak(m.Name); stable < m.origNodes {
 				p.mem.shrunk[m.Name] = p.in.Now
@@ -612,6 +612,7 @@ func (mem *Memory) observe(clusters []Cluster, now time.Time) {
 		if !seen[name] {
 			delete(mem.nodes, name)
 			delete(mem.needs, name)
+			delete(mem.watched, name)
 			delete(mem.online, name)
 			delete(mem.grown, name)
 			delete(mem.shrunk, name)
@@ -629,6 +630,19 @@ func (mem *Memory) record(cluster string, now time.Time, nodes int32, window tim
 		}
 	}
 	mem.needs[cluster] = append(kept, need{at: now, nodes: nodes})
+	if _, ok := mem.watched[cluster]; !ok {
+		mem.watched[cluster] = now
+	}
+}
+
+// watchedFor is how long the memory has recorded a cluster's needs: a window it has not
+// watched whole, as after a restart, knows no peak to shrink to.
+func (mem *Memory) watchedFor(cluster string, now time.Time) time.Duration {
+	since, ok := mem.watched[cluster]
+	if !ok {
+		return 0
+	}
+	return now.Sub(since)
 }
 
 // peak is the most nodes a cluster needed within the window.

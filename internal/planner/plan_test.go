@@ -133,11 +133,12 @@ func TestDecide(t *testing.T) {
 			reason:  "pool cheap: one replica needs 8 CPU, 1Gi, more than its node's 4 CPU, 16Gi",
 		},
 		{
+			// (Nor shrink it: a first decision has watched no stabilisation window.)
 			name:     "replicas larger than the node, bound to a cluster, grow it not",
 			pools:    []Pool{cheap},
 			clusters: []Cluster{testCluster("c1", cheap, Running, 2)},
 			demands:  []Demand{testDemand("shop/big", 2, map[string]int32{"c1": 2}, func(d *Demand) { d.Request = placement.Resources{MilliCPU: 8000, MemoryBytes: 1 << 30} })},
-			want:     "Scale c1 nodes=1\nUnserved shop/big 2\n",
+			want:     "Unserved shop/big 2\n",
 		},
 		{
 			name:     "wake before create",
@@ -298,6 +299,24 @@ func TestScaleDownWaitsForTheStabilisationWindow(t *testing.T) {
 	got := summary(decide([]Pool{pool}, busy(4), []Demand{testDemand("a/w", 4, map[string]int32{"c1": 4})}, t0.Add(5*time.Minute), mem))
 	if got != "Scale c1 nodes=1\n" {
 		t.Fatalf("once the window passed: %q", got)
+	}
+}
+
+// TestARestartShrinksNothingItWouldNotHave: a planner that restarts (a fresh memory) while
+// demand is low has not watched the stabilisation window, so it shrinks nothing until it has,
+// however low the demand it sees first.
+func TestARestartShrinksNothingItWouldNotHave(t *testing.T) {
+	pool := testPool("cheap", "us-east", 0.10)
+	busy := []Cluster{testCluster("c1", pool, Running, 4)}
+	low := []Demand{testDemand("a/w", 4, map[string]int32{"c1": 4})}
+	mem := NewMemory() // the memory of the restarted planner
+	for _, after := range []time.Duration{0, time.Minute, 4 * time.Minute} {
+		if got := summary(decide([]Pool{pool}, busy, low, t0.Add(after), mem)); got != "" {
+			t.Fatalf("%s after a restart: %q, want nothing before the window was watched", after, got)
+		}
+	}
+	if got := summary(decide([]Pool{pool}, busy, low, t0.Add(5*time.Minute), mem)); got != "Scale c1 nodes=1\n" {
+		t.Fatalf("once the window was watched: %q", got)
 	}
 }
 

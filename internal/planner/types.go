@@ -249,9 +249,12 @@ type WholeFleetDecision struct {
 
 // Memory is what the planner remembers between decisions: recent node needs, for
 // stabilisation, and pools whose provider failed. The caller keeps it; losing it only
-// restarts the stabilisation windows and forgets failures.
+// restarts the stabilisation windows, which then shrink nothing until they were watched
+// whole, and forgets failures.
 type Memory struct {
-	needs       map[string][]need
+	needs map[string][]need
+	// watched is when each cluster's needs were first recorded.
+	watched     map[string]time.Time
 	failedPools map[string]failure
 	// online is when each cluster was seen turning Running: the zero time for one already
 	// Running when first seen, whose history is unknown. grown is when it was last seen with
@@ -310,7 +313,7 @@ type failure struct {
 
 // NewMemory returns an empty memory.
 func NewMemory() *Memory {
-	return &Memory{needs: map[string][]need{}, failedPools: map[string]failure{},
+	return &Memory{needs: map[string][]need{}, watched: map[string]time.Time{}, failedPools: map[string]failure{},
 		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
 		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]flapWindow{},
 		history: map[string]*history{}, replicas: map[string][]need{}, pools: map[string][]poolSample{}}
