@@ -39,6 +39,10 @@ func (r *Reconciler) holdForDrain(ctx context.Context, s *scope) (bool, ctrl.Res
 	if s.state != provider.StateRunning && s.state != provider.StateDegraded {
 		return false, ctrl.Result{}, nil
 	}
+	// A cluster the provider made has its kubeconfig from the provider, not from the spec.
+	if err := r.ensureKubeconfig(ctx, s); err != nil {
+		return true, ctrl.Result{}, err
+	}
 	r.checkHealth(ctx, s)
 	if s.member == nil {
 		return false, ctrl.Result{}, nil
