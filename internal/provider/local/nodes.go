@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -74,8 +72,7 @@ func NewNode(cluster string, i int, pool n6sv1alpha1.ClusterPoolSpec) *corev1.No
 }
 
 // ScaleNodes makes the cluster hold exactly want Navarkos nodes, numbered from 0.
-// Surplus nodes, the highest numbers first, are cordoned, their pods deleted so their
-// controllers recreate them elsewhere, and then removed.
+// Surplus nodes are drained make before break (drainNodes) and then removed.
 func ScaleNodes(ctx context.Context, cs kubernetes.Interface, cluster string, want int32, pool n6sv1alpha1.ClusterPoolSpec) error {
 	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: n6sv1alpha1.ManagedNodeLabel + "=true"})
 	if err != nil {
@@ -101,36 +98,13 @@ func ScaleNodes(ctx context.Context, cs kubernetes.Interface, cluster string, wa
 			return fmt.Errorf("failed to create node %s: %w", NodeName(cluster, i), err)
 		}
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(surplus)))
+	if err := drainNodes(ctx, cs, surplus); err != nil {
+		return err
+	}
 	for _, name := range surplus {
-		if err := removeNode(ctx, cs, name); err != nil {
-			return err
+		if err := cs.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("failed to delete node %s: %w", name, err)
 		}
-	}
-	return nil
-}
-
-func removeNode(ctx context.Context, cs kubernetes.Interface, name string) error {
-	patch := []byte(`{"spec":{"unschedulable":true}}`)
-	if _, err := cs.CoreV1().Nodes().Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("failed to cordon node %s: %w", name, err)
-	}
-	pods, err := cs.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
-		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", name).String(),
-	})
-	if err != nil {
-		return fmt.Errorf("failed to list the pods of node %s: %w", name, err)
-	}
-	for _, pod := range pods.Items {
-		if err := cs.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("failed to drain pod %s/%s from node %s: %w", pod.Namespace, pod.Name, name, err)
-		}
-	}
-	if err := cs.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("failed to delete node %s: %w", name, err)
 	}
 	return nil
 }
