@@ -3,7 +3,12 @@ package report
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
+
+	"k8s.io/utils/ptr"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -38,6 +43,9 @@ func Binding(b *n6sv1alpha1.ResourceBinding) string {
 	for _, st := range b.Status.Clusters {
 		state[st.Name] = st
 	}
+	if m := b.Spec.Rollout; m != nil {
+		fmt.Fprintf(&s, "Moving:     %s\n", move(b, m, state))
+	}
 	s.WriteString("Clusters:\n")
 	if len(b.Spec.Clusters) == 0 {
 		s.WriteString("  none\n")
@@ -58,4 +66,42 @@ func Binding(b *n6sv1alpha1.ResourceBinding) string {
 		}
 	}
 	return s.String()
+}
+
+// move writes a move in progress for people: since when, each cluster whose replicas change
+// from what it runs now to what it will run, and how many replicas are Ready.
+func move(b *n6sv1alpha1.ResourceBinding, m *n6sv1alpha1.BindingRollout, state map[string]n6sv1alpha1.ClusterResourceStatus) string {
+	now, target := replicasByCluster(b.Spec.Clusters), replicasByCluster(m.Target)
+	names := slices.Sorted(maps.Keys(now))
+	for c := range target {
+		if _, ok := now[c]; !ok {
+			names = append(names, c)
+		}
+	}
+	slices.Sort(names)
+	var changes []string
+	var ready, wanted int32
+	for _, c := range names {
+		if now[c] != target[c] {
+			changes = append(changes, fmt.Sprintf("%s %d→%d", c, now[c], target[c]))
+		}
+		if st, ok := state[c]; ok {
+			ready += min(st.ReadyReplicas, now[c])
+		}
+		wanted += target[c]
+	}
+	wanted += b.Spec.UnplacedReplicas
+	msg := fmt.Sprintf("since %s: %s; %d of %d Ready", m.StartedAt.UTC().Format(time.RFC3339), strings.Join(changes, ", "), ready, wanted)
+	if m.GracePeriodExpired {
+		msg += "; the grace period expired, so the replicas that have a place moved without waiting"
+	}
+	return msg
+}
+
+func replicasByCluster(list []n6sv1alpha1.TargetCluster) map[string]int32 {
+	out := map[string]int32{}
+	for _, tc := range list {
+		out[tc.Name] = ptr.Deref(tc.Replicas, 0)
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -33,5 +35,29 @@ Clusters:
 `
 	if got := Binding(b); got != want {
 		t.Errorf("ResourceBinding =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestBindingShowsAMoveInProgress(t *testing.T) {
+	started := metav1.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	b := &n6sv1alpha1.ResourceBinding{
+		Spec: n6sv1alpha1.ResourceBindingSpec{
+			Resource:  n6sv1alpha1.ResourceReference{Kind: "Deployment", Namespace: "shop", Name: "web"},
+			Placement: n6sv1alpha1.PlacementReference{Kind: "Placement", Namespace: "shop", Name: "web"},
+			Clusters:  []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](4)}, {Name: "us", Replicas: ptr.To[int32](4)}},
+			Reason:    "...",
+			Rollout: &n6sv1alpha1.BindingRollout{
+				Target:    []n6sv1alpha1.TargetCluster{{Name: "us", Replicas: ptr.To[int32](6)}},
+				StartedAt: started,
+			},
+		},
+		Status: n6sv1alpha1.ResourceBindingStatus{Clusters: []n6sv1alpha1.ClusterResourceStatus{
+			{Name: "eu", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 4},
+			{Name: "us", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 2},
+		}},
+	}
+	want := "Moving:     since 2026-12-07T10:00:00Z: eu 4→0, us 4→6; 6 of 6 Ready\n"
+	if got := Binding(b); !strings.Contains(got, want) {
+		t.Errorf("ResourceBinding =\n%s\nwant a line\n%s", got, want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
@@ -16,12 +18,17 @@ import (
 
 // Explain writes the placement decision for a workload, the clusters it runs on with their
 // pool, region and price, and the planner's decisions that concern it.
-func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time, cfg planner.Config) error {
+// A problem of its placement (a replica that fits no node, a target that does not exist)
+// comes first, in red when color is set.
+func Explain(ctx context.Context, out io.Writer, c client.Reader, kind, ns, name string, now time.Time, cfg planner.Config, color bool) error {
 	b, err := GetBinding(ctx, c, kind, ns, name)
 	if err != nil {
 		return err
 	}
 	var s strings.Builder
+	if problem := placementProblem(ctx, c, b); problem != "" {
+		s.WriteString(red("Problem:    "+problem, color) + "\n")
+	}
 	s.WriteString(Binding(b))
 	if len(b.Spec.Clusters) > 0 {
 		s.WriteString("Those clusters:\n")
@@ -76,4 +83,31 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// placementProblem says why the Binding's placement cannot place what it selects, from its
+// Scheduled condition: "" when it can, or when the placement cannot be read.
+func placementProblem(ctx context.Context, c client.Reader, b *n6sv1alpha1.ResourceBinding) string {
+	ref := b.Spec.Placement
+	p := ref.EmptyObject()
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, p); err != nil {
+		return ""
+	}
+	cond := meta.FindStatusCondition(p.PlacementStatus().Conditions, n6sv1alpha1.PlacementScheduledCondition)
+	if cond == nil || cond.Status != metav1.ConditionFalse {
+		return ""
+	}
+	switch cond.Reason {
+	case n6sv1alpha1.PlacementUnschedulableReason, n6sv1alpha1.PlacementUnknownTargetReason, n6sv1alpha1.PlacementSpreadUnsatisfiedReason:
+		return cond.Reason + ": " + cond.Message
+	}
+	return ""
+}
+
+// red colors s for a terminal when color is set.
+func red(s string, color bool) string {
+	if !color {
+		return s
+	}
+	return "\x1b[31m" + s + "\x1b[0m"
 }

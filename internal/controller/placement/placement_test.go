@@ -21,6 +21,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/report"
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
@@ -473,6 +475,16 @@ func TestAReplicaLargerThanEveryNodeIsUnschedulable(t *testing.T) {
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementUnschedulableReason))
 		g.Expect(cond.Message).To(Equal("deployment/app needs 8 CPU, 1Gi per replica; the largest node of any eligible cluster or pool has 4 CPU, 16Gi"))
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the Placement to be Unschedulable")
+
+	// `navarkos explain` puts it first, in red on a terminal.
+	for color, want := range map[bool]string{
+		false: "Problem:    Unschedulable: deployment/app needs 8 CPU, 1Gi per replica",
+		true:  "\x1b[31mProblem:    Unschedulable: deployment/app needs 8 CPU",
+	} {
+		var out strings.Builder
+		g.Expect(report.Explain(ctx, &out, k8s, "Deployment", "big", "app", time.Now(), planner.DefaultConfig(), color)).To(Succeed())
+		g.Expect(out.String()).To(HavePrefix(want))
+	}
 }
 
 // TestOnlyTheControllersWriteBindings: a namespace's own identity (a ServiceAccount token)

@@ -188,7 +188,7 @@ func TestProvisioningNever(t *testing.T) {
 
 	// `navarkos explain` and `navarkos plan` say the same, and change nothing.
 	var out strings.Builder
-	g.Expect(report.Explain(context.Background(), &out, k8s, "Deployment", "never", "web", time.Now(), planner.DefaultConfig())).To(Succeed())
+	g.Expect(report.Explain(context.Background(), &out, k8s, "Deployment", "never", "web", time.Now(), planner.DefaultConfig(), false)).To(Succeed())
 	g.Expect(out.String()).To(And(ContainSubstring("Placement:  Placement web"), ContainSubstring("3 replicas cannot be served"), ContainSubstring("provisioning is not allowed")))
 	p, err := fleetplan.Compute(context.Background(), k8s, time.Now(), planner.DefaultConfig())
 	g.Expect(err).NotTo(HaveOccurred())

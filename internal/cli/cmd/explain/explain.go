@@ -2,10 +2,12 @@ package explain
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/navarkos/navarkos/internal/cli/options"
 	"github.com/navarkos/navarkos/internal/report"
@@ -33,7 +35,10 @@ func NewCommand(g *options.Global) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return report.Explain(cmd.Context(), cmd.OutOrStdout(), c, kind, ns, name, time.Now(), opts.Config)
+			out := cmd.OutOrStdout()
+			f, isFile := out.(*os.File)
+			color := isFile && term.IsTerminal(int(f.Fd()))
+			return report.Explain(cmd.Context(), out, c, kind, ns, name, time.Now(), opts.Config, color)
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "Deployment", "kind of the workload")
