@@ -26,6 +26,10 @@ import (
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
+// plannerFlags make the planner decide within seconds: it looks every 2 s, and a cluster
+// that just came online or grew may be drained once 10 s have passed.
+var plannerFlags = []string{"--plan-interval", "2s", "--scale-down-stabilization", "10s"}
+
 const (
 	// availabilityReplicas is the workload's size; the Placement allows none unavailable.
 	availabilityReplicas = 6
@@ -42,13 +46,14 @@ const (
 // become Ready through the routine changes of a fleet, under `navarkos up` with its planner,
 // and sums the Ready replicas of every member every 200 ms. With maxUnavailable 0, the sum
 // must never fall below 6 in any phase: a cluster scaled down and up, a region change, a
-// cluster set Offline, one set Hibernated, and a crash and restart of `navarkos up`.
+// cluster set Offline, one set Hibernated, a crash and restart of `navarkos up`, and a
+// consolidation the planner decides.
 func TestAvailabilityWhileTheFleetChanges(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	dataDir := t.TempDir()
 	fl := localfleet.Fleet{DataDir: dataDir, BinDir: testenv.BinDir()}
-	up := startUp(t, dataDir)
+	up := startUp(t, dataDir, plannerFlags...)
 	c := fleetClient(t, fl)
 	for _, pool := range []string{"local-eu-west", "local-us-east"} {
 		setPodReadyDelay(t, c, pool, availabilityPodDelay)
@@ -113,19 +118,54 @@ func TestAvailabilityWhileTheFleetChanges(t *testing.T) {
 	})
 	s.phase(t, "navarkos up crashes and restarts", func() {
 		_ = up.stop(t, syscall.SIGKILL)
-		up = startUp(t, dataDir)
+		up = startUp(t, dataDir, plannerFlags...)
 		// Nothing moves or scales that would not have without the restart.
 		g.Consistently(func(g Gomega) {
 			g.Expect(bindingClusters(g, c)).To(Equal(map[string]int32{"avail-us": availabilityReplicas}))
 			g.Expect(clusterNodes(g, c, "avail-us")).To(Equal(int32(2)))
 		}, 10*time.Second, poll).Should(Succeed(), "nothing may move or scale after the restart")
 	})
+	consolidate(t, c, s, placement)
 	s.stop()
 	s.report(t)
 	if t.Failed() {
 		logFleet(t, c)
 	}
 	g.Expect(up.stop(t, syscall.SIGTERM)).To(Succeed(), "navarkos up must exit cleanly:\n%s", up.output.String())
+}
+
+// consolidate puts one replica on avail-eu and five on avail-us, then hands both clusters
+// to the planner, whose consolidation drains avail-eu into avail-us: its whole cost saved.
+func consolidate(t *testing.T, c client.Client, s *sampler, p *n6sv1alpha1.Placement) {
+	g := NewWithT(t)
+	patchClusterSpec(t, c, "avail-eu", func(cl *n6sv1alpha1.Cluster) { cl.Spec.DesiredState = n6sv1alpha1.DesiredOnline })
+	waitForCluster(g, c, "avail-eu", n6sv1alpha1.ClusterPhaseReady)
+	setSpread(t, c, p, &n6sv1alpha1.SpreadConstraint{MinClusters: 2})
+	s.awaitSettled(g, map[string]int32{"avail-eu": 1, "avail-us": availabilityReplicas - 1})
+	setSpread(t, c, p, nil)
+	s.phase(t, "consolidation by the planner", func() {
+		for _, name := range []string{"avail-eu", "avail-us"} {
+			patchClusterSpec(t, c, name, func(cl *n6sv1alpha1.Cluster) { cl.Labels[n6sv1alpha1.PlannerLabel] = n6sv1alpha1.PlannerManaged })
+		}
+		g.Eventually(func(g Gomega) {
+			cl := &n6sv1alpha1.Cluster{}
+			g.Expect(c.Get(context.Background(), client.ObjectKey{Name: "avail-eu"}, cl)).To(Succeed())
+			g.Expect(cl.Annotations).To(HaveKey(n6sv1alpha1.DrainPodLimitAnnotation))
+		}, clusterTimeout, poll).Should(Succeed(), "waiting for the planner to drain avail-eu")
+		s.awaitSettled(g, map[string]int32{"avail-us": availabilityReplicas})
+	})
+}
+
+func setSpread(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, spread *n6sv1alpha1.SpreadConstraint) {
+	t.Helper()
+	NewWithT(t).Eventually(func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), p); err != nil {
+			return err
+		}
+		patch := client.MergeFrom(p.DeepCopy())
+		p.Spec.Spread = spread
+		return c.Patch(context.Background(), p, patch)
+	}, clusterTimeout, poll).Should(Succeed(), "setting the Placement's spread to %+v", spread)
 }
 
 // sampler sums the Ready replicas of shop/web over every member, every samplePeriod.

@@ -20,15 +20,15 @@ type upProcess struct {
 	exited chan error
 }
 
-// startUp runs `navarkos up` on dataDir and waits for its ready line.
-func startUp(t *testing.T, dataDir string) *upProcess {
+// startUp runs `navarkos up` on dataDir, with any more flags, and waits for its ready line.
+func startUp(t *testing.T, dataDir string, flags ...string) *upProcess {
 	t.Helper()
 	if err := testenv.RequireBinaries("navarkos"); err != nil {
 		t.Fatal(err)
 	}
 	p := &upProcess{output: &testenv.SyncBuffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), "up",
-		"--data-dir", dataDir, "--bin-dir", testenv.BinDir(), "--health-interval", healthInterval.String())
+	p.cmd = exec.Command(filepath.Join(testenv.BinDir(), "navarkos"), append([]string{"up",
+		"--data-dir", dataDir, "--bin-dir", testenv.BinDir(), "--health-interval", healthInterval.String()}, flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("failed to start navarkos up: %v", err)
