@@ -119,3 +119,52 @@ func TestDashboardWorkloadNotReadyIsNotGreen(t *testing.T) {
 		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))
 	}
 }
+
+// TestDashboardShowsAPlacementProblemInRed: a Placement whose replica fits no node says so on
+// the workloads page, in the colour of a failure, and so does a move in progress.
+func TestDashboardShowsAPlacementProblemInRed(t *testing.T) {
+	ctx := t.Context()
+	u := listen(t)
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "toobig"}}); err != nil {
+		t.Fatal(err)
+	}
+	p := &n6sv1alpha1.Placement{ObjectMeta: metav1.ObjectMeta{Namespace: "toobig", Name: "app"},
+		Spec: n6sv1alpha1.PlacementSpec{ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment", Name: "app"}}}}
+	if err := k8s.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	const needs = "deployment/app needs 8 CPU, 1Gi per replica; the largest node of any eligible cluster or pool has 4 CPU, 16Gi"
+	p.Status.Conditions = []metav1.Condition{
+		{Type: n6sv1alpha1.PlacementScheduledCondition, Status: metav1.ConditionFalse, Reason: n6sv1alpha1.PlacementUnschedulableReason, Message: needs, LastTransitionTime: metav1.Now()},
+		{Type: n6sv1alpha1.PlacementProgressingCondition, Status: metav1.ConditionTrue, Reason: n6sv1alpha1.PlacementMovingReason, Message: "deployment/app: moving eu 4→0, us 4→6; 6 of 6 Ready", LastTransitionTime: metav1.Now()},
+	}
+	if err := k8s.Status().Update(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	ref := n6sv1alpha1.PlacementReference{Kind: n6sv1alpha1.PlacementKind, Namespace: "toobig", Name: "app"}
+	if err := k8s.Create(ctx, &n6sv1alpha1.ResourceBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "toobig", Name: "deployment-app"},
+		Spec: n6sv1alpha1.ResourceBindingSpec{Placement: ref, UnplacedReplicas: 2,
+			Resource: n6sv1alpha1.ResourceReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "toobig", Name: "app"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	card := `[data-placement="toobig/app"]`
+	page, problems := testenv.Browser(t)
+	testenv.Within(t, page, 30*time.Second, "the workloads page with the placement's problem", chromedp.Steps(
+		chromedp.Navigate(u.String()+"#workloads"), chromedp.WaitVisible(chromedp.CSS(card+` p.problem`))))
+	text := testenv.Within(t, page, 5*time.Second, "the problem's text", chromedp.Text(chromedp.CSS(card+` p.problem`)))
+	colour := testenv.Within(t, page, 5*time.Second, "the problem's colour",
+		chromedp.Evaluate[string](`getComputedStyle(document.querySelector('`+card+` p.problem')).color`))
+	moving := testenv.Within(t, page, 5*time.Second, "the move's text", chromedp.Text(chromedp.CSS(card+` p.moving`)))
+	// --bad is #cf222e.
+	if text != "Unschedulable: "+needs || colour != "rgb(207, 34, 46)" {
+		t.Errorf("the problem reads %q in %s; want the Unschedulable message in the failure colour rgb(207, 34, 46)", text, colour)
+	}
+	if !strings.Contains(moving, "moving eu 4→0, us 4→6; 6 of 6 Ready") {
+		t.Errorf("the move reads %q", moving)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(p, "\n"))
+	}
+}

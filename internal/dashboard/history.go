@@ -258,19 +258,49 @@ func (s *Server) sampleNow(ctx context.Context) (Sample, bool) {
 			sm.CostPerHour += number(*q)
 		}
 	}
+	unserved := s.unservedByDemand(ctx)
 	for _, b := range bindings.Items {
-		sm.Requested += int64(b.Spec.UnplacedReplicas)
-		for _, tc := range b.Spec.Clusters {
-			if tc.Replicas != nil {
-				sm.Requested += int64(*tc.Replicas)
-				sm.Placed += int64(*tc.Replicas)
-			}
-		}
+		requested, placed := bindingDemand(&b)
+		// Replicas the planner finds no capacity for are not placed, wherever they are bound.
+		r := b.Spec.Resource
+		placed = max(min(placed, requested-int64(unserved[r.Namespace+"/"+r.Name])), 0)
+		sm.Requested += requested
+		sm.Placed += placed
 		for _, cs := range b.Status.Clusters {
 			sm.Ready += int64(cs.ReadyReplicas)
 		}
 	}
 	return sm, true
+}
+
+// bindingDemand is what a ResourceBinding asks for, the replicas its decision places plus
+// those it cannot, and what it places: during a move, the replicas it is moving to (the
+// replicas it still runs elsewhere are the same replicas, not more).
+func bindingDemand(b *n6sv1alpha1.ResourceBinding) (requested, placed int64) {
+	clusters := b.Spec.Clusters
+	if b.Spec.Rollout != nil {
+		clusters = b.Spec.Rollout.Target
+	}
+	for _, tc := range clusters {
+		if tc.Replicas != nil {
+			placed += int64(*tc.Replicas)
+		}
+	}
+	return placed + int64(b.Spec.UnplacedReplicas), placed
+}
+
+// unservedByDemand is the replicas of each demand (namespace/name) that the planner's plan of
+// now cannot serve; empty when no plan could be made.
+func (s *Server) unservedByDemand(ctx context.Context) map[string]int32 {
+	out := map[string]int32{}
+	plan, _, err := s.planNow(ctx, s.opts.Now())
+	if err != nil || plan == nil {
+		return out
+	}
+	for _, u := range plan.Unserved {
+		out[u.Demand] += u.Replicas
+	}
+	return out
 }
 
 // costInNote finds the change in cost per hour that a planner Event's note announces, as

@@ -460,3 +460,20 @@ func TestDashboardSimulatesAShippedTrace(t *testing.T) {
 
 // longTrace is a trace 100 days long, as JSON string content.
 const longTrace = `t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n0,shop/web,3,500,1024,,\n8640000,shop/web,3,500,1024,,\n`
+
+// TestBindingDemandCountsAMoveOnce: a ResourceBinding in the middle of a move runs its
+// surge on top of the replicas it moves, but asks for and places only its replicas.
+func TestBindingDemandCountsAMoveOnce(t *testing.T) {
+	b := &n6sv1alpha1.ResourceBinding{Spec: n6sv1alpha1.ResourceBindingSpec{
+		Clusters:         []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](6)}, {Name: "us", Replicas: ptr.To[int32](2)}},
+		UnplacedReplicas: 1,
+		Rollout:          &n6sv1alpha1.BindingRollout{Target: []n6sv1alpha1.TargetCluster{{Name: "us", Replicas: ptr.To[int32](6)}}},
+	}}
+	if requested, placed := bindingDemand(b); requested != 7 || placed != 6 {
+		t.Errorf("a move of 6 with 1 unplaced asks %d and places %d; want 7 and 6", requested, placed)
+	}
+	b.Spec.Rollout = nil
+	if requested, placed := bindingDemand(b); requested != 9 || placed != 8 {
+		t.Errorf("8 bound with 1 unplaced asks %d and places %d; want 9 and 8", requested, placed)
+	}
+}

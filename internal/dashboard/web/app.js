@@ -129,9 +129,24 @@ const workloadFilter = document.getElementById("workload-filter");
 const workloadPage = 100;
 let workloadLimit = workloadPage;
 
+// placementProblems are the Scheduled reasons that leave replicas without a place.
+const placementProblems = ["Unschedulable", "UnknownTarget", "SpreadUnsatisfied"];
+
+// placementNotes are a placement's problem, in red, and a move of its replicas in progress.
+function placementNotes(p) {
+  const conds = p.conditions || [];
+  const problem = conds.find(c => c.type === "Scheduled" && c.status === "False" && placementProblems.includes(c.reason));
+  const moving = conds.find(c => c.type === "Progressing" && c.reason !== "Settled");
+  return [
+    problem ? el("p", { class: "problem bad", text: `${problem.reason}: ${problem.message}` }) : null,
+    moving ? el("p", { class: moving.status === "False" ? "moving bad" : "moving", text: moving.message }) : null,
+  ];
+}
+
 function workloadCard(p, bindings) {
   return el("section", { class: "placement", "data-placement": (p.namespace ? p.namespace + "/" : "") + p.name },
     el("h3", { title: conditionText(p.conditions) }, `${p.kind} ${p.namespace ? p.namespace + "/" : ""}${p.name}`),
+    ...placementNotes(p),
     ...bindings.map(b => el("div", { class: "binding", "data-binding": b.namespace + "/" + b.name, title: conditionText(b.conditions) },
       el("div", { class: "head" }, el("strong", { text: b.resource }),
         el("span", { text: `${b.ready} of ${b.replicas} Ready${b.unplaced ? `, ${b.unplaced} unplaced` : ""}` })),
