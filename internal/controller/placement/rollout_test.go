@@ -40,6 +40,36 @@ func progressing(g Gomega, key client.ObjectKey) *metav1.Condition {
 	return cond
 }
 
+// movingWorkload makes namespace ns with two Ready clusters, ns-a and ns-b, and a
+// Deployment of the given replicas that a Placement with rollout puts on ns-a, divided by
+// capacity; moveTo later points the Placement at one cluster.
+func movingWorkload(t *testing.T, ns string, replicas int32, rollout *n6sv1alpha1.RolloutPolicy) (p *n6sv1alpha1.Placement, moveTo func(cluster string)) {
+	t.Helper()
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	readyCluster(t, ns+"-a", "eu", time.Hour, true)
+	readyCluster(t, ns+"-b", "us", time.Hour, true)
+	g.Expect(k8s.Create(ctx, testDeployment(ns, "web", replicas))).To(Succeed())
+	p = &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: selectDeployment("web"),
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{ns + "-a"}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
+			Rollout:           rollout,
+		},
+	}
+	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	return p, func(cluster string) {
+		g.Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+			p.Spec.ClusterAffinity.ClusterNames = []string{cluster}
+			g.Expect(k8s.Update(ctx, p)).To(Succeed())
+		}, wait, 50*time.Millisecond).Should(Succeed(), "pointing the Placement at %s", cluster)
+	}
+}
+
 // TestAMoveKeepsReplicasUntilTheirReplacementsAreReady changes a Placement's clusters and
 // follows the move step by step: the old cluster keeps its Ready replicas until as many are
 // Ready on the new one, the surge bounds the replicas started at once, and each step is an
@@ -47,50 +77,34 @@ func progressing(g Gomega, key client.ObjectKey) *metav1.Condition {
 func TestAMoveKeepsReplicasUntilTheirReplacementsAreReady(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "move"}})).To(Succeed())
-	readyCluster(t, "mv-a", "eu", time.Hour, true)
-	readyCluster(t, "mv-b", "us", time.Hour, true)
-	g.Expect(k8s.Create(ctx, testDeployment("move", "web", 6))).To(Succeed())
-	p := &n6sv1alpha1.Placement{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "move", Name: "web"},
-		Spec: n6sv1alpha1.PlacementSpec{
-			ResourceSelectors: selectDeployment("web"),
-			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"mv-a"}},
-			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
-			Rollout:           &n6sv1alpha1.RolloutPolicy{MaxSurge: ptr.To(intstr.FromString("34%"))}, // 3 of 6, rounded up
-		},
-	}
-	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	// A surge of 34% is 3 of 6, rounded up.
+	p, moveTo := movingWorkload(t, "move", 6, &n6sv1alpha1.RolloutPolicy{MaxSurge: ptr.To(intstr.FromString("34%"))})
 	key := client.ObjectKey{Namespace: "move", Name: "deployment-web"}
 	expect := func(want map[string]int32, why string) {
 		g.Eventually(func(g Gomega) {
 			g.Expect(bindingReplicas(g, "move", "deployment-web")).To(Equal(want))
 		}, wait, 50*time.Millisecond).Should(Succeed(), "waiting for %v: %s", want, why)
 	}
-	expect(map[string]int32{"mv-a": 6}, "the first placement")
-	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"mv-a": 6}) }, wait, 50*time.Millisecond).Should(Succeed())
+	expect(map[string]int32{"move-a": 6}, "the first placement")
+	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"move-a": 6}) }, wait, 50*time.Millisecond).Should(Succeed())
 
-	g.Eventually(func(g Gomega) {
-		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
-		p.Spec.ClusterAffinity.ClusterNames = []string{"mv-b"}
-		g.Expect(k8s.Update(ctx, p)).To(Succeed())
-	}, wait, 50*time.Millisecond).Should(Succeed())
-	expect(map[string]int32{"mv-a": 6, "mv-b": 3}, "the surge starts first")
+	moveTo("move-b")
+	expect(map[string]int32{"move-a": 6, "move-b": 3}, "the surge starts first")
 	g.Consistently(func(g Gomega) {
-		g.Expect(bindingReplicas(g, "move", "deployment-web")).To(Equal(map[string]int32{"mv-a": 6, "mv-b": 3}))
-	}, time.Second, 100*time.Millisecond).Should(Succeed(), "mv-a must keep its replicas while none is Ready on mv-b")
+		g.Expect(bindingReplicas(g, "move", "deployment-web")).To(Equal(map[string]int32{"move-a": 6, "move-b": 3}))
+	}, time.Second, 100*time.Millisecond).Should(Succeed(), "move-a must keep its replicas while none is Ready on move-b")
 	g.Eventually(func(g Gomega) {
 		cond := progressing(g, client.ObjectKeyFromObject(p))
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementMovingReason))
-		g.Expect(cond.Message).To(ContainSubstring("mv-a 6→0, mv-b 3→6; 6 of 6 Ready"))
+		g.Expect(cond.Message).To(ContainSubstring("move-a 6→0, move-b 3→6; 6 of 6 Ready"))
 	}, wait, 50*time.Millisecond).Should(Succeed(), "waiting for the Progressing condition to show the move")
 
-	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"mv-a": 6, "mv-b": 2}) }, wait, 50*time.Millisecond).Should(Succeed())
-	expect(map[string]int32{"mv-a": 4, "mv-b": 5}, "two Ready on mv-b let mv-a give up two")
-	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"mv-a": 4, "mv-b": 5}) }, wait, 50*time.Millisecond).Should(Succeed())
-	expect(map[string]int32{"mv-a": 1, "mv-b": 6}, "five Ready on mv-b")
-	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"mv-a": 1, "mv-b": 6}) }, wait, 50*time.Millisecond).Should(Succeed())
-	expect(map[string]int32{"mv-b": 6}, "the move ends")
+	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"move-a": 6, "move-b": 2}) }, wait, 50*time.Millisecond).Should(Succeed())
+	expect(map[string]int32{"move-a": 4, "move-b": 5}, "two Ready on move-b let move-a give up two")
+	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"move-a": 4, "move-b": 5}) }, wait, 50*time.Millisecond).Should(Succeed())
+	expect(map[string]int32{"move-a": 1, "move-b": 6}, "five Ready on move-b")
+	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"move-a": 1, "move-b": 6}) }, wait, 50*time.Millisecond).Should(Succeed())
+	expect(map[string]int32{"move-b": 6}, "the move ends")
 	g.Eventually(func(g Gomega) {
 		b := &n6sv1alpha1.ResourceBinding{}
 		g.Expect(k8s.Get(ctx, key, b)).To(Succeed())
@@ -105,36 +119,18 @@ func TestAMoveKeepsReplicasUntilTheirReplacementsAreReady(t *testing.T) {
 // Progressing condition.
 func TestAMoveThatOutlastsItsGracePeriodCompletes(t *testing.T) {
 	g := NewWithT(t)
-	ctx := context.Background()
-	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "grace"}})).To(Succeed())
-	readyCluster(t, "gr-a", "eu", time.Hour, true)
-	readyCluster(t, "gr-b", "us", time.Hour, true)
-	g.Expect(k8s.Create(ctx, testDeployment("grace", "web", 4))).To(Succeed())
-	p := &n6sv1alpha1.Placement{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "grace", Name: "web"},
-		Spec: n6sv1alpha1.PlacementSpec{
-			ResourceSelectors: selectDeployment("web"),
-			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"gr-a"}},
-			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDivided, Division: n6sv1alpha1.DivisionCapacity},
-			Rollout:           &n6sv1alpha1.RolloutPolicy{GracePeriod: n6sv1alpha1.DurationOf(3 * time.Second)},
-		},
-	}
-	g.Expect(k8s.Create(ctx, p)).To(Succeed())
+	p, moveTo := movingWorkload(t, "grace", 4, &n6sv1alpha1.RolloutPolicy{GracePeriod: n6sv1alpha1.DurationOf(3 * time.Second)})
 	key := client.ObjectKey{Namespace: "grace", Name: "deployment-web"}
 	g.Eventually(func(g Gomega) {
-		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"gr-a": 4}))
-		reportReady(g, key, map[string]int32{"gr-a": 4})
+		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"grace-a": 4}))
+		reportReady(g, key, map[string]int32{"grace-a": 4})
 	}, wait, 50*time.Millisecond).Should(Succeed(), "waiting for the first placement")
+	moveTo("grace-b")
 	g.Eventually(func(g Gomega) {
-		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
-		p.Spec.ClusterAffinity.ClusterNames = []string{"gr-b"}
-		g.Expect(k8s.Update(ctx, p)).To(Succeed())
-	}, wait, 50*time.Millisecond).Should(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"gr-a": 4, "gr-b": 1}))
+		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"grace-a": 4, "grace-b": 1}))
 	}, wait, 50*time.Millisecond).Should(Succeed(), "waiting for the move to start with a surge of one")
 	g.Eventually(func(g Gomega) {
-		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"gr-b": 4}))
+		g.Expect(bindingReplicas(g, "grace", "deployment-web")).To(Equal(map[string]int32{"grace-b": 4}))
 		cond := progressing(g, client.ObjectKeyFromObject(p))
 		g.Expect(cond.Status).To(Equal(metav1.ConditionFalse), "%+v", cond)
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementGracePeriodExpiredReason))
