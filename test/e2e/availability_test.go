@@ -156,18 +156,6 @@ func consolidate(t *testing.T, c client.Client, s *sampler, p *n6sv1alpha1.Place
 	})
 }
 
-func setSpread(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, spread *n6sv1alpha1.SpreadConstraint) {
-	t.Helper()
-	NewWithT(t).Eventually(func() error {
-		if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), p); err != nil {
-			return err
-		}
-		patch := client.MergeFrom(p.DeepCopy())
-		p.Spec.Spread = spread
-		return c.Patch(context.Background(), p, patch)
-	}, clusterTimeout, poll).Should(Succeed(), "setting the Placement's spread to %+v", spread)
-}
-
 // sampler sums the Ready replicas of shop/web over every member, every samplePeriod.
 type sampler struct {
 	fleet client.Client
@@ -191,6 +179,25 @@ type phaseStats struct {
 	lowest      int32
 	samples     int
 	lowestSince time.Time
+	// ahead is the longest time the fleet's Deployment reported more Ready replicas than the
+	// members' Deployments did; aheadSince starts the stretch in progress.
+	ahead, aheadSince time.Duration
+}
+
+// record adds one reading, taken at since into the phase.
+func (p *phaseStats) record(r reading, since time.Duration) {
+	p.samples++
+	if r.serving < p.lowest {
+		p.lowest, p.lowestSince = r.serving, p.start.Add(since)
+	}
+	switch {
+	case r.fleetReports <= r.membersReport:
+		p.aheadSince = -1
+	case p.aheadSince < 0:
+		p.aheadSince = since
+	default:
+		p.ahead = max(p.ahead, since-p.aheadSince)
+	}
 }
 
 func startSampler(t *testing.T, fleet client.Client) *sampler {
@@ -206,15 +213,12 @@ func (s *sampler) run() {
 	tick := time.NewTicker(samplePeriod)
 	defer tick.Stop()
 	for {
-		ready := s.sample()
+		r := s.sample()
 		s.mu.Lock()
-		s.last = ready
+		s.last = r.serving
 		s.taken++
 		if p := s.current; p != nil {
-			p.samples++
-			if ready < p.lowest {
-				p.lowest, p.lowestSince = ready, time.Now()
-			}
+			p.record(r, time.Since(p.start))
 		}
 		s.mu.Unlock()
 		select {
@@ -226,9 +230,20 @@ func (s *sampler) run() {
 }
 
 // sample sums the Ready replicas the members report now; a member that does not answer has none.
-func (s *sampler) sample() int32 {
+// reading is one sample: the Ready pods the members serve, the Ready replicas their
+// Deployments report, and the Ready replicas the fleet's Deployment reports, their sum.
+type reading struct {
+	serving, membersReport, fleetReports int32
+}
+
+func (s *sampler) sample() reading {
 	ctx, cancel := context.WithTimeout(context.Background(), memberReadTimeout)
 	defer cancel()
+	var r reading
+	fleetDeployment := &appsv1.Deployment{}
+	if err := s.fleet.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "web"}, fleetDeployment); err == nil {
+		r.fleetReports = fleetDeployment.Status.ReadyReplicas
+	}
 	clusters := &n6sv1alpha1.ClusterList{}
 	if err := s.fleet.List(ctx, clusters); err == nil {
 		for _, cl := range clusters.Items {
@@ -243,7 +258,7 @@ func (s *sampler) sample() int32 {
 	// Each member is read on its own, so that one that hangs costs no other its answer.
 	// A member that fails is asked again with a new client next time: a cluster made anew
 	// after Offline may answer at the same address with new credentials.
-	var sum atomic.Int32
+	var serving, reported atomic.Int32
 	var wg sync.WaitGroup
 	var failed sync.Map
 	for key, m := range s.members {
@@ -254,7 +269,10 @@ func (s *sampler) sample() int32 {
 			if err != nil {
 				failed.Store(key, true)
 			}
-			sum.Add(n)
+			serving.Add(n)
+			if d, err := m.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{}); err == nil {
+				reported.Add(d.Status.ReadyReplicas)
+			}
 		})
 	}
 	wg.Wait()
@@ -262,7 +280,8 @@ func (s *sampler) sample() int32 {
 		delete(s.members, key.(string))
 		return true
 	})
-	return sum.Load()
+	r.serving, r.membersReport = serving.Load(), reported.Load()
+	return r
 }
 
 // servingPods counts the Ready pods of shop/web that a member runs and does not delete: the
@@ -309,7 +328,7 @@ func memberClient(ctx context.Context, fleet client.Client, name string) kuberne
 func (s *sampler) phase(t *testing.T, name string, change func()) {
 	t.Helper()
 	s.mu.Lock()
-	p := &phaseStats{name: name, start: time.Now(), lowest: s.last}
+	p := &phaseStats{name: name, start: time.Now(), lowest: s.last, aheadSince: -1}
 	s.current = p
 	s.phases = append(s.phases, p)
 	s.mu.Unlock()
@@ -318,7 +337,8 @@ func (s *sampler) phase(t *testing.T, name string, change func()) {
 	s.mu.Lock()
 	p.end, s.current = time.Now(), nil
 	s.mu.Unlock()
-	t.Logf("phase %q: lowest Ready %d of %d over %d samples in %s", name, p.lowest, availabilityReplicas, p.samples, p.end.Sub(p.start).Round(100*time.Millisecond))
+	t.Logf("phase %q: lowest Ready %d of %d over %d samples in %s; the fleet's status ran ahead of the members' for %s at most",
+		name, p.lowest, availabilityReplicas, p.samples, p.end.Sub(p.start).Round(100*time.Millisecond), p.ahead.Round(100*time.Millisecond))
 	if p.lowest < availabilityReplicas {
 		t.Errorf("phase %q: Ready replicas fell to %d at %s, below %d (replicas − maxUnavailable)",
 			name, p.lowest, p.lowestSince.Format(time.TimeOnly), availabilityReplicas)
@@ -336,9 +356,9 @@ func (s *sampler) stop() {
 
 // report prints every phase's lowest and duration as one table, for the docs.
 func (s *sampler) report(t *testing.T) {
-	msg := "phase | lowest Ready | duration\n"
+	msg := "phase | lowest Ready | duration | fleet status ahead of the members\n"
 	for _, p := range s.phases {
-		msg += fmt.Sprintf("%s | %d of %d | %s\n", p.name, p.lowest, availabilityReplicas, p.end.Sub(p.start).Round(100*time.Millisecond))
+		msg += fmt.Sprintf("%s | %d of %d | %s | %s\n", p.name, p.lowest, availabilityReplicas, p.end.Sub(p.start).Round(100*time.Millisecond), p.ahead.Round(100*time.Millisecond))
 	}
 	t.Log("\n" + msg)
 }
@@ -432,16 +452,27 @@ func patchClusterSpec(t *testing.T, c client.Client, name string, change func(*n
 	}, clusterTimeout, poll).Should(Succeed(), "patching Cluster %s", name)
 }
 
-func setRegions(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, regions ...string) {
+// patchPlacement changes the Placement with a merge patch, retrying on conflicts.
+func patchPlacement(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, what string, change func(*n6sv1alpha1.PlacementSpec)) {
 	t.Helper()
 	NewWithT(t).Eventually(func() error {
 		if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), p); err != nil {
 			return err
 		}
 		patch := client.MergeFrom(p.DeepCopy())
-		p.Spec.ClusterAffinity.Regions = regions
+		change(&p.Spec)
 		return c.Patch(context.Background(), p, patch)
-	}, clusterTimeout, poll).Should(Succeed(), "setting the Placement's regions to %v", regions)
+	}, clusterTimeout, poll).Should(Succeed(), "setting the Placement's %s", what)
+}
+
+func setRegions(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, regions ...string) {
+	t.Helper()
+	patchPlacement(t, c, p, "regions", func(s *n6sv1alpha1.PlacementSpec) { s.ClusterAffinity.Regions = regions })
+}
+
+func setSpread(t *testing.T, c client.Client, p *n6sv1alpha1.Placement, spread *n6sv1alpha1.SpreadConstraint) {
+	t.Helper()
+	patchPlacement(t, c, p, "spread", func(s *n6sv1alpha1.PlacementSpec) { s.Spread = spread })
 }
 
 func setPodReadyDelay(t *testing.T, c client.Client, pool string, delay time.Duration) {
