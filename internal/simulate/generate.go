@@ -199,8 +199,10 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 		loads = []genWorkload{{name: "shop/checkout", cpuMillis: 500, memoryMiB: 1024, demand: func(t time.Duration) map[string]float64 {
 			return map[string]float64{"us-east": 10 * burst(t)}
 		}}}
+	case RandomKind:
+		loads, length, every = randomLoads(seed)
 	default:
-		return fmt.Errorf("unknown trace kind %q: want one of %s", kind, strings.Join(TraceKinds, ", "))
+		return fmt.Errorf("unknown trace kind %q: want one of %s, or %s", kind, strings.Join(TraceKinds, ", "), RandomKind)
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(TraceHeader); err != nil {

@@ -56,7 +56,7 @@ The trace is CSV with the header t_seconds,workload,replicas,cpu_millis,memory_m
 	o.planner.AddConfigFlags(f)
 	_ = cmd.MarkFlagRequired("pools")
 	_ = cmd.MarkFlagRequired("trace")
-	cmd.AddCommand(newTraceCommand())
+	cmd.AddCommand(newTraceCommand(), newPoolsCommand())
 	return cmd
 }
 
@@ -182,7 +182,25 @@ func newTraceCommand() *cobra.Command {
 			return simulate.Generate(cmd.OutOrStdout(), kind, seed)
 		},
 	}
-	cmd.Flags().StringVar(&kind, "kind", "diurnal", strings.Join(simulate.TraceKinds, ", "))
+	cmd.Flags().StringVar(&kind, "kind", "diurnal", strings.Join(simulate.TraceKinds, ", ")+
+		", or "+simulate.RandomKind+" (drawn whole from the seed, beside `simulate pools` of the same seed)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same trace")
+	return cmd
+}
+
+func newPoolsCommand() *cobra.Command {
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "pools --seed N",
+		Short: "Write the random pools of a seed, for the random trace of the same seed, to standard output",
+		Long: "Write 2 to 8 ClusterPools drawn from the seed: on-demand, spot and fixed-price pools, in and\n" +
+			"beside the regions of `simulate trace --kind random` of the same seed. Seeds from 1000 on\n" +
+			"are held out for the ensemble benchmark: no test and no tuning uses them.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return simulate.RandomPools(cmd.OutOrStdout(), seed)
+		},
+	}
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same pools")
 	return cmd
 }
