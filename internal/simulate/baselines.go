@@ -197,33 +197,50 @@ func (s *sim) lowerBound(local bool) Report {
 		r.Policy, classes = PolicyLocalityBound, s.regionalClasses
 	}
 	idle := fleetIdle{since: -1}
+	var fleet instantFleet
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
-		s.applyRows()
+		changed := s.applyRows()
 		hours := min(s.step, s.trace.End-s.now).Hours()
 		cs := classes()
 		idle.observe(&r, s, cs)
-		greedy, cost := s.cheapestCapacity(cs, s.poolLimits()), 0.0
-		for _, a := range greedy {
-			cost += a.costPerHour()
+		// The fleet of an instant depends on its demand only: it is worked out again only
+		// when a row changed the demand, which saves most of the work on traces whose rows
+		// come minutes apart.
+		if changed || s.now == 0 {
+			fleet = s.cheapestFleet(cs)
 		}
-		// The planner's whole-fleet decision may find a cheaper fleet for the instant, by
-		// sharing a pool's cluster price between classes: the bound takes the cheaper.
-		if whole, wholeCost, ok := planner.CheapestFleet(s.pools, s.fleetClasses(cs)); ok && wholeCost < cost-1e-9 {
-			r.Cost += wholeCost * hours
-			for _, t := range whole {
-				r.ClusterHours += float64(t.Clusters) * hours
-				r.NodeHours += float64(t.Nodes) * hours
-			}
-			continue
-		}
-		for _, a := range greedy {
-			r.Cost += a.costPerHour() * hours
-			r.ClusterHours += float64(a.clusters) * hours
-			r.NodeHours += float64(a.nodes) * hours
-		}
+		r.Cost += fleet.costPerHour * hours
+		r.ClusterHours += fleet.clusters * hours
+		r.NodeHours += fleet.nodes * hours
 	}
 	idle.end(&r, s, s.trace.End)
 	return r
+}
+
+// instantFleet is the cheapest capacity for one instant's demand: what it costs per hour,
+// and its clusters and nodes.
+type instantFleet struct {
+	costPerHour, clusters, nodes float64
+}
+
+// cheapestFleet is the cheaper of the classes' cheapest pools in turn and the planner's
+// whole-fleet decision, which may share a pool's cluster price between classes.
+func (s *sim) cheapestFleet(cs []*class) instantFleet {
+	greedy := s.cheapestCapacity(cs, s.poolLimits())
+	var f instantFleet
+	for _, a := range greedy {
+		f.costPerHour += a.costPerHour()
+		f.clusters += float64(a.clusters)
+		f.nodes += float64(a.nodes)
+	}
+	if whole, wholeCost, ok := planner.CheapestFleet(s.pools, s.fleetClasses(cs)); ok && wholeCost < f.costPerHour-1e-9 {
+		f = instantFleet{costPerHour: wholeCost}
+		for _, t := range whole {
+			f.clusters += float64(t.Clusters)
+			f.nodes += float64(t.Nodes)
+		}
+	}
+	return f
 }
 
 // fleetIdle follows, for the lower bounds, the times the whole fleet has no demand. The

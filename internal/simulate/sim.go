@@ -293,8 +293,11 @@ func (s *sim) cluster(name string) *simCluster {
 }
 
 // applyRows sets the demand of the rows due by now.
-func (s *sim) applyRows() {
+// applyRows applies the rows due by now and reports whether there were any.
+func (s *sim) applyRows() bool {
+	changed := false
 	for ; s.next < len(s.trace.Rows) && s.trace.Rows[s.next].At <= s.now; s.next++ {
+		changed = true
 		row := s.trace.Rows[s.next]
 		w := s.workloads[row.Workload]
 		if row.Replicas == 0 {
@@ -307,6 +310,7 @@ func (s *sim) applyRows() {
 		}
 		w.Row = row
 	}
+	return changed
 }
 
 // progress finishes the provider operations due by now.
