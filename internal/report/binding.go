@@ -91,6 +91,7 @@ func move(b *n6sv1alpha1.ResourceBinding, m *n6sv1alpha1.BindingRollout, state m
 		wanted += target[c]
 	}
 	wanted += b.Spec.UnplacedReplicas
+	ready = min(ready, wanted) // a surge may have more Ready for a while
 	msg := fmt.Sprintf("since %s: %s; %d of %d Ready", m.StartedAt.UTC().Format(time.RFC3339), strings.Join(changes, ", "), ready, wanted)
 	if m.GracePeriodExpired {
 		msg += "; the grace period expired, so the replicas that have a place moved without waiting"

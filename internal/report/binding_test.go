@@ -61,3 +61,18 @@ func TestBindingShowsAMoveInProgress(t *testing.T) {
 		t.Errorf("ResourceBinding =\n%s\nwant a line\n%s", got, want)
 	}
 }
+
+// TestBindingCountsASurgeAsNoMoreThanWanted: while a surge runs, more replicas than wanted
+// may be Ready; the move says as many as wanted are.
+func TestBindingCountsASurgeAsNoMoreThanWanted(t *testing.T) {
+	b := &n6sv1alpha1.ResourceBinding{Spec: n6sv1alpha1.ResourceBindingSpec{
+		Clusters: []n6sv1alpha1.TargetCluster{{Name: "eu", Replicas: ptr.To[int32](6)}, {Name: "us", Replicas: ptr.To[int32](2)}},
+		Rollout:  &n6sv1alpha1.BindingRollout{Target: []n6sv1alpha1.TargetCluster{{Name: "us", Replicas: ptr.To[int32](6)}}},
+	}, Status: n6sv1alpha1.ResourceBindingStatus{Clusters: []n6sv1alpha1.ClusterResourceStatus{
+		{Name: "eu", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 6},
+		{Name: "us", State: n6sv1alpha1.ResourceApplied, ReadyReplicas: 2},
+	}}}
+	if got := Binding(b); !strings.Contains(got, "eu 6→0, us 2→6; 6 of 6 Ready") {
+		t.Errorf("ResourceBinding =\n%s\nwant the move with 6 of 6 Ready", got)
+	}
+}

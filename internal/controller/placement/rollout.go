@@ -24,7 +24,8 @@ type move struct {
 	rollout *n6sv1alpha1.BindingRollout
 	// started, stepped, finished and expired say what this pass did, for its Event.
 	started, stepped, finished, expired bool
-	// ready and wanted count the Ready replicas now and the replicas the decision wants.
+	// ready and wanted count the Ready replicas now, up to the replicas the decision wants,
+	// and those replicas.
 	ready, wanted int32
 	// graceLeft is how long until the grace period of a move in progress ends; 0 when none.
 	graceLeft time.Duration
@@ -59,6 +60,8 @@ func nextMove(old *n6sv1alpha1.ResourceBinding, d placement.Result, limits place
 	for _, a := range d.Assignments {
 		m.wanted += a.Replicas
 	}
+	// A surge can make more Ready than wanted for a while; what counts is that as many are.
+	m.ready = min(m.ready, m.wanted)
 	wasMoving := old != nil && old.Spec.Rollout != nil
 	m.stepped = !maps.Equal(m.step.Replicas, progress.Bound)
 	// A move that outlasted its grace period stays on record until the replicas where it
@@ -158,7 +161,9 @@ const (
 // and the expiry of its grace period.
 func (r *Reconciler[T, P]) recordMove(p P, obj *unstructured.Unstructured, b bound) {
 	m := b.move
-	if r.Recorder == nil || !(m.started || m.stepped || m.finished || m.expired) {
+	// A step outside a move, such as a first placement or a plain scale, is no move.
+	stepInMove := m.stepped && m.rollout != nil
+	if r.Recorder == nil || !(m.started || stepInMove || m.finished || m.expired) {
 		return
 	}
 	typ, reason := corev1.EventTypeNormal, moveSteppedReason

@@ -86,6 +86,7 @@ func TestAMoveKeepsReplicasUntilTheirReplacementsAreReady(t *testing.T) {
 		}, wait, 50*time.Millisecond).Should(Succeed(), "waiting for %v: %s", want, why)
 	}
 	expect(map[string]int32{"move-a": 6}, "the first placement")
+	g.Expect(moveEvents(g, "move", "web")).To(BeEmpty(), "a first placement is no move")
 	g.Eventually(func(g Gomega) { reportReady(g, key, map[string]int32{"move-a": 6}) }, wait, 50*time.Millisecond).Should(Succeed())
 
 	moveTo("move-b")
@@ -136,6 +137,19 @@ func TestAMoveThatOutlastsItsGracePeriodCompletes(t *testing.T) {
 		g.Expect(cond.Reason).To(Equal(n6sv1alpha1.PlacementGracePeriodExpiredReason))
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the grace period to end the move")
 	expectEvents(g, "grace", "web", "GracePeriodExpired")
+}
+
+// moveEvents are the reasons of the placement's Events about moves.
+func moveEvents(g Gomega, ns, placement string) []string {
+	list := &eventsv1.EventList{}
+	g.Expect(k8s.List(context.Background(), list, client.InNamespace(ns))).To(Succeed())
+	var reasons []string
+	for _, e := range list.Items {
+		if e.Regarding.Name == placement && e.Action == "Move" {
+			reasons = append(reasons, e.Reason+": "+e.Note)
+		}
+	}
+	return reasons
 }
 
 // expectEvents waits for the placement's Events of each reason.
