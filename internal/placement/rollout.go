@@ -1,8 +1,10 @@
 package placement
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Rollout bounds how a workload's replicas move between clusters, as a Deployment's
@@ -138,4 +140,18 @@ func take(next, want map[string]int32, maxTotal int64) {
 		next[c] += int32(add)
 		total += add
 	}
+}
+
+// Changes writes, for people, each cluster whose replicas differ between now and target,
+// in name order: "eu 4→0, us 4→6".
+func Changes(now, target map[string]int32) string {
+	names := maps.Clone(now)
+	maps.Copy(names, target)
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(names)) {
+		if now[c] != target[c] {
+			parts = append(parts, fmt.Sprintf("%s %d→%d", c, now[c], target[c]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -3,8 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
+	"github.com/navarkos/navarkos/internal/placement"
 )
 
 // GetBinding reads the Binding of a fleet object (ns is "" for a cluster-scoped one), with a
@@ -72,27 +71,16 @@ func Binding(b *n6sv1alpha1.ResourceBinding) string {
 // from what it runs now to what it will run, and how many replicas are Ready.
 func move(b *n6sv1alpha1.ResourceBinding, m *n6sv1alpha1.BindingRollout, state map[string]n6sv1alpha1.ClusterResourceStatus) string {
 	now, target := replicasByCluster(b.Spec.Clusters), replicasByCluster(m.Target)
-	names := slices.Sorted(maps.Keys(now))
-	for c := range target {
-		if _, ok := now[c]; !ok {
-			names = append(names, c)
-		}
-	}
-	slices.Sort(names)
-	var changes []string
 	var ready, wanted int32
-	for _, c := range names {
-		if now[c] != target[c] {
-			changes = append(changes, fmt.Sprintf("%s %d→%d", c, now[c], target[c]))
-		}
-		if st, ok := state[c]; ok {
-			ready += min(st.ReadyReplicas, now[c])
-		}
-		wanted += target[c]
+	for c, st := range state {
+		ready += min(st.ReadyReplicas, now[c])
+	}
+	for _, n := range target {
+		wanted += n
 	}
 	wanted += b.Spec.UnplacedReplicas
 	ready = min(ready, wanted) // a surge may have more Ready for a while
-	msg := fmt.Sprintf("since %s: %s; %d of %d Ready", m.StartedAt.UTC().Format(time.RFC3339), strings.Join(changes, ", "), ready, wanted)
+	msg := fmt.Sprintf("since %s: %s; %d of %d Ready", m.StartedAt.UTC().Format(time.RFC3339), placement.Changes(now, target), ready, wanted)
 	if m.GracePeriodExpired {
 		msg += "; the grace period expired, so the replicas that have a place moved without waiting"
 	}

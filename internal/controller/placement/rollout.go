@@ -125,28 +125,15 @@ func (m move) describe(resource string, d placement.Result) string {
 	for _, a := range d.Assignments {
 		want[a.Cluster] = a.Replicas
 	}
-	var changes []string
-	for _, c := range slices.Sorted(maps.Keys(union(m.step.Replicas, want))) {
-		if m.step.Replicas[c] != want[c] {
-			changes = append(changes, fmt.Sprintf("%s %d→%d", c, m.step.Replicas[c], want[c]))
-		}
-	}
+	changes := placement.Changes(m.step.Replicas, want)
 	if m.rollout != nil && m.rollout.GracePeriodExpired {
 		msg := fmt.Sprintf("%s: the move outlasted its grace period, so the replicas that have a place moved without waiting for their replacements; %d of %d Ready", resource, m.ready, m.wanted)
-		if len(changes) > 0 {
-			msg += "; with nowhere to go, still " + strings.Join(changes, ", ")
+		if changes != "" {
+			msg += "; with nowhere to go, still " + changes
 		}
 		return msg
 	}
-	return fmt.Sprintf("%s: moving %s; %d of %d Ready", resource, strings.Join(changes, ", "), m.ready, m.wanted)
-}
-
-func union(a, b map[string]int32) map[string]int32 {
-	out := maps.Clone(a)
-	for k, v := range b {
-		out[k] += v
-	}
-	return out
+	return fmt.Sprintf("%s: moving %s; %d of %d Ready", resource, changes, m.ready, m.wanted)
 }
 
 // Event reasons of a move between clusters, on the placement.
