@@ -172,6 +172,15 @@ func decideFleet(pools []Pool, classes []*demandClass) *fleetTarget {
 // Each pool's nodes hold what it serves, in every resource, within its clusters. Each class
 // is offered only its cheapest pools, enough to hold it twice over, which keeps the program
 // small on large fleets.
+// DegeneracyEase is how far a linear program's row with an upper bound of 0 is eased, a
+// different tiny amount for each row: with many bounds at 0 a program is degenerate, and the
+// simplex may cycle there for ever. Eased, it is not; what the rows lack for that is a
+// millionth of a node, within the rounding of nodes up.
+func DegeneracyEase(row int) float64 {
+	const ease = 1e-7
+	return ease * (1 + math.Mod(float64(row)*math.Phi, 1))
+}
+
 func solveFleet(pools []Pool, classes []*demandClass, caps []int64) (*fleetTarget, float64) {
 	type pair struct{ k, j int }
 	var pairs []pair
@@ -267,6 +276,9 @@ func solveFleet(pools []Pool, classes []*demandClass, caps []int64) (*fleetTarge
 		b[poolRows*u+3] = float64(caps[j] * int64(max(pools[j].MaxNodes, 1)))
 		for r := range poolRows {
 			a.Set(poolRows*u+r, vars+poolRows*u+r, 1)
+		}
+		for r := range 3 {
+			b[poolRows*u+r] = DegeneracyEase(poolRows*u + r)
 		}
 	}
 	for k := range classes {
