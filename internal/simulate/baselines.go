@@ -56,6 +56,23 @@ func (s *sim) regionalClasses() []*class {
 
 // classes groups the current workloads by constraints, the constrained ones first.
 func (s *sim) classes() []*class {
+	return s.classesOf(func(w *workload) int64 { return int64(w.Replicas) })
+}
+
+// placedClasses are the classes of the replicas placed now.
+func (s *sim) placedClasses() []*class {
+	return s.classesOf(func(w *workload) int64 {
+		var placed int64
+		for _, n := range w.assigned {
+			placed += int64(n)
+		}
+		return placed
+	})
+}
+
+// classesOf groups, by constraints, the constrained ones first, the replicas that count of
+// each current workload.
+func (s *sim) classesOf(replicas func(*workload) int64) []*class {
 	byKey := map[string]*class{}
 	var out []*class
 	for _, w := range s.orderedWorkloads() {
@@ -65,9 +82,10 @@ func (s *sim) classes() []*class {
 			byKey[w.Constraints] = c
 			out = append(out, c)
 		}
+		n := replicas(w)
 		c.workloads = append(c.workloads, w)
-		c.need = c.need.Add(w.request().Times(int64(w.Replicas)))
-		c.replicas += int64(w.Replicas)
+		c.need = c.need.Add(w.request().Times(n))
+		c.replicas += n
 	}
 	return out
 }
@@ -185,124 +203,33 @@ func (s *sim) poolLimits() map[string]int {
 	return left
 }
 
-// lowerBound is the cost of exactly the capacity each instant's demand needs, at the
-// cheapest eligible prices, with no provisioning delay: the cheaper of each class's cheapest
-// pools in turn and the planner's whole-fleet decision. With local, each region's part of
-// the demand is served in or near its region unless a far pool is cheaper by more than the
-// locality threshold, as the planner serves it.
+// lowerBound is the cost bound of all the demand (see bound.go): what no policy that places
+// it all pays less than. With local, each region's part of the demand is served in or near
+// its region unless a far pool is cheaper by more than the locality threshold, as the planner
+// serves it, or the near pools cannot hold it.
 func (s *sim) lowerBound(local bool) Report {
 	r := Report{Policy: PolicyLowerBound}
 	classes := s.classes
 	if local {
 		r.Policy, classes = PolicyLocalityBound, s.regionalClasses
 	}
-	idle := fleetIdle{since: -1}
-	var fleet instantFleet
+	meter, anywhere := newBoundMeter(s.pools), newBoundMeter(s.pools)
 	for s.now = 0; s.now < s.trace.End; s.now += s.step {
-		changed := s.applyRows()
-		hours := min(s.step, s.trace.End-s.now).Hours()
-		cs := classes()
-		idle.observe(&r, s, cs)
-		// The fleet of an instant depends on its demand only: it is worked out again only
-		// when a row changed the demand, which saves most of the work on traces whose rows
-		// come minutes apart.
-		if changed || s.now == 0 {
-			fleet = s.cheapestFleet(cs)
+		s.applyRows()
+		dt := min(s.step, s.trace.End-s.now)
+		meter.observe(dt, s.boundClassesOf(classes(), local))
+		if local {
+			anywhere.observe(dt, s.boundClassesOf(s.classes(), false))
 		}
-		r.Cost += fleet.costPerHour * hours
-		r.ClusterHours += fleet.clusters * hours
-		r.NodeHours += fleet.nodes * hours
 	}
-	idle.end(&r, s, s.trace.End)
+	if local {
+		// Where near pools cannot hold a region's demand the locality bound's program leaves
+		// it unserved, at no cost; serving it anywhere costs no less than that.
+		meter = dearer(meter, anywhere)
+	}
+	f := meter.sum()
+	r.Cost, r.ClusterHours, r.NodeHours, r.BoundCost = f.cost, f.clusters, f.nodes, f.cost
 	return r
-}
-
-// instantFleet is the cheapest capacity for one instant's demand: what it costs per hour,
-// and its clusters and nodes.
-type instantFleet struct {
-	costPerHour, clusters, nodes float64
-}
-
-// cheapestFleet is the cheaper of the classes' cheapest pools in turn and the planner's
-// whole-fleet decision, which may share a pool's cluster price between classes.
-func (s *sim) cheapestFleet(cs []*class) instantFleet {
-	greedy := s.cheapestCapacity(cs, s.poolLimits())
-	var f instantFleet
-	for _, a := range greedy {
-		f.costPerHour += a.costPerHour()
-		f.clusters += float64(a.clusters)
-		f.nodes += float64(a.nodes)
-	}
-	if whole, wholeCost, ok := planner.CheapestFleet(s.pools, s.fleetClasses(cs)); ok && wholeCost < f.costPerHour-1e-9 {
-		f = instantFleet{costPerHour: wholeCost}
-		for _, t := range whole {
-			f.clusters += float64(t.Clusters)
-			f.nodes += float64(t.Nodes)
-		}
-	}
-	return f
-}
-
-// fleetIdle follows, for the lower bounds, the times the whole fleet has no demand. The
-// cluster that ran the last replicas then stays online for its pool's idle time-to-live,
-// unless demand comes back first ("no application, no cluster", but not at once): every
-// policy that obeys the pools pays that much, at least in the cheapest pool any of those
-// replicas could have run in, at its least nodes.
-type fleetIdle struct {
-	// last are the classes with demand at the last busy instant; since is when the fleet
-	// went idle, -1 while it is busy.
-	last  []*class
-	since time.Duration
-}
-
-func (f *fleetIdle) observe(r *Report, s *sim, classes []*class) {
-	busy := slices.ContainsFunc(classes, func(c *class) bool { return c.replicas > 0 })
-	switch {
-	case busy:
-		f.end(r, s, s.now)
-		f.last, f.since = classes, -1
-	case len(f.last) > 0 && f.since < 0:
-		f.since = s.now
-	}
-}
-
-// end adds what the cheapest lingering cluster costs from the fleet going idle until at.
-func (f *fleetIdle) end(r *Report, s *sim, at time.Duration) {
-	if f.since < 0 || len(f.last) == 0 {
-		return
-	}
-	var pools []*planner.Pool
-	for _, c := range f.last {
-		if c.replicas > 0 {
-			pools = append(pools, s.eligiblePools(c)...)
-		}
-	}
-	cost, hours, nodes := math.Inf(1), 0.0, int32(0)
-	for _, p := range pools {
-		h := min(p.IdleTTL, at-f.since).Hours()
-		n := max(p.MinNodes, 1)
-		if c := (p.ClusterPrice + float64(n)*p.NodePrice) * h; c < cost {
-			cost, hours, nodes = c, h, n
-		}
-	}
-	r.Cost += cost
-	r.ClusterHours += hours
-	r.NodeHours += float64(nodes) * hours
-	f.since = -1
-}
-
-// fleetClasses are the classes for the whole-fleet decision, each with the pools the bound
-// may buy for it.
-func (s *sim) fleetClasses(classes []*class) []planner.FleetClass {
-	out := make([]planner.FleetClass, 0, len(classes))
-	for _, c := range classes {
-		fc := planner.FleetClass{Amount: c.need}
-		for _, p := range s.cheapestFor(c, c.need, nil) {
-			fc.Pools = append(fc.Pools, slices.IndexFunc(s.pools, func(q planner.Pool) bool { return q.Name == p.Name }))
-		}
-		out = append(out, fc)
-	}
-	return out
 }
 
 // buildStatic makes, before time 0, the cheapest fleet that holds every class's peak demand.
@@ -357,39 +284,33 @@ const holdForever time.Duration = -1
 func (s *sim) frontier() Frontier {
 	f := make(Frontier, 0, len(frontierHolds))
 	for _, hold := range frontierHolds {
-		unplaced, cost := s.noForesight(hold)
+		unplaced, cost, bound := s.noForesight(hold)
 		seconds := hold.Seconds()
 		if hold == holdForever {
 			seconds = -1
 		}
-		f = append(f, FrontierPoint{HoldSeconds: seconds, Cost: cost, UnplacedReplicaSeconds: unplaced})
+		f = append(f, FrontierPoint{HoldSeconds: seconds, Cost: cost, UnplacedReplicaSeconds: unplaced, BoundCost: bound})
 	}
 	return f
 }
 
-// unplacedFloor is the replica-seconds of demand that the pools' times to capacity make
-// unavoidable for a fleet of the lower bound's pools (the locality bound's, when locality
-// counts): what the oracle that holds all leaves unplaced (see noForesight).
-func (s *sim) unplacedFloor() float64 {
-	unplaced, _ := s.noForesight(holdForever)
-	return unplaced
-}
-
 // noForesight replays the trace for an oracle without foresight and returns the
-// replica-seconds it leaves unplaced and what it costs. For each class it sees demand at
-// once and orders exactly the missing nodes in the class's cheapest pool: nodes that fit in
-// its clusters take the pool's scale time, woken clusters its wake time, new ones its create
-// time, all paid from the order as the simulator pays them. It gives capacity back once its
-// class has needed less for the hold time, nodes first, then whole clusters, down to the
-// pool's least nodes per cluster; holdForever gives nothing back while the class has demand.
-// Once the class has had no demand for the pool's idle time-to-live, its clusters go offline
-// as the pool says they must ("no application, no cluster").
-func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
+// replica-seconds it leaves unplaced, what it costs, and the cost bound of what it placed. For each class it sees demand at
+// once and orders exactly the missing nodes in the class's cheapest pool, and what that
+// pool's limit of clusters leaves out in the next cheapest, and so on (see spillOrder): nodes
+// that fit in its clusters take the pool's scale time, woken clusters its wake time, new ones
+// its create time, all paid from the order as the simulator pays them. It gives capacity
+// back once its class has needed less for the hold time, nodes first, then whole clusters,
+// down to the pool's least nodes per cluster; holdForever gives nothing back while the class
+// has demand. Once the class has had no demand for the pool's idle time-to-live, its
+// clusters go offline as the pool says they must ("no application, no cluster").
+func (s *sim) noForesight(hold time.Duration) (unplaced, cost, bound float64) {
 	saved := *s
 	defer func() { *s = saved }()
 	s.now, s.next, s.workloads = 0, 0, map[string]*workload{}
-	oracles := map[string]*oracle{}
-	var keys []string
+	placed := newBoundMeter(s.pools)
+	fleets := map[string][]*oracle{}
+	var all []*oracle
 	classes := s.classes
 	if s.localityThreshold > 0 {
 		classes = s.regionalClasses
@@ -397,67 +318,126 @@ func (s *sim) noForesight(hold time.Duration) (unplaced, cost float64) {
 	for ; s.now < s.trace.End; s.now += s.step {
 		dt := min(s.step, s.trace.End-s.now)
 		s.applyRows()
+		var served []*class
 		for _, c := range classes() {
-			o := oracles[c.key()]
-			if o == nil {
-				pools := s.cheapestFor(c, c.need, nil)
-				if len(pools) == 0 {
-					// No pool may hold the class: no policy places it.
-					unplaced += float64(c.replicas) * dt.Seconds()
-					continue
+			fleet, known := fleets[c.key()]
+			if !known {
+				for _, p := range s.spillOrder(c) {
+					fleet = append(fleet, &oracle{pool: p})
 				}
-				o = &oracle{pool: pools[0]}
-				oracles[c.key()] = o
-				keys = append(keys, c.key())
+				fleets[c.key()] = fleet
+				all = append(all, fleet...)
 			}
-			need := planner.NodesFor(c.need, o.pool.Shape)
-			if c.replicas > 0 {
-				o.idleSince = s.now
-			}
-			if held := o.held(s.now, need, hold); held < o.ordered {
-				o.shed(held)
-			}
-			if extra := need - o.ordered; extra > 0 {
-				if grow := min(extra, o.clusters*o.pool.MaxNodes-o.ordered); grow > 0 {
-					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.ScaleTime, nodes: grow})
-					extra -= grow
-				}
-				if wake := min((extra+o.pool.MaxNodes-1)/o.pool.MaxNodes, o.hibernated); wake > 0 {
-					woken := min(extra, wake*o.pool.MaxNodes)
-					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.WakeTime, nodes: woken})
-					o.clusters, o.hibernated, extra = o.clusters+wake, o.hibernated-wake, extra-woken
-				}
-				if extra > 0 {
-					o.orders = append(o.orders, nodesAt{at: s.now + o.pool.CreateTime, nodes: extra})
-					o.clusters += (extra + o.pool.MaxNodes - 1) / o.pool.MaxNodes
-				}
-				o.ordered = need
-			}
-			o.orders = slices.DeleteFunc(o.orders, func(ord nodesAt) bool {
-				if ord.at <= s.now {
-					o.ready += ord.nodes
-					return true
-				}
-				return false
-			})
-			if need > o.ready {
-				unserved := c.replicas - c.replicas*int64(o.ready)/int64(need)
-				unplaced += float64(unserved) * dt.Seconds()
-			}
+			share := followDemand(fleet, all, c, s.now, hold)
+			unplaced += float64(c.replicas) * (1 - share) * dt.Seconds()
+			served = append(served, &class{constraints: c.constraints, region: c.region, workloads: c.workloads, need: scaled(c.need, share, math.Floor)})
 		}
-		for _, k := range keys {
-			o := oracles[k]
-			if o.clusters > 0 && o.pool.IdleTTL > 0 && s.now-o.idleSince >= o.pool.IdleTTL {
-				if !o.pool.DeleteWhenIdle {
-					o.hibernated += o.clusters
-				}
-				o.clusters, o.ordered, o.ready, o.orders = 0, 0, 0, nil
-			}
+		placed.observe(dt, s.boundClassesOf(served, false))
+		for _, o := range all {
+			o.goIdle(s.now)
 			nodes := max(o.ordered, o.clusters*max(o.pool.MinNodes, 1))
 			cost += (float64(o.clusters)*o.pool.ClusterPrice + float64(nodes)*o.pool.NodePrice + float64(o.hibernated)*o.pool.HibernatedPrice) * dt.Hours()
 		}
 	}
-	return unplaced, cost
+	return unplaced, cost, placed.sum().cost
+}
+
+// spillOrder is the order in which an oracle fills a class's pools: the cheapest first, as
+// cheapestFor orders them, then the far pools the locality rule leaves out, for when the near
+// ones are full.
+func (s *sim) spillOrder(c *class) []*planner.Pool {
+	order := s.cheapestFor(c, c.need, nil)
+	for _, p := range s.eligiblePools(c) {
+		if !slices.Contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	return order
+}
+
+// followDemand has a class's oracles, one per pool in spill order, follow its demand now,
+// each taking what the pools before it could not hold, and returns the share of the class
+// their ready nodes serve.
+func followDemand(fleet, all []*oracle, c *class, now, hold time.Duration) float64 {
+	left, served := 1.0, 0.0
+	for _, o := range fleet {
+		if c.replicas > 0 {
+			o.idleSince = now
+		}
+		need := int32(0)
+		if left > 0 {
+			need = planner.NodesFor(scaled(c.need, left, math.Ceil), o.pool.Shape)
+		}
+		target := min(need, o.most(all))
+		o.follow(now, target, hold)
+		if need > 0 {
+			share := left * float64(target) / float64(need)
+			served += share * min(float64(o.ready)/float64(max(target, 1)), 1)
+			left -= share
+		}
+	}
+	return min(served, 1)
+}
+
+// scaled is share of need, rounded as round says.
+func scaled(need placement.Resources, share float64, round func(float64) float64) placement.Resources {
+	by := func(v int64) int64 { return int64(round(float64(v) * share)) }
+	return placement.Resources{MilliCPU: by(need.MilliCPU), MemoryBytes: by(need.MemoryBytes), Pods: by(need.Pods)}
+}
+
+// most is how many nodes the oracle may hold: its pool's limit of nodes (of clusters times
+// nodes per cluster) less what the other classes' oracles ordered there. The classes share
+// the pool's nodes as a policy's classes share its clusters.
+func (o *oracle) most(all []*oracle) int32 {
+	limit := int32(o.pool.MaxClusters) * o.pool.MaxNodes
+	for _, other := range all {
+		if other.pool == o.pool && other != o {
+			limit -= other.ordered
+		}
+	}
+	return max(limit, 0)
+}
+
+// follow gives back what the hold time no longer keeps, orders what need lacks, and receives
+// the orders due by now.
+func (o *oracle) follow(now time.Duration, need int32, hold time.Duration) {
+	if held := o.held(now, need, hold); held < o.ordered {
+		o.shed(held)
+	}
+	if extra := need - o.ordered; extra > 0 {
+		if grow := min(extra, o.clusters*o.pool.MaxNodes-o.ordered); grow > 0 {
+			o.orders = append(o.orders, nodesAt{at: now + o.pool.ScaleTime, nodes: grow})
+			extra -= grow
+		}
+		if wake := min((extra+o.pool.MaxNodes-1)/o.pool.MaxNodes, o.hibernated); wake > 0 {
+			woken := min(extra, wake*o.pool.MaxNodes)
+			o.orders = append(o.orders, nodesAt{at: now + o.pool.WakeTime, nodes: woken})
+			o.clusters, o.hibernated, extra = o.clusters+wake, o.hibernated-wake, extra-woken
+		}
+		if extra > 0 {
+			o.orders = append(o.orders, nodesAt{at: now + o.pool.CreateTime, nodes: extra})
+			o.clusters += (extra + o.pool.MaxNodes - 1) / o.pool.MaxNodes
+		}
+		o.ordered = need
+	}
+	o.orders = slices.DeleteFunc(o.orders, func(ord nodesAt) bool {
+		if ord.at <= now {
+			o.ready += ord.nodes
+			return true
+		}
+		return false
+	})
+}
+
+// goIdle takes the oracle's clusters offline once its class has had no demand for the
+// pool's idle time-to-live.
+func (o *oracle) goIdle(now time.Duration) {
+	if o.clusters > 0 && o.pool.IdleTTL > 0 && now-o.idleSince >= o.pool.IdleTTL {
+		if !o.pool.DeleteWhenIdle {
+			o.hibernated += o.clusters
+		}
+		o.clusters, o.ordered, o.ready, o.orders = 0, 0, 0, nil
+	}
 }
 
 // oracle is one class's fleet in noForesight: clusters of its pool, the nodes ordered for

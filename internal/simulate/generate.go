@@ -216,7 +216,7 @@ func Generate(w io.Writer, kind string, seed uint64) error {
 				total += v
 			}
 			noisy := total * (0.95 + 0.1*rng.Float64())
-			replicas := int64(math.Round(noisy))
+			replicas := min(int64(math.Round(noisy)), MaxTraceReplicas)
 			if t == length {
 				replicas = 0 // the trace ends with every workload gone
 			}

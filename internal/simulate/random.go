@@ -149,12 +149,13 @@ func randomShape(rng *rand.Rand, length time.Duration) func(time.Duration) float
 				f *= s.factor
 			}
 		}
+		burst := 1.0 // bursts that overlap do not compound: the largest holds
 		for _, b := range bursts {
 			if t >= b.at && t < b.at+b.lasts {
-				f *= b.factor
+				burst = max(burst, b.factor)
 			}
 		}
-		return f
+		return f * burst
 	}
 }
 

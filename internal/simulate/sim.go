@@ -38,8 +38,14 @@ type Report struct {
 	ClusterHours           float64 `json:"cluster_hours"`
 	NodeHours              float64 `json:"node_hours"`
 	UnplacedReplicaSeconds float64 `json:"unplaced_replica_seconds"`
-	Actions                int     `json:"actions"`
-	Disruptions            int64   `json:"disruptions"`
+	// BoundCost is the cost bound of the demand the policy placed (see bound.go): no fleet
+	// that holds it costs less. For the bounds, their own cost.
+	BoundCost float64 `json:"bound_cost"`
+	Actions   int     `json:"actions"`
+	// Moves are the replicas moved from one cluster to another; Churn those of them that did
+	// not pay back their move price in hindsight (see churnLedger).
+	Moves int64 `json:"moves"`
+	Churn int64 `json:"churn"`
 	// UnplacedFloorReplicaSeconds is the demand that arrives faster than the quickest way to
 	// add capacity: what a policy that keeps no spare capacity cannot avoid leaving unplaced.
 	UnplacedFloorReplicaSeconds float64 `json:"unplaced_floor_replica_seconds"`
@@ -54,8 +60,10 @@ type Report struct {
 	// FarShare is the share of placed replica-seconds that serve demand from regions not even
 	// near theirs (see Far): the remote ones the locality rule avoids.
 	FarShare float64 `json:"far_share"`
-	// DisruptionsPer1000ReplicaHours is Disruptions over the placed replica-hours, per 1,000.
-	DisruptionsPer1000ReplicaHours float64 `json:"disruptions_per_1000_replica_hours"`
+	// MovesPer1000ReplicaHours and ChurnPer1000ReplicaHours are Moves and Churn over the
+	// placed replica-hours, per 1,000.
+	MovesPer1000ReplicaHours float64 `json:"moves_per_1000_replica_hours"`
+	ChurnPer1000ReplicaHours float64 `json:"churn_per_1000_replica_hours"`
 	// Series is the fleet over time, one point per Options.SeriesEvery, when that is set.
 	Series []Point `json:"series,omitempty"`
 }
@@ -75,6 +83,8 @@ type FrontierPoint struct {
 	HoldSeconds            float64 `json:"hold_seconds"`
 	Cost                   float64 `json:"cost"`
 	UnplacedReplicaSeconds float64 `json:"unplaced_replica_seconds"`
+	// BoundCost is the cost bound of the demand the oracle placed.
+	BoundCost float64 `json:"bound_cost"`
 }
 
 // CostAt is the least a policy without foresight pays on this trace to leave at most
@@ -156,16 +166,15 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	}
 	s := newSim(pools, trace, opts.Step)
 	s.localityThreshold = opts.Planner.LocalityThreshold
+	s.ledger = newChurnLedger(opts.Planner.DisruptionCost)
 	var decide func() []planner.Action
 	switch policy {
 	case PolicyLowerBound, PolicyLocalityBound:
 		r := s.lowerBound(policy == PolicyLocalityBound)
 		if policy == PolicyLocalityBound {
-			r.Frontier = s.frontier() // its last oracle's is the floor
-			r.UnplacedFloorReplicaSeconds = r.Frontier.Floor()
-		} else {
-			r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+			r.Frontier = s.frontier()
 		}
+		r.UnplacedFloorReplicaSeconds = s.unplacedFloor()
 		return r, nil
 	case PolicyStatic:
 		s.buildStatic()
@@ -197,10 +206,14 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 		}
 	}
 	s.report.UnplacedFloorReplicaSeconds = s.unplacedFloor()
+	s.report.BoundCost = s.placedBound.sum().cost
+	s.report.Moves, s.report.Churn = s.ledger.moves, s.ledger.churn(trace.End)
 	if s.placedReplicaSeconds > 0 {
 		s.report.RemoteShare = s.report.RemoteReplicaSeconds / s.placedReplicaSeconds
 		s.report.FarShare = s.farReplicaSeconds / s.placedReplicaSeconds
-		s.report.DisruptionsPer1000ReplicaHours = float64(s.report.Disruptions) / (s.placedReplicaSeconds / 3600 / 1000)
+		thousandReplicaHours := s.placedReplicaSeconds / 3600 / 1000
+		s.report.MovesPer1000ReplicaHours = float64(s.report.Moves) / thousandReplicaHours
+		s.report.ChurnPer1000ReplicaHours = float64(s.report.Churn) / thousandReplicaHours
 	}
 	return s.report, nil
 }
@@ -217,6 +230,17 @@ type simCluster struct {
 	drainLimit int32
 	// idleSince is when the cluster last ran no replica, or -1 while it runs some.
 	idleSince time.Duration
+}
+
+// price is what the cluster costs per hour as it is.
+func (c *simCluster) price() float64 {
+	switch c.state {
+	case planner.Running, planner.Starting:
+		return c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice
+	case planner.Hibernated:
+		return c.pool.HibernatedPrice
+	}
+	return 0
 }
 
 // workload is one trace workload: its current demand and where its replicas run.
@@ -245,6 +269,10 @@ type sim struct {
 	farReplicaSeconds    float64
 	// localityThreshold is the planner's, which the locality bound follows.
 	localityThreshold float64
+	// placedBound sums the cost bound of the replicas the policy placed.
+	placedBound *boundMeter
+	// ledger judges the policy's moves in hindsight.
+	ledger *churnLedger
 }
 
 // Unplaceable lists the trace's workloads whose constraints no pool meets, each with its
@@ -271,6 +299,8 @@ func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration
 		s.pools = append(s.pools, fleetmodel.Pool(&apiPools[i]))
 	}
 	slices.SortFunc(s.pools, func(a, b planner.Pool) int { return strings.Compare(a.Name, b.Name) })
+	s.placedBound = newBoundMeter(s.pools)
+	s.ledger = newChurnLedger(0)
 	return s
 }
 
@@ -322,8 +352,25 @@ func (s *sim) progress() {
 	}
 }
 
-// apply starts one action at now; its capacity comes after the pool's time to capacity.
+// apply starts one action at now, and tells the ledger how it changed the cluster's price.
 func (s *sim) apply(a planner.Action) {
+	name, pool, before := a.Cluster, a.Pool, 0.0
+	if c := s.cluster(name); c != nil {
+		pool, before = c.pool.Name, c.price()
+	}
+	s.start(a)
+	if a.Kind == planner.Create {
+		name = s.clusters[len(s.clusters)-1].name
+	}
+	after := 0.0
+	if c := s.cluster(name); c != nil {
+		after = c.price()
+	}
+	s.ledger.repriced(name, pool, before, after, s.now)
+}
+
+// start starts one action at now; its capacity comes after the pool's time to capacity.
+func (s *sim) start(a planner.Action) {
 	switch a.Kind {
 	case planner.Create:
 		p := s.pool(a.Pool)
@@ -425,11 +472,7 @@ func (s *sim) place() {
 			after += a.Replicas
 			view[index[a.Cluster]].Used = view[index[a.Cluster]].Used.Add(req.Times(int64(a.Replicas)))
 		}
-		var dropped int64
-		for name, n := range w.assigned {
-			dropped += int64(max(n-next[name], 0))
-		}
-		s.report.Disruptions += max(dropped-int64(max(before-w.Replicas, 0)), 0)
+		s.chargeMoves(w.assigned, next, int64(max(before-w.Replicas, 0)))
 		w.assigned = next
 	}
 	for _, c := range s.clusters {
@@ -446,17 +489,28 @@ func (s *sim) place() {
 	}
 }
 
+// chargeMoves charges the replicas a workload dropped from each cluster, beyond the shrink
+// of its demand, to the ledger as moves. The shrink is taken from the clusters in name order.
+func (s *sim) chargeMoves(assigned, next map[string]int32, shrink int64) {
+	for _, name := range slices.Sorted(maps.Keys(assigned)) {
+		dropped := int64(max(assigned[name]-next[name], 0))
+		shrunk := min(dropped, shrink)
+		shrink -= shrunk
+		if moved := dropped - shrunk; moved > 0 {
+			s.ledger.moved(name, moved, s.now)
+		}
+	}
+}
+
 // account adds one step of cost, cluster-hours, node-hours and unplaced replicas.
 func (s *sim) account() {
 	dt := min(s.step, s.trace.End-s.now)
 	hours := dt.Hours()
 	for _, c := range s.clusters {
+		s.report.Cost += c.price() * hours
 		if c.state == planner.Running || c.state == planner.Starting {
 			s.report.ClusterHours += hours
 			s.report.NodeHours += float64(c.nodes) * hours
-			s.report.Cost += (c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice) * hours
-		} else if c.state == planner.Hibernated {
-			s.report.Cost += c.pool.HibernatedPrice * hours
 		}
 	}
 	for _, w := range s.orderedWorkloads() { // in a fixed order: the sums below are of fractions
@@ -473,20 +527,16 @@ func (s *sim) account() {
 		s.report.RemoteReplicaSeconds += Remote(byRegion, w.Shares, w.Replicas) * dt.Seconds()
 		s.farReplicaSeconds += Far(byRegion, w.Shares, w.Replicas) * dt.Seconds()
 	}
+	s.placedBound.observe(dt, s.boundClassesOf(s.placedClasses(), false))
 }
 
 // point is the fleet now, for Report.Series.
 func (s *sim) point() Point {
 	p := Point{Seconds: s.now.Seconds()}
 	for _, c := range s.clusters {
-		switch c.state {
-		case planner.Running, planner.Starting:
-			p.CostPerHour += c.pool.ClusterPrice + float64(c.nodes)*c.pool.NodePrice
-			if c.state == planner.Running {
-				p.CapacityCPU += float64(c.ready) * float64(c.pool.Shape.MilliCPU) / 1000
-			}
-		case planner.Hibernated:
-			p.CostPerHour += c.pool.HibernatedPrice
+		p.CostPerHour += c.price()
+		if c.state == planner.Running {
+			p.CapacityCPU += float64(c.ready) * float64(c.pool.Shape.MilliCPU) / 1000
 		}
 	}
 	// In name order, so that the same run sums to the same bits.

@@ -44,6 +44,9 @@ type Trace struct {
 // traces are rounded; further off, the row is refused.
 const shareTolerance = 0.02
 
+// MaxTraceReplicas is the most replicas a trace row may ask for.
+const MaxTraceReplicas = 100000
+
 // ParseTrace reads a trace in CSV. Every error names its line and column.
 func ParseTrace(r io.Reader) (*Trace, error) {
 	cr := csv.NewReader(r)
@@ -108,8 +111,8 @@ func parseRow(rec []string) (r Row, normalised string, err error) {
 		return r, "", errors.New("workload: a name of 1 to 253 characters is required")
 	}
 	replicas, err := strconv.ParseInt(rec[2], 10, 32)
-	if err != nil || replicas < 0 || replicas > 100000 {
-		return r, "", fmt.Errorf("replicas: %q is not a whole number from 0 to 100000", rec[2])
+	if err != nil || replicas < 0 || replicas > MaxTraceReplicas {
+		return r, "", fmt.Errorf("replicas: %q is not a whole number from 0 to %d", rec[2], MaxTraceReplicas)
 	}
 	r.Replicas = int32(replicas)
 	if r.CPUMillis, err = strconv.ParseInt(rec[3], 10, 64); err != nil || r.CPUMillis < 0 || r.CPUMillis > 1e6 {
