@@ -299,14 +299,14 @@ function frontierTable(local) {
 
 function renderSimulation(sim) {
   const bound = sim.reports.find(r => r.policy === "lowerbound");
-  const cols = ["Policy", "Cost", "× bound", "Cluster-h", "Node-h", "Unplaced replica-s", "Disruptions /1000 rh", "Remote", "Far"];
+  const cols = ["Policy", "Cost", "× bound", "Cluster-h", "Node-h", "Unplaced replica-s", "Churn /1000 rh", "Remote", "Far"];
   document.getElementById("sim-table").replaceChildren(el("table", { class: "sim" },
     el("thead", {}, el("tr", {}, ...cols.map(c => el("th", { text: c })))),
     el("tbody", {}, ...sim.reports.map(r => el("tr", { "data-policy": r.policy },
       el("td", { text: r.policy }), el("td", { text: r.cost.toFixed(2) }),
       el("td", { text: bound && bound.cost > 0 ? (r.cost / bound.cost).toFixed(3) : "" }),
       el("td", { text: r.cluster_hours.toFixed(1) }), el("td", { text: r.node_hours.toFixed(1) }),
-      el("td", { text: r.unplaced_replica_seconds.toFixed(0) }), el("td", { text: r.disruptions_per_1000_replica_hours.toFixed(2) }),
+      el("td", { text: r.unplaced_replica_seconds.toFixed(0) }), el("td", { text: r.churn_per_1000_replica_hours.toFixed(2) }),
       ...[r.remote_share, r.far_share].map(share => el("td", { text: r.policy.endsWith("bound") ? "-" : (100 * share).toFixed(1) + "%" })))))),
     frontierTable(sim.reports.find(r => r.policy === "localitybound")));
   const simulated = sim.reports.filter(r => r.series && r.series.length);

@@ -125,34 +125,34 @@ func readWith[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 }
 
 func writeTable(out io.Writer, reports []simulate.Report) error {
-	bounds := map[string]float64{}
+	local := 0.0
 	for _, r := range reports {
-		if r.Policy == simulate.PolicyLowerBound || r.Policy == simulate.PolicyLocalityBound {
-			bounds[r.Policy] = r.Cost
+		if r.Policy == simulate.PolicyLocalityBound {
+			local = r.Cost
 		}
 	}
-	ratio := func(cost float64, bound string) string {
-		if bounds[bound] <= 0 {
+	ratio := func(cost, bound float64) string {
+		if bound <= 0 {
 			return "-"
 		}
-		return fmt.Sprintf("%.3f", cost/bounds[bound])
+		return fmt.Sprintf("%.3f", cost/bound)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tVS LOCAL BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tDISRUPTIONS\tPER 1000 REPLICA-H\tREMOTE\tFAR\t")
+	fmt.Fprintln(tw, "POLICY\tCOST\tVS BOUND\tVS LOCAL BOUND\tCLUSTER-H\tNODE-H\tUNPLACED REPLICA-S\tACTIONS\tMOVES\tCHURN\tCHURN PER 1000 REPLICA-H\tREMOTE\tFAR\t")
 	for _, r := range reports {
-		remote, far, perReplicaHours := "-", "-", "-" // the bounds place nothing
+		remote, far, churnRate := "-", "-", "-" // the bounds place nothing
 		if r.Policy != simulate.PolicyLowerBound && r.Policy != simulate.PolicyLocalityBound {
-			remote, far, perReplicaHours = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.1f%%", 100*r.FarShare), fmt.Sprintf("%.2f", r.DisruptionsPer1000ReplicaHours)
+			remote, far, churnRate = fmt.Sprintf("%.1f%%", 100*r.RemoteShare), fmt.Sprintf("%.1f%%", 100*r.FarShare), fmt.Sprintf("%.2f", r.ChurnPer1000ReplicaHours)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t%s\t\n", r.Policy, r.Cost, ratio(r.Cost, simulate.PolicyLowerBound), ratio(r.Cost, simulate.PolicyLocalityBound),
-			r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Disruptions, perReplicaHours, remote, far)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%d\t%d\t%d\t%s\t%s\t%s\t\n", r.Policy, r.Cost, ratio(r.Cost, r.BoundCost), ratio(r.Cost, local),
+			r.ClusterHours, r.NodeHours, r.UnplacedReplicaSeconds, r.Actions, r.Moves, r.Churn, churnRate, remote, far)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "remote: the share of placed replica-seconds outside the regions of their demand; far: of those not even near them")
 	if len(reports) > 0 {
-		fmt.Fprintf(out, "unplaced floor (what no policy without foresight avoids, given the pools' times to capacity and idle time-to-live): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
+		fmt.Fprintf(out, "unplaced floor (what no policy without foresight can place, given the quickest time to capacity and the longest idle time-to-live of the pools): %.0f replica-s\n", reports[0].UnplacedFloorReplicaSeconds)
 	}
 	for _, r := range reports {
 		if r.Policy != simulate.PolicyLocalityBound || len(r.Frontier) == 0 {

@@ -31,7 +31,7 @@ func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
 	}
 	var policies []string
 	for _, r := range reports {
-		for _, field := range []string{"policy", "cost", "cluster_hours", "node_hours", "unplaced_replica_seconds", "actions", "disruptions"} {
+		for _, field := range []string{"policy", "cost", "cluster_hours", "node_hours", "unplaced_replica_seconds", "actions", "moves", "churn", "churn_per_1000_replica_hours", "bound_cost"} {
 			if _, ok := r[field]; !ok {
 				t.Errorf("report %v lacks %q", r["policy"], field)
 			}
@@ -48,7 +48,7 @@ func TestTableComparesWithTheLowerBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"VS BOUND", "VS LOCAL BOUND", "localitybound", "planner", "1.000", "unplaced floor", "frontier without foresight", ": 0s 1.000/", "/1.00;\n"} {
+	for _, want := range []string{"VS BOUND", "VS LOCAL BOUND", "localitybound", "planner", "1.000", "unplaced floor", "frontier without foresight", ": 0s 1.000/", " never ", "CHURN PER 1000 REPLICA-H"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table lacks %q:\n%s", want, out)
 		}
