@@ -15,10 +15,12 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/simulate"
 )
@@ -58,46 +60,65 @@ type outcome struct {
 	dominated                                              bool
 }
 
-// replayAll replays the seeds on workers at once, with a progress line on standard error,
-// and returns each policy's outcomes in seed order, and the yardsticks broken on any seed.
+// pair is one seed's trace and pools, and each policy's report on them with its wall time.
+type pair struct {
+	trace   *simulate.Trace
+	pools   []n6sv1alpha1.ClusterPool
+	reports []simulate.Report
+	took    []time.Duration
+}
+
+// replayAll replays every policy on every seed, a policy on a seed at a time on each worker,
+// with a progress line on standard error, and returns each policy's outcomes in seed order,
+// and the yardsticks broken on any seed.
 func replayAll(first uint64, seeds, workers int, start time.Time) (map[string][]outcome, []string) {
-	perSeed := make([]map[string]outcome, seeds)
-	brokenOn := make([][]string, seeds)
-	next := make(chan int)
+	pairs := make([]pair, seeds)
+	for i := range pairs {
+		pairs[i] = draw(first + uint64(i))
+	}
+	type run struct{ seed, policy int }
+	runs := make(chan run)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	done := 0
+	done, total := 0, seeds*len(simulate.Policies)
 	for range workers {
 		wg.Go(func() {
-			for i := range next {
-				perSeed[i], brokenOn[i] = replay(first + uint64(i))
+			for r := range runs {
+				p := &pairs[r.seed]
+				began := time.Now()
+				report, err := simulate.Run(p.pools, p.trace, simulate.Policies[r.policy], simulate.Options{Step: step})
+				must(err)
+				p.reports[r.policy], p.took[r.policy] = report, time.Since(began)
 				mu.Lock()
 				done++
-				fmt.Fprintf(os.Stderr, "\rseed %d of %d replayed, %s", done, seeds, time.Since(start).Round(time.Second))
+				fmt.Fprintf(os.Stderr, "\r%d of %d replays (%d seeds × %d policies), %s", done, total, seeds, len(simulate.Policies), time.Since(start).Round(time.Second))
 				mu.Unlock()
 			}
 		})
 	}
-	for i := range seeds {
-		next <- i
+	// The slowest policies first, so that no worker is left with one at the end.
+	for _, policy := range []string{simulate.PolicyForecast, simulate.PolicyPlanner, simulate.PolicyLocalityBound, simulate.PolicyStatic, simulate.PolicyNavarkos2017, simulate.PolicyLowerBound} {
+		for seed := range seeds {
+			runs <- run{seed, slices.Index(simulate.Policies, policy)}
+		}
 	}
-	close(next)
+	close(runs)
 	wg.Wait()
 	results := map[string][]outcome{}
 	var broken []string
-	for i, m := range perSeed {
-		for policy, o := range m {
+	for i, p := range pairs {
+		for policy, o := range p.outcomes() {
 			results[policy] = append(results[policy], o)
 		}
-		if len(brokenOn[i]) > 0 {
-			broken = append(broken, fmt.Sprintf("seed %d: %s", first+uint64(i), strings.Join(brokenOn[i], "; ")))
+		if b := simulate.Yardsticks(p.reports); len(b) > 0 {
+			broken = append(broken, fmt.Sprintf("seed %d: %s", first+uint64(i), strings.Join(b, "; ")))
 		}
 	}
 	return results, broken
 }
 
-// replay runs every policy on one seed's trace and pools, and checks the yardsticks.
-func replay(seed uint64) (map[string]outcome, []string) {
+// draw makes a seed's random trace and pools.
+func draw(seed uint64) pair {
 	var traceCSV, poolsYAML bytes.Buffer
 	must(simulate.Generate(&traceCSV, simulate.RandomKind, seed))
 	must(simulate.RandomPools(&poolsYAML, seed))
@@ -105,30 +126,26 @@ func replay(seed uint64) (map[string]outcome, []string) {
 	must(err)
 	pools, err := simulate.ParsePools(&poolsYAML)
 	must(err)
-	reports, took := map[string]simulate.Report{}, map[string]time.Duration{}
-	var all []simulate.Report
-	for _, policy := range simulate.Policies {
-		began := time.Now()
-		r, err := simulate.Run(pools, trace, policy, simulate.Options{Step: step})
-		took[policy] = time.Since(began)
-		must(err)
-		reports[policy] = r
-		all = append(all, r)
-	}
-	local := reports[simulate.PolicyLocalityBound]
+	n := len(simulate.Policies)
+	return pair{trace: trace, pools: pools, reports: make([]simulate.Report, n), took: make([]time.Duration, n)}
+}
+
+// outcomes sums up each policy's report on the pair against the yardsticks.
+func (p *pair) outcomes() map[string]outcome {
+	local := p.reports[slices.Index(simulate.Policies, simulate.PolicyLocalityBound)]
 	floor := local.UnplacedFloorReplicaSeconds
-	steps := math.Ceil(float64(trace.End) / float64(step))
+	steps := math.Ceil(float64(p.trace.End) / float64(step))
 	out := map[string]outcome{}
-	for policy, r := range reports {
-		out[policy] = outcome{
+	for i, r := range p.reports {
+		out[r.Policy] = outcome{
 			costVsBound:     r.Cost / local.Cost,
 			unplacedVsFloor: ratio(r.UnplacedReplicaSeconds, floor),
 			churnPer1000h:   r.ChurnPer1000ReplicaHours,
-			msPerStep:       float64(took[policy].Microseconds()) / 1000 / steps,
+			msPerStep:       float64(p.took[i].Microseconds()) / 1000 / steps,
 			dominated:       dominated(r, local.Frontier),
 		}
 	}
-	return out, simulate.Yardsticks(all)
+	return out
 }
 
 // dominated reports whether an oracle of the frontier costs domCheaper less than r and

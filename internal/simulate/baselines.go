@@ -283,8 +283,9 @@ const holdForever time.Duration = -1
 // noForesight): the trade between cost and unplaced demand that holding capacity makes.
 func (s *sim) frontier() Frontier {
 	f := make(Frontier, 0, len(frontierHolds))
+	timeline := s.classTimeline()
 	for _, hold := range frontierHolds {
-		unplaced, cost, bound := s.noForesight(hold)
+		unplaced, cost, bound := s.noForesight(hold, timeline)
 		seconds := hold.Seconds()
 		if hold == holdForever {
 			seconds = -1
@@ -304,22 +305,17 @@ func (s *sim) frontier() Frontier {
 // down to the pool's least nodes per cluster; holdForever gives nothing back while the class
 // has demand. Once the class has had no demand for the pool's idle time-to-live, its
 // clusters go offline as the pool says they must ("no application, no cluster").
-func (s *sim) noForesight(hold time.Duration) (unplaced, cost, bound float64) {
+func (s *sim) noForesight(hold time.Duration, timeline [][]*class) (unplaced, cost, bound float64) {
 	saved := *s
 	defer func() { *s = saved }()
-	s.now, s.next, s.workloads = 0, 0, map[string]*workload{}
 	placed := newBoundMeter(s.pools)
 	fleets := map[string][]*oracle{}
 	var all []*oracle
-	classes := s.classes
-	if s.localityThreshold > 0 {
-		classes = s.regionalClasses
-	}
-	for ; s.now < s.trace.End; s.now += s.step {
+	for i, classes := range timeline {
+		s.now = time.Duration(i) * s.step
 		dt := min(s.step, s.trace.End-s.now)
-		s.applyRows()
 		var served []*class
-		for _, c := range classes() {
+		for _, c := range classes {
 			fleet, known := fleets[c.key()]
 			if !known {
 				for _, p := range s.spillOrder(c) {
@@ -340,6 +336,31 @@ func (s *sim) noForesight(hold time.Duration) (unplaced, cost, bound float64) {
 		}
 	}
 	return unplaced, cost, placed.sum().cost
+}
+
+// classTimeline is the classes of demand at each step of the trace, as the oracles of the
+// frontier see them: split by region when the planner weighs locality.
+func (s *sim) classTimeline() [][]*class {
+	saved := *s
+	defer func() { *s = saved }()
+	s.next, s.workloads = 0, map[string]*workload{}
+	classes := s.classes
+	if s.localityThreshold > 0 {
+		classes = s.regionalClasses
+	}
+	var timeline [][]*class
+	for s.now = 0; s.now < s.trace.End; s.now += s.step {
+		s.applyRows()
+		now := classes()
+		for _, c := range now {
+			for i, w := range c.workloads {
+				snapshot := *w // the rows to come change the workload, not what it was now
+				c.workloads[i] = &snapshot
+			}
+		}
+		timeline = append(timeline, now)
+	}
+	return timeline
 }
 
 // spillOrder is the order in which an oracle fills a class's pools: the cheapest first, as

@@ -191,15 +191,18 @@ func Run(pools []n6sv1alpha1.ClusterPool, trace *Trace, policy string, opts Opti
 	}
 	s.report.Policy = policy
 	for s.now = 0; s.now < trace.End; s.now += s.step {
-		s.applyRows()
-		s.progress()
+		changed := s.applyRows()
+		changed = s.progress() || changed
 		for _, a := range decide() {
 			if opts.Log != nil {
 				fmt.Fprintf(opts.Log, "%s %s %s %s %s nodes=%d limit=%d: %s\n", policy, s.now, a.Kind, a.Cluster, a.Pool, a.Nodes, a.DrainLimit, a.Reason)
 			}
 			s.apply(a)
+			changed = true
 		}
-		s.place()
+		if changed || s.now == 0 {
+			s.place() // the scheduler places the same fleet and demand as it did before
+		}
 		s.account()
 		if opts.SeriesEvery > 0 && s.now%opts.SeriesEvery < s.step {
 			s.report.Series = append(s.report.Series, s.point())
@@ -322,15 +325,14 @@ func (s *sim) cluster(name string) *simCluster {
 	return nil
 }
 
-// applyRows sets the demand of the rows due by now.
-// applyRows applies the rows due by now and reports whether there were any.
+// applyRows applies the rows due by now and reports whether they changed any demand.
 func (s *sim) applyRows() bool {
 	changed := false
 	for ; s.next < len(s.trace.Rows) && s.trace.Rows[s.next].At <= s.now; s.next++ {
-		changed = true
 		row := s.trace.Rows[s.next]
 		w := s.workloads[row.Workload]
 		if row.Replicas == 0 {
+			changed = changed || w != nil
 			delete(s.workloads, row.Workload)
 			continue
 		}
@@ -338,18 +340,29 @@ func (s *sim) applyRows() bool {
 			w = &workload{assigned: map[string]int32{}}
 			s.workloads[row.Workload] = w
 		}
+		changed = changed || !sameDemand(w.Row, row)
 		w.Row = row
 	}
 	return changed
 }
 
-// progress finishes the provider operations due by now.
-func (s *sim) progress() {
+// sameDemand reports whether two rows of a workload ask for the same replicas in the same
+// regions under the same constraints.
+func sameDemand(a, b Row) bool {
+	return a.Workload == b.Workload && a.Replicas == b.Replicas && a.CPUMillis == b.CPUMillis && a.MemoryMiB == b.MemoryMiB &&
+		a.Constraints == b.Constraints && maps.Equal(a.Shares, b.Shares)
+}
+
+// progress finishes the provider operations due by now and reports whether any did.
+func (s *sim) progress() bool {
+	done := false
 	for _, c := range s.clusters {
 		if c.state != planner.Hibernated && (c.state == planner.Starting || c.ready < c.nodes) && c.readyAt <= s.now {
 			c.state, c.ready = planner.Running, c.nodes
+			done = true
 		}
 	}
+	return done
 }
 
 // apply starts one action at now, and tells the ledger how it changed the cluster's price.
