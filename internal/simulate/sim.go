@@ -72,7 +72,8 @@ type Report struct {
 // foresight, given the pools' times to capacity and idle time-to-live: each sees demand at
 // once, in each class's cheapest pool, waits for capacity as the pools say, and gives it back
 // once demand has stayed lower for its hold time. Giving it back at once costs the least of
-// them; holding it while the class has demand leaves the least unplaced, the floor. Where
+// them; holding it while the class has demand leaves the least unplaced of them (Floor), no
+// less than the report's unplaced floor, which grants a policy more. Where
 // demand falls and comes back, no hold time may meet both a cost goal and an unplaced one
 // (Conflicts), and a policy is judged against the frontier instead (CostAt). The points go
 // from the oracle that holds nothing to the one that holds all.
@@ -303,7 +304,6 @@ func newSim(apiPools []n6sv1alpha1.ClusterPool, trace *Trace, step time.Duration
 	}
 	slices.SortFunc(s.pools, func(a, b planner.Pool) int { return strings.Compare(a.Name, b.Name) })
 	s.placedBound = newBoundMeter(s.pools)
-	s.ledger = newChurnLedger(0)
 	return s
 }
 
