@@ -11,6 +11,7 @@ import (
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 )
 
 func TestPoolTimeToCapacity(t *testing.T) {
@@ -108,7 +109,7 @@ func TestRound(t *testing.T) {
 	for in, want := range map[time.Duration]string{
 		20385486741 * time.Nanosecond: "20.4s", 4300 * time.Millisecond: "4.3s", 65400 * time.Millisecond: "1m5s", 90 * time.Minute: "1h30m0s",
 	} {
-		if got := planner.Round(in).String(); got != want {
+		if got := fleet.Round(in).String(); got != want {
 			t.Errorf("Round(%s) = %s, want %s", in, got, want)
 		}
 	}

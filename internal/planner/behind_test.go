@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -234,42 +233,6 @@ func TestTheForecastGivesBackATroughItKnows(t *testing.T) {
 	}
 }
 
-// TestTheForecastWantsTheDemandToRecur: one day's ramp is not expected the next day, and a
-// weekly one only a week later.
-func TestTheForecastWantsTheDemandToRecur(t *testing.T) {
-	mem := NewMemory()
-	d := testDemand("data/batch", 40, nil)
-	mem.observeDemand([]Demand{d}, t0)
-	for _, day := range []int{1, 2} {
-		mem.observeDemand(nil, t0.Add(time.Duration(day)*24*time.Hour)) // gone since
-	}
-	if e := mem.forecast("data/batch", t0.Add(24*time.Hour-time.Minute), 5*time.Minute); e.replicas != 0 {
-		t.Errorf("the day after one run: %d replicas expected, want 0", e.replicas)
-	}
-	if e := mem.forecast("data/batch", t0.Add(7*24*time.Hour-time.Minute), 5*time.Minute); e.replicas != 40 || e.source != "a week ago" {
-		t.Errorf("a week after: %d replicas expected (%s), want 40 from a week ago", e.replicas, e.source)
-	}
-}
-
-// TestGoneWorkloadsAreRememberedWithinABound: a namespace that makes and deletes many
-// workloads does not grow the forecast's memory past maxAbsent; the longest gone go first,
-// and the workloads running now are always kept.
-func TestGoneWorkloadsAreRememberedWithinABound(t *testing.T) {
-	mem := NewMemory()
-	running := testDemand("shop/web", 4, nil)
-	for i := range maxAbsent + 50 {
-		at := t0.Add(time.Duration(i) * time.Second)
-		mem.observeDemand([]Demand{running, testDemand(fmt.Sprintf("spam/w-%04d", i), 1, nil)}, at)
-	}
-	mem.observeDemand([]Demand{running}, t0.Add(time.Hour))
-	if got := len(mem.history); got != maxAbsent+1 {
-		t.Fatalf("%d histories, want %d gone ones and the running one", got, maxAbsent)
-	}
-	if mem.history["shop/web"] == nil || mem.history["spam/w-0000"] != nil || mem.history[fmt.Sprintf("spam/w-%04d", maxAbsent+49)] == nil {
-		t.Errorf("kept the wrong ones: running %v, oldest %v", mem.history["shop/web"] != nil, mem.history["spam/w-0000"] != nil)
-	}
-}
-
 // TestAnOldClusterIsReplacedWhileTheRestOfTheFleetIsYoung: the whole fleet has run too briefly
 // for moving all of it to the slow pool to pay, but fast-1 has run its 8 replicas for 8 hours,
 // and a slow cluster is ordered to take over from it alone.
@@ -304,57 +267,6 @@ func oldFastClusterAt8h(cfg Config) (Plan, func(time.Duration, ...Cluster) Plan)
 	decideAt(8*time.Hour-10*time.Minute, fleet(Starting)...)
 	decideAt(8*time.Hour-6*time.Minute, fleet(Running)...)
 	return decideAt(8*time.Hour, fleet(Running)...), decideAt
-}
-
-// TestTheForecastLearnsAWorkloadsOwnPeriod: demand that rises every 2 h is expected at its
-// fourth rise, once three rises agree on the spacing; two rises, rises at uneven spacings, and
-// noise about one level are no period.
-func TestTheForecastLearnsAWorkloadsOwnPeriod(t *testing.T) {
-	// observe records a day of demand, minute by minute, from replicas(minute).
-	observe := func(replicas func(minute int) int32) *Memory {
-		mem := NewMemory()
-		for m := range 24 * 60 {
-			mem.observeDemand([]Demand{testDemand("shop/tickets", replicas(m), nil)}, t0.Add(time.Duration(m)*time.Minute))
-		}
-		return mem
-	}
-	crowds := func(starts ...int) func(int) int32 {
-		return func(m int) int32 {
-			for _, s := range starts {
-				if m >= s && m < s+15 {
-					return 100
-				}
-			}
-			return 5
-		}
-	}
-	// The forecast is asked 3 min before a rise that would come 2 h after the last one.
-	before := func(mem *Memory, minute int) expectation {
-		return mem.forecast("shop/tickets", t0.Add(time.Duration(minute-3)*time.Minute), 5*time.Minute)
-	}
-	// Rises at 01:00, 03:00 and 05:00: the one at 07:00 is expected, and when it comes.
-	mem := observe(crowds(60, 180, 300))
-	e := before(mem, 420)
-	if e.replicas != 100 || e.source != "one and two of its periods ago (it rises every 2h0m0s)" {
-		t.Fatalf("before the fourth crowd: %+v, want 100 replicas from its 2 h period", e)
-	}
-	if in := mem.rampIn("shop/tickets", t0.Add(417*time.Minute), e, 5); in != 3*time.Minute {
-		t.Errorf("the ramp is expected in %s, want 3m0s", in)
-	}
-	if e := before(mem, 390); e.replicas > 5 {
-		t.Errorf("between crowds: %+v, want nothing more than the base", e)
-	}
-	for name, replicas := range map[string]func(int) int32{
-		"two rises":       crowds(180, 300),
-		"uneven spacings": crowds(60, 150, 300),
-		"noise about one level": func(m int) int32 {
-			return 50 + int32(m%7)
-		},
-	} {
-		if e := before(observe(replicas), 420); e.replicas > 100 || e.source != "" {
-			t.Errorf("%s: %+v, want no period", name, e)
-		}
-	}
 }
 
 // TestConsolidationDoesNotSwapWhichClusterStays: after a batch, one cluster of a pool runs a

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/memory"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // fullyPlaced reports whether every replica of the demands that run on a cluster runs somewhere.
@@ -135,24 +138,25 @@ func (p *planning) consolidate() {
 		if added, ok := p.moveAway(x, target); ok {
 			saving := cost - x.offlineCost() - added
 			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
-			payback, why := 1.0, ""
+			payback, why := time.Hour, ""
 			switch {
 			case target.leaves(p.in.Pools, x.Pool):
 				// The fleet was ordered for the demand's whole horizon on the promise of this drain.
-				payback, why = p.demandHorizon().Hours(), "; the whole-fleet decision has no cluster in pool "+x.Pool
+				payback, why = p.demandHorizon(), "; the whole-fleet decision has no cluster in pool "+x.Pool
 			case target.shrinks(x.Pool):
-				payback, why = p.cfg.CapacityHorizon.Hours(), "; the whole-fleet decision has fewer nodes in pool "+x.Pool
+				payback, why = p.cfg.CapacityHorizon, "; the whole-fleet decision has fewer nodes in pool "+x.Pool
 			}
-			if h := p.promised(x); h.Hours() > payback {
+			if h := p.mem.Promised(x.Name); h > payback {
 				// Capacity was ordered to take over from it, on a saving over h.
-				payback, why = h.Hours(), "; capacity was ordered to take over from it"
+				payback, why = h, "; capacity was ordered to take over from it"
 			}
-			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && saving*payback >= moved*p.cfg.DisruptionCost {
+			pays := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}.Pays()
+			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && pays {
 				user := p.userPods[x.Name]
 				step := min(p.cfg.DisruptionBudget, user)
 				x.draining = true
 				for i := range before.hosted[slices.Index(p.members, x)] {
-					p.mem.moved(p.in.Demands[i].Name, p.in.Now)
+					p.mem.Moved(p.in.Demands[i].Name, p.in.Now)
 				}
 				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
 					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need%s; moving %d at a time", saving, cost, why, p.cfg.DisruptionBudget)})
@@ -190,8 +194,7 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 	}
 	cost := x.costAt(x.neededNodes()) - x.offlineCost()
 	// A cluster that has run for long is expected to run as long again, up to a day.
-	lasts := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.online[x.Name])), 24*time.Hour)
-	horizon := lasts.Hours()
+	lasts := min(max(p.cfg.CapacityHorizon, since(p.in.Now, p.mem.OnlineAt(x.Name))), maxDemandHorizon)
 	replicas := float64(total(x.hosted))
 	var best *option
 	swung := p.swungUsage(x)
@@ -200,10 +203,10 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 		if pool == x.pool || !p.mayHost(x, pool) || target.clustersIn(p.in.Pools, name) == 0 {
 			continue // nor into a pool the whole-fleet decision has no cluster in: consolidation would drain it
 		}
-		if _, pending := p.mem.behind[name]; pending {
+		if _, pending := p.mem.Ordered(name); pending {
 			continue
 		}
-		n := max(NodesFor(x.used, pool.Shape), pool.MinNodes)
+		n := max(fleet.NodesFor(x.used, pool.Shape), pool.MinNodes)
 		if n > pool.MaxNodes {
 			continue // x's replicas do not fit in one cluster of the pool
 		}
@@ -222,9 +225,9 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 		if !cheaperThroughSwings(x, pool, swung) {
 			continue
 		}
-		overlap := (o.delay + p.cfg.StabilizationWindow).Hours()
 		saving := cost - o.cost
-		if saving < p.cfg.ConsolidationThreshold*cost || saving*(horizon-overlap) <= o.cost*overlap+replicas*p.cfg.DisruptionCost {
+		pays := pricing.Payback{SavingPerHour: saving, Lasts: lasts, Overlap: o.delay + p.cfg.StabilizationWindow, OverlapPerHour: o.cost, Moves: replicas, MovePrice: p.cfg.DisruptionCost}.Pays()
+		if saving < p.cfg.ConsolidationThreshold*cost || !pays {
 			continue
 		}
 		if best == nil || o.cost < best.cost {
@@ -236,8 +239,8 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 	}
 	m := p.addCapacity(best)
 	m.why = append(m.why, fmt.Sprintf("to take over the %d replicas of %s: it comes in %s and saves %.3f/h of the %.3f/h %s costs at the nodes they need; %s is drained into it once it runs",
-		total(x.hosted), x.Name, Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
-	p.mem.behind[best.pool.Name] = behindOrder{until: p.in.Now.Add(best.delay + 3*p.cfg.StabilizationWindow), takesOver: x.Name, horizon: lasts}
+		total(x.hosted), x.Name, fleet.Round(best.delay), cost-best.cost, cost, x.Name, x.Name))
+	p.mem.Order(best.pool.Name, memory.Order{Until: p.orderLapse(best.delay), TakesOver: x.Name, Horizon: lasts})
 	return true
 }
 
@@ -245,7 +248,7 @@ func (p *planning) replaceWithCheaper(x *member, target *fleetTarget) bool {
 // pool swung in the last third of the capacity horizon (swings), each in proportion to what
 // the pool's clusters run in the plan; none for a pool that did not swing.
 func (p *planning) swungUsage(x *member) []placement.Resources {
-	trough, peak := p.swings([]string{x.Pool})
+	trough, peak := p.mem.Swings([]string{x.Pool}, p.in.Now, p.cfg.CapacityHorizon)
 	var now int64
 	for _, m := range p.members {
 		if m.Managed && m.Pool == x.Pool && m.online() {
@@ -266,25 +269,13 @@ func (p *planning) swungUsage(x *member) []placement.Resources {
 // a peak, or only at a trough, is undone at the next swing.
 func cheaperThroughSwings(x *member, pool *Pool, swung []placement.Resources) bool {
 	for _, used := range swung {
-		mine := x.costAt(clamp(NodesFor(used, x.pool.Shape), max(x.pool.MinNodes, 1), x.pool.MaxNodes)) - x.offlineCost()
-		theirs := (&member{pool: pool}).costAt(clamp(NodesFor(used, pool.Shape), max(pool.MinNodes, 1), pool.MaxNodes))
+		mine := x.costAt(clamp(fleet.NodesFor(used, x.pool.Shape), max(x.pool.MinNodes, 1), x.pool.MaxNodes)) - x.offlineCost()
+		theirs := (&member{pool: pool}).costAt(clamp(fleet.NodesFor(used, pool.Shape), max(pool.MinNodes, 1), pool.MaxNodes))
 		if theirs >= mine {
 			return false
 		}
 	}
 	return true
-}
-
-// promised is the longest horizon of the capacity ordered to take over from x, while such an
-// order stands; 0 for none.
-func (p *planning) promised(x *member) time.Duration {
-	var h time.Duration
-	for _, b := range p.mem.behind {
-		if b.takesOver == x.Name {
-			h = max(h, b.horizon)
-		}
-	}
-	return h
 }
 
 // freeNodes reports whether m's pool charges nothing for its nodes: each is room for what comes
@@ -321,61 +312,11 @@ func (p *planning) mayHost(x *member, pool *Pool) bool {
 // as often in the last hour as the configuration allows.
 func (p *planning) movedEnough(m *member) bool {
 	for i := range m.hosted {
-		if p.mem.movesWithin(p.in.Demands[i].Name, p.in.Now, time.Hour) >= p.cfg.MaxMovesPerHour {
+		if p.mem.MovesWithin(p.in.Demands[i].Name, p.in.Now, time.Hour) >= p.cfg.MaxMovesPerHour {
 			return true
 		}
 	}
 	return false
-}
-
-// moved records that consolidation started moving a workload's replicas at now.
-func (mem *Memory) moved(workload string, now time.Time) {
-	for name, times := range mem.moves {
-		if kept := slices.DeleteFunc(times, func(at time.Time) bool { return now.Sub(at) >= time.Hour }); len(kept) > 0 {
-			mem.moves[name] = kept
-		} else {
-			delete(mem.moves, name)
-		}
-	}
-	mem.moves[workload] = append(mem.moves[workload], now)
-}
-
-// movesWithin counts a workload's consolidation moves in the window before now.
-func (mem *Memory) movesWithin(workload string, now time.Time, window time.Duration) int {
-	n := 0
-	for _, at := range mem.moves[workload] {
-		if now.Sub(at) < window {
-			n++
-		}
-	}
-	return n
-}
-
-// observeReplicas records each workload's replicas at now and forgets those older than the
-// window, and the workloads gone.
-func (mem *Memory) observeReplicas(demands []Demand, now time.Time, window time.Duration) {
-	present := make(map[string]bool, len(demands))
-	for i := range demands {
-		d := &demands[i]
-		present[d.Name] = true
-		kept := slices.DeleteFunc(mem.replicas[d.Name], func(r need) bool { return now.Sub(r.at) >= window })
-		mem.replicas[d.Name] = append(kept, need{at: now, nodes: d.Replicas})
-	}
-	for name := range mem.replicas {
-		if !present[name] {
-			delete(mem.replicas, name)
-		}
-	}
-}
-
-// swing is how many replicas a workload may add at once: how far its replicas now are below
-// their most within the window, or how far they ranged within it, whichever is more.
-func (mem *Memory) swing(workload string, now int32) int32 {
-	most, least := now, now
-	for _, r := range mem.replicas[workload] {
-		most, least = max(most, r.nodes), min(least, r.nodes)
-	}
-	return max(most-now, most-least)
 }
 
 // moveAway re-places every replica on x onto the other eligible clusters, growing managed ones
@@ -394,7 +335,7 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 		n := int64(x.hosted[i])
 		// The receivers must also hold what the workload may add at once: room it left by
 		// dipping below its recent peak, or that its noise would take, is not free.
-		reserve := int64(p.mem.swing(d.Name, d.Replicas))
+		reserve := int64(p.mem.Swing(d.Name, d.Replicas))
 		x.unplace(i, d.Request, int32(n))
 		x.draining = true
 		eligible := p.byPrice(d)
@@ -412,7 +353,7 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 			room := m.roomAt(m.nodes, d.Request)
 			if room < n+reserve && m.Managed && m.pool != nil {
 				if ok, _ := p.mayGrow(d, m.pool); ok {
-					grown := clamp(NodesFor(m.used.Add(d.Request.Times(n+reserve)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
+					grown := clamp(fleet.NodesFor(m.used.Add(d.Request.Times(n+reserve)), m.pool.Shape), m.nodes, m.pool.MaxNodes)
 					added += float64(grown-m.nodes) * m.pool.NodePrice
 					m.nodes = grown
 					room = m.roomAt(m.nodes, d.Request)
@@ -453,7 +394,7 @@ func (p *planning) takeIdleOffline() {
 			continue
 		}
 		online[m.Pool]--
-		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", Round(idle), Round(m.pool.IdleTTL)))
+		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", fleet.Round(idle), fleet.Round(m.pool.IdleTTL)))
 	}
 }
 
@@ -490,11 +431,11 @@ func (p *planning) resize() {
 		if m.nodes > m.origNodes {
 			recorded = max(needed, m.nodes)
 		}
-		window := p.mem.window(m.Name, p.in.Now, p.cfg.StabilizationWindow)
+		window := p.mem.Window(m.Name, p.in.Now, p.cfg.StabilizationWindow)
 		if max(m.nodes, needed) > m.origNodes {
-			window = p.mem.regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
+			window = p.mem.Regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
 		}
-		p.mem.record(m.Name, p.in.Now, recorded, window)
+		p.mem.Record(m.Name, p.in.Now, recorded, window)
 		switch {
 		case m.nodes > m.origNodes && p.notYetDue(m):
 			// Capacity for the forecast's ramp, ordered at a later decision.
@@ -513,152 +454,37 @@ func (p *planning) resize() {
 			// forecast grows it again before the next ramp, so the shrink waits for no window
 			// and is not noted as a flap.
 			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: -float64(m.origNodes-needed) * m.pool.NodePrice,
-				Reason: fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, Round(m.pool.ScaleTime+orderMargin))})
-		case m.State == Running && !p.holding(m) && p.mem.watchedFor(m.Name, p.in.Now) >= window:
-			p.mem.stillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
-			if stable := p.mem.peak(m.Name); stable < m.origNodes {
-				p.mem.shrunk[m.Name] = p.in.Now
+				Reason: fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, fleet.Round(m.pool.ScaleTime+memory.OrderMargin))})
+		case m.State == Running && !p.holding(m) && p.mem.WatchedFor(m.Name, p.in.Now) >= window:
+			p.mem.StillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
+			if stable := p.mem.Peak(m.Name); stable < m.origNodes {
+				p.mem.Shrunk(m.Name, p.in.Now)
 				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
-					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, Round(window))})
+					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, fleet.Round(window))})
 			}
 		}
 	}
 }
 
-// maxWindow bounds how far a cluster's stabilisation window grows when it keeps shrinking
-// and growing again.
-const maxWindow = time.Hour
-
-// flapWindow is the stabilisation window of a cluster that flapped, and when it last did.
-type flapWindow struct {
-	size    time.Duration
-	flapped time.Time
-}
-
-// window is a cluster's stabilisation window at now: longer than base if it has flapped
-// within maxWindow, base again after that.
-func (mem *Memory) window(cluster string, now time.Time, base time.Duration) time.Duration {
-	w, ok := mem.windows[cluster]
-	if !ok {
-		return base
-	}
-	if now.Sub(w.flapped) >= maxWindow {
-		delete(mem.windows, cluster)
-		return base
-	}
-	return w.size
-}
-
-// stillFlapping keeps a longer window in force while it still holds nodes that the base
-// window would have shed: the demand still dips for longer than base between its peaks.
-func (mem *Memory) stillFlapping(cluster string, now time.Time, base time.Duration, nodes int32) {
-	if w, ok := mem.windows[cluster]; ok && mem.peakSince(cluster, now.Add(-base)) < nodes && mem.peak(cluster) >= nodes {
-		w.flapped = now
-		mem.windows[cluster] = w
-	}
-}
-
-// regrown notes that a cluster grows at now and returns its window. Growing again within
-// twice the window of a stabilisation shrink means the shrink came too early: the window
-// doubles, up to maxWindow.
-func (mem *Memory) regrown(cluster string, now time.Time, base time.Duration) time.Duration {
-	size := mem.window(cluster, now, base)
-	if shrunk, ok := mem.shrunk[cluster]; ok && now.Sub(shrunk) < 2*size {
-		size = min(2*size, maxWindow)
-		mem.windows[cluster] = flapWindow{size: size, flapped: now}
-		delete(mem.shrunk, cluster) // this shrink is counted
-	}
-	return size
-}
-
 // holding reports whether the cluster's pool has capacity on order behind a faster pool:
 // it is kept at its size, running or not, until it takes over or the order lapses.
 func (p *planning) holding(m *member) bool {
-	_, ok := p.mem.behind[m.Pool]
+	_, ok := p.mem.Ordered(m.Pool)
 	return ok
+}
+
+// orderedForGrowth reports whether the pool has a cluster on order for the growth still
+// arriving: the replicas that need room now do not wait for it (see waitForGrowth).
+func (p *planning) orderedForGrowth(pool string) bool {
+	o, ok := p.mem.Ordered(pool)
+	return ok && o.ForGrowth
 }
 
 // settling reports whether a cluster came online or grew within the stabilisation window:
 // the capacity was just wanted, so draining it now would be churn.
 func (p *planning) settling(m *member) bool {
 	within := func(at time.Time) bool { return !at.IsZero() && p.in.Now.Sub(at) < p.cfg.StabilizationWindow }
-	return within(p.mem.online[m.Name]) || within(p.mem.grown[m.Name])
-}
-
-// observe notes, for each cluster, when it turned Running and when it grew, and forgets the
-// clusters that are gone.
-func (mem *Memory) observe(clusters []Cluster, now time.Time) {
-	seen := make(map[string]bool, len(clusters))
-	for _, c := range clusters {
-		seen[c.Name] = true
-		before, known := mem.nodes[c.Name]
-		mem.nodes[c.Name] = c.Nodes
-		if c.State != Running {
-			delete(mem.online, c.Name)
-			continue
-		}
-		if _, ok := mem.online[c.Name]; !ok {
-			var at time.Time
-			if known {
-				at = now
-			}
-			mem.online[c.Name] = at
-		}
-		if known && c.Nodes > before {
-			mem.grown[c.Name] = now
-		}
-	}
-	for name := range mem.nodes {
-		if !seen[name] {
-			delete(mem.nodes, name)
-			delete(mem.needs, name)
-			delete(mem.watched, name)
-			delete(mem.online, name)
-			delete(mem.grown, name)
-			delete(mem.shrunk, name)
-			delete(mem.windows, name)
-		}
-	}
-}
-
-// record adds a cluster's node need at now and forgets the needs older than the window.
-func (mem *Memory) record(cluster string, now time.Time, nodes int32, window time.Duration) {
-	kept := mem.needs[cluster][:0]
-	for _, n := range mem.needs[cluster] {
-		if now.Sub(n.at) < window {
-			kept = append(kept, n)
-		}
-	}
-	mem.needs[cluster] = append(kept, need{at: now, nodes: nodes})
-	if _, ok := mem.watched[cluster]; !ok {
-		mem.watched[cluster] = now
-	}
-}
-
-// watchedFor is how long the memory has recorded a cluster's needs: a window it has not
-// watched whole, as after a restart, knows no peak to shrink to.
-func (mem *Memory) watchedFor(cluster string, now time.Time) time.Duration {
-	since, ok := mem.watched[cluster]
-	if !ok {
-		return 0
-	}
-	return now.Sub(since)
-}
-
-// peak is the most nodes a cluster needed within the window.
-func (mem *Memory) peak(cluster string) int32 {
-	return mem.peakSince(cluster, time.Time{})
-}
-
-// peakSince is the most nodes a cluster needed from since on.
-func (mem *Memory) peakSince(cluster string, since time.Time) int32 {
-	var n int32
-	for _, r := range mem.needs[cluster] {
-		if !r.at.Before(since) {
-			n = max(n, r.nodes)
-		}
-	}
-	return n
+	return within(p.mem.OnlineAt(m.Name)) || within(p.mem.GrownAt(m.Name))
 }
 
 func total(hosted map[int]int32) int32 {

@@ -4,34 +4,8 @@ import (
 	"math"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
-
-// FarAllowed reports whether capacity far from a region may serve it: when it costs at most
-// (1 - threshold) of the cheapest capacity near the region. A threshold of 0 ignores
-// distance; 1 or more keeps demand near whenever near capacity can be had.
-func FarAllowed(farPrice, nearPrice, threshold float64) bool {
-	if threshold >= 1 {
-		return false
-	}
-	return farPrice <= (1-max(threshold, 0))*nearPrice
-}
-
-// AmortisedNodePrice is what a node of the pool costs per hour in a full cluster: its price and
-// its share of the cluster price. Unlike the price of one more node, it does not depend on
-// what the fleet runs now, so the locality rule gives the same answer from one decision to
-// the next.
-func AmortisedNodePrice(p *Pool) float64 {
-	return p.NodePrice + p.ClusterPrice/float64(max(p.MaxNodes, 1))
-}
-
-// amortisedPrice is AmortisedNodePrice per replica of request.
-func amortisedPrice(p *Pool, request placement.Resources) float64 {
-	perNode := ReplicasPerNode(p.Shape, request)
-	if perNode <= 0 {
-		return math.Inf(1)
-	}
-	return AmortisedNodePrice(p) / float64(perNode)
-}
 
 // locality is what the planner knows of one demand's region: the cheapest pools near it and
 // far from it that the demand may grow into, at their amortised prices.
@@ -57,7 +31,7 @@ func (p *planning) localityOf(i int, region string) locality {
 		if ok, _ := p.mayGrow(d, pool); !ok {
 			continue
 		}
-		price := amortisedPrice(pool, d.Request)
+		price := pricing.AmortisedPerReplica(pool, d.Request)
 		switch near := placement.Near(pool.Region, region); {
 		case near && price < l.nearPrice:
 			l.nearPool, l.nearPrice = pool, price
@@ -105,5 +79,5 @@ func (p *planning) mayServe(i int, where string, pool *Pool, region string) bool
 		return false
 	}
 	l := p.localityOf(i, region)
-	return l.nearPool == nil || FarAllowed(amortisedPrice(pool, p.in.Demands[i].Request), l.nearPrice, p.cfg.LocalityThreshold)
+	return l.nearPool == nil || pricing.FarAllowed(pricing.AmortisedPerReplica(pool, p.in.Demands[i].Request), l.nearPrice, p.cfg.LocalityThreshold)
 }

@@ -6,25 +6,6 @@ import (
 	"time"
 )
 
-func TestFarAllowed(t *testing.T) {
-	tests := []struct {
-		far, near, threshold float64
-		want                 bool
-	}{
-		{0.30, 1, 0.75, false}, // 70% cheaper: not enough
-		{0.20, 1, 0.75, true},  // 80% cheaper
-		{0.25, 1, 0.75, true},  // exactly at the threshold
-		{0.99, 1, 0, true},     // distance ignored
-		{1.01, 1, 0, false},    // dearer is never taken for distance's sake
-		{0, 1, 1, false},       // never far while near capacity can be had
-	}
-	for _, tt := range tests {
-		if got := FarAllowed(tt.far, tt.near, tt.threshold); got != tt.want {
-			t.Errorf("FarAllowed(%g, %g, %g) = %v, want %v", tt.far, tt.near, tt.threshold, got, tt.want)
-		}
-	}
-}
-
 // TestEachRegionGetsCapacityNearIt: demand from us-east and eu-west is served by pools in or
 // near each region, not by a far spot pool that costs 67% less per replica (node and share
 // of a full cluster), and the reason says so. At 86% less, beyond the threshold of 75%,

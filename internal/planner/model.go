@@ -2,10 +2,10 @@ package planner
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 )
 
 // member is a cluster as the plan sees it: its capacity and the replicas the plan puts there.
@@ -43,7 +43,7 @@ func (m *member) capacity() placement.Resources {
 func (m *member) roomAt(n int32, request placement.Resources) int64 {
 	capacity := m.Allocatable
 	if m.pool != nil {
-		if ReplicasPerNode(m.pool.Shape, request) == 0 {
+		if fleet.ReplicasPerNode(m.pool.Shape, request) == 0 {
 			return 0
 		}
 		capacity = m.pool.Shape.Scale(int64(n))
@@ -54,7 +54,7 @@ func (m *member) roomAt(n int32, request placement.Resources) int64 {
 // neededNodes is how many nodes of its pool the replicas the plan puts on m need, within the
 // pool's limits.
 func (m *member) neededNodes() int32 {
-	return clamp(NodesFor(m.used, m.pool.Shape), m.pool.MinNodes, m.pool.MaxNodes)
+	return clamp(fleet.NodesFor(m.used, m.pool.Shape), m.pool.MinNodes, m.pool.MaxNodes)
 }
 
 func (m *member) online() bool { return m.State == Running || m.State == Starting }
@@ -100,54 +100,6 @@ func (m *member) place(d int, request placement.Resources, n int32) {
 func (m *member) unplace(d int, request placement.Resources, n int32) {
 	m.hosted[d] -= n
 	m.used = m.used.Sub(request.Times(int64(n)))
-}
-
-// NodesFor is the fewest nodes of shape that hold used.
-func NodesFor(used, shape placement.Resources) int32 {
-	n := int64(0)
-	ceil := func(a, b int64) int64 {
-		if b <= 0 || a <= 0 {
-			return 0
-		}
-		return (a + b - 1) / b
-	}
-	n = max(n, ceil(used.MilliCPU, shape.MilliCPU), ceil(used.MemoryBytes, shape.MemoryBytes), ceil(used.Pods, shape.Pods))
-	return int32(min(n, math.MaxInt32))
-}
-
-// ReplicasPerNode is how many replicas of request one node of shape holds.
-func ReplicasPerNode(shape, request placement.Resources) int64 {
-	return shape.Fits(request)
-}
-
-// pricePerReplica is what one replica of request costs per hour on a pool's nodes.
-func pricePerReplica(p *Pool, request placement.Resources) float64 {
-	if p == nil {
-		return 0
-	}
-	perNode := ReplicasPerNode(p.Shape, request)
-	if perNode <= 0 {
-		return math.Inf(1)
-	}
-	return p.NodePrice / float64(perNode)
-}
-
-// multiplier raises a pool's price for a demand by distance, tier and pre-emption risk.
-func multiplier(p *Pool, d *Demand, cfg *Config) float64 {
-	m := 1.0
-	if len(d.Shares) > 0 {
-		m += cfg.LocalityWeight * (1 - min(d.Shares[p.Region], 1))
-	}
-	for _, pref := range d.Policy.Preferences {
-		if pref.Kind == placement.PreferTier && pref.Tier != p.Tier {
-			m += cfg.TierWeight
-			break
-		}
-	}
-	if p.Spot {
-		m += cfg.SpotRisk
-	}
-	return m
 }
 
 func (m *member) String() string {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/memory"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // option is one way to add capacity for a demand.
@@ -41,7 +44,7 @@ func (o *option) name() string {
 
 func (o *option) String() string {
 	what := map[ActionKind]string{Scale: "grow cluster %s", Wake: "wake cluster %s", Create: "create a cluster in pool %s"}[o.kind]
-	return fmt.Sprintf(what+" to %d nodes (+%.3f/h, capacity in %s)", o.name(), o.nodes, o.cost, Round(o.delay))
+	return fmt.Sprintf(what+" to %d nodes (+%.3f/h, capacity in %s)", o.name(), o.nodes, o.cost, fleet.Round(o.delay))
 }
 
 // kindRank orders options of equal score and delay: the least disruptive first.
@@ -82,18 +85,18 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			keptNear = true
 			return
 		}
-		weight := multiplier(o.pool, d, p.cfg) + p.reserve(o.pool, d)
+		weight := p.weights.Multiplier(o.pool, d) + p.reserve(o.pool, d)
 		// Priced over growth that comes after the cluster does, only the replicas that need
 		// room now would wait for it: only their share is weighed by the delay.
 		waiting := float64(o.covered) / float64(max(o.covered, o.priced))
-		o.weighs = weight * (1 + p.cfg.DelayWeight*o.delay.Hours()*waiting)
+		o.weighs = p.weights.Delayed(weight, o.delay, waiting)
 		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
 		o.score = o.cost / float64(max(o.covered, o.priced)) * o.weighs
-		o.plainScore = o.cost / float64(o.covered) * weight * (1 + p.cfg.DelayWeight*o.delay.Hours())
+		o.plainScore = o.cost / float64(o.covered) * weight * p.weights.Delayed(1, o.delay, 1)
 		opts = append(opts, o)
 	}
 	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {
-		want := NodesFor(m.used.Add(d.Request.Times(need)), pool.Shape)
+		want := fleet.NodesFor(m.used.Add(d.Request.Times(need)), pool.Shape)
 		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
 		return n, min(need, m.roomAt(n, d.Request))
 	}
@@ -111,7 +114,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 		return r.n, r.why
 	}
 	for _, m := range p.members {
-		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) || ReplicasPerNode(m.pool.Shape, d.Request) == 0 {
+		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) || fleet.ReplicasPerNode(m.pool.Shape, d.Request) == 0 {
 			continue
 		}
 		if ok, _ := p.mayGrow(d, m.pool); !ok {
@@ -137,7 +140,7 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 			why = append(why, fmt.Sprintf("pool %s does not meet the placement's constraints", name))
 			continue
 		}
-		if ReplicasPerNode(pool.Shape, d.Request) == 0 {
+		if fleet.ReplicasPerNode(pool.Shape, d.Request) == 0 {
 			why = append(why, fmt.Sprintf("pool %s: one replica needs %s, more than its node's %s", name, d.Request, pool.Shape))
 			continue
 		}
@@ -308,7 +311,7 @@ func (p *planning) growthRoom(m *member, d *Demand, covered int64) int64 {
 // clusters (growth over every pool), worked out once per decision.
 func (p *planning) growingBy() float64 {
 	if p.fleetGrowth < 0 {
-		p.fleetGrowth = p.growth(slices.Sorted(maps.Keys(p.pools)))
+		p.fleetGrowth = p.mem.Growth(slices.Sorted(maps.Keys(p.pools)), p.in.Now, p.cfg.CapacityHorizon)
 	}
 	return p.fleetGrowth
 }
@@ -331,12 +334,12 @@ func (p *planning) behindOption(best *option, opts []*option) *option {
 	if cheap == nil {
 		return nil
 	}
-	if _, pending := p.mem.behind[cheap.pool.Name]; pending {
+	if _, pending := p.mem.Ordered(cheap.pool.Name); pending {
 		return nil
 	}
-	overlap := cheap.delay + p.cfg.StabilizationWindow
-	savingPerHour := (best.price - cheap.price) * float64(best.covered)
-	if savingPerHour*(p.cfg.CapacityHorizon-overlap).Hours() <= cheap.cost*overlap.Hours()+float64(best.covered)*p.cfg.DisruptionCost {
+	pays := pricing.Payback{SavingPerHour: (best.price - cheap.price) * float64(best.covered), Lasts: p.cfg.CapacityHorizon,
+		Overlap: cheap.delay + p.cfg.StabilizationWindow, OverlapPerHour: cheap.cost, Moves: float64(best.covered), MovePrice: p.cfg.DisruptionCost}
+	if !pays.Pays() {
 		return nil
 	}
 	return cheap
@@ -392,15 +395,15 @@ func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
 	p.orderedForRamp(m, behind.delay)
 	if behind.priced > behind.covered {
 		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and this cluster of free nodes, at %.3f/h, is priced over the %d it is expected to hold; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
-			p.growingBy(), behind.cost, behind.priced, Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, Round(ahead.delay)))
+			p.growingBy(), behind.cost, behind.priced, fleet.Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, fleet.Round(ahead.delay)))
 	} else {
 		m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
-			replicas, p.in.Demands[i].Name, Round(behind.delay), ahead.pool.Name, Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
+			replicas, p.in.Demands[i].Name, fleet.Round(behind.delay), ahead.pool.Name, fleet.Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
 	}
 	if m.demand == "" {
 		m.demand = p.in.Demands[i].Name
 	}
-	p.mem.behind[behind.pool.Name] = behindOrder{until: p.in.Now.Add(behind.delay + 3*p.cfg.StabilizationWindow), forGrowth: behind.priced > behind.covered, ready: p.in.Now.Add(behind.delay)}
+	p.mem.Order(behind.pool.Name, memory.Order{Until: p.orderLapse(behind.delay), ForGrowth: behind.priced > behind.covered, Ready: p.in.Now.Add(behind.delay)})
 }
 
 // addCapacity makes an option's cluster, wakes it or grows it in the plan.
@@ -465,7 +468,7 @@ func (p *planning) localityReason(i int, best *option, region string) string {
 			return fmt.Sprintf("far from %s: no pool near it can grow", region)
 		}
 		return fmt.Sprintf("far from %s: pool %s costs %.0f%% less per replica than pool %s near it, above the locality threshold of %.0f%%",
-			region, best.pool.Name, 100*(1-amortisedPrice(best.pool, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
+			region, best.pool.Name, 100*(1-pricing.AmortisedPerReplica(best.pool, d.Request)/l.nearPrice), l.nearPool.Name, threshold)
 	}
 	if l.farPool == nil || l.nearPool == nil || l.farPrice >= l.nearPrice {
 		return fmt.Sprintf("kept near %s", region)
@@ -488,12 +491,12 @@ func (p *planning) waitForGrowth(i int, need int64, region string, opt *option) 
 		if m.State != Starting {
 			continue
 		}
-		order, ok := p.mem.behind[m.Pool]
-		if !ok || !order.forGrowth || m.pool == nil || !d.Policy.Admits(&m.view) || !p.mayServe(i, m.view.Region, m.pool, region) {
+		order, ok := p.mem.Ordered(m.Pool)
+		if !ok || !order.ForGrowth || m.pool == nil || !d.Policy.Admits(&m.view) || !p.mayServe(i, m.view.Region, m.pool, region) {
 			continue
 		}
 		n := min(need, m.roomAt(m.nodes, d.Request))
-		wait := max(order.ready.Sub(p.in.Now), 0)
+		wait := max(order.Ready.Sub(p.in.Now), 0)
 		if n <= 0 || (opt != nil && p.cfg.DelayWeight*wait.Hours() >= 1+p.cfg.DelayWeight*opt.delay.Hours()) {
 			continue
 		}

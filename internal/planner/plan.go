@@ -11,12 +11,15 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // planning is one decision in progress.
 type planning struct {
 	in      *Input
 	cfg     *Config
+	weights pricing.Weights
 	mem     *Memory
 	pools   map[string]*Pool
 	members []*member
@@ -64,7 +67,7 @@ func Decide(in Input, mem *Memory) Plan {
 }
 
 func newPlanning(in *Input, mem *Memory) *planning {
-	p := &planning{in: in, fleetGrowth: -1, cfg: &in.Config, mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{},
+	p := &planning{in: in, fleetGrowth: -1, cfg: &in.Config, weights: in.Config.weights(), mem: mem, pools: map[string]*Pool{}, poolClusters: map[string]int{}, reserved: map[string]bool{}, userPods: map[string]int32{},
 		localities: map[localityKey]locality{}}
 	for i := range in.Demands {
 		for cluster, n := range in.Demands[i].Assigned {
@@ -74,23 +77,11 @@ func newPlanning(in *Input, mem *Memory) *planning {
 	for i := range in.Pools {
 		p.pools[in.Pools[i].Name] = &in.Pools[i]
 	}
-	for pool, f := range mem.failedPools {
-		if !in.Now.Before(f.until) {
-			delete(mem.failedPools, pool)
-		}
-	}
-	for pool, b := range mem.behind {
-		if !in.Now.Before(b.until) {
-			delete(mem.behind, pool)
-		}
-	}
-	mem.observe(in.Clusters, in.Now)
-	mem.observeReplicas(in.Demands, in.Now, in.Config.StabilizationWindow)
+	mem.Observe(in.Now, in.Clusters, in.Demands, in.Config.StabilizationWindow, in.Config.Forecast)
 	if in.Config.Forecast {
-		mem.observeDemand(in.Demands, in.Now)
 		// Workloads that come and go are planned for, with no replicas now, so that the
 		// forecast can make room for their return.
-		in.Demands = append(slices.Clip(in.Demands), mem.absentDemands(in.Demands)...)
+		in.Demands = append(slices.Clip(in.Demands), mem.AbsentDemands(in.Demands)...)
 	}
 	for _, c := range in.Clusters {
 		m := &member{Cluster: c, pool: p.pools[c.Pool], nodes: c.Nodes, origNodes: c.Nodes, origState: c.State, hosted: map[int]int32{}, draining: c.DrainLimit >= 0}
@@ -117,10 +108,10 @@ func (p *planning) dropFailed() {
 		if m.State != Failed || !m.Managed {
 			continue
 		}
-		p.mem.failedPools[m.Pool] = failure{until: p.in.Now.Add(p.cfg.FailureBackoff), reason: m.FailureReason}
+		p.mem.Fail(m.Pool, p.in.Now.Add(p.cfg.FailureBackoff), m.FailureReason)
 		p.poolClusters[m.Pool]--
 		p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
-			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, Round(p.cfg.FailureBackoff))})
+			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, fleet.Round(p.cfg.FailureBackoff))})
 	}
 }
 
@@ -138,7 +129,7 @@ func (p *planning) keepAssigned() {
 		for _, m := range p.members {
 			// A replica larger than the member's node never runs there: it is not kept, so
 			// that no node is bought for it.
-			if n := d.Assigned[m.Name]; n > 0 && p.eligible(m, d) && (m.pool == nil || ReplicasPerNode(m.pool.Shape, d.Request) > 0) {
+			if n := d.Assigned[m.Name]; n > 0 && p.eligible(m, d) && (m.pool == nil || fleet.ReplicasPerNode(m.pool.Shape, d.Request) > 0) {
 				if d.Policy.Mode == placement.Duplicated {
 					n = min(n, d.Replicas)
 				}
@@ -154,7 +145,7 @@ func (p *planning) keepAssigned() {
 		// shares, as the scheduler does, those far from every region and then those of the
 		// region furthest beyond its share.
 		slices.SortStableFunc(kept, func(a, b *member) int {
-			return cmp.Compare(pricePerReplica(b.pool, d.Request), pricePerReplica(a.pool, d.Request))
+			return cmp.Compare(pricing.PerReplica(b.pool, d.Request), pricing.PerReplica(a.pool, d.Request))
 		})
 		if excess := regionExcess(d, kept); excess != nil {
 			slices.SortStableFunc(kept, func(a, b *member) int { return cmp.Compare(excess[b], excess[a]) })
@@ -209,7 +200,7 @@ func (p *planning) fill(i int, need int64, region string) (int64, string) {
 		if left <= 0 {
 			break
 		}
-		if !p.mayServe(i, m.view.Region, m.pool, region) || (m.State == Starting && p.mem.behind[m.Pool].forGrowth) {
+		if !p.mayServe(i, m.view.Region, m.pool, region) || (m.State == Starting && p.orderedForGrowth(m.Pool)) {
 			continue
 		}
 		n := min(left, m.roomAt(m.nodes, d.Request))
@@ -330,7 +321,7 @@ func (p *planning) effectivePrice(pool *Pool, d *Demand) float64 {
 	if pool == nil {
 		return 0
 	}
-	return pricePerReplica(pool, d.Request) * multiplier(pool, d, p.cfg)
+	return pricing.PerReplica(pool, d.Request) * p.weights.Multiplier(pool, d)
 }
 
 func (p *planning) unserved(d *Demand, replicas int64, why string) {
@@ -356,8 +347,8 @@ func (p *planning) mayGrow(d *Demand, pool *Pool) (bool, string) {
 	case len(d.Pools) > 0 && !slices.Contains(d.Pools, pool.Name):
 		return false, "not among the placement's pools"
 	}
-	if f, failed := p.mem.failedPools[pool.Name]; failed {
-		return false, fmt.Sprintf("its provider failed (%s)", f.reason)
+	if reason, failed := p.mem.Failure(pool.Name); failed {
+		return false, fmt.Sprintf("its provider failed (%s)", reason)
 	}
 	return true, ""
 }

@@ -7,94 +7,34 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/memory"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
-// Pool is what the planner knows of a ClusterPool.
-type Pool struct {
-	Name string
-	// Labels are those a new cluster of the pool gets, region and pool included.
-	Labels       labels.Set
-	Region, Tier string
-	// Shape is one node's allocatable capacity.
-	Shape placement.Resources
-	// NodePrice and ClusterPrice are per hour; HibernatedPrice is what a hibernated cluster
-	// still costs per hour.
-	NodePrice, ClusterPrice  float64
-	HibernatedPrice          float64
-	Spot                     bool
-	MinClusters, MaxClusters int
-	MinNodes, MaxNodes       int32
-	IdleTTL                  time.Duration
-	// DeleteWhenIdle deletes idle clusters instead of hibernating them.
-	DeleteWhenIdle bool
-	// CreateTime, WakeTime and ScaleTime are how long each way of adding capacity takes.
-	CreateTime, WakeTime, ScaleTime time.Duration
-	// NamespaceQuota, when set, is the most one namespace's replicas may request in the
-	// pool's clusters before no more capacity is added there for them; a dimension it does
-	// not bound is Unbounded.
-	NamespaceQuota *placement.Resources
-}
+// The fleet's vocabulary lives in package fleet, which the planner's own packages share;
+// these names keep the planner's API whole for its callers.
+type (
+	// Pool is what the planner knows of a ClusterPool.
+	Pool = fleet.Pool
+	// State is where a cluster is in its lifecycle, as far as capacity goes.
+	State = fleet.State
+	// Cluster is what the planner knows of one member cluster.
+	Cluster = fleet.Cluster
+	// Demand is one workload's need for replicas.
+	Demand = fleet.Demand
+)
 
-// State is where a cluster is in its lifecycle, as far as capacity goes.
-type State int
-
+// The cluster states, as package fleet names them.
 const (
-	// Running clusters serve replicas.
-	Running State = iota
-	// Starting clusters are being created or woken; their nodes count as coming capacity.
-	Starting
-	// Hibernated clusters are stopped with their data kept; waking one is faster than creating one.
-	Hibernated
-	// Failed clusters could not be made by their provider.
-	Failed
-	// Lost clusters were made but stopped answering: their capacity no longer counts, and
-	// a lost spot cluster is taken as pre-empted.
-	Lost
+	Running    = fleet.Running
+	Starting   = fleet.Starting
+	Hibernated = fleet.Hibernated
+	Failed     = fleet.Failed
+	Lost       = fleet.Lost
 )
-
-// Cluster is what the planner knows of one member cluster.
-type Cluster struct {
-	Name, Pool string
-	Labels     labels.Set
-	State      State
-	// Nodes is the desired node count.
-	Nodes int32
-	// Managed clusters may be scaled, drained and taken offline by the planner.
-	Managed bool
-	// Pods is every pod the cluster runs now, system pods included; user replicas come from
-	// the demands' Assigned.
-	Pods int32
-	// DrainLimit is the pod limit of a cluster being drained, or -1.
-	DrainLimit int32
-	// IdleSince is when the cluster last stopped running user replicas; zero while it runs some.
-	IdleSince time.Time
-	// FailureReason says why a Failed or Lost cluster failed.
-	FailureReason string
-	// Allocatable is the capacity of a cluster without a pool, such as a joined one.
-	Allocatable placement.Resources
-}
-
-// Demand is one workload's need for replicas.
-type Demand struct {
-	// Name identifies the workload (namespace/name), Placement the placement that places it.
-	Name, Placement string
-	// Namespace is the workload's namespace, which pools' namespace quotas count by.
-	Namespace string
-	Replicas  int32
-	Request   placement.Resources
-	// Policy holds the placement's constraints, spread, mode and preferences.
-	Policy placement.Policy
-	// Shares is the demand's share by region, for locality; empty when unknown.
-	Shares map[string]float64
-	// Grow allows new capacity for the demand; Pools, when not empty, limits it to these pools.
-	Grow  bool
-	Pools []string
-	// Assigned is where the replicas run now, by cluster.
-	Assigned map[string]int32
-}
 
 // Config tunes the planner.
 type Config struct {
@@ -153,6 +93,11 @@ func DefaultConfig() Config {
 		FailureBackoff:         5 * time.Minute,
 		CapacityHorizon:        2 * time.Hour,
 	}
+}
+
+// weights are the configuration's price weights.
+func (c *Config) weights() pricing.Weights {
+	return pricing.Weights{Locality: c.LocalityWeight, Tier: c.TierWeight, Spot: c.SpotRisk, Reserve: c.ReserveWeight, Delay: c.DelayWeight}
 }
 
 // Input is the fleet and its demand at one instant.
@@ -227,6 +172,12 @@ func (q QuotaReached) String() string {
 // Unbounded stands for a dimension a namespace quota does not bound.
 const Unbounded = math.MaxInt64 / 2
 
+// Memory is what the planner remembers between decisions (see package memory).
+type Memory = memory.Memory
+
+// NewMemory returns an empty memory.
+func NewMemory() *Memory { return memory.New() }
+
 // Plan is the planner's decision at one instant.
 type Plan struct {
 	Actions  []Action
@@ -245,85 +196,4 @@ type WholeFleetDecision struct {
 	// CostPerHour is what that fleet costs; NowPerHour what the managed clusters cost now at
 	// the nodes their replicas need.
 	CostPerHour, NowPerHour float64
-}
-
-// Memory is what the planner remembers between decisions: recent node needs, for
-// stabilisation, and pools whose provider failed. The caller keeps it; losing it only
-// restarts the stabilisation windows, which then shrink nothing until they were watched
-// whole, and forgets failures.
-type Memory struct {
-	needs map[string][]need
-	// watched is when each cluster's needs were first recorded.
-	watched     map[string]time.Time
-	failedPools map[string]failure
-	// online is when each cluster was seen turning Running: the zero time for one already
-	// Running when first seen, whose history is unknown. grown is when it was last seen with
-	// more nodes than before; nodes is its node count when last seen.
-	online, grown map[string]time.Time
-	nodes         map[string]int32
-	// moves are when consolidation last started moving each workload's replicas.
-	moves map[string][]time.Time
-	// behind holds, by pool, the capacity ordered there to take over from a faster pool.
-	behind map[string]behindOrder
-	// shrunk is when each cluster was last shrunk by stabilisation; windows are the
-	// stabilisation windows of clusters that grew again soon after (see regrown).
-	shrunk  map[string]time.Time
-	windows map[string]flapWindow
-	// history is each workload's replicas over the last days, for the forecast.
-	history map[string]*history
-	// replicas are each workload's replicas within the stabilisation window, by decision.
-	replicas map[string][]need
-	// pools are the replicas on each pool's online managed clusters within the capacity
-	// horizon, by decision: how fast demand lands in a pool.
-	pools map[string][]poolSample
-}
-
-// poolSample is the replicas on a pool's online managed clusters at one decision.
-type poolSample struct {
-	at       time.Time
-	replicas int64
-}
-
-// behindOrder is capacity ordered in a pool to take over from a faster, dearer cluster.
-type behindOrder struct {
-	// until is when the order lapses: by then the capacity has come and settled.
-	until time.Time
-	// takesOver names the cluster it was ordered to take over from, when one was, and
-	// horizon is how long the order expected that cluster's demand to last: its drain pays
-	// within as long.
-	takesOver string
-	horizon   time.Duration
-	// forGrowth is set for a cluster of free nodes ordered for the demand still arriving: the
-	// replicas that need room before it comes get faster capacity, not a wait for it, unless
-	// it comes soon (waitForGrowth).
-	forGrowth bool
-	// ready is when the capacity ordered comes.
-	ready time.Time
-}
-
-type need struct {
-	at    time.Time
-	nodes int32
-}
-
-type failure struct {
-	until  time.Time
-	reason string
-}
-
-// NewMemory returns an empty memory.
-func NewMemory() *Memory {
-	return &Memory{needs: map[string][]need{}, watched: map[string]time.Time{}, failedPools: map[string]failure{},
-		online: map[string]time.Time{}, grown: map[string]time.Time{}, nodes: map[string]int32{}, moves: map[string][]time.Time{},
-		behind: map[string]behindOrder{}, shrunk: map[string]time.Time{}, windows: map[string]flapWindow{},
-		history: map[string]*history{}, replicas: map[string][]need{}, pools: map[string][]poolSample{}}
-}
-
-// Round shortens a duration for reasons people read: tenths of a second under a minute,
-// whole seconds above (4.3s, 20.4s, 1m5s rather than 20.385486741s).
-func Round(d time.Duration) time.Duration {
-	if d < time.Minute {
-		return d.Round(100 * time.Millisecond)
-	}
-	return d.Round(time.Second)
 }

@@ -1,18 +1,16 @@
 package planner
 
 import (
-	"cmp"
 	"fmt"
-	"maps"
-	"math"
 	"slices"
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/optimize/convex/lp"
-
 	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/fleetlp"
+	"github.com/navarkos/navarkos/internal/planner/memory"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // The whole-fleet decision. Need by need, the planner prices each step at its marginal cost:
@@ -24,39 +22,20 @@ import (
 // more than the new capacity costs while it comes and the moves it takes, the planner orders
 // the capacity it lacks, as capacity behind; consolidation then drains the dear clusters into it.
 
-// demandClass is demand that may use the same pools, summed.
-type demandClass struct {
-	// pools indexes in.Pools; weight is each one's price multiplier for the class, the
-	// average over its replicas.
-	pools  []int
-	weight []float64
-	amount placement.Resources
-	// replicas counts the class's replicas, to average the weights.
-	replicas int64
-}
-
-// fleetTarget is the whole-fleet decision: nodes and clusters of each pool, whole.
+// fleetTarget is the whole-fleet decision, against the fleet of now.
 type fleetTarget struct {
-	nodes, clusters []int64
+	*fleetlp.Target
 	// shrinking names the pools where the target has fewer nodes than the online clusters'
 	// replicas need now; now is what the managed clusters cost at those nodes.
 	shrinking map[string]bool
 	now       float64
-	// cost is what the target costs per hour at its whole counts, by pool prices.
-	cost float64
-	// unserved is set when the pools cannot hold every class.
-	unserved bool
 }
-
-// maxRoundingSolves bounds how many linear programs the rounding solves, so that a decision
-// stays fast on large fleets.
-const maxRoundingSolves = 12
 
 // demandClasses sums the demand that managed pools may serve into classes. Replicas on
 // clusters Navarkos does not manage stay there, and duplicated demand, which needs one copy
 // per cluster, is left to the need-by-need decisions.
-func (p *planning) demandClasses() []*demandClass {
-	byKey := map[string]*demandClass{}
+func (p *planning) demandClasses() []fleetlp.Class {
+	byKey := map[string]*fleetlp.Class{}
 	var keys []string
 	for i := range p.in.Demands {
 		d := &p.in.Demands[i]
@@ -92,7 +71,7 @@ func (p *planning) demandClasses() []*demandClass {
 				if ok, _ := p.mayGrow(d, pool); !ok {
 					continue
 				}
-				allowed, weights = append(allowed, j), append(weights, multiplier(pool, d, p.cfg)+p.reserve(pool, d))
+				allowed, weights = append(allowed, j), append(weights, p.weights.Multiplier(pool, d)+p.reserve(pool, d))
 				fmt.Fprintf(&key, "%d,", j)
 			}
 			if len(allowed) == 0 {
@@ -102,228 +81,32 @@ func (p *planning) demandClasses() []*demandClass {
 			// weights are the replicas' average.
 			c, ok := byKey[key.String()]
 			if !ok {
-				c = &demandClass{pools: allowed, weight: make([]float64, len(allowed))}
+				c = &fleetlp.Class{Pools: allowed, Weight: make([]float64, len(allowed))}
 				byKey[key.String()] = c
 				keys = append(keys, key.String())
 			}
 			for n, w := range weights {
-				c.weight[n] = (c.weight[n]*float64(c.replicas) + w*float64(part.Replicas)) / float64(c.replicas+part.Replicas)
+				c.Weight[n] = (c.Weight[n]*float64(c.Replicas) + w*float64(part.Replicas)) / float64(c.Replicas+part.Replicas)
 			}
-			c.amount = c.amount.Add(d.Request.Times(part.Replicas))
-			c.replicas += part.Replicas
+			c.Amount = c.Amount.Add(d.Request.Times(part.Replicas))
+			c.Replicas += part.Replicas
 		}
 	}
-	out := make([]*demandClass, 0, len(keys))
+	out := make([]fleetlp.Class, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, byKey[k])
+		out = append(out, *byKey[k])
 	}
 	return out
-}
-
-// decideFleet finds the whole-fleet target for the classes: the linear program's relaxation,
-// rounded up to whole nodes and clusters, then pools whose rounding costs most are given a
-// cluster less while that lowers the whole cost. Nil when the program has no solution.
-func decideFleet(pools []Pool, classes []*demandClass) *fleetTarget {
-	if len(classes) == 0 {
-		return nil
-	}
-	caps := make([]int64, len(pools))
-	for j := range pools {
-		caps[j] = int64(pools[j].MaxClusters)
-	}
-	best, objective := solveFleet(pools, classes, caps)
-	if best == nil {
-		return nil
-	}
-	tried := map[int]bool{}
-	for range maxRoundingSolves {
-		// The pool whose whole clusters waste the most of their price is tried with one
-		// cluster less, while that waste is worth a solve.
-		worst, worstWaste := -1, 0.01*best.cost
-		for j := range pools {
-			if best.clusters[j] == 0 || tried[j] {
-				continue
-			}
-			full := float64(best.clusters[j] * int64(max(pools[j].MaxNodes, 1)))
-			if waste := (full - float64(best.nodes[j])) / full * float64(best.clusters[j]) * pools[j].ClusterPrice; waste > worstWaste {
-				worst, worstWaste = j, waste
-			}
-		}
-		if worst < 0 {
-			break
-		}
-		tried[worst] = true
-		trial := slices.Clone(caps)
-		trial[worst] = best.clusters[worst] - 1
-		if t, obj := solveFleet(pools, classes, trial); t != nil && obj < objective-1e-9 {
-			best, objective, caps = t, obj, trial
-			delete(tried, worst) // it may do with fewer still
-		}
-	}
-	return best
-}
-
-// solveFleet solves the relaxation with at most caps[j] clusters of pool j, and returns it
-// made whole, with its weighted cost at whole counts (what the rounding compares).
-//
-// Variables: x[k][j], the share of class k in pool j; n[j], nodes of pool j, each at its
-// amortised price (its own and its share of a full cluster's); u[k], the share of class k left
-// unserved, at a price above any pool's. Each class is served or left: Σj x[k][j] + u[k] = 1.
-// Each pool's nodes hold what it serves, in every resource, within its clusters. Each class
-// is offered only its cheapest pools, enough to hold it twice over, which keeps the program
-// small on large fleets.
-// DegeneracyEase is how far a linear program's row with an upper bound of 0 is eased, a
-// different tiny amount for each row: with many bounds at 0 a program is degenerate, and the
-// simplex may cycle there for ever. Eased, it is not; what the rows lack for that is a
-// millionth of a node, within the rounding of nodes up.
-func DegeneracyEase(row int) float64 {
-	const ease = 1e-7
-	return ease * (1 + math.Mod(float64(row)*math.Phi, 1))
-}
-
-func solveFleet(pools []Pool, classes []*demandClass, caps []int64) (*fleetTarget, float64) {
-	type pair struct{ k, j int }
-	var pairs []pair
-	// nodesFor is how many nodes of pool j the whole of class k needs, by its scarcest resource.
-	nodesFor := func(k, j int) float64 {
-		a, s := classes[k].amount, pools[j].Shape
-		need := 0.0
-		for _, r := range [][2]int64{{a.MilliCPU, s.MilliCPU}, {a.MemoryBytes, s.MemoryBytes}, {a.Pods, s.Pods}} {
-			if r[0] > 0 {
-				need = max(need, float64(r[0])/float64(max(r[1], 1)))
-			}
-		}
-		return need
-	}
-	weightOf := map[pair]float64{}
-	for k, c := range classes {
-		type priced struct {
-			j     int
-			price float64
-		}
-		var offer []priced
-		for n, j := range c.pools {
-			if caps[j] > 0 {
-				weightOf[pair{k, j}] = c.weight[n]
-				offer = append(offer, priced{j, c.weight[n] * AmortisedNodePrice(&pools[j]) * nodesFor(k, j)})
-			}
-		}
-		slices.SortStableFunc(offer, func(a, b priced) int { return cmp.Compare(a.price, b.price) })
-		held := 0.0
-		for _, o := range offer {
-			if held >= 2 {
-				break
-			}
-			pairs = append(pairs, pair{k, o.j})
-			held += float64(caps[o.j]*int64(pools[o.j].MaxNodes)) / max(nodesFor(k, o.j), 1e-9)
-		}
-	}
-	// The pools offered, numbered in the program.
-	var used []int
-	index := map[int]int{}
-	for _, pr := range pairs {
-		if _, ok := index[pr.j]; !ok {
-			index[pr.j] = len(used)
-			used = append(used, pr.j)
-		}
-	}
-	nUsed, nClasses := len(used), len(classes)
-	nodeVar := func(u int) int { return len(pairs) + u }
-	unservedVar := func(k int) int { return len(pairs) + nUsed + k }
-	vars := len(pairs) + nUsed + nClasses
-	const poolRows = 4
-
-	costs := make([]float64, vars, vars+poolRows*nUsed)
-	penalty := 1.0
-	for u, j := range used {
-		costs[nodeVar(u)] = AmortisedNodePrice(&pools[j])
-		penalty += costs[nodeVar(u)]
-	}
-	for i, pr := range pairs {
-		// The class's weights (risk, tier, reserve) raise its price in the pool.
-		costs[i] = (weightOf[pr] - 1) * AmortisedNodePrice(&pools[pr.j]) * nodesFor(pr.k, pr.j)
-	}
-	for k := range classes {
-		worst := 1.0
-		for _, j := range classes[k].pools {
-			worst = max(worst, nodesFor(k, j))
-		}
-		costs[unservedVar(k)] = 10 * penalty * worst
-	}
-
-	// Standard form, every variable at least 0: per pool, three resource rows (what it serves
-	// within its nodes) and its nodes within its clusters, each made an equality with a slack
-	// variable; then the classes' rows.
-	rows := poolRows*nUsed + nClasses
-	a := mat.NewDense(rows, vars+poolRows*nUsed, nil)
-	b := make([]float64, rows)
-	for i, pr := range pairs {
-		amount, shape, u := classes[pr.k].amount, pools[pr.j].Shape, index[pr.j]
-		for r, v := range []float64{
-			float64(amount.MilliCPU) / float64(max(shape.MilliCPU, 1)),
-			float64(amount.MemoryBytes) / float64(max(shape.MemoryBytes, 1)),
-			float64(amount.Pods) / float64(max(shape.Pods, 1)),
-		} {
-			a.Set(poolRows*u+r, i, v)
-		}
-		a.Set(poolRows*nUsed+pr.k, i, 1)
-	}
-	for u, j := range used {
-		for r := range 3 {
-			a.Set(poolRows*u+r, nodeVar(u), -1)
-		}
-		a.Set(poolRows*u+3, nodeVar(u), 1)
-		b[poolRows*u+3] = float64(caps[j] * int64(max(pools[j].MaxNodes, 1)))
-		for r := range poolRows {
-			a.Set(poolRows*u+r, vars+poolRows*u+r, 1)
-		}
-		for r := range 3 {
-			b[poolRows*u+r] = DegeneracyEase(poolRows*u + r)
-		}
-	}
-	for k := range classes {
-		a.Set(poolRows*nUsed+k, unservedVar(k), 1)
-		b[poolRows*nUsed+k] = 1
-	}
-	// Every class unserved, with every slack, is a feasible basis to start from.
-	basis := make([]int, 0, rows)
-	for r := range poolRows * nUsed {
-		basis = append(basis, vars+r)
-	}
-	for k := range classes {
-		basis = append(basis, unservedVar(k))
-	}
-	_, x, err := lp.Simplex(append(costs, make([]float64, poolRows*nUsed)...), a, b, 1e-9, basis)
-	if err != nil {
-		return nil, 0
-	}
-	t := &fleetTarget{nodes: make([]int64, len(pools)), clusters: make([]int64, len(pools))}
-	for u, j := range used {
-		nodes := int64(math.Ceil(x[nodeVar(u)] - 1e-6))
-		if nodes <= 0 {
-			continue
-		}
-		per := int64(max(pools[j].MaxNodes, 1))
-		t.clusters[j] = (nodes + per - 1) / per
-		t.nodes[j] = max(nodes, t.clusters[j]*int64(max(pools[j].MinNodes, 1)))
-		t.cost += float64(t.nodes[j])*pools[j].NodePrice + float64(t.clusters[j])*pools[j].ClusterPrice
-	}
-	objective := t.cost
-	for i := range pairs {
-		objective += costs[i] * x[i]
-	}
-	for k := range classes {
-		objective += costs[unservedVar(k)] * x[unservedVar(k)]
-		t.unserved = t.unserved || x[unservedVar(k)] > 1e-6
-	}
-	return t, objective
 }
 
 // decided is the whole-fleet program's answer for the demand of now, solved once per
 // decision; nil when it fails.
 func (p *planning) decided() *fleetTarget {
 	if !p.fleetDecided {
-		p.fleet, p.fleetDecided = decideFleet(p.in.Pools, p.demandClasses()), true
+		if t := fleetlp.Decide(p.in.Pools, p.demandClasses()); t != nil {
+			p.fleet = &fleetTarget{Target: t}
+		}
+		p.fleetDecided = true
 	}
 	return p.fleet
 }
@@ -347,9 +130,21 @@ func (p *planning) wholeFleetTarget() *fleetTarget {
 	}
 	t.shrinking = map[string]bool{}
 	for j, pool := range p.in.Pools {
-		t.shrinking[pool.Name] = t.nodes[j] < needed[pool.Name]
+		t.shrinking[pool.Name] = t.Nodes[j] < needed[pool.Name]
 	}
 	return t
+}
+
+// maxDemandHorizon is the longest the planner expects demand to last, however long it has run.
+const maxDemandHorizon = 24 * time.Hour
+
+// orderSettleWindows is how many stabilisation windows capacity ordered behind is held after
+// it comes, for consolidation to move replicas onto it, before the order lapses.
+const orderSettleWindows = 3
+
+// orderLapse is when an order of capacity that comes in delay lapses.
+func (p *planning) orderLapse(delay time.Duration) time.Time {
+	return p.in.Now.Add(delay + orderSettleWindows*p.cfg.StabilizationWindow)
 }
 
 // demandHorizon is how long the planner expects the demand of now to last: as long as it has
@@ -359,7 +154,7 @@ func (p *planning) demandHorizon() time.Duration {
 	var sum, replicas float64
 	for _, m := range p.members {
 		if n := total(m.hosted); n > 0 && m.Managed && m.online() {
-			age := min(since(p.in.Now, p.mem.online[m.Name]), 24*time.Hour)
+			age := min(since(p.in.Now, p.mem.OnlineAt(m.Name)), maxDemandHorizon)
 			sum += age.Hours() * float64(n)
 			replicas += float64(n)
 		}
@@ -367,12 +162,8 @@ func (p *planning) demandHorizon() time.Duration {
 	if replicas == 0 {
 		return p.cfg.CapacityHorizon
 	}
-	return min(max(p.cfg.CapacityHorizon, time.Duration(sum/replicas*float64(time.Hour))), 24*time.Hour)
+	return min(max(p.cfg.CapacityHorizon, time.Duration(sum/replicas*float64(time.Hour))), maxDemandHorizon)
 }
-
-// sampleEvery spaces the samples of the replicas on each pool, so that the memory holds at
-// most the capacity horizon over it, however often the planner decides.
-const sampleEvery = time.Minute
 
 // observePools records the replicas on each pool's online managed clusters, and forgets the
 // samples older than the capacity horizon and the pools no longer given.
@@ -383,53 +174,11 @@ func (p *planning) observePools() {
 			on[m.Pool] += int64(total(m.hosted))
 		}
 	}
-	kept := make(map[string][]poolSample, len(p.in.Pools))
-	for _, pool := range p.in.Pools {
-		samples := slices.DeleteFunc(p.mem.pools[pool.Name], func(s poolSample) bool { return p.in.Now.Sub(s.at) > p.cfg.CapacityHorizon })
-		if n := len(samples); n == 0 || p.in.Now.Sub(samples[n-1].at) >= sampleEvery {
-			samples = append(samples, poolSample{at: p.in.Now, replicas: on[pool.Name]})
-		}
-		kept[pool.Name] = samples
+	names := make([]string, len(p.in.Pools))
+	for j := range p.in.Pools {
+		names[j] = p.in.Pools[j].Name
 	}
-	p.mem.pools = kept
-}
-
-// growth is how many replicas per hour demand has been adding to the pools' online managed
-// clusters together: the least replicas they held in each third of the capacity horizon (or
-// of the memory, when the planner has held it for less, but for a third of the horizon at
-// least), when each third holds more than the one before (a trend, not one step up and not
-// noise), over the time between the thirds; else 0.
-func (p *planning) growth(pools []string) float64 {
-	if p.cfg.CapacityHorizon <= 0 || len(pools) == 0 {
-		return 0
-	}
-	sums := p.poolSums(pools, p.cfg.CapacityHorizon)
-	first := p.in.Now // the memory's oldest sample
-	for at := range sums {
-		if at.Before(first) {
-			first = at
-		}
-	}
-	span := p.in.Now.Sub(first) // within the horizon, as poolSums keeps it
-	third := span / 3
-	if span < p.cfg.CapacityHorizon/3 || third <= 0 {
-		return 0
-	}
-	start := p.in.Now.Add(-span)
-	var least [3]int64
-	var seen [3]bool
-	for at, n := range sums {
-		i := min(max(int(at.Sub(start)/third), 0), 2)
-		if !seen[i] || n < least[i] {
-			least[i], seen[i] = n, true
-		}
-	}
-	for i := 1; i < 3; i++ {
-		if !seen[i-1] || !seen[i] || least[i] <= least[i-1] {
-			return 0
-		}
-	}
-	return float64(least[2]-least[0]) / (2 * third).Hours()
+	p.mem.SamplePools(names, on, p.in.Now, p.cfg.CapacityHorizon)
 }
 
 // shrinks reports whether the target has fewer nodes in the pool than its online clusters'
@@ -444,7 +193,7 @@ func (t *fleetTarget) clustersIn(pools []Pool, pool string) int64 {
 	if t == nil || j < 0 {
 		return -1
 	}
-	return t.clusters[j]
+	return t.Clusters[j]
 }
 
 // keeps reports whether the target has at least online clusters in the pool.
@@ -464,7 +213,7 @@ func (t *fleetTarget) movesInto(pools []Pool, from, to string) bool {
 		return false
 	}
 	j := slices.IndexFunc(pools, func(p Pool) bool { return p.Name == to })
-	return j >= 0 && t.clusters[j] > 0
+	return j >= 0 && t.Clusters[j] > 0
 }
 
 // managedByPool are, by pool, the managed clusters online and not draining, and those hibernated.
@@ -493,7 +242,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		return false
 	}
 	online, asleep := p.managedByPool()
-	saving := t.now - t.cost
+	saving := t.now - t.Cost
 	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*t.now {
 		return false
 	}
@@ -514,15 +263,15 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 			}
 			leaving = append(leaving, pool.Name)
 		}
-		extra := t.clusters[j] - int64(len(online[pool.Name]))
+		extra := t.Clusters[j] - int64(len(online[pool.Name]))
 		if extra <= 0 {
 			continue
 		}
 		ordering[j] = true
-		if _, pending := p.mem.behind[pool.Name]; pending || pool.NamespaceQuota != nil {
+		if _, pending := p.mem.Ordered(pool.Name); pending || pool.NamespaceQuota != nil {
 			return false // capacity ordered before is still coming, or the quota decides
 		}
-		nodes := clamp(int32((max(t.nodes[j]-running, 1)+extra-1)/extra), max(pool.MinNodes, 1), pool.MaxNodes)
+		nodes := clamp(int32((max(t.Nodes[j]-running, 1)+extra-1)/extra), max(pool.MinNodes, 1), pool.MaxNodes)
 		for n := range extra {
 			o := &option{kind: Create, pool: pool, nodes: nodes, delay: pool.CreateTime}
 			if int(n) < len(asleep[pool.Name]) {
@@ -547,62 +296,23 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	}
 	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
 	// moves that their growth over the horizon would add are weighed against those of now.
-	growth := p.growth(leaving)
-	overlap := (slowest + p.cfg.StabilizationWindow).Hours()
-	ahead := p.demandHorizon().Hours() - overlap
-	if (saving+growth*p.cfg.DisruptionCost)*ahead <= ordered*overlap+moved*p.cfg.DisruptionCost {
+	growth := p.mem.Growth(leaving, p.in.Now, p.cfg.CapacityHorizon)
+	pays := pricing.Payback{SavingPerHour: saving + growth*p.cfg.DisruptionCost, Lasts: p.demandHorizon(),
+		Overlap: slowest + p.cfg.StabilizationWindow, OverlapPerHour: ordered, Moves: moved, MovePrice: p.cfg.DisruptionCost}
+	if !pays.Pays() {
 		return false
 	}
 	reason := fmt.Sprintf("whole-fleet decision: the managed clusters cost %.3f/h at the nodes their replicas need, and the fleet that serves all demand at once %.3f/h (%s); this capacity comes in %s, and the dearer clusters are drained into it",
-		t.now, t.cost, JoinTargets(t.targets(p.in.Pools)), Round(slowest))
+		t.now, t.Cost, JoinTargets(poolTargets(t.Target, p.in.Pools)), fleet.Round(slowest))
 	if growth > 0 {
 		reason += fmt.Sprintf("; demand has been landing in the pools it leaves at %.0f replicas an hour, so waiting would only add moves", growth)
 	}
 	for _, o := range orders {
 		m := p.addCapacity(o)
 		m.why = append(m.why, reason)
-		p.mem.behind[o.pool.Name] = behindOrder{until: p.in.Now.Add(o.delay + 3*p.cfg.StabilizationWindow)}
+		p.mem.Order(o.pool.Name, memory.Order{Until: p.orderLapse(o.delay)})
 	}
 	return true
-}
-
-// poolSums is, by sample time within the last span, the replicas the pools' online managed
-// clusters held together.
-func (p *planning) poolSums(pools []string, span time.Duration) map[time.Time]int64 {
-	sums := map[time.Time]int64{}
-	for _, pool := range pools {
-		for _, s := range p.mem.pools[pool] {
-			if p.in.Now.Sub(s.at) <= span {
-				sums[s.at] += s.replicas
-			}
-		}
-	}
-	return sums
-}
-
-// swings is, of the replicas the pools' online managed clusters held together through the
-// last third of the capacity horizon, the least that came after more (a trough) and the most
-// that came after less (a peak); -1 for either that did not come. Demand that only rose has
-// no trough, and demand that only fell no peak.
-func (p *planning) swings(pools []string) (trough, peak int64) {
-	sums := p.poolSums(pools, p.cfg.CapacityHorizon/3)
-	trough, peak = -1, -1
-	times := slices.SortedFunc(maps.Keys(sums), func(a, b time.Time) int { return a.Compare(b) })
-	if len(times) == 0 {
-		return trough, peak
-	}
-	highest, lowest := sums[times[0]], sums[times[0]]
-	for _, t := range times[1:] {
-		n := sums[t]
-		if n < highest && (trough < 0 || n < trough) {
-			trough = n
-		}
-		if n > lowest && n > peak {
-			peak = n
-		}
-		highest, lowest = max(highest, n), min(lowest, n)
-	}
-	return trough, peak
 }
 
 // heldFor reports whether the demand of the troughs and the peaks through which the managed
@@ -610,11 +320,11 @@ func (p *planning) swings(pools []string) (trough, peak int64) {
 // clusters that target has in each pool where it orders some: an order for a peak would be
 // undone at the next trough, and one for a trough at the next peak.
 func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
-	trough, peak := p.swings(slices.Sorted(maps.Keys(p.mem.pools)))
+	trough, peak := p.mem.Swings(p.mem.SampledPools(), p.in.Now, p.cfg.CapacityHorizon)
 	classes := p.demandClasses()
 	var now int64 // the replicas target serves: the demand of now, run or not
 	for _, c := range classes {
-		now += c.replicas
+		now += c.Replicas
 	}
 	if now <= 0 {
 		return true
@@ -623,26 +333,17 @@ func (p *planning) heldFor(t *fleetTarget, ordering []bool) bool {
 		if level < 0 || level == now {
 			continue
 		}
-		held := decideFleet(p.in.Pools, scaledClasses(classes, float64(level)/float64(now)))
+		held := fleetlp.Decide(p.in.Pools, fleetlp.Scaled(classes, float64(level)/float64(now)))
 		if held == nil {
 			return false
 		}
 		for j := range p.in.Pools {
-			if ordering[j] && held.clusters[j] < t.clusters[j] {
+			if ordering[j] && held.Clusters[j] < t.Clusters[j] {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// scaledClasses are the classes with their demand scaled by share.
-func scaledClasses(classes []*demandClass, share float64) []*demandClass {
-	scaled := make([]*demandClass, len(classes))
-	for k, c := range classes {
-		scaled[k] = &demandClass{pools: c.pools, weight: c.weight, amount: c.amount.Scaled(share), replicas: int64(float64(c.replicas) * share)}
-	}
-	return scaled
 }
 
 // PoolTarget is one pool's part of the whole-fleet decision.
@@ -667,7 +368,7 @@ func JoinTargets(targets []PoolTarget) string {
 
 // decision is the target as the plan reports it.
 func (t *fleetTarget) decision(pools []Pool) *WholeFleetDecision {
-	return &WholeFleetDecision{Pools: t.targets(pools), CostPerHour: t.cost, NowPerHour: t.now}
+	return &WholeFleetDecision{Pools: poolTargets(t.Target, pools), CostPerHour: t.Cost, NowPerHour: t.now}
 }
 
 // WholeFleet is the whole-fleet decision for the demand of in, as a calm decision makes it:
@@ -677,19 +378,19 @@ func WholeFleet(in Input) ([]PoolTarget, float64, bool) {
 	p := newPlanning(&in, NewMemory())
 	p.dropFailed()
 	p.keepAssigned()
-	t := decideFleet(p.in.Pools, p.demandClasses())
+	t := fleetlp.Decide(p.in.Pools, p.demandClasses())
 	if t == nil {
 		return nil, 0, false
 	}
-	return t.targets(p.in.Pools), t.cost, true
+	return poolTargets(t, p.in.Pools), t.Cost, true
 }
 
-// targets lists the pools the target uses.
-func (t *fleetTarget) targets(pools []Pool) []PoolTarget {
+// poolTargets lists the pools the target uses.
+func poolTargets(t *fleetlp.Target, pools []Pool) []PoolTarget {
 	var out []PoolTarget
 	for j, pool := range pools {
-		if t.clusters[j] > 0 {
-			out = append(out, PoolTarget{Pool: pool.Name, Clusters: t.clusters[j], Nodes: t.nodes[j]})
+		if t.Clusters[j] > 0 {
+			out = append(out, PoolTarget{Pool: pool.Name, Clusters: t.Clusters[j], Nodes: t.Nodes[j]})
 		}
 	}
 	return out
@@ -706,7 +407,7 @@ type FleetClass struct {
 // the clusters and nodes of each pool, whole, and their cost per hour. False when the pools
 // cannot hold all of it.
 func CheapestFleet(pools []Pool, classes []FleetClass) ([]PoolTarget, float64, bool) {
-	cs := make([]*demandClass, 0, len(classes))
+	cs := make([]fleetlp.Class, 0, len(classes))
 	for _, c := range classes {
 		if len(c.Pools) == 0 || c.Amount == (placement.Resources{}) {
 			continue
@@ -715,11 +416,11 @@ func CheapestFleet(pools []Pool, classes []FleetClass) ([]PoolTarget, float64, b
 		for n := range weight {
 			weight[n] = 1
 		}
-		cs = append(cs, &demandClass{pools: c.Pools, weight: weight, amount: c.Amount})
+		cs = append(cs, fleetlp.Class{Pools: c.Pools, Weight: weight, Amount: c.Amount})
 	}
-	t := decideFleet(pools, cs)
-	if t == nil || t.unserved {
+	t := fleetlp.Decide(pools, cs)
+	if t == nil || t.Unserved {
 		return nil, 0, false
 	}
-	return t.targets(pools), t.cost, true
+	return poolTargets(t, pools), t.Cost, true
 }

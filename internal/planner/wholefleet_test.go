@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -18,50 +17,6 @@ func onPremises() Pool {
 		p.Shape = placement.Resources{MilliCPU: 16000, MemoryBytes: 64 << 30, Pods: 110}
 		p.CreateTime = 20 * time.Minute
 	})
-}
-
-// TestTheWholeFleetAmortisesAFixedPricePool: priced all at once, a little demand stays on the
-// cloud's nodes, and enough of it fills a cluster of the pool paid by the cluster-hour, the
-// cheaper home once its price is shared by enough replicas; more demand than that pool holds
-// spills back to the cloud. Counts are whole.
-func TestTheWholeFleetAmortisesAFixedPricePool(t *testing.T) {
-	pools := []Pool{onPremises(), testPool("cloud", "eu-west", 0.2)}
-	class := func(cpus int64) []*demandClass {
-		return []*demandClass{{pools: []int{0, 1}, weight: []float64{1, 1}, amount: oneCPU.Times(cpus), replicas: cpus}}
-	}
-	for _, tt := range []struct {
-		cpus int64
-		want string
-		cost float64
-	}{
-		{cpus: 6, want: "cloud: 1 clusters, 2 nodes", cost: 0.5},
-		{cpus: 100, want: "onprem: 1 clusters, 7 nodes", cost: 1.5},
-		// Two full clusters of the pool hold 512 CPUs; the other 88 need 22 cloud nodes in 3 clusters.
-		{cpus: 600, want: "onprem: 2 clusters, 32 nodes; cloud: 3 clusters, 22 nodes", cost: 3 + 4.4 + 0.3},
-	} {
-		target := decideFleet(pools, class(tt.cpus))
-		if got := describeTarget(pools, target); got != tt.want || fmt.Sprintf("%.3f", target.cost) != fmt.Sprintf("%.3f", tt.cost) {
-			t.Errorf("%d CPUs: %s at %.3f/h, want %s at %.3f/h", tt.cpus, got, target.cost, tt.want, tt.cost)
-		}
-	}
-}
-
-// TestTheWholeFleetKeepsEachClassToItsPools: GDPR demand may use only the dear EU pool, the
-// rest any pool; the rest fills the EU cluster's spare room only when that is cheaper than its
-// own pool, and nothing is ever put where its class may not go.
-func TestTheWholeFleetKeepsEachClassToItsPools(t *testing.T) {
-	pools := []Pool{testPool("eu", "eu-west", 0.3), testPool("us", "us-east", 0.1)}
-	gdpr := &demandClass{pools: []int{0}, weight: []float64{1}, amount: oneCPU.Times(10), replicas: 10}
-	rest := &demandClass{pools: []int{0, 1}, weight: []float64{1, 1}, amount: oneCPU.Times(20), replicas: 20}
-	target := decideFleet(pools, []*demandClass{gdpr, rest})
-	if got, want := describeTarget(pools, target), "eu: 1 clusters, 3 nodes; us: 1 clusters, 5 nodes"; got != want {
-		t.Errorf("target %s, want %s", got, want)
-	}
-	// More demand than any pool may hold is left unserved, not forced elsewhere.
-	only := &demandClass{pools: []int{0}, weight: []float64{1}, amount: oneCPU.Times(500), replicas: 500}
-	if got, want := describeTarget(pools, decideFleet(pools, []*demandClass{only})), "eu: 3 clusters, 30 nodes"; got != want {
-		t.Errorf("with too much demand, target %s, want %s", got, want)
-	}
 }
 
 // TestManySmallWorkloadsMoveToTheFixedPricePool: twelve small workloads have run for eight
@@ -191,71 +146,6 @@ func teamsInTheCloud(cloud Pool, n int) ([]Cluster, []Demand) {
 }
 
 func halfCPU(d *Demand) { d.Request = placement.Resources{MilliCPU: 500, MemoryBytes: 512 << 20} }
-
-// describeTarget writes a target as "pool: C clusters, N nodes" for each pool it uses.
-func describeTarget(pools []Pool, t *fleetTarget) string {
-	if t == nil {
-		return "none"
-	}
-	return JoinTargets(t.targets(pools))
-}
-
-// TestGrowthIsATrendNotAStep: the replicas landing in pools count as growth only when the
-// least of each third of the capacity horizon (or of a younger memory) is above the one before: not one step up (a
-// burst), not noise about a level, not a fall, and not replicas moving between the pools.
-func TestGrowthIsATrendNotAStep(t *testing.T) {
-	horizon := DefaultConfig().CapacityHorizon
-	for _, tt := range []struct {
-		name    string
-		replica func(minute int) int64
-		want    float64
-	}{
-		// 0 at first, 40 from 40 minutes on, 80 from 80 minutes on: 80 over 80 minutes.
-		{"rising", func(m int) int64 { return int64(m / 40 * 40) }, 60},
-		{"one step up", func(m int) int64 { return int64(m / 100 * 80) }, 0},
-		{"noise", func(m int) int64 { return 40 + int64(m%3) }, 0},
-		{"falling", func(m int) int64 { return int64(120 - m) }, 0},
-	} {
-		mem := NewMemory()
-		for m := 0; m <= 120; m++ {
-			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: tt.replica(m)})
-		}
-		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
-		if got := p.growth([]string{"cloud"}); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("%s: growth %.2f replicas an hour, want %.2f", tt.name, got, tt.want)
-		}
-	}
-	// A memory younger than the horizon is split in thirds of its own, once it holds a third
-	// of the horizon: teams arriving since the planner started are a trend within the hour.
-	for _, tt := range []struct {
-		minutes int
-		want    float64
-	}{{60, 60}, {39, 0}} {
-		mem := NewMemory()
-		third := tt.minutes / 3
-		for m := 0; m <= tt.minutes; m++ {
-			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: int64(min(m/third, 2) * 20)})
-		}
-		p := &planning{in: &Input{Now: t0.Add(time.Duration(tt.minutes) * time.Minute)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
-		if got := p.growth([]string{"cloud"}); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("rising by 20 each third of a memory of %d minutes: growth %.2f replicas an hour, want %.2f", tt.minutes, got, tt.want)
-		}
-	}
-	// Replicas moving from one pool the target leaves to another are no growth of the two.
-	mem := NewMemory()
-	for m := 0; m <= 120; m++ {
-		at := t0.Add(time.Duration(m) * time.Minute)
-		mem.pools["spot"] = append(mem.pools["spot"], poolSample{at: at, replicas: int64(120 - m)})
-		mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: at, replicas: int64(m)})
-	}
-	p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
-	if got := p.growth([]string{"spot", "cloud"}); got != 0 {
-		t.Errorf("replicas moving between two pools: growth %.2f replicas an hour, want 0", got)
-	}
-	if got := p.growth([]string{"cloud"}); got <= 0 {
-		t.Errorf("the pool they move into alone: growth %.2f replicas an hour, want more than 0", got)
-	}
-}
 
 // TestFreeNodesAreRoom: a cluster of a pool whose nodes cost nothing is made, woken and grown
 // to its most nodes at once, and never shrunk: room for what comes next, at no price.
@@ -438,7 +328,7 @@ func TestWhatTheWholeFleetKeepsIsNotReplaced(t *testing.T) {
 	// shop/web moves as often as an hour allows, so spot-1 is not drained into onprem-1.
 	var plan Plan
 	for at := time.Duration(0); at <= 6*time.Hour; at += 30 * time.Minute {
-		mem.moved("shop/web", t0.Add(at))
+		mem.Moved("shop/web", t0.Add(at))
 		plan = decideAt(at, Running)
 		if got := summary(plan); strings.Contains(got, "Create pool/spot") {
 			t.Fatalf("at %v, a replacement is ordered for the cluster the whole-fleet decision keeps:\n%s\n%s", at, got, plan.Actions[0].Reason)
@@ -483,32 +373,6 @@ func TestAPeakThatComesAndGoesOrdersNothing(t *testing.T) {
 	}
 	if ordered := run(swinging); ordered != "" {
 		t.Errorf("demand swinging between 40 and 8 orders the on-premises cluster at %s", ordered)
-	}
-}
-
-// TestSwingsAreTroughsAfterPeaks: over the last 40 minutes, demand that only rose has a peak
-// but no trough, demand that only fell a trough but no peak, and only demand that swung both
-// ways has both; the samples before the window do not count.
-func TestSwingsAreTroughsAfterPeaks(t *testing.T) {
-	horizon := DefaultConfig().CapacityHorizon
-	for _, tt := range []struct {
-		name         string
-		replica      func(minute int) int64
-		trough, peak int64
-	}{
-		{"rising", func(m int) int64 { return int64(m) }, -1, 120},
-		{"falling", func(m int) int64 { return int64(120 - m) }, 0, -1},
-		{"swinging", func(m int) int64 { return []int64{40, 8}[m/5%2] }, 8, 40},
-		{"steady since a swing an hour ago", func(m int) int64 { return []int64{40, 8, 40}[min(m/30, 2)] }, -1, -1},
-	} {
-		mem := NewMemory()
-		for m := 0; m <= 120; m++ {
-			mem.pools["cloud"] = append(mem.pools["cloud"], poolSample{at: t0.Add(time.Duration(m) * time.Minute), replicas: tt.replica(m)})
-		}
-		p := &planning{in: &Input{Now: t0.Add(horizon)}, cfg: &Config{CapacityHorizon: horizon}, mem: mem}
-		if trough, peak := p.swings([]string{"cloud"}); trough != tt.trough || peak != tt.peak {
-			t.Errorf("%s: trough %d and peak %d, want %d and %d", tt.name, trough, peak, tt.trough, tt.peak)
-		}
 	}
 }
 

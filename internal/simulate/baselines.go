@@ -9,6 +9,8 @@ import (
 
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // class is the demand of the workloads that share constraints, and with locality, the
@@ -133,7 +135,7 @@ func (s *sim) cheapestCapacity(classes []*class, clustersLeft map[string]int) []
 			if a == nil {
 				a = &allocation{pool: p}
 			}
-			nodes := planner.NodesFor(need, p.Shape)
+			nodes := fleet.NodesFor(need, p.Shape)
 			spare := a.clusters*p.MaxNodes - a.nodes
 			clusters := int32(math.Ceil(float64(max(nodes-spare, 0)) / float64(p.MaxNodes)))
 			if left := int32(clustersLeft[p.Name]); clusters > left {
@@ -166,7 +168,7 @@ func (s *sim) cheapestCapacity(classes []*class, clustersLeft map[string]int) []
 func (s *sim) cheapestFor(c *class, need placement.Resources, bought map[string]*allocation) []*planner.Pool {
 	pools := s.eligiblePools(c)
 	cost := func(p *planner.Pool) float64 {
-		nodes := planner.NodesFor(need, p.Shape)
+		nodes := fleet.NodesFor(need, p.Shape)
 		var spare int32
 		if a := bought[p.Name]; a != nil {
 			spare = a.clusters*p.MaxNodes - a.nodes
@@ -177,7 +179,7 @@ func (s *sim) cheapestFor(c *class, need placement.Resources, bought map[string]
 	if c.region != "" {
 		// The rule compares amortised prices: nodes and their share of a full cluster.
 		amortised := func(p *planner.Pool) float64 {
-			return float64(planner.NodesFor(need, p.Shape)) * planner.AmortisedNodePrice(p)
+			return float64(fleet.NodesFor(need, p.Shape)) * pricing.AmortisedNodePrice(p)
 		}
 		nearPrice := math.Inf(1)
 		for _, p := range pools {
@@ -187,7 +189,7 @@ func (s *sim) cheapestFor(c *class, need placement.Resources, bought map[string]
 		}
 		if !math.IsInf(nearPrice, 1) {
 			pools = slices.DeleteFunc(pools, func(p *planner.Pool) bool {
-				return !placement.Near(p.Region, c.region) && !planner.FarAllowed(amortised(p), nearPrice, s.localityThreshold)
+				return !placement.Near(p.Region, c.region) && !pricing.FarAllowed(amortised(p), nearPrice, s.localityThreshold)
 			})
 		}
 	}
@@ -379,15 +381,15 @@ func (s *sim) spillOrder(c *class) []*planner.Pool {
 // followDemand has a class's oracles, one per pool in spill order, follow its demand now,
 // each taking what the pools before it could not hold, and returns the share of the class
 // their ready nodes serve.
-func followDemand(fleet, all []*oracle, c *class, now, hold time.Duration) float64 {
+func followDemand(spill, all []*oracle, c *class, now, hold time.Duration) float64 {
 	left, served := 1.0, 0.0
-	for _, o := range fleet {
+	for _, o := range spill {
 		if c.replicas > 0 {
 			o.idleSince = now
 		}
 		need := int32(0)
 		if left > 0 {
-			need = planner.NodesFor(scaled(c.need, left, math.Ceil), o.pool.Shape)
+			need = fleet.NodesFor(scaled(c.need, left, math.Ceil), o.pool.Shape)
 		}
 		target := min(need, o.most(all))
 		o.follow(now, target, hold)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/planner/fleetlp"
 )
 
 // The cost bound. At each instant, no fleet that holds some demand costs less than the
@@ -86,12 +87,12 @@ func (p *relaxation) nodeVar(u int) int    { return len(p.pairs) + 2*u }
 func (p *relaxation) clusterVar(u int) int { return len(p.pairs) + 2*u + 1 }
 
 // solve solves the program from the basis where every class is unserved, its inequalities
-// eased (see planner.DegeneracyEase) so that the simplex cannot cycle. Easing an upper bound
+// eased (see fleetlp.DegeneracyEase) so that the simplex cannot cycle. Easing an upper bound
 // only lowers the optimum, by the prices of a millionth of a node: the bound still holds.
 func (p *relaxation) solve() ([]float64, error) {
 	eased := slices.Clone(p.b)
 	for row := p.classes; row < len(eased); row++ {
-		eased[row] += planner.DegeneracyEase(row)
+		eased[row] += fleetlp.DegeneracyEase(row)
 	}
 	return tableauSimplex(p.costs, p.a, eased, p.basis)
 }

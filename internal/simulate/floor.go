@@ -7,6 +7,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 )
 
 // The unplaced floor: the demand no policy without foresight can place. Such a policy adds
@@ -148,7 +149,7 @@ func (s *sim) roomiest(ws []*workload) placement.Resources {
 		}
 		var room placement.Resources
 		for _, p := range s.eligiblePools(c) {
-			nodes := max(planner.NodesFor(c.need, p.Shape), p.MinNodes, 1)
+			nodes := max(fleet.NodesFor(c.need, p.Shape), p.MinNodes, 1)
 			room = most(room, p.Shape.Scale(int64(nodes)))
 		}
 		total = total.Add(most(room, c.need))

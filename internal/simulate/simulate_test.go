@@ -204,7 +204,7 @@ func TestTheBoundTakesEachSpansLeastDemand(t *testing.T) {
 }
 
 // boundRounding is how far the bound's linear programs may stray from a cost worked out by
-// hand: their inequalities are eased by a millionth of a node (planner.DegeneracyEase).
+// hand: their inequalities are eased by a millionth of a node (fleetlp.DegeneracyEase).
 const boundRounding = 1e-5
 
 func closeReports(a, b Report) bool {

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cliopts "github.com/navarkos/navarkos/internal/cli/options"
-	"github.com/navarkos/navarkos/internal/planner"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 	"github.com/navarkos/navarkos/internal/simulate"
 )
 
@@ -162,7 +162,7 @@ func writeTable(out io.Writer, reports []simulate.Report) error {
 		for _, p := range r.Frontier {
 			hold := "never"
 			if p.HoldSeconds >= 0 {
-				hold = planner.Round(time.Duration(p.HoldSeconds * float64(time.Second))).String()
+				hold = fleet.Round(time.Duration(p.HoldSeconds * float64(time.Second))).String()
 			}
 			fmt.Fprintf(out, " %s %.3f/%.2f;", hold, p.Cost/r.Frontier[0].Cost, p.UnplacedReplicaSeconds/max(r.UnplacedFloorReplicaSeconds, 1))
 		}

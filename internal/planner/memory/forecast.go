@@ -1,4 +1,4 @@
-package planner
+package memory
 
 import (
 	"fmt"
@@ -8,20 +8,23 @@ import (
 	"strings"
 	"time"
 
-	"github.com/navarkos/navarkos/internal/placement"
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 )
 
-// The forecast remembers each workload's replicas in buckets of bucketSpan for historyDays,
+// The forecast remembers each workload's replicas in buckets of BucketSpan for historyDays,
 // and expects the demand of the same time of day yesterday and of the same time of the week
 // a week ago, and of the same point of the workload's own period when its demand rises at a
 // steady interval (an hourly job, a crowd every two hours).
 const (
-	bucketSpan  = 5 * time.Minute
+	// BucketSpan is the resolution of the history: each bucket holds the most replicas
+	// within it.
+	BucketSpan  = 5 * time.Minute
 	historyDays = 8
-	maxLead     = time.Hour
-	// orderMargin is how much sooner than its time to capacity the forecast orders capacity
+	// MaxLead is the furthest ahead the forecast looks.
+	MaxLead = time.Hour
+	// OrderMargin is how much sooner than its time to capacity the forecast orders capacity
 	// before a ramp: a decision or two, and a little slack.
-	orderMargin = time.Minute
+	OrderMargin = time.Minute
 	// maxAbsent bounds the workloads remembered while they are gone (about 27 KiB each), so
 	// that a namespace making and deleting many workloads cannot grow the planner's memory
 	// without bound; the longest gone are forgotten first.
@@ -36,7 +39,7 @@ type history struct {
 	// its history until it has been gone for historyDays. spec is what it asked for then,
 	// for capacity ahead of its return.
 	last time.Time
-	spec Demand
+	spec fleet.Demand
 	// periodAt is the bucket whose period was last worked out, and period that period in
 	// buckets (0 for none): it is worked out once per bucket.
 	periodAt int64
@@ -44,7 +47,7 @@ type history struct {
 }
 
 func newHistory() *history {
-	n := int(historyDays * 24 * time.Hour / bucketSpan)
+	n := int(historyDays * 24 * time.Hour / BucketSpan)
 	h := &history{bucket: make([]int64, n), peak: make([]int32, n), periodAt: -1}
 	for i := range h.bucket {
 		h.bucket[i] = -1
@@ -52,7 +55,7 @@ func newHistory() *history {
 	return h
 }
 
-func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(bucketSpan) }
+func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(BucketSpan) }
 
 // slot is where bucket b lives in the ring.
 func (h *history) slot(b int64) int { return int(b % int64(len(h.bucket))) }
@@ -103,7 +106,7 @@ func (h *history) most(from, to time.Time) (int32, bool) {
 func (h *history) recurrence(now time.Time) time.Duration {
 	nowBucket := bucketOf(now)
 	if h.periodAt == nowBucket {
-		return time.Duration(h.period) * bucketSpan
+		return time.Duration(h.period) * BucketSpan
 	}
 	h.periodAt, h.period = nowBucket, 0
 	first := nowBucket - int64(len(h.bucket)) + 1
@@ -136,16 +139,16 @@ func (h *history) recurrence(now time.Time) time.Duration {
 			h.period = last
 		}
 	}
-	return time.Duration(h.period) * bucketSpan
+	return time.Duration(h.period) * BucketSpan
 }
 
 // RecordDemand gives the forecast the demand of a past time, as a decision with the forecast
 // on records it: for history kept elsewhere (and for the benchmark, which needs a week's).
-func (mem *Memory) RecordDemand(demands []Demand, at time.Time) { mem.observeDemand(demands, at) }
+func (mem *Memory) RecordDemand(demands []fleet.Demand, at time.Time) { mem.observeDemand(demands, at) }
 
 // observeDemand records every demand's replicas at now and forgets workloads gone for
 // historyDays.
-func (mem *Memory) observeDemand(demands []Demand, now time.Time) {
+func (mem *Memory) observeDemand(demands []fleet.Demand, now time.Time) {
 	for i := range demands {
 		d := &demands[i]
 		h := mem.history[d.Name]
@@ -184,12 +187,12 @@ func (mem *Memory) observeDemand(demands []Demand, now time.Time) {
 	}
 }
 
-// expectation is what the forecast expects of a workload: replicas within the lead, where the
+// Expectation is what the forecast expects of a workload: replicas within the lead, where the
 // figure came from, and how far back the history it read lies (for when the ramp comes).
-type expectation struct {
-	replicas int32
-	source   string
-	back     time.Duration
+type Expectation struct {
+	Replicas int32
+	Source   string
+	Back     time.Duration
 }
 
 // lookback is one way the forecast reads a workload's history: the same span at each of
@@ -204,7 +207,7 @@ type lookback struct {
 func (h *history) lookbacks(now time.Time) []lookback {
 	out := []lookback{{"yesterday and the day before", []time.Duration{24 * time.Hour, 48 * time.Hour}}}
 	if period := h.recurrence(now); period > 0 {
-		out = append(out, lookback{fmt.Sprintf("one and two of its periods ago (it rises every %s)", Round(period)), []time.Duration{period, 2 * period}})
+		out = append(out, lookback{fmt.Sprintf("one and two of its periods ago (it rises every %s)", fleet.Round(period)), []time.Duration{period, 2 * period}})
 	}
 	return append(out, lookback{"a week ago", []time.Duration{7 * 24 * time.Hour}})
 }
@@ -220,28 +223,28 @@ func (h *history) read(now time.Time, span time.Duration, l lookback) (fewest, m
 	return fewest, most, seen
 }
 
-// forecast is how many replicas a workload is expected to need within lead: the most that
+// Forecast is how many replicas a workload is expected to need within lead: the most that
 // any lookback had every time it looks back (both yesterday and the day before, both one and
 // two of its own periods ago, a week ago), so that neither a weekly batch nor a one-off day
 // is expected every day. Without enough history it expects nothing.
-func (mem *Memory) forecast(workload string, now time.Time, lead time.Duration) expectation {
+func (mem *Memory) Forecast(workload string, now time.Time, lead time.Duration) Expectation {
 	h := mem.history[workload]
 	if h == nil {
-		return expectation{}
+		return Expectation{}
 	}
-	var e expectation
+	var e Expectation
 	for _, l := range h.lookbacks(now) {
-		if n, _, ok := h.read(now, lead, l); ok && n > e.replicas {
-			e = expectation{n, l.source, l.backs[0]}
+		if n, _, ok := h.read(now, lead, l); ok && n > e.Replicas {
+			e = Expectation{n, l.source, l.backs[0]}
 		}
 	}
 	return e
 }
 
-// knowsAhead reports whether the workload's history foresees its demand over the next span,
+// KnowsAhead reports whether the workload's history foresees its demand over the next span,
 // and none of it above replicas: some lookback holds all its times, and none that does had
 // more any time.
-func (mem *Memory) knowsAhead(workload string, now time.Time, span time.Duration, replicas int32) bool {
+func (mem *Memory) KnowsAhead(workload string, now time.Time, span time.Duration, replicas int32) bool {
 	h := mem.history[workload]
 	if h == nil {
 		return false
@@ -258,43 +261,27 @@ func (mem *Memory) knowsAhead(workload string, now time.Time, span time.Duration
 	return known
 }
 
-// rampIn is how soon, after now, the expectation's history had more than replicas: when
+// RampIn is how soon, after now, the Expectation's history had more than replicas: when
 // capacity for the ramp is needed, to a bucket (the start of the first such bucket).
-func (mem *Memory) rampIn(workload string, now time.Time, e expectation, replicas int32) time.Duration {
+func (mem *Memory) RampIn(workload string, now time.Time, e Expectation, replicas int32) time.Duration {
 	h := mem.history[workload]
-	then := now.Add(-e.back)
-	for b := bucketOf(then); b <= bucketOf(then.Add(maxLead)); b++ {
+	then := now.Add(-e.Back)
+	for b := bucketOf(then); b <= bucketOf(then.Add(MaxLead)); b++ {
 		if peak, ok := h.at(b); ok && peak > replicas {
-			return max(time.Duration(b*int64(bucketSpan)-then.UnixNano()), 0)
+			return max(time.Duration(b*int64(BucketSpan)-then.UnixNano()), 0)
 		}
 	}
 	return 0
 }
 
-// quietAhead reports, with the forecast on, whether it knows every workload on m and expects
-// none to need more replicas than now before capacity given back could come again: within
-// the pool's scale time and orderMargin. Such a cluster need not hold nodes through a
-// stabilisation window, since the forecast orders them again before the next ramp.
-func (p *planning) quietAhead(m *member) bool {
-	if !p.cfg.Forecast || total(m.hosted) == 0 {
-		return false
-	}
-	for i, n := range m.hosted {
-		if d := &p.in.Demands[i]; n > 0 && !p.mem.knowsAhead(d.Name, p.in.Now, m.pool.ScaleTime+orderMargin, d.Replicas) {
-			return false
-		}
-	}
-	return true
-}
-
-// absentDemands are the workloads with history that are not in demands now, with no
+// AbsentDemands are the workloads with history that are not in demands now, with no
 // replicas: a recurring workload that comes and goes, whose return the forecast expects.
-func (mem *Memory) absentDemands(demands []Demand) []Demand {
+func (mem *Memory) AbsentDemands(demands []fleet.Demand) []fleet.Demand {
 	present := make(map[string]bool, len(demands))
 	for i := range demands {
 		present[demands[i].Name] = true
 	}
-	var out []Demand
+	var out []fleet.Demand
 	for _, name := range slices.Sorted(maps.Keys(mem.history)) {
 		if !present[name] {
 			d := mem.history[name].spec
@@ -303,67 +290,4 @@ func (mem *Memory) absentDemands(demands []Demand) []Demand {
 		}
 	}
 	return out
-}
-
-// forecastLead is how far ahead the forecast looks: the longest time any pool takes to make a
-// cluster, so that capacity for a recurring ramp is ordered when it can still come in time.
-func (p *planning) forecastLead() time.Duration {
-	var lead time.Duration
-	for i := range p.in.Pools {
-		lead = max(lead, p.in.Pools[i].CreateTime)
-	}
-	return min(max(lead, bucketSpan), maxLead)
-}
-
-// prewarm adds capacity, when the forecast is on, for the replicas each divided workload had
-// in the coming lead a day, a week or its own period ago beyond what it asks for now:
-// capacity for a recurring ramp is then ready when the ramp comes. Each way is ordered its
-// time to capacity before the ramp, not sooner (see orderedForRamp). A
-// forecast that cannot be served is not reported as unserved demand.
-func (p *planning) prewarm() {
-	if !p.cfg.Forecast {
-		return
-	}
-	lead := p.forecastLead()
-	for i := range p.in.Demands {
-		d := &p.in.Demands[i]
-		if d.Policy.Mode == placement.Duplicated || !d.Grow {
-			continue
-		}
-		e := p.mem.forecast(d.Name, p.in.Now, lead)
-		extra := int64(e.replicas - d.Replicas)
-		if extra <= 0 {
-			continue
-		}
-		parts := []placement.RegionTarget{{Replicas: extra}}
-		if len(d.Shares) > 0 {
-			parts = placement.RegionTargets(d.Shares, int32(extra))
-		}
-		p.rampAt = p.in.Now.Add(p.mem.rampIn(d.Name, p.in.Now, e, d.Replicas))
-		p.reasonPrefix = fmt.Sprintf("forecast: %s had %d replicas %s within the next %s, %d more than now; ", d.Name, e.replicas, e.source, Round(lead), extra)
-		for _, part := range parts {
-			p.fill(i, part.Replicas, part.Region)
-		}
-		p.reasonPrefix, p.rampAt = "", time.Time{}
-	}
-}
-
-// orderedForRamp notes, on a cluster given capacity for the forecast, when that capacity is
-// due to be ordered: its time to capacity (and orderMargin) before the ramp. Capacity for
-// demand of now is due at once.
-func (p *planning) orderedForRamp(m *member, delay time.Duration) {
-	if p.rampAt.IsZero() {
-		m.forNow = true
-		return
-	}
-	due := p.rampAt.Add(-delay - orderMargin)
-	if m.dueAt.IsZero() || due.Before(m.dueAt) {
-		m.dueAt = due
-	}
-}
-
-// notYetDue reports whether all the capacity the plan adds to m is for a ramp still far
-// enough away to be ordered at a later decision.
-func (p *planning) notYetDue(m *member) bool {
-	return !m.forNow && !m.dueAt.IsZero() && p.in.Now.Before(m.dueAt)
 }
