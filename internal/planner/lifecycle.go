@@ -31,35 +31,37 @@ func (p *planning) fullyPlaced(name string) bool {
 	return true
 }
 
-// offline takes a cluster offline as its pool says: hibernated, or deleted.
-func (p *planning) offline(m *member, reason string) {
+// offline takes a cluster offline as its pool says, hibernated or deleted, and returns the action.
+func (p *planning) offline(m *member, reason string) Action {
 	kind := Hibernate
 	if m.pool.DeleteWhenIdle {
 		kind = Delete
 	}
-	p.act(Action{Kind: kind, Cluster: m.Name, Pool: m.Pool, Nodes: m.origNodes, CostPerHour: -(m.costAt(m.origNodes) - m.offlineCost()), Reason: reason})
 	m.State = Hibernated
+	return Action{Kind: kind, Cluster: m.Name, Pool: m.Pool, Nodes: m.origNodes, CostPerHour: -(m.costAt(m.origNodes) - m.offlineCost()), Reason: reason}
 }
 
 // drainProgress moves a draining cluster's replicas away, a budget at a time once the last
 // step's replicas run elsewhere, and takes the cluster offline once it runs none.
-func (p *planning) drainProgress() {
+func (p *planning) drainProgress() []Action {
+	var out []Action
 	for _, m := range p.members {
 		if !m.draining || !m.Managed || m.pool == nil || !m.online() {
 			continue
 		}
 		user := p.userPods[m.Name]
 		if user == 0 {
-			p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)-m.offlineCost()))
+			out = append(out, p.offline(m, fmt.Sprintf("drained for consolidation: its replicas run on cheaper clusters, saving %.3f/h", m.costAt(m.origNodes)-m.offlineCost())))
 			continue
 		}
 		if m.Pods > m.DrainLimit || !p.fullyPlaced(m.Name) {
 			continue // the last step is still moving
 		}
 		step := min(p.cfg.DisruptionBudget, user)
-		p.act(Action{Kind: Drain, Cluster: m.Name, Pool: m.Pool, DrainLimit: max(m.Pods-step, 0), Replicas: step,
+		out = append(out, Action{Kind: Drain, Cluster: m.Name, Pool: m.Pool, DrainLimit: max(m.Pods-step, 0), Replicas: step,
 			Reason: fmt.Sprintf("draining: moving %d more of its %d replicas (disruption budget %d)", step, user, p.cfg.DisruptionBudget)})
 	}
+	return out
 }
 
 // calm reports whether the fleet is settled enough to consider consolidation: all demand
@@ -77,39 +79,14 @@ func (p *planning) calm() bool {
 	return true
 }
 
-// snapshot is the part of the plan consolidation may have to undo.
-type snapshot struct {
-	nodes  []int32
-	used   []placement.Resources
-	hosted []map[int]int32
-}
-
-func (p *planning) save() snapshot {
-	var s snapshot
-	for _, m := range p.members {
-		s.nodes = append(s.nodes, m.nodes)
-		s.used = append(s.used, m.used)
-		h := make(map[int]int32, len(m.hosted))
-		for k, v := range m.hosted {
-			h[k] = v
-		}
-		s.hosted = append(s.hosted, h)
+// consolidate, when the fleet is calm, drains at most one cluster whose replicas fit on the
+// other clusters, grown within their limits, when that pays (tryDrain). Failing that, it
+// orders what the whole-fleet decision lacks, or a cheaper cluster to take over from one;
+// the capacity ordered becomes actions in resize.
+func (p *planning) consolidate() []Action {
+	if !p.calm() {
+		return nil
 	}
-	return s
-}
-
-func (p *planning) restore(s snapshot) {
-	for i, m := range p.members {
-		m.nodes, m.used, m.hosted = s.nodes[i], s.used[i], s.hosted[i]
-	}
-}
-
-// consolidate drains at most one cluster whose replicas fit on the other clusters, grown
-// within their limits, when that saves more than the threshold of its cost and pays for its
-// moves within an hour; within the planner's horizon when the whole-fleet decision has fewer
-// nodes in its pool. Failing that, it orders what the whole-fleet decision lacks, or a
-// cheaper cluster to take over from one.
-func (p *planning) consolidate() {
 	var cands []*member
 	for _, m := range p.members {
 		if m.Managed && m.pool != nil && m.State == Running && total(m.hosted) > 0 && !p.settling(m) && !p.movedEnough(m) {
@@ -131,56 +108,76 @@ func (p *planning) consolidate() {
 			// replicas, so it looks dearest per replica until the others are drained into it).
 			continue
 		}
-		before := p.save()
-		// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
-		// rest anyway, so draining cannot count it as a saving.
-		cost := x.costAt(x.neededNodes())
-		if added, ok := p.moveAway(x, target); ok {
-			saving := cost - x.offlineCost() - added
-			moved := float64(total(before.hosted[slices.Index(p.members, x)]))
-			payback, why := time.Hour, ""
-			switch {
-			case target.leaves(p.in.Pools, x.Pool):
-				// The fleet was ordered for the demand's whole horizon on the promise of this drain.
-				payback, why = p.demandHorizon(), "; the whole-fleet decision has no cluster in pool "+x.Pool
-			case target.shrinks(x.Pool):
-				payback, why = p.cfg.CapacityHorizon, "; the whole-fleet decision has fewer nodes in pool "+x.Pool
-			}
-			if h := p.mem.Promised(x.Name); h > payback {
-				// Capacity was ordered to take over from it, on a saving over h.
-				payback, why = h, "; capacity was ordered to take over from it"
-			}
-			pays := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}.Pays()
-			if saving > 0 && saving >= p.cfg.ConsolidationThreshold*cost && pays {
-				user := p.userPods[x.Name]
-				step := min(p.cfg.DisruptionBudget, user)
-				x.draining = true
-				for i := range before.hosted[slices.Index(p.members, x)] {
-					p.mem.Moved(p.in.Demands[i].Name, p.in.Now)
-				}
-				p.act(Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(before.hosted[slices.Index(p.members, x)]), CostPerHour: -saving,
-					Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need%s; moving %d at a time", saving, cost, why, p.cfg.DisruptionBudget)})
-				for _, m := range p.members {
-					if m != x && m.nodes > m.origNodes {
-						m.why = append(m.why, fmt.Sprintf("receives the replicas drained from %s", x.Name))
-					}
-				}
-				return
-			}
+		if drain, ok := p.tryDrain(x, target); ok {
+			return []Action{drain}
 		}
-		p.restore(before)
 	}
 	if p.orderWholeFleet(target) {
-		return
+		return nil
 	}
 	for _, x := range cands {
 		if target.keeps(p.in.Pools, x.Pool, int64(len(online[x.Pool]))) {
 			continue // nor replaced: consolidation would not drain it into the replacement
 		}
 		if p.replaceWithCheaper(x, target) {
-			return
+			return nil
 		}
 	}
+	return nil
+}
+
+// tryDrain moves x's replicas away on a copy of the plan's members, and keeps the copy, with
+// x draining, when that saves more than the threshold of x's cost and pays for the moves
+// within an hour; within the planner's horizon when the whole-fleet decision has fewer nodes
+// in x's pool, or within the horizon of capacity ordered to take over from x.
+func (p *planning) tryDrain(x *member, target *fleetTarget) (Action, bool) {
+	trial := cloneMembers(p.members)
+	tx := trial[slices.Index(p.members, x)]
+	// What the cluster would cost at the nodes its replicas need: stabilisation sheds the
+	// rest anyway, so draining cannot count it as a saving.
+	cost := x.costAt(x.neededNodes())
+	added, ok := p.moveAway(trial, tx, target)
+	if !ok {
+		return Action{}, false
+	}
+	saving := cost - x.offlineCost() - added
+	moved := float64(total(x.hosted))
+	payback, why := p.drainPayback(trial, x, target)
+	pays := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}.Pays()
+	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*cost || !pays {
+		return Action{}, false
+	}
+	p.members = trial
+	tx.draining = true
+	for i := range x.hosted {
+		p.mem.Moved(p.in.Demands[i].Name, p.in.Now)
+	}
+	for _, m := range p.members {
+		if m != tx && m.nodes > m.origNodes {
+			m.why = append(m.why, fmt.Sprintf("receives the replicas drained from %s", x.Name))
+		}
+	}
+	step := min(p.cfg.DisruptionBudget, p.userPods[x.Name])
+	return Action{Kind: Drain, Cluster: x.Name, Pool: x.Pool, DrainLimit: max(x.Pods-step, 0), Replicas: total(x.hosted), CostPerHour: -saving,
+		Reason: fmt.Sprintf("consolidation: its replicas fit on the other clusters, saving %.3f/h of the %.3f/h it costs at the nodes they need%s; moving %d at a time", saving, cost, why, p.cfg.DisruptionBudget)}, true
+}
+
+// drainPayback is how long draining x has to pay for its moves, and why when not an hour: the
+// whole-fleet decision was ordered for the demand's whole horizon on the promise of this drain
+// when it has no cluster in x's pool, and for the capacity horizon when it has fewer nodes
+// there; capacity ordered to take over from x was ordered on a saving over its own horizon.
+func (p *planning) drainPayback(trial []*member, x *member, target *fleetTarget) (time.Duration, string) {
+	payback, why := time.Hour, ""
+	switch {
+	case target.leaves(p.in.Pools, x.Pool):
+		payback, why = p.demandHorizon(trial), "; the whole-fleet decision has no cluster in pool "+x.Pool
+	case target.shrinks(x.Pool):
+		payback, why = p.cfg.CapacityHorizon, "; the whole-fleet decision has fewer nodes in pool "+x.Pool
+	}
+	if h := p.mem.Promised(x.Name); h > payback {
+		payback, why = h, "; capacity was ordered to take over from it"
+	}
+	return payback, why
 }
 
 // replaceWithCheaper orders, behind a running cluster that no other cluster can absorb, a
@@ -319,12 +316,13 @@ func (p *planning) movedEnough(m *member) bool {
 	return false
 }
 
-// moveAway re-places every replica on x onto the other eligible clusters, growing managed ones
-// within their limits. It returns the cost per hour that growth adds, and the whole cost of a
+// moveAway re-places every replica on x onto the other eligible members, growing managed ones
+// within their limits. It is a trial: members are a copy of the plan's, kept only if the
+// move pays. It returns the cost per hour that growth adds, and the whole cost of a
 // receiver that ran nothing: idle, it would go offline, so the drain would only swap which
 // cluster stays. Capacity ordered to take over (see holding), and a cluster of another pool
 // that the whole-fleet target moves x's pool into, are not idle in that sense.
-func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
+func (p *planning) moveAway(members []*member, x *member, target *fleetTarget) (float64, bool) {
 	var added float64
 	var kept []*member // idle receivers, whose cost is counted at the nodes they then need
 	for _, i := range sortedInts(x.hosted) {
@@ -337,9 +335,7 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 		// dipping below its recent peak, or that its noise would take, is not free.
 		reserve := int64(p.mem.Swing(d.Name, d.Replicas))
 		x.unplace(i, d.Request, int32(n))
-		x.draining = true
-		eligible := p.byPrice(d)
-		x.draining = false
+		eligible := p.byPrice(members, d, x)
 		if len(eligible) < d.Policy.MinClusters {
 			return 0, false
 		}
@@ -378,13 +374,14 @@ func (p *planning) moveAway(x *member, target *fleetTarget) (float64, bool) {
 }
 
 // takeIdleOffline takes offline the managed clusters that have run no replicas for their pool's idle time-to-live.
-func (p *planning) takeIdleOffline() {
+func (p *planning) takeIdleOffline() []Action {
 	online := map[string]int{}
 	for _, m := range p.members {
 		if m.online() {
 			online[m.Pool]++
 		}
 	}
+	var out []Action
 	for _, m := range p.members {
 		if !m.Managed || m.pool == nil || m.State != Running || m.draining || total(m.hosted) > 0 || p.userPods[m.Name] > 0 || p.holding(m) {
 			continue
@@ -394,76 +391,100 @@ func (p *planning) takeIdleOffline() {
 			continue
 		}
 		online[m.Pool]--
-		p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", fleet.Round(idle), fleet.Round(m.pool.IdleTTL)))
+		out = append(out, p.offline(m, fmt.Sprintf("no replicas for %s, the pool's idle time-to-live is %s", fleet.Round(idle), fleet.Round(m.pool.IdleTTL))))
 	}
+	return out
 }
 
 // resize turns the plan's node counts into actions: new and woken clusters, growth at once,
 // and shrinking to the most nodes needed within the stabilisation window.
-func (p *planning) resize() {
+func (p *planning) resize() []Action {
+	var out []Action
 	for _, m := range p.members {
 		if m.pool == nil {
 			continue
 		}
-		if m.freeNodes() && (m.planned || m.origState == Hibernated && m.State == Starting || m.nodes > m.origNodes) {
+		if m.freeNodes() && (m.planned || m.woken() || m.nodes > m.origNodes) {
 			// Nodes that cost nothing are room for what comes next, at no price: a cluster
 			// made, woken or grown takes its most at once, and keeps them.
 			m.nodes = m.pool.MaxNodes
 		}
+		var a *Action
 		switch {
-		case m.planned:
-			if p.notYetDue(m) {
-				continue
-			}
-			p.act(Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
-			continue
-		case m.origState == Hibernated && m.State == Starting:
-			if p.notYetDue(m) {
-				continue
-			}
-			p.act(Action{Kind: Wake, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)})
-			continue
-		case !m.Managed || !m.online() || m.draining:
-			continue
+		case m.planned || m.woken():
+			a = p.added(m)
+		case m.Managed && m.online() && !m.draining:
+			a = p.resized(m)
 		}
-		needed := m.neededNodes()
-		recorded := needed
-		if m.nodes > m.origNodes {
-			recorded = max(needed, m.nodes)
-		}
-		window := p.mem.Window(m.Name, p.in.Now, p.cfg.StabilizationWindow)
-		if max(m.nodes, needed) > m.origNodes {
-			window = p.mem.Regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
-		}
-		p.mem.Record(m.Name, p.in.Now, recorded, window)
-		switch {
-		case m.nodes > m.origNodes && p.notYetDue(m):
-			// Capacity for the forecast's ramp, ordered at a later decision.
-		case m.nodes > m.origNodes:
-			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: float64(m.nodes-m.origNodes) * m.pool.NodePrice, Demand: m.demand, Reason: joinReasons(m.why)})
-		case needed > m.origNodes && m.freeNodes():
-			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: m.pool.MaxNodes,
-				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d; its pool's nodes cost nothing, so it takes its most", needed, m.origNodes)})
-		case needed > m.origNodes:
-			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: float64(needed-m.origNodes) * m.pool.NodePrice,
-				Reason: fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes)})
-		case m.freeNodes():
-			// Shrinking saves nothing.
-		case m.State == Running && !p.holding(m) && 4*needed <= 3*m.origNodes && p.quietAhead(m):
-			// A trough the forecast knows (a quarter of the nodes or more, not noise): the
-			// forecast grows it again before the next ramp, so the shrink waits for no window
-			// and is not noted as a flap.
-			p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: needed, CostPerHour: -float64(m.origNodes-needed) * m.pool.NodePrice,
-				Reason: fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, fleet.Round(m.pool.ScaleTime+memory.OrderMargin))})
-		case m.State == Running && !p.holding(m) && p.mem.WatchedFor(m.Name, p.in.Now) >= window:
-			p.mem.StillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
-			if stable := p.mem.Peak(m.Name); stable < m.origNodes {
-				p.mem.Shrunk(m.Name, p.in.Now)
-				p.act(Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: stable, CostPerHour: -float64(m.origNodes-stable) * m.pool.NodePrice,
-					Reason: fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, fleet.Round(window))})
-			}
+		if a != nil {
+			out = append(out, *a)
 		}
 	}
+	return out
+}
+
+// woken reports whether the plan wakes the hibernated cluster.
+func (m *member) woken() bool { return m.origState == Hibernated && m.State == Starting }
+
+// added is the action that makes or wakes a cluster the plan adds, unless all its capacity
+// is for a ramp still far enough away to be ordered at a later decision.
+func (p *planning) added(m *member) *Action {
+	if p.notYetDue(m) {
+		return nil
+	}
+	a := &Action{Kind: Create, Pool: m.Pool, Nodes: m.nodes, Replicas: total(m.hosted), CostPerHour: m.wakeCost(m.nodes), Demand: m.demand, Reason: joinReasons(m.why)}
+	if !m.planned {
+		a.Kind, a.Cluster = Wake, m.Name
+	}
+	return a
+}
+
+// resized is the action that grows a running cluster to the nodes the plan gives it or its
+// replicas need, or shrinks it to the most its replicas needed within its stabilisation
+// window (at once, in a trough the forecast knows); nil to keep it as it is. It records the
+// cluster's need.
+func (p *planning) resized(m *member) *Action {
+	needed := m.neededNodes()
+	recorded := needed
+	if m.nodes > m.origNodes {
+		recorded = max(needed, m.nodes)
+	}
+	window := p.mem.Window(m.Name, p.in.Now, p.cfg.StabilizationWindow)
+	if max(m.nodes, needed) > m.origNodes {
+		window = p.mem.Regrown(m.Name, p.in.Now, p.cfg.StabilizationWindow)
+	}
+	p.mem.Record(m.Name, p.in.Now, recorded, window)
+	scale := func(nodes int32, reason string) *Action {
+		return &Action{Kind: Scale, Cluster: m.Name, Pool: m.Pool, Nodes: nodes, CostPerHour: float64(nodes-m.origNodes) * m.pool.NodePrice, Reason: reason}
+	}
+	switch {
+	case m.nodes > m.origNodes && p.notYetDue(m):
+		return nil // capacity for the forecast's ramp, ordered at a later decision
+	case m.nodes > m.origNodes:
+		a := scale(m.nodes, joinReasons(m.why))
+		a.Replicas, a.Demand = total(m.hosted), m.demand
+		return a
+	case needed > m.origNodes && m.freeNodes():
+		a := scale(m.pool.MaxNodes, fmt.Sprintf("its replicas need %d nodes, it has %d; its pool's nodes cost nothing, so it takes its most", needed, m.origNodes))
+		a.CostPerHour = 0
+		return a
+	case needed > m.origNodes:
+		return scale(needed, fmt.Sprintf("its replicas need %d nodes, it has %d", needed, m.origNodes))
+	case m.freeNodes() || m.State != Running || p.holding(m):
+		return nil // shrinking saves nothing, or the cluster is kept for capacity on order
+	case 4*needed <= 3*m.origNodes && p.quietAhead(m):
+		// A trough the forecast knows (a quarter of the nodes or more, not noise): the
+		// forecast grows it again before the next ramp, so the shrink waits for no window
+		// and is not noted as a flap.
+		return scale(needed, fmt.Sprintf("forecast: its replicas need %d of its %d nodes, and its workloads no more before it could grow again (%s)", needed, m.origNodes, fleet.Round(m.pool.ScaleTime+memory.OrderMargin)))
+	case p.mem.WatchedFor(m.Name, p.in.Now) >= window:
+		p.mem.StillFlapping(m.Name, p.in.Now, p.cfg.StabilizationWindow, m.origNodes)
+		if stable := p.mem.Peak(m.Name); stable < m.origNodes {
+			p.mem.Shrunk(m.Name, p.in.Now)
+			return scale(stable, fmt.Sprintf("its replicas needed at most %d of its %d nodes for the stabilisation window of %s", stable, m.origNodes, fleet.Round(window)))
+		}
+	}
+	return nil
 }
 
 // holding reports whether the cluster's pool has capacity on order behind a faster pool:

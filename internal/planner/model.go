@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
@@ -29,6 +31,17 @@ type member struct {
 	// the forecast is due to be ordered (see orderedForRamp).
 	forNow bool
 	dueAt  time.Time
+}
+
+// cloneMembers copies members for a trial: what the plan puts on each is its own.
+func cloneMembers(members []*member) []*member {
+	out := make([]*member, len(members))
+	for i, m := range members {
+		c := *m
+		c.hosted, c.why = maps.Clone(m.hosted), slices.Clone(m.why)
+		out[i] = &c
+	}
+	return out
 }
 
 func (m *member) capacity() placement.Resources {

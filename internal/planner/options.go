@@ -1,11 +1,9 @@
 package planner
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/navarkos/navarkos/internal/placement"
@@ -68,177 +66,6 @@ const (
 func (p *planning) bestOption(i int, need int64, mode optionMode, region string) (*option, string) {
 	best, _, why := p.bestOptions(i, need, mode, region)
 	return best, why
-}
-
-// bestOptions is bestOption, with the capacity to order behind the best one: cheaper but
-// slower, to take over from it once it comes (see behindOption); nil when none pays.
-func (p *planning) bestOptions(i int, need int64, mode optionMode, region string) (*option, *option, string) {
-	d := &p.in.Demands[i]
-	var opts []*option
-	var why []string
-	keptNear := false // a far option was passed over for locality
-	consider := func(o *option) {
-		if o.covered <= 0 || (mode == wholeNewHost && o.covered < need) {
-			return
-		}
-		if !p.mayServe(i, o.pool.Region, o.pool, region) {
-			keptNear = true
-			return
-		}
-		weight := p.weights.Multiplier(o.pool, d) + p.reserve(o.pool, d)
-		// Priced over growth that comes after the cluster does, only the replicas that need
-		// room now would wait for it: only their share is weighed by the delay.
-		waiting := float64(o.covered) / float64(max(o.covered, o.priced))
-		o.weighs = p.weights.Delayed(weight, o.delay, waiting)
-		o.price = o.cost / float64(max(o.covered, o.priced)) * weight
-		o.score = o.cost / float64(max(o.covered, o.priced)) * o.weighs
-		o.plainScore = o.cost / float64(o.covered) * weight * p.weights.Delayed(1, o.delay, 1)
-		opts = append(opts, o)
-	}
-	sized := func(pool *Pool, m *member, from int32, need int64) (int32, int64) {
-		want := fleet.NodesFor(m.used.Add(d.Request.Times(need)), pool.Shape)
-		n := clamp(max(want, from, 1), pool.MinNodes, pool.MaxNodes)
-		return n, min(need, m.roomAt(n, d.Request))
-	}
-	// The quota room of each pool, worked out once per decision about this need.
-	rooms := map[string]struct {
-		n   int64
-		why string
-	}{}
-	quotaRoom := func(pool *Pool) (int64, string) {
-		r, ok := rooms[pool.Name]
-		if !ok {
-			r.n, r.why = p.quotaRoom(i, pool, need)
-			rooms[pool.Name] = r
-		}
-		return r.n, r.why
-	}
-	for _, m := range p.members {
-		if !m.Managed || m.pool == nil || !d.Policy.Admits(&m.view) || fleet.ReplicasPerNode(m.pool.Shape, d.Request) == 0 {
-			continue
-		}
-		if ok, _ := p.mayGrow(d, m.pool); !ok {
-			continue
-		}
-		need, _ := quotaRoom(m.pool)
-		if need <= 0 {
-			continue
-		}
-		switch {
-		case m.online() && !m.draining && mode != newCluster && m.nodes < m.pool.MaxNodes && (mode == anyCapacity || m.hosted[i] == 0):
-			n, covered := sized(m.pool, m, m.nodes+1, need)
-			consider(&option{kind: Scale, m: m, pool: m.pool, nodes: n, covered: covered, cost: float64(n-m.nodes) * m.pool.NodePrice, delay: m.pool.ScaleTime})
-		case m.State == Hibernated:
-			n, covered := sized(m.pool, m, 0, need)
-			consider(&option{kind: Wake, m: m, pool: m.pool, nodes: n, covered: covered, priced: p.growthRoom(m, d, covered), cost: m.wakeCost(n), delay: m.pool.WakeTime})
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(p.pools)) {
-		pool := p.pools[name]
-		view := poolView(pool)
-		if !d.Policy.Admits(&view) {
-			why = append(why, fmt.Sprintf("pool %s does not meet the placement's constraints", name))
-			continue
-		}
-		if fleet.ReplicasPerNode(pool.Shape, d.Request) == 0 {
-			why = append(why, fmt.Sprintf("pool %s: one replica needs %s, more than its node's %s", name, d.Request, pool.Shape))
-			continue
-		}
-		if ok, reason := p.mayGrow(d, pool); !ok {
-			why = append(why, fmt.Sprintf("pool %s: %s", name, reason))
-			continue
-		}
-		if p.poolClusters[name] >= pool.MaxClusters {
-			why = append(why, fmt.Sprintf("pool %s has its %d clusters", name, pool.MaxClusters))
-			continue
-		}
-		need, reached := quotaRoom(pool)
-		if need <= 0 {
-			why = append(why, fmt.Sprintf("pool %s: %s", name, reached))
-			continue
-		}
-		empty := &member{pool: pool, hosted: map[int]int32{}}
-		n, covered := sized(pool, empty, 0, need)
-		empty.nodes = n
-		consider(&option{kind: Create, pool: pool, nodes: n, covered: covered, priced: p.growthRoom(empty, d, covered), cost: empty.costAt(n), delay: pool.CreateTime})
-	}
-	if len(opts) == 0 {
-		if len(why) == 0 {
-			why = append(why, "no pool")
-		}
-		return nil, nil, "no capacity can be added: " + strings.Join(why, "; ")
-	}
-	slices.SortStableFunc(opts, func(a, b *option) int {
-		if c := cmp.Compare(a.score, b.score); c != 0 {
-			return c
-		}
-		if a.delay != b.delay {
-			return int(a.delay - b.delay)
-		}
-		if kindRank[a.kind] != kindRank[b.kind] {
-			return kindRank[a.kind] - kindRank[b.kind]
-		}
-		return strings.Compare(a.name(), b.name())
-	})
-	best := opts[0]
-	var together float64 // what best's cheaper rivals for part of the need score together
-	if mode == anyCapacity && best.covered < need {
-		// What serving n replicas by o scores in all, with o sized for them and its cost
-		// spread as its score spreads it (over the growth it is priced for, see growthRoom).
-		scoreFor := func(o *option, n int64) float64 {
-			m := o.m
-			if o.kind == Create {
-				m = &member{pool: o.pool, hosted: map[int]int32{}}
-			}
-			nodes, _ := sized(o.pool, m, 0, n)
-			cost := m.wakeCost(nodes)
-			if o.kind == Create {
-				cost = m.costAt(nodes)
-			}
-			return cost * o.weighs * float64(n) / float64(max(n, o.priced))
-		}
-		if whole, score := p.servesWhole(opts, need, scoreFor); whole != nil {
-			best, together = whole, score
-		}
-	}
-	var forGrowth *option
-	if mode == anyCapacity && best.priced > best.covered {
-		// Best for the demand still to come, but not for these replicas: they get the best
-		// faster way now, and the cluster is ordered beside it for the growth.
-		var faster *option
-		for _, o := range opts[1:] {
-			if o.delay < best.delay && o.plainScore < best.plainScore && (faster == nil || o.plainScore < faster.plainScore) {
-				faster = o
-			}
-		}
-		if faster != nil {
-			best, forGrowth = faster, best
-		}
-	}
-	reason := fmt.Sprintf("%d replicas of %s need room; cheapest way: %s", best.covered, d.Name, best)
-	if best.priced > best.covered {
-		reason += fmt.Sprintf(", priced over the %d replicas it is expected to hold while demand grows by %.0f an hour", best.priced, p.growingBy())
-	}
-	if together > 0 && forGrowth == nil {
-		reason += fmt.Sprintf(", for all %d (the cheaper ways for part of them score %.4f a replica together, weighed by their time to capacity, this one %.4f)", need, together, best.score)
-	}
-	if next := slices.IndexFunc(opts, func(o *option) bool { return o != best }); next >= 0 {
-		reason += "; next best: " + opts[next].String()
-	}
-	if region != "" && (keptNear || !placement.Near(best.pool.Region, region)) {
-		reason += "; " + p.localityReason(i, best, region)
-	}
-	if len(why) > 0 {
-		reason += "; passed over: " + strings.Join(why, "; ")
-	}
-	var behind *option
-	switch {
-	case forGrowth != nil:
-		behind = forGrowth
-	case mode == anyCapacity:
-		behind = p.behindOption(best, opts)
-	}
-	return best, behind, reason
 }
 
 // servesWhole is the best-scoring new or woken cluster that covers all need replicas (one
@@ -375,12 +202,12 @@ func requiresLabels(d *Demand) bool {
 }
 
 // applyOption carries out an option in the plan and returns the replicas it placed.
-func (p *planning) applyOption(i int, o *option, reason string) int64 {
+func (p *planning) applyOption(i int, o *option, reason string, why purpose) int64 {
 	d := &p.in.Demands[i]
 	m := p.addCapacity(o)
-	p.orderedForRamp(m, o.delay)
+	orderedForRamp(m, o.delay, why.rampAt)
 	m.place(i, d.Request, int32(o.covered))
-	m.why = append(m.why, p.reasonPrefix+reason)
+	m.why = append(m.why, why.prefix+reason)
 	if m.demand == "" {
 		m.demand = d.Name
 	}
@@ -390,9 +217,9 @@ func (p *planning) applyOption(i int, o *option, reason string) int64 {
 // orderBehind adds the capacity of behind, placing nothing on it: the replicas run on
 // ahead's capacity until behind's has come, and consolidation then moves them over and hands
 // ahead's cluster back. Until then the pool's new capacity is neither shrunk nor taken offline.
-func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64) {
+func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64, why purpose) {
 	m := p.addCapacity(behind)
-	p.orderedForRamp(m, behind.delay)
+	orderedForRamp(m, behind.delay, why.rampAt)
 	if behind.priced > behind.covered {
 		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and this cluster of free nodes, at %.3f/h, is priced over the %d it is expected to hold; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
 			p.growingBy(), behind.cost, behind.priced, fleet.Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, fleet.Round(ahead.delay)))

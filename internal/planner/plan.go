@@ -33,10 +33,6 @@ type planning struct {
 	userPods map[string]int32
 	// localities caches, by demand and region, the cheapest pool near the region.
 	localities map[localityKey]locality
-	// reasonPrefix says why capacity is being added, when it is not for demand of now, and
-	// rampAt when the forecast expects that demand.
-	reasonPrefix string
-	rampAt       time.Time
 	// fleetGrowth is the replicas per hour demand has been adding to all managed clusters
 	// (growth), worked out once per decision; -1 until then.
 	fleetGrowth float64
@@ -45,24 +41,37 @@ type planning struct {
 	fleetDecided bool
 }
 
+// stage is one step of a decision. It reads the fleet as the stages before it left the plan,
+// changes the plan's members only as its decisions need (a trial is made on a copy), and
+// returns the actions it decides, each with its reason. Capacity that serve and prewarm add
+// becomes actions in resize, which alone turns node counts into actions.
+type stage struct {
+	name string
+	run  func(*planning) []Action
+}
+
+// stages are a decision's steps, in order: failed clusters go; replicas stay where they run;
+// each demand is served, then the forecast's ramps; drains go on; a calm fleet is
+// consolidated; node counts become actions; idle clusters go offline.
+var stages = []stage{
+	{"retire", (*planning).dropFailed},
+	{"keep", (*planning).keepAssigned},
+	{"serve", (*planning).serveAll},
+	{"prewarm", (*planning).prewarm},
+	{"drain", (*planning).drainProgress},
+	{"consolidate", (*planning).consolidate},
+	{"resize", (*planning).resize},
+	{"offline", (*planning).takeIdleOffline},
+}
+
 // Decide plans the fleet for the demand at in.Now. It returns the actions to take, each with
 // its reason and cost, and the demand it cannot serve. It records node needs in mem for
 // stabilisation. Deterministic: the same input and memory give the same plan.
 func Decide(in Input, mem *Memory) Plan {
 	p := newPlanning(&in, mem)
-	p.dropFailed()
-	p.keepAssigned()
-	p.observePools()
-	for i := range in.Demands {
-		p.serve(i)
+	for _, s := range stages {
+		p.plan.Actions = append(p.plan.Actions, s.run(p)...)
 	}
-	p.prewarm()
-	p.drainProgress()
-	if p.calm() {
-		p.consolidate()
-	}
-	p.resize()
-	p.takeIdleOffline()
 	return p.plan
 }
 
@@ -97,11 +106,12 @@ func newPlanning(in *Input, mem *Memory) *planning {
 }
 
 // dropFailed deletes the managed clusters whose provider failed, and passes over their pool for a while.
-func (p *planning) dropFailed() {
+func (p *planning) dropFailed() []Action {
+	var out []Action
 	for _, m := range p.members {
 		if m.State == Lost && m.Managed && m.pool != nil && m.pool.Spot {
 			p.poolClusters[m.Pool]--
-			p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
+			out = append(out, Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
 				Reason: fmt.Sprintf("the spot cluster was pre-empted (%s); its replicas get capacity elsewhere", m.FailureReason)})
 			continue
 		}
@@ -110,9 +120,10 @@ func (p *planning) dropFailed() {
 		}
 		p.mem.Fail(m.Pool, p.in.Now.Add(p.cfg.FailureBackoff), m.FailureReason)
 		p.poolClusters[m.Pool]--
-		p.act(Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
+		out = append(out, Action{Kind: Delete, Cluster: m.Name, Pool: m.Pool,
 			Reason: fmt.Sprintf("the provider failed to make it (%s); pool %s is passed over for %s and the next eligible pool is tried", m.FailureReason, m.Pool, fleet.Round(p.cfg.FailureBackoff))})
 	}
+	return out
 }
 
 // eligible reports whether demand d may run on m.
@@ -121,7 +132,7 @@ func (p *planning) eligible(m *member, d *Demand) bool {
 }
 
 // keepAssigned puts each demand's replicas where they run now, as far as the demand still wants them.
-func (p *planning) keepAssigned() {
+func (p *planning) keepAssigned() []Action {
 	for i := range p.in.Demands {
 		d := &p.in.Demands[i]
 		var kept []*member
@@ -159,6 +170,16 @@ func (p *planning) keepAssigned() {
 			total -= drop
 		}
 	}
+	return nil
+}
+
+// serveAll records the replicas each pool runs, then serves every demand in turn.
+func (p *planning) serveAll() []Action {
+	p.observePools()
+	for i := range p.in.Demands {
+		p.serve(i)
+	}
+	return nil
 }
 
 // serve finds room for the replicas of demand i that the kept ones leave, adding capacity when allowed.
@@ -179,24 +200,34 @@ func (p *planning) serve(i int) {
 	}
 	// Each region's users get replicas in or near their region first.
 	for _, t := range p.regionalNeeds(i) {
-		n, _ := p.fill(i, min(t.Replicas, left), t.Region)
+		n, _ := p.fill(i, min(t.Replicas, left), t.Region, forNow)
 		left -= n
 	}
-	if n, why := p.fill(i, left, ""); n < left {
+	if n, why := p.fill(i, left, "", forNow); n < left {
 		p.unserved(d, left-n, why)
 		return
 	}
 	p.serveSpread(i)
 }
 
+// purpose is why capacity is added: for demand of now (forNow), or for a ramp the forecast
+// expects at rampAt, which prefix says in each reason.
+type purpose struct {
+	prefix string
+	rampAt time.Time
+}
+
+// forNow is the purpose of capacity for the demand of now.
+var forNow = purpose{}
+
 // fill places up to need replicas of demand i, in the room of running clusters and then in
 // capacity it adds, or in a cluster ordered for the growth that comes soon enough to wait
 // for (waitForGrowth), and returns how many it placed, with why it placed no more. With a
 // region, it uses only clusters and pools that may serve the region (mayServe).
-func (p *planning) fill(i int, need int64, region string) (int64, string) {
+func (p *planning) fill(i int, need int64, region string, why purpose) (int64, string) {
 	d := &p.in.Demands[i]
 	left := need
-	for _, m := range p.byPrice(d) {
+	for _, m := range p.byPrice(p.members, d, nil) {
 		if left <= 0 {
 			break
 		}
@@ -208,19 +239,19 @@ func (p *planning) fill(i int, need int64, region string) (int64, string) {
 		left -= n
 	}
 	for left > 0 {
-		o, behind, why := p.bestOptions(i, left, anyCapacity, region)
+		o, behind, reason := p.bestOptions(i, left, anyCapacity, region)
 		if g, n := p.waitForGrowth(i, left, region, o); g != nil {
 			g.place(i, d.Request, int32(n))
 			left -= n
 			continue
 		}
 		if o == nil {
-			return need - left, why
+			return need - left, reason
 		}
-		placed := p.applyOption(i, o, why)
+		placed := p.applyOption(i, o, reason, why)
 		left -= placed
 		if behind != nil {
-			p.orderBehind(i, behind, o, placed)
+			p.orderBehind(i, behind, o, placed, why)
 		}
 	}
 	return need, ""
@@ -264,7 +295,7 @@ func (p *planning) serveSpread(i int) {
 			p.unserved(d, 0, fmt.Sprintf("spread needs %d clusters: %s", d.Policy.MinClusters, why))
 			return
 		}
-		p.applyOption(i, o, why)
+		p.applyOption(i, o, why, forNow)
 	}
 }
 
@@ -278,7 +309,7 @@ func (p *planning) serveDuplicated(i int) {
 			hosts++
 		}
 	}
-	for _, m := range p.byPrice(d) {
+	for _, m := range p.byPrice(p.members, d, nil) {
 		if hosts >= want {
 			return
 		}
@@ -293,19 +324,19 @@ func (p *planning) serveDuplicated(i int) {
 			p.unserved(d, int64(d.Replicas)*int64(want-hosts), why)
 			return
 		}
-		p.applyOption(i, o, why)
+		p.applyOption(i, o, why, forNow)
 	}
 }
 
-// byPrice lists the clusters eligible for d, the cheapest replicas first.
-func (p *planning) byPrice(d *Demand) []*member {
+// byPrice lists the members eligible for d but except, the cheapest replicas first.
+func (p *planning) byPrice(members []*member, d *Demand, except *member) []*member {
 	type priced struct {
 		m     *member
 		price float64
 	}
 	var ranked []priced
-	for _, m := range p.members {
-		if p.eligible(m, d) {
+	for _, m := range members {
+		if m != except && p.eligible(m, d) {
 			ranked = append(ranked, priced{m, p.effectivePrice(m.pool, d)})
 		}
 	}
@@ -326,10 +357,6 @@ func (p *planning) effectivePrice(pool *Pool, d *Demand) float64 {
 
 func (p *planning) unserved(d *Demand, replicas int64, why string) {
 	p.plan.Unserved = append(p.plan.Unserved, Unserved{Demand: d.Name, Replicas: int32(replicas), Reason: why})
-}
-
-func (p *planning) act(a Action) {
-	p.plan.Actions = append(p.plan.Actions, a)
 }
 
 // poolLabels is how a new cluster of pool would look to a placement.

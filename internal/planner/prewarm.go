@@ -40,9 +40,9 @@ func (p *planning) forecastLead() time.Duration {
 // capacity for a recurring ramp is then ready when the ramp comes. Each way is ordered its
 // time to capacity before the ramp, not sooner (see orderedForRamp). A
 // forecast that cannot be served is not reported as unserved demand.
-func (p *planning) prewarm() {
+func (p *planning) prewarm() []Action {
 	if !p.cfg.Forecast {
-		return
+		return nil
 	}
 	lead := p.forecastLead()
 	for i := range p.in.Demands {
@@ -59,24 +59,26 @@ func (p *planning) prewarm() {
 		if len(d.Shares) > 0 {
 			parts = placement.RegionTargets(d.Shares, int32(extra))
 		}
-		p.rampAt = p.in.Now.Add(p.mem.RampIn(d.Name, p.in.Now, e, d.Replicas))
-		p.reasonPrefix = fmt.Sprintf("forecast: %s had %d replicas %s within the next %s, %d more than now; ", d.Name, e.Replicas, e.Source, fleet.Round(lead), extra)
-		for _, part := range parts {
-			p.fill(i, part.Replicas, part.Region)
+		ramp := purpose{
+			prefix: fmt.Sprintf("forecast: %s had %d replicas %s within the next %s, %d more than now; ", d.Name, e.Replicas, e.Source, fleet.Round(lead), extra),
+			rampAt: p.in.Now.Add(p.mem.RampIn(d.Name, p.in.Now, e, d.Replicas)),
 		}
-		p.reasonPrefix, p.rampAt = "", time.Time{}
+		for _, part := range parts {
+			p.fill(i, part.Replicas, part.Region, ramp)
+		}
 	}
+	return nil
 }
 
 // orderedForRamp notes, on a cluster given capacity for the forecast, when that capacity is
 // due to be ordered: its time to capacity (and memory.OrderMargin) before the ramp. Capacity for
 // demand of now is due at once.
-func (p *planning) orderedForRamp(m *member, delay time.Duration) {
-	if p.rampAt.IsZero() {
+func orderedForRamp(m *member, delay time.Duration, rampAt time.Time) {
+	if rampAt.IsZero() {
 		m.forNow = true
 		return
 	}
-	due := p.rampAt.Add(-delay - memory.OrderMargin)
+	due := rampAt.Add(-delay - memory.OrderMargin)
 	if m.dueAt.IsZero() || due.Before(m.dueAt) {
 		m.dueAt = due
 	}

@@ -39,51 +39,18 @@ func (p *planning) demandClasses() []fleetlp.Class {
 	var keys []string
 	for i := range p.in.Demands {
 		d := &p.in.Demands[i]
-		if d.Policy.Mode == placement.Duplicated || d.Replicas <= 0 {
-			continue
-		}
-		replicas := int64(d.Replicas)
-		for _, m := range p.members {
-			if !m.Managed || m.pool == nil {
-				replicas -= int64(m.hosted[i])
-			}
-		}
-		if replicas <= 0 {
-			continue
-		}
-		parts := []placement.RegionTarget{{Replicas: replicas}}
-		if len(d.Shares) > 0 {
-			parts = placement.RegionTargets(d.Shares, int32(replicas))
-		}
-		for _, part := range parts {
-			if part.Replicas <= 0 {
-				continue
-			}
-			var allowed []int
-			var weights []float64
-			var key strings.Builder
-			for j := range p.in.Pools {
-				pool := &p.in.Pools[j]
-				view := poolView(pool)
-				if !d.Policy.Admits(&view) || !p.mayServe(i, pool.Region, pool, part.Region) {
-					continue
-				}
-				if ok, _ := p.mayGrow(d, pool); !ok {
-					continue
-				}
-				allowed, weights = append(allowed, j), append(weights, p.weights.Multiplier(pool, d)+p.reserve(pool, d))
-				fmt.Fprintf(&key, "%d,", j)
-			}
+		for _, part := range p.managedParts(i) {
+			allowed, weights, key := p.classPools(i, part.Region)
 			if len(allowed) == 0 {
 				continue
 			}
 			// Classes are keyed by their pools alone, so that there are few of them; their
 			// weights are the replicas' average.
-			c, ok := byKey[key.String()]
+			c, ok := byKey[key]
 			if !ok {
 				c = &fleetlp.Class{Pools: allowed, Weight: make([]float64, len(allowed))}
-				byKey[key.String()] = c
-				keys = append(keys, key.String())
+				byKey[key] = c
+				keys = append(keys, key)
 			}
 			for n, w := range weights {
 				c.Weight[n] = (c.Weight[n]*float64(c.Replicas) + w*float64(part.Replicas)) / float64(c.Replicas+part.Replicas)
@@ -97,6 +64,50 @@ func (p *planning) demandClasses() []fleetlp.Class {
 		out = append(out, *byKey[k])
 	}
 	return out
+}
+
+// managedParts are demand i's replicas that managed pools may serve, by region when it has
+// shares: those on unmanaged clusters stay there, and duplicated demand is left out.
+func (p *planning) managedParts(i int) []placement.RegionTarget {
+	d := &p.in.Demands[i]
+	if d.Policy.Mode == placement.Duplicated || d.Replicas <= 0 {
+		return nil
+	}
+	replicas := int64(d.Replicas)
+	for _, m := range p.members {
+		if !m.Managed || m.pool == nil {
+			replicas -= int64(m.hosted[i])
+		}
+	}
+	if replicas <= 0 {
+		return nil
+	}
+	if len(d.Shares) == 0 {
+		return []placement.RegionTarget{{Replicas: replicas}}
+	}
+	return slices.DeleteFunc(placement.RegionTargets(d.Shares, int32(replicas)), func(t placement.RegionTarget) bool { return t.Replicas <= 0 })
+}
+
+// classPools are the pools that may serve demand i's users in region, with the demand's
+// weight in each, and a key that names them.
+func (p *planning) classPools(i int, region string) ([]int, []float64, string) {
+	d := &p.in.Demands[i]
+	var allowed []int
+	var weights []float64
+	var key strings.Builder
+	for j := range p.in.Pools {
+		pool := &p.in.Pools[j]
+		view := poolView(pool)
+		if !d.Policy.Admits(&view) || !p.mayServe(i, pool.Region, pool, region) {
+			continue
+		}
+		if ok, _ := p.mayGrow(d, pool); !ok {
+			continue
+		}
+		allowed, weights = append(allowed, j), append(weights, p.weights.Multiplier(pool, d)+p.reserve(pool, d))
+		fmt.Fprintf(&key, "%d,", j)
+	}
+	return allowed, weights, key.String()
 }
 
 // decided is the whole-fleet program's answer for the demand of now, solved once per
@@ -150,9 +161,9 @@ func (p *planning) orderLapse(delay time.Duration) time.Time {
 // demandHorizon is how long the planner expects the demand of now to last: as long as it has
 // run, by the replica-weighted age of the managed clusters that run it, between the capacity
 // horizon and a day, as replaceWithCheaper expects of one cluster.
-func (p *planning) demandHorizon() time.Duration {
+func (p *planning) demandHorizon(members []*member) time.Duration {
 	var sum, replicas float64
-	for _, m := range p.members {
+	for _, m := range members {
 		if n := total(m.hosted); n > 0 && m.Managed && m.online() {
 			age := min(since(p.in.Now, p.mem.OnlineAt(m.Name)), maxDemandHorizon)
 			sum += age.Hours() * float64(n)
@@ -241,63 +252,25 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	if t == nil {
 		return false
 	}
-	online, asleep := p.managedByPool()
 	saving := t.now - t.Cost
 	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*t.now {
 		return false
 	}
-	var orders []*option
-	var moved, ordered float64
-	var leaving []string
-	ordering := make([]bool, len(p.in.Pools)) // the pools it orders clusters in
+	orders, ordering, ok := p.wholeFleetOrders(t)
+	if !ok || len(orders) == 0 || !p.heldFor(t, ordering) {
+		return false
+	}
+	var ordered float64
 	var slowest time.Duration
-	for j := range p.in.Pools {
-		pool := &p.in.Pools[j]
-		var running int64
-		for _, m := range online[pool.Name] {
-			running += int64(m.nodes)
-		}
-		if t.shrinking[pool.Name] {
-			for _, m := range online[pool.Name] {
-				moved += float64(total(m.hosted))
-			}
-			leaving = append(leaving, pool.Name)
-		}
-		extra := t.Clusters[j] - int64(len(online[pool.Name]))
-		if extra <= 0 {
-			continue
-		}
-		ordering[j] = true
-		if _, pending := p.mem.Ordered(pool.Name); pending || pool.NamespaceQuota != nil {
-			return false // capacity ordered before is still coming, or the quota decides
-		}
-		nodes := clamp(int32((max(t.Nodes[j]-running, 1)+extra-1)/extra), max(pool.MinNodes, 1), pool.MaxNodes)
-		for n := range extra {
-			o := &option{kind: Create, pool: pool, nodes: nodes, delay: pool.CreateTime}
-			if int(n) < len(asleep[pool.Name]) {
-				m := asleep[pool.Name][n]
-				o = &option{kind: Wake, m: m, pool: pool, nodes: nodes, delay: pool.WakeTime, cost: m.wakeCost(nodes)}
-			} else {
-				if p.poolClusters[pool.Name]+int(n)-len(asleep[pool.Name]) >= pool.MaxClusters {
-					return false
-				}
-				o.cost = (&member{pool: pool}).costAt(nodes)
-			}
-			orders = append(orders, o)
-			ordered += o.cost
-			slowest = max(slowest, o.delay)
-		}
+	for _, o := range orders {
+		ordered += o.cost
+		slowest = max(slowest, o.delay)
 	}
-	if len(orders) == 0 {
-		return false
-	}
-	if !p.heldFor(t, ordering) {
-		return false
-	}
+	leaving, moved := p.leaving(t)
 	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
 	// moves that their growth over the horizon would add are weighed against those of now.
 	growth := p.mem.Growth(leaving, p.in.Now, p.cfg.CapacityHorizon)
-	pays := pricing.Payback{SavingPerHour: saving + growth*p.cfg.DisruptionCost, Lasts: p.demandHorizon(),
+	pays := pricing.Payback{SavingPerHour: saving + growth*p.cfg.DisruptionCost, Lasts: p.demandHorizon(p.members),
 		Overlap: slowest + p.cfg.StabilizationWindow, OverlapPerHour: ordered, Moves: moved, MovePrice: p.cfg.DisruptionCost}
 	if !pays.Pays() {
 		return false
@@ -313,6 +286,60 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 		p.mem.Order(o.pool.Name, memory.Order{Until: p.orderLapse(o.delay)})
 	}
 	return true
+}
+
+// leaving are the pools where the target has fewer nodes than the online clusters' replicas
+// need now, and the replicas those clusters run.
+func (p *planning) leaving(t *fleetTarget) ([]string, float64) {
+	online, _ := p.managedByPool()
+	var leaving []string
+	var moved float64
+	for _, pool := range p.in.Pools {
+		if t.shrinking[pool.Name] {
+			for _, m := range online[pool.Name] {
+				moved += float64(total(m.hosted))
+			}
+			leaving = append(leaving, pool.Name)
+		}
+	}
+	return leaving, moved
+}
+
+// wholeFleetOrders are the clusters the target has in each pool beyond its online ones,
+// hibernated ones woken first, and which pools they are in; false when a pool has capacity on
+// order still, is bounded by a namespace quota, or has no room for the clusters.
+func (p *planning) wholeFleetOrders(t *fleetTarget) ([]*option, []bool, bool) {
+	online, asleep := p.managedByPool()
+	var orders []*option
+	ordering := make([]bool, len(p.in.Pools))
+	for j := range p.in.Pools {
+		pool := &p.in.Pools[j]
+		extra := t.Clusters[j] - int64(len(online[pool.Name]))
+		if extra <= 0 {
+			continue
+		}
+		ordering[j] = true
+		if _, pending := p.mem.Ordered(pool.Name); pending || pool.NamespaceQuota != nil {
+			return nil, nil, false // capacity ordered before is still coming, or the quota decides
+		}
+		var running int64
+		for _, m := range online[pool.Name] {
+			running += int64(m.nodes)
+		}
+		nodes := clamp(int32((max(t.Nodes[j]-running, 1)+extra-1)/extra), max(pool.MinNodes, 1), pool.MaxNodes)
+		for n := range extra {
+			if int(n) < len(asleep[pool.Name]) {
+				m := asleep[pool.Name][n]
+				orders = append(orders, &option{kind: Wake, m: m, pool: pool, nodes: nodes, delay: pool.WakeTime, cost: m.wakeCost(nodes)})
+				continue
+			}
+			if p.poolClusters[pool.Name]+int(n)-len(asleep[pool.Name]) >= pool.MaxClusters {
+				return nil, nil, false
+			}
+			orders = append(orders, &option{kind: Create, pool: pool, nodes: nodes, delay: pool.CreateTime, cost: (&member{pool: pool}).costAt(nodes)})
+		}
+	}
+	return orders, ordering, true
 }
 
 // heldFor reports whether the demand of the troughs and the peaks through which the managed

@@ -80,4 +80,3 @@ func TestTheWholeFleetKeepsEachClassToItsPools(t *testing.T) {
 		t.Errorf("with too much demand, target %s, want %s", got, want)
 	}
 }
-
