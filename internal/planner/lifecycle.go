@@ -142,7 +142,7 @@ func (p *planning) tryDrain(x *member, target *fleetTarget) (Action, bool) {
 	}
 	saving := cost - x.offlineCost() - added
 	moved := float64(total(x.hosted))
-	payback, why := p.drainPayback(trial, x, target)
+	payback, why := p.drainPayback(x, target)
 	pays := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}.Pays()
 	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*cost || !pays {
 		return Action{}, false
@@ -166,11 +166,11 @@ func (p *planning) tryDrain(x *member, target *fleetTarget) (Action, bool) {
 // whole-fleet decision was ordered for the demand's whole horizon on the promise of this drain
 // when it has no cluster in x's pool, and for the capacity horizon when it has fewer nodes
 // there; capacity ordered to take over from x was ordered on a saving over its own horizon.
-func (p *planning) drainPayback(trial []*member, x *member, target *fleetTarget) (time.Duration, string) {
+func (p *planning) drainPayback(x *member, target *fleetTarget) (time.Duration, string) {
 	payback, why := time.Hour, ""
 	switch {
 	case target.leaves(p.in.Pools, x.Pool):
-		payback, why = p.demandHorizon(trial), "; the whole-fleet decision has no cluster in pool "+x.Pool
+		payback, why = p.demandHorizon(), "; the whole-fleet decision has no cluster in pool "+x.Pool
 	case target.shrinks(x.Pool):
 		payback, why = p.cfg.CapacityHorizon, "; the whole-fleet decision has fewer nodes in pool "+x.Pool
 	}

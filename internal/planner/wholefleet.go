@@ -161,9 +161,9 @@ func (p *planning) orderLapse(delay time.Duration) time.Time {
 // demandHorizon is how long the planner expects the demand of now to last: as long as it has
 // run, by the replica-weighted age of the managed clusters that run it, between the capacity
 // horizon and a day, as replaceWithCheaper expects of one cluster.
-func (p *planning) demandHorizon(members []*member) time.Duration {
+func (p *planning) demandHorizon() time.Duration {
 	var sum, replicas float64
-	for _, m := range members {
+	for _, m := range p.members {
 		if n := total(m.hosted); n > 0 && m.Managed && m.online() {
 			age := min(since(p.in.Now, p.mem.OnlineAt(m.Name)), maxDemandHorizon)
 			sum += age.Hours() * float64(n)
@@ -270,7 +270,7 @@ func (p *planning) orderWholeFleet(t *fleetTarget) bool {
 	// While demand keeps landing in the pools the target leaves, waiting only adds moves: the
 	// moves that their growth over the horizon would add are weighed against those of now.
 	growth := p.mem.Growth(leaving, p.in.Now, p.cfg.CapacityHorizon)
-	pays := pricing.Payback{SavingPerHour: saving + growth*p.cfg.DisruptionCost, Lasts: p.demandHorizon(p.members),
+	pays := pricing.Payback{SavingPerHour: saving + growth*p.cfg.DisruptionCost, Lasts: p.demandHorizon(),
 		Overlap: slowest + p.cfg.StabilizationWindow, OverlapPerHour: ordered, Moves: moved, MovePrice: p.cfg.DisruptionCost}
 	if !pays.Pays() {
 		return false
