@@ -48,7 +48,7 @@ const (
 const step = 30 * time.Second
 
 func main() {
-	first := flag.Uint64("first", simulate.HeldOutSeeds, "first seed; seeds below the held-out ones are for tests")
+	first := flag.Uint64("first", simulate.HeldOutSeeds, "first seed; seeds from 500 to 999 are for tuning, below 500 for tests")
 	seeds := flag.Int("seeds", 100, "how many seeds, from -first on")
 	workers := flag.Int("workers", runtime.NumCPU(), "seeds replayed at once")
 	only := flag.String("policies", "", "comma-separated policies to replay, the locality bound always among them; all when empty")
@@ -58,9 +58,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	if *first < simulate.HeldOutSeeds || *seeds < 1 || *workers < 1 {
-		fmt.Fprintf(os.Stderr, "want -first of %d or more, and -seeds and -workers of 1 or more\n", simulate.HeldOutSeeds)
+	if *first < simulate.TuningSeeds || *seeds < 1 || *workers < 1 {
+		fmt.Fprintf(os.Stderr, "want -first of %d or more, and -seeds and -workers of 1 or more\n", simulate.TuningSeeds)
 		os.Exit(2)
+	}
+	if *first < simulate.HeldOutSeeds {
+		fmt.Fprintf(os.Stderr, "seeds from %d are for tuning: judge what they tune on the held-out seeds, %d on\n", *first, simulate.HeldOutSeeds)
 	}
 	start := time.Now()
 	results, broken := replayAll(*first, *seeds, *workers, policies, start)

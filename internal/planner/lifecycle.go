@@ -143,7 +143,10 @@ func (p *planning) tryDrain(x *member, target *fleetTarget) (Action, bool) {
 	saving := cost - x.offlineCost() - added
 	moved := float64(total(x.hosted))
 	payback, why := p.drainPayback(x, target)
-	pays := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}.Pays()
+	b := pricing.Payback{SavingPerHour: saving, Lasts: payback, Moves: moved, MovePrice: p.cfg.DisruptionCost}
+	// The drain pays back only if the demand stays as low as now for as long: demand that has
+	// been this low for less than that is as likely to come back first.
+	pays := b.Pays() && p.mem.Lull(p.in.Now, onlineCPU(trial)) >= b.BreakEven()
 	if saving <= 0 || saving < p.cfg.ConsolidationThreshold*cost || !pays {
 		return Action{}, false
 	}

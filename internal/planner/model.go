@@ -33,6 +33,17 @@ type member struct {
 	dueAt  time.Time
 }
 
+// onlineCPU is the CPU of the online members at the nodes the plan gives them.
+func onlineCPU(members []*member) int64 {
+	var cpu int64
+	for _, m := range members {
+		if m.online() && !m.draining {
+			cpu += m.capacity().MilliCPU
+		}
+	}
+	return cpu
+}
+
 // cloneMembers copies members for a trial: what the plan puts on each is its own.
 func cloneMembers(members []*member) []*member {
 	out := make([]*member, len(members))

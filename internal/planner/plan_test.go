@@ -320,12 +320,52 @@ func TestARestartShrinksNothingItWouldNotHave(t *testing.T) {
 	}
 }
 
+// watched has the memory watch the demands for d before t0, with no fleet yet: a planner that
+// has seen the demand at this level for that long.
+func watched(mem *Memory, d time.Duration, demands ...Demand) {
+	Decide(Input{Now: t0.Add(-d), Demands: demands, Config: DefaultConfig()}, mem)
+}
+
+// TestARestartDrainsNothingUntilTheLullPays: a planner that restarts has not watched how long
+// demand has been this low, so it drains nothing until it has watched as long as the drain
+// takes to pay back its moves; a demand that was higher than what is left after the drain
+// just before counts the lull from then.
+func TestARestartDrainsNothingUntilTheLullPays(t *testing.T) {
+	cheap := testPool("cheap", "us-east", 0.10)
+	dear := testPool("dear", "us-east", 0.40)
+	clusters := []Cluster{testCluster("cheap-1", cheap, Running, 5), testCluster("dear-1", dear, Running, 3, func(c *Cluster) { c.Pods = 12 })}
+	demand := testDemand("a/w", 20, map[string]int32{"cheap-1": 8, "dear-1": 12})
+	drains := func(mem *Memory, at time.Duration) bool {
+		return strings.HasPrefix(summary(decide([]Pool{cheap, dear}, clusters, []Demand{demand}, t0.Add(at), mem)), "Drain dear-1")
+	}
+	// dear-1 costs 1.30/h; its 12 moves, at 0.05, are paid back in about 28 minutes.
+	mem := NewMemory()
+	for _, at := range []time.Duration{0, 10 * time.Minute, 25 * time.Minute} {
+		if drains(mem, at) {
+			t.Fatalf("%s after a restart: drained, want nothing before the lull pays the moves", at)
+		}
+	}
+	if !drains(mem, 35*time.Minute) {
+		t.Fatal("35 minutes after a restart: no drain, want dear-1 drained")
+	}
+	// Demand of 60 replicas, more than cheap-1 can hold, 10 minutes before: the lull is 10 minutes.
+	mem = NewMemory()
+	watched(mem, 2*time.Hour, demand)
+	busy := demand
+	busy.Replicas = 60
+	Decide(Input{Now: t0.Add(-10 * time.Minute), Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{busy}, Config: DefaultConfig()}, mem)
+	if drains(mem, 0) {
+		t.Fatal("10 minutes after 60 replicas: drained, want the drain to wait for the lull")
+	}
+}
+
 func TestConsolidationDrainsWithinTheBudget(t *testing.T) {
 	cheap := testPool("cheap", "us-east", 0.10)
 	dear := testPool("dear", "us-east", 0.40)
 	mem := NewMemory()
 	clusters := []Cluster{testCluster("cheap-1", cheap, Running, 3), testCluster("dear-1", dear, Running, 3, func(c *Cluster) { c.Pods = 12 })}
 	demand := testDemand("a/w", 20, map[string]int32{"cheap-1": 8, "dear-1": 12})
+	watched(mem, 2*time.Hour, demand)
 	plan := decide([]Pool{cheap, dear}, clusters, []Demand{demand}, t0, mem)
 	// dear-1's 12 replicas move to cheap-1, grown from 3 to 5 nodes; 5 at a time.
 	if got := summary(plan); got != "Drain dear-1 limit=7\nScale cheap-1 nodes=5\n" {
@@ -455,6 +495,7 @@ func TestNewOrGrownCapacityIsNotConsolidatedWithinTheWindow(t *testing.T) {
 	}
 
 	mem := NewMemory()
+	watched(mem, 2*time.Hour, demand)
 	decide([]Pool{cheap, dear}, fleet(Starting, 3), []Demand{demand}, t0, mem)
 	online := t0.Add(time.Minute)
 	for _, at := range []time.Time{online, online.Add(window - time.Second)} {
@@ -469,6 +510,7 @@ func TestNewOrGrownCapacityIsNotConsolidatedWithinTheWindow(t *testing.T) {
 	// A cluster already running when first seen, whose history is unknown, may be drained at
 	// once; but not right after it grew.
 	mem = NewMemory()
+	watched(mem, 2*time.Hour, demand)
 	decide([]Pool{cheap, dear}, fleet(Running, 2), []Demand{demand}, t0, mem)
 	grown := t0.Add(time.Minute)
 	if plan := decide([]Pool{cheap, dear}, fleet(Running, 3), []Demand{demand}, grown, mem); drains(plan) {
@@ -491,7 +533,9 @@ func TestConsolidationMustPayForItsMoves(t *testing.T) {
 	for cost, want := range map[float64]bool{0.05: true, 0.1: true, 0.2: false} {
 		cfg := DefaultConfig()
 		cfg.DisruptionCost = cost
-		plan := Decide(Input{Now: t0, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{demand}, Config: cfg}, NewMemory())
+		mem := NewMemory()
+		watched(mem, 2*time.Hour, demand)
+		plan := Decide(Input{Now: t0, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{demand}, Config: cfg}, mem)
 		drained := slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.Kind == Drain })
 		if drained != want {
 			t.Errorf("moving a replica at %.2f: drained %v, want %v:\n%s", cost, drained, want, summary(plan))
@@ -507,6 +551,7 @@ func TestConsolidationMovesAWorkloadAtMostSoOftenAnHour(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxMovesPerHour = 1
 	mem := NewMemory()
+	watched(mem, 2*time.Hour, testDemand("a/w", 16, nil))
 	decideAt := func(at time.Time, clusters []Cluster, assigned map[string]int32) Plan {
 		return Decide(Input{Now: at, Pools: []Pool{cheap, dear}, Clusters: clusters, Demands: []Demand{testDemand("a/w", 16, assigned)}, Config: cfg}, mem)
 	}
@@ -563,8 +608,13 @@ func TestConsolidationLeavesRoomForTheSwingOfDemand(t *testing.T) {
 			t.Fatalf("%s into the dip: %q, want no drain while the demand may swing back", after, got)
 		}
 	}
-	// The demand has held at 16 for the stabilisation window: dear-1 is drained.
-	if got := at(16, 10*time.Minute); !strings.HasPrefix(got, "Drain dear-1") {
+	// The demand has held at 16 for the stabilisation window, but 18 replicas, more than
+	// cheap-1 holds, ran 10 minutes ago: the drain pays its 2 moves back in 12 minutes of
+	// dear-1's 0.50/h, so it waits for the lull to last as long.
+	if got := at(16, 10*time.Minute); got != "" {
+		t.Fatalf("10 minutes into the lull: %q, want no drain before it lasts as long as the drain takes to pay", got)
+	}
+	if got := at(16, 15*time.Minute); !strings.HasPrefix(got, "Drain dear-1") {
 		t.Fatalf("once the demand held: %q, want dear-1 drained", got)
 	}
 }

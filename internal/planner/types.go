@@ -46,7 +46,9 @@ type Config struct {
 	// ConsolidationThreshold is the share of a cluster's cost that draining it must save.
 	ConsolidationThreshold float64
 	// DisruptionCost is what moving one replica costs, in the pools' currency: draining a
-	// cluster must save, in an hour, more than moving its replicas costs.
+	// cluster must save, in an hour, more than moving its replicas costs, and the fleet's
+	// demand must have stayed within the capacity the drain leaves for as long as the saving
+	// takes to pay for the moves (memory.Lull).
 	DisruptionCost float64
 	// MaxMovesPerHour is how many consolidations may move one workload's replicas in an hour.
 	MaxMovesPerHour int

@@ -80,7 +80,9 @@ func TestManySmallWorkloadsMoveToTheFixedPricePool(t *testing.T) {
 	// what the whole-fleet decision wants: the cloud clusters are drained, not it.
 	moved := slices.Clone(demands)
 	moved[0].Assigned = map[string]int32{"onprem-1": 8}
-	plan = decide(pools, running, moved, at(8*time.Hour+42*time.Minute), NewMemory())
+	fresh := NewMemory()
+	Decide(Input{Now: at(6 * time.Hour), Demands: moved, Config: DefaultConfig()}, fresh)
+	plan = decide(pools, running, moved, at(8*time.Hour+42*time.Minute), fresh)
 	if got := summary(plan); strings.Contains(got, "onprem-1") || !strings.HasPrefix(got, "Drain cloud-") {
 		t.Errorf("with a workload on-premises, plan:\n%s\nwant a cloud cluster drained, and the on-premises one kept", got)
 	}

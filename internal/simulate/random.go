@@ -16,9 +16,12 @@ import (
 )
 
 // RandomKind is the trace kind drawn from a seed, with the pools RandomPools draws from the
-// same seed. Seeds from HeldOutSeeds on are held out: no test and no tuning uses them.
+// same seed. Seeds from HeldOutSeeds on are held out: no test and no tuning uses them. Seeds
+// from TuningSeeds to HeldOutSeeds are for tuning the planner: no test uses them, and what
+// is tuned on them is judged on the held-out ones.
 const (
 	RandomKind   = "random"
+	TuningSeeds  = 500
 	HeldOutSeeds = 1000
 )
 

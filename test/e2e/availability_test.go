@@ -26,9 +26,10 @@ import (
 	"github.com/navarkos/navarkos/internal/testenv"
 )
 
-// plannerFlags make the planner decide within seconds: it looks every 2 s, and a cluster
-// that just came online or grew may be drained once 10 s have passed.
-var plannerFlags = []string{"--plan-interval", "2s", "--scale-down-stabilization", "10s"}
+// plannerFlags make the planner decide within seconds: it looks every 2 s, a cluster that
+// just came online or grew may be drained once 10 s have passed, and a move costs so little
+// that a drain pays it back within seconds of the lull in demand the planner has watched.
+var plannerFlags = []string{"--plan-interval", "2s", "--scale-down-stabilization", "10s", "--disruption-cost", "0.001"}
 
 const (
 	// availabilityReplicas is the workload's size; the Placement allows none unavailable.

@@ -37,7 +37,7 @@ func (p *Planner) AddConfigFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&p.Config.MaxMovesPerHour, "max-moves-per-hour", def.MaxMovesPerHour, "how many consolidations may move one workload's replicas in an hour")
 	fs.BoolVar(&p.Config.Forecast, "forecast", false, "add capacity ahead of a recurring ramp: for what each workload ran a day or a week ago, or one and two of its own periods ago (three rises at one spacing), within the time the slowest pool takes to make a cluster, each way of adding capacity ordered its own time to capacity before the ramp; a trough it knows gives its nodes back at once")
 	fs.Float64Var(&p.Config.LocalityThreshold, "locality-threshold", def.LocalityThreshold, LocalityThresholdUsage)
-	fs.Float64Var(&p.Config.DisruptionCost, "disruption-cost", def.DisruptionCost, "what moving one replica costs, in the pools' currency: a drain must save more than its moves cost within an hour")
+	fs.Float64Var(&p.Config.DisruptionCost, "disruption-cost", def.DisruptionCost, "what moving one replica costs, in the pools' currency: a drain must save more than its moves cost within an hour, and demand must have stayed within what the drain leaves for as long as the saving takes to pay them")
 }
 
 // LocalityThresholdUsage describes --locality-threshold, for `up`, `controller` and `simulate`.

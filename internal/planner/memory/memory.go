@@ -39,6 +39,10 @@ type Memory struct {
 	// pools are the replicas on each pool's online managed clusters within the capacity
 	// horizon, by decision: how fast demand lands in a pool.
 	pools map[string][]poolSample
+	// levels are the fleet's demand levels that were above every later one (see Lull), and
+	// watchedSince when the memory first saw the fleet's demand.
+	levels       []level
+	watchedSince time.Time
 }
 
 // Order is capacity ordered in a pool ahead of need: to take over from a faster, dearer
@@ -93,6 +97,7 @@ func (mem *Memory) Observe(now time.Time, clusters []fleet.Cluster, demands []fl
 	}
 	mem.observeClusters(clusters, now)
 	mem.observeReplicas(demands, now, window)
+	mem.observeLevel(demands, now)
 	if forecast {
 		mem.observeDemand(demands, now)
 	}

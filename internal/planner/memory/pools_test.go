@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/navarkos/navarkos/internal/planner/fleet"
 )
 
 // horizon is the planner's default capacity horizon.
@@ -89,5 +91,55 @@ func TestSwingsAreTroughsAfterPeaks(t *testing.T) {
 		if trough, peak := mem.Swings([]string{"cloud"}, now, horizon); trough != tt.trough || peak != tt.peak {
 			t.Errorf("%s: trough %d and peak %d, want %d and %d", tt.name, trough, peak, tt.trough, tt.peak)
 		}
+	}
+}
+
+// TestTheLullIsSinceDemandLastExceededALevel: the lull above a level is the time since the
+// fleet's demand last requested more CPU, as far as the memory watched; none while it
+// requests more now; and a level seen before the memory's day is forgotten.
+func TestTheLullIsSinceDemandLastExceededALevel(t *testing.T) {
+	mem := New()
+	if got := mem.Lull(t0, 0); got != 0 {
+		t.Errorf("a memory that watched nothing: lull %s, want 0", got)
+	}
+	cpu := func(replicas int32) []fleet.Demand {
+		d := demand("shop/web", replicas)
+		d.Request.MilliCPU = 1000
+		return []fleet.Demand{d}
+	}
+	// 10 CPUs for an hour, 40 at 1 h, 20 from 1 h 10 min on.
+	for m := 0; m <= 180; m += 10 {
+		replicas := int32(10)
+		switch {
+		case m == 60:
+			replicas = 40
+		case m > 60:
+			replicas = 20
+		}
+		mem.observeLevel(cpu(replicas), t0.Add(time.Duration(m)*time.Minute))
+	}
+	now := t0.Add(3 * time.Hour)
+	for _, tt := range []struct {
+		milliCPU int64
+		want     time.Duration
+	}{
+		{50000, 3 * time.Hour}, // never above: since the memory began
+		{30000, 2 * time.Hour}, // above at 1 h
+		{20000, 2 * time.Hour}, // 40 at 1 h; 20 since is not above 20
+		{15000, 0},             // 20 now
+	} {
+		if got := mem.Lull(now, tt.milliCPU); got != tt.want {
+			t.Errorf("lull above %d mCPU: %s, want %s", tt.milliCPU, got, tt.want)
+		}
+	}
+	// A day on at 20 CPUs, the 40 of 1 h is forgotten: the lull is the day the memory tells.
+	for m := 190; m <= 30*60; m += 10 {
+		mem.observeLevel(cpu(20), t0.Add(time.Duration(m)*time.Minute))
+	}
+	if got := mem.Lull(t0.Add(30*time.Hour), 30000); got != maxLull {
+		t.Errorf("after a day at 20 CPUs: lull %s, want %s", got, maxLull)
+	}
+	if n := len(mem.levels); n > 2 {
+		t.Errorf("the memory keeps %d levels, want the levels of the last day only", n)
 	}
 }

@@ -99,6 +99,15 @@ type Payback struct {
 	Moves, MovePrice float64
 }
 
+// BreakEven is how long after the change the saving has paid for the overlap and the moves.
+func (b Payback) BreakEven() time.Duration {
+	if b.SavingPerHour <= 0 {
+		return math.MaxInt64
+	}
+	repaid := (b.OverlapPerHour*b.Overlap.Hours() + b.Moves*b.MovePrice) / b.SavingPerHour
+	return b.Overlap + time.Duration(repaid*float64(time.Hour))
+}
+
 // Pays reports whether the saving over the time the demand runs after the overlap beats what
 // the overlap and the moves cost.
 func (b Payback) Pays() bool {

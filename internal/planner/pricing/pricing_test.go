@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -39,6 +40,23 @@ func TestPayback(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.b.Pays(); got != tt.want {
 			t.Errorf("%s: Pays() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestBreakEven(t *testing.T) {
+	tests := []struct {
+		name string
+		b    Payback
+		want time.Duration
+	}{
+		{"moves alone", Payback{SavingPerHour: 1, Moves: 10, MovePrice: 0.05}, 30 * time.Minute},
+		{"after the overlap, its cost too", Payback{SavingPerHour: 1, Overlap: time.Hour, OverlapPerHour: 0.5, Moves: 10, MovePrice: 0.05}, 2 * time.Hour},
+		{"no saving never", Payback{Moves: 1, MovePrice: 0.05}, math.MaxInt64},
+	}
+	for _, tt := range tests {
+		if got := tt.b.BreakEven(); got != tt.want {
+			t.Errorf("%s: BreakEven() = %s, want %s", tt.name, got, tt.want)
 		}
 	}
 }
