@@ -116,6 +116,9 @@ const (
 	PlannerLabel = "n6s.io/planner"
 	// PlannerManaged is PlannerLabel's value.
 	PlannerManaged = "managed"
+	// PlannerComponent is the planner controller's name on the Events it records
+	// (reportingComponent), by which the dashboard finds them.
+	PlannerComponent = "navarkos-planner"
 	// PlannerReasonAnnotation on a Cluster the planner created says why.
 	PlannerReasonAnnotation = "n6s.io/planner-reason"
 	// DrainPodLimitAnnotation on a Cluster caps the pods the scheduler may place there. The

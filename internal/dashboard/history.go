@@ -310,7 +310,7 @@ var costInNote = regexp.MustCompile(`\(([+-]?[0-9]+(?:\.[0-9]+)?)/h\)`)
 // recordDecision keeps a planner Event as a decision.
 func (s *Server) recordDecision(obj any) {
 	e, ok := obj.(*corev1.Event)
-	if !ok || e.ReportingController != plannerComponent {
+	if !ok || e.ReportingController != n6sv1alpha1.PlannerComponent {
 		return
 	}
 	at := e.EventTime.Time

@@ -135,12 +135,9 @@ func watchedKinds() []kind {
 		{name: "resourcebindings", obj: &n6sv1alpha1.ResourceBinding{}, list: func() client.ObjectList { return &n6sv1alpha1.ResourceBindingList{} }, namespaced: true},
 		{name: "globalingresses", obj: &n6sv1alpha1.GlobalIngress{}, list: func() client.ObjectList { return &n6sv1alpha1.GlobalIngressList{} }, namespaced: true},
 		{name: "events", obj: &corev1.Event{}, list: func() client.ObjectList { return &corev1.EventList{} }, namespaced: true,
-			field: fields.OneTermEqualSelector("reportingComponent", plannerComponent)},
+			field: fields.OneTermEqualSelector("reportingComponent", n6sv1alpha1.PlannerComponent)},
 	}
 }
-
-// plannerComponent is the planner controller's name on its Events.
-const plannerComponent = "navarkos-planner"
 
 // Start learns what the caller may read, then watches it until ctx ends; it returns once
 // the first view is read. A caller who may read none of the fleet is refused at once: a

@@ -195,7 +195,7 @@ func TestDashboardPlannerPageShowsDecisionsAndThePlanOfNow(t *testing.T) {
 	c := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "plan-1"}, Spec: n6sv1alpha1.ClusterSpec{Pool: "plan-us"}}
 	create(t, c)
 	e := &eventsv1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "plan-1.created"},
-		EventTime: metav1.NewMicroTime(time.Now()), ReportingController: plannerComponent, ReportingInstance: plannerComponent + "-x",
+		EventTime: metav1.NewMicroTime(time.Now()), ReportingController: n6sv1alpha1.PlannerComponent, ReportingInstance: n6sv1alpha1.PlannerComponent + "-x",
 		Action: "Create", Reason: n6sv1alpha1.PlannerCreatedReason, Type: corev1.EventTypeNormal,
 		Regarding: corev1.ObjectReference{Kind: "Cluster", Name: "plan-1", APIVersion: n6sv1alpha1.GroupVersion.String()},
 		Note:      "Created with 2 nodes (+0.500/h): shop/web needs 6 replicas"}

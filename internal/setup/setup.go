@@ -167,7 +167,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 	}
 	if !opts.Planner.Disabled {
 		p := &plannerctl.Reconciler{
-			Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("navarkos-planner"), Clock: clock.RealClock{},
+			Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder(n6sv1alpha1.PlannerComponent), Clock: clock.RealClock{},
 			Config: opts.Planner.Config, Interval: opts.Planner.Interval,
 		}
 		if err := p.SetupWithManager(mgr); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,7 +53,43 @@ type Reconciler struct {
 	// Probe checks a target's address; nil skips the optional probes.
 	Probe func(ctx context.Context, p *n6sv1alpha1.HealthProbe, host string, addr netip.Addr, port int32) error
 
-	failures map[string]int32
+	failures probeFailures
+}
+
+// probeFailures counts each target's probe failures in a row, by GlobalIngress and cluster.
+// Reconciles may run at once, so it is locked.
+type probeFailures struct {
+	mu sync.Mutex
+	n  map[string]int32
+}
+
+// failed counts one more failure of key and returns how many in a row.
+func (f *probeFailures) failed(key string) int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == nil {
+		f.n = map[string]int32{}
+	}
+	f.n[key]++
+	return f.n[key]
+}
+
+// passed ends key's run of failures.
+func (f *probeFailures) passed(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.n, key)
+}
+
+// forget drops the counts of every target of the GlobalIngress owner.
+func (f *probeFailures) forget(owner string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for key := range f.n {
+		if strings.HasPrefix(key, owner+"/") {
+			delete(f.n, key)
+		}
+	}
 }
 
 // SetupWithManager runs the controller on GlobalIngresses, and on the Bindings and Clusters they depend on.
@@ -60,7 +97,6 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Members == nil || r.Registry == nil {
 		return errors.New("globalingress reconciler needs a Client, Members and a Registry")
 	}
-	r.failures = map[string]int32{}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&n6sv1alpha1.GlobalIngress{}).
 		Watches(&n6sv1alpha1.GlobalIngress{}, handler.EnqueueRequestsFromMapFunc(r.sharingHosts)).
@@ -169,11 +205,7 @@ func (r *Reconciler) adoptPublished(owner string, gi *n6sv1alpha1.GlobalIngress)
 // forget unpublishes a GlobalIngress that is gone.
 func (r *Reconciler) forget(ctx context.Context, owner string) error {
 	r.Registry.Remove(owner)
-	for key := range r.failures {
-		if strings.HasPrefix(key, owner+"/") {
-			delete(r.failures, key)
-		}
-	}
+	r.failures.forget(owner)
 	if r.RFC2136 != nil {
 		return r.RFC2136.Remove(ctx, owner)
 	}
@@ -364,13 +396,12 @@ func (r *Reconciler) probe(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, t
 		return fmt.Sprintf("probe port %d is not a port of the backend (ports %v); nothing is probed", port, t.ports), false
 	}
 	if err := r.Probe(ctx, p, strings.TrimSuffix(gi.Spec.Hosts[0], "."), t.addrs[0], port); err != nil {
-		r.failures[key]++
-		if r.failures[key] >= max(p.FailureThreshold, 1) {
+		if r.failures.failed(key) >= max(p.FailureThreshold, 1) {
 			return "probe failed: " + err.Error(), false
 		}
 		return "", true
 	}
-	delete(r.failures, key)
+	r.failures.passed(key)
 	return "", true
 }
 

@@ -143,7 +143,7 @@ func TestProbeVerifiesWithACAAndStaysOnItsHost(t *testing.T) {
 // with a reason that says so; a probe of the backend's own port is sent.
 func TestProbesReachOnlyTheBackendsPorts(t *testing.T) {
 	var probed []int32
-	r := &Reconciler{failures: map[string]int32{}, Probe: func(_ context.Context, _ *n6sv1alpha1.HealthProbe, _ string, _ netip.Addr, port int32) error {
+	r := &Reconciler{Probe: func(_ context.Context, _ *n6sv1alpha1.HealthProbe, _ string, _ netip.Addr, port int32) error {
 		probed = append(probed, port)
 		return nil
 	}}
