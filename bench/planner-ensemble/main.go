@@ -79,7 +79,9 @@ func main() {
 // outcome is one policy on one seed, as the table sums it up.
 type outcome struct {
 	costVsBound, unplacedVsFloor, churnPer1000h, msPerStep float64
-	dominated                                              bool
+	// farShare is the share of placed replica-seconds far from their demand's regions.
+	farShare  float64
+	dominated bool
 	// goalSeed is set when an oracle of the frontier meets both the cost and the unplaced goal.
 	goalSeed bool
 }
@@ -175,6 +177,7 @@ func (p *pair) outcomes() map[string]outcome {
 			unplacedVsFloor: ratio(r.UnplacedReplicaSeconds, floor),
 			churnPer1000h:   r.ChurnPer1000ReplicaHours,
 			msPerStep:       float64(p.took[i].Microseconds()) / 1000 / steps,
+			farShare:        r.FarShare,
 			dominated:       dominated(r, local.Frontier),
 			goalSeed:        goalSeed(local),
 		}
@@ -213,8 +216,8 @@ func ratio(a, b float64) float64 {
 }
 
 func printTable(results map[string][]outcome) {
-	fmt.Println("| policy | cost vs locality bound | unplaced vs floor | frontier dominates | churn per 1,000 replica-h | ms per step, decision and replay |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Println("| policy | cost vs locality bound | unplaced vs floor | frontier dominates | churn per 1,000 replica-h | far share | ms per step, decision and replay |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, policy := range simulate.Policies {
 		outcomes := results[policy]
 		if len(outcomes) == 0 {
@@ -231,11 +234,12 @@ func printTable(results map[string][]outcome) {
 			}
 		}
 		unplaced, dominates, churn := pick(func(o outcome) float64 { return o.unplacedVsFloor }), fmt.Sprintf("%d of %d", dominated, len(outcomes)), pick(func(o outcome) float64 { return o.churnPer1000h })
+		far := pick(func(o outcome) float64 { return o.farShare })
 		if policy == simulate.PolicyLowerBound || policy == simulate.PolicyLocalityBound {
-			unplaced, dominates, churn = "-", "-", "-" // the bounds place nothing
+			unplaced, dominates, churn, far = "-", "-", "-", "-" // the bounds place nothing
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", policy, pick(func(o outcome) float64 { return o.costVsBound }),
-			unplaced, dominates, churn, pick(func(o outcome) float64 { return o.msPerStep }))
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", policy, pick(func(o outcome) float64 { return o.costVsBound }),
+			unplaced, dominates, churn, far, pick(func(o outcome) float64 { return o.msPerStep }))
 	}
 	fmt.Println("\nEach cell: median / 90th percentile / worst over the seeds.")
 }
@@ -296,6 +300,9 @@ func printGoals(results map[string][]outcome, first uint64) {
 	for i, o := range results[policies[0]] {
 		if o.goalSeed && (o.costVsBound > goalCost || o.unplacedVsFloor > goalUnplaced) {
 			fmt.Printf("- planner misses a goal on seed %d: cost %.3f× the locality bound, unplaced %.3f× the floor\n", first+uint64(i), o.costVsBound, o.unplacedVsFloor)
+		}
+		if o.churnPer1000h > goalChurn {
+			fmt.Printf("- planner churns %.2f per 1,000 replica-hours on seed %d\n", o.churnPer1000h, first+uint64(i))
 		}
 	}
 }

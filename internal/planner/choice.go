@@ -9,6 +9,7 @@ import (
 
 	"github.com/navarkos/navarkos/internal/placement"
 	"github.com/navarkos/navarkos/internal/planner/fleet"
+	"github.com/navarkos/navarkos/internal/planner/pricing"
 )
 
 // choice is one search for the best way to add room for need replicas of demand i, for the
@@ -22,8 +23,8 @@ type choice struct {
 	region string
 	opts   []*option
 	passed []string
-	// keptNear is set when a far option was passed over for locality.
-	keptNear bool
+	// far are the options passed over for locality, scored: one may serve a burst (burstOption).
+	far []*option
 	// rooms is each pool's quota room for the need, worked out once.
 	rooms map[string]quotaRoom
 }
@@ -41,6 +42,9 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	c := &choice{p: p, i: i, d: &p.in.Demands[i], need: need, mode: mode, region: region, rooms: map[string]quotaRoom{}}
 	c.memberOptions()
 	c.poolOptions()
+	if len(c.opts) == 0 && len(c.far) > 0 {
+		c.passed = append(c.passed, fmt.Sprintf("the pools that could grow are far from %s and not cheap enough", c.region))
+	}
 	if len(c.opts) == 0 {
 		if len(c.passed) == 0 {
 			c.passed = append(c.passed, "no pool")
@@ -49,6 +53,10 @@ func (p *planning) bestOptions(i int, need int64, mode optionMode, region string
 	}
 	slices.SortStableFunc(c.opts, compareOptions)
 	best := c.opts[0]
+	if burst := c.burstOption(best); burst != nil {
+		best.takesBack = true
+		return burst, best, c.burstReason(burst, best)
+	}
 	var together float64 // what best's cheaper rivals for part of the need score together
 	if mode == anyCapacity && best.covered < need {
 		if whole, score := p.servesWhole(c.opts, need, c.scoreFor); whole != nil {
@@ -94,10 +102,6 @@ func (c *choice) consider(o *option) {
 	if o.covered <= 0 || (c.mode == wholeNewHost && o.covered < c.need) {
 		return
 	}
-	if !c.p.mayServe(c.i, o.pool.Region, o.pool, c.region) {
-		c.keptNear = true
-		return
-	}
 	weight := c.p.weights.Multiplier(o.pool, c.d) + c.p.reserve(o.pool, c.d)
 	// Priced over growth that comes after the cluster does, only the replicas that need
 	// room now would wait for it: only their share is weighed by the delay.
@@ -106,6 +110,10 @@ func (c *choice) consider(o *option) {
 	o.price = o.cost / float64(max(o.covered, o.priced)) * weight
 	o.score = o.cost / float64(max(o.covered, o.priced)) * o.weighs
 	o.plainScore = o.cost / float64(o.covered) * weight * c.p.weights.Delayed(1, o.delay, 1)
+	if !c.p.mayServe(c.i, o.pool.Region, o.pool, c.region) {
+		c.far = append(c.far, o)
+		return
+	}
 	c.opts = append(c.opts, o)
 }
 
@@ -205,6 +213,35 @@ func (c *choice) scoreFor(o *option, n int64) float64 {
 	return cost * o.weighs * float64(n) / float64(max(n, o.priced))
 }
 
+// burstOption is the far option that serves a jump in the region's demand while the near
+// best comes, when that is slow: its delay alone makes the near best dearer, for the replicas
+// that need room now, than the far option by the locality threshold (see pricing.FarAllowed),
+// and the far option scores better once the delays are weighed. Locality yields to unplaced
+// demand only while the near capacity comes: it is still ordered, and takes the demand back.
+func (c *choice) burstOption(best *option) *option {
+	if c.mode != anyCapacity || c.region == "" {
+		return nil
+	}
+	w := c.p.weights
+	var burst *option
+	for _, o := range c.far {
+		slow := pricing.FarAllowed(w.Delayed(1, o.delay, 1), w.Delayed(1, best.delay, 1), c.p.cfg.LocalityThreshold)
+		if slow && o.plainScore < best.plainScore && (burst == nil || o.plainScore < burst.plainScore) {
+			burst = o
+		}
+	}
+	return burst
+}
+
+// burstReason says why far capacity serves a burst, and what takes the demand back.
+func (c *choice) burstReason(burst, near *option) string {
+	reason := fmt.Sprintf("%d replicas of %s need room; a burst: the best way near %s, %s, is slow, so %s serves them meanwhile, far", burst.covered, c.d.Name, c.region, near, burst)
+	if len(c.passed) > 0 {
+		reason += "; passed over: " + strings.Join(c.passed, "; ")
+	}
+	return reason
+}
+
 // fasterThan is the option, other than the best, that comes sooner than best and scores
 // better for the covered replicas alone; nil for none.
 func (c *choice) fasterThan(best *option) *option {
@@ -230,7 +267,7 @@ func (c *choice) reason(best *option, together float64, forGrowth *option) strin
 	if next := slices.IndexFunc(c.opts, func(o *option) bool { return o != best }); next >= 0 {
 		reason += "; next best: " + c.opts[next].String()
 	}
-	if c.region != "" && (c.keptNear || !placement.Near(best.pool.Region, c.region)) {
+	if c.region != "" && (len(c.far) > 0 || !placement.Near(best.pool.Region, c.region)) {
 		reason += "; " + c.p.localityReason(c.i, best, c.region)
 	}
 	if len(c.passed) > 0 {

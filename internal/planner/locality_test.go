@@ -91,3 +91,31 @@ func TestFewerReplicasLeaveTheFarClusterFirst(t *testing.T) {
 		t.Fatalf("plan:\n%s\nwant aps-1, far from the users, shrunk and use-1 kept", got)
 	}
 }
+
+// TestABurstIsServedFarWhileNearCapacityComes: when the near pool takes 40 minutes to make a
+// cluster, a far cluster that grows in one serves the jump, and the near cluster is still
+// ordered to take the demand back. When the near pool is only a little slower, locality holds.
+func TestABurstIsServedFarWhileNearCapacityComes(t *testing.T) {
+	slow := func(p *Pool) { p.CreateTime = 40 * time.Minute }
+	far := testPool("ap-south", "ap-south", 0.19, func(p *Pool) { p.ScaleTime = time.Minute })
+	clusters := []Cluster{testCluster("aps-1", far, Running, 1)}
+	demand := testDemand("shop/web", 8, nil, func(d *Demand) { d.Shares = map[string]float64{"us-east": 1} })
+
+	plan := decide([]Pool{testPool("us-east", "us-east", 0.20, slow), far}, clusters, []Demand{demand}, t0, nil)
+	if got, want := summary(plan), "Scale aps-1 nodes=2\nCreate pool/us-east nodes=2\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	for _, a := range plan.Actions {
+		if a.Kind == Scale && !strings.Contains(a.Reason, "a burst: the best way near us-east, create a cluster in pool us-east") {
+			t.Errorf("the far growth does not say it serves a burst: %s", a.Reason)
+		}
+		if a.Kind == Create && !strings.Contains(a.Reason, "near capacity for 8 replicas of shop/web: it comes in 40m0s; pool ap-south, far, serves them meanwhile") {
+			t.Errorf("the near cluster does not say it takes the demand back: %s", a.Reason)
+		}
+	}
+
+	plan = decide([]Pool{testPool("us-east", "us-east", 0.20), far}, clusters, []Demand{demand}, t0, nil)
+	if got, want := summary(plan), "Create pool/us-east nodes=2\n"; got != want {
+		t.Fatalf("with the near pool 5 minutes away, plan:\n%s\nwant:\n%s", got, want)
+	}
+}

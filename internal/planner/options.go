@@ -31,6 +31,8 @@ type option struct {
 	// weighs is what score multiplies the cost per replica by: the pool's weights and the
 	// delay, for the share of the replicas that would wait for it.
 	weighs float64
+	// takesBack is set on near capacity ordered behind far capacity that serves a burst.
+	takesBack bool
 }
 
 func (o *option) name() string {
@@ -220,10 +222,14 @@ func (p *planning) applyOption(i int, o *option, reason string, why purpose) int
 func (p *planning) orderBehind(i int, behind, ahead *option, replicas int64, why purpose) {
 	m := p.addCapacity(behind)
 	orderedForRamp(m, behind.delay, why.rampAt)
-	if behind.priced > behind.covered {
+	switch {
+	case behind.takesBack:
+		m.why = append(m.why, fmt.Sprintf("near capacity for %d replicas of %s: it comes in %s; pool %s, far, serves them meanwhile, from %s",
+			replicas, p.in.Demands[i].Name, fleet.Round(behind.delay), ahead.pool.Name, fleet.Round(ahead.delay)))
+	case behind.priced > behind.covered:
 		m.why = append(m.why, fmt.Sprintf("capacity for the growth: demand has been adding %.0f replicas an hour, and this cluster of free nodes, at %.3f/h, is priced over the %d it is expected to hold; it comes in %s, so the %d replicas of %s that need room now run in pool %s, which comes in %s",
 			p.growingBy(), behind.cost, behind.priced, fleet.Round(behind.delay), replicas, p.in.Demands[i].Name, ahead.pool.Name, fleet.Round(ahead.delay)))
-	} else {
+	default:
 		m.why = append(m.why, fmt.Sprintf("capacity behind for %d replicas of %s: it comes in %s, and then takes over from pool %s, which comes in %s, saving %.3f/h",
 			replicas, p.in.Demands[i].Name, fleet.Round(behind.delay), ahead.pool.Name, fleet.Round(ahead.delay), (ahead.price-behind.price)*float64(replicas)))
 	}
