@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays every shipped trace against the four fleet policies of `navarkos simulate` and
 # prints their tables. The simulation is deterministic: one run of each gives the figures.
-# Most traces use bench/traces/pools.yaml; three come with pools that make the obvious
+# Most traces use internal/simulate/traces/pools.yaml; three come with pools that make the obvious
 # choice wrong (simulate.TracePools says which).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ for trace in diurnal bursty compliance diurnal-4-regions follow-the-sun flash-cr
 	slow-and-fast) pools=pools-slow-and-fast.yaml ;;
 	*) pools=pools.yaml ;;
 	esac
-	echo "== $trace (bench/traces/$trace.csv, bench/traces/$pools)"
-	bin/navarkos simulate --pools "bench/traces/$pools" --trace "bench/traces/$trace.csv" "$@"
+	echo "== $trace (internal/simulate/traces/$trace.csv, internal/simulate/traces/$pools)"
+	bin/navarkos simulate --pools "internal/simulate/traces/$pools" --trace "internal/simulate/traces/$trace.csv" "$@"
 	echo
 done

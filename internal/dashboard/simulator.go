@@ -13,8 +13,8 @@ import (
 	"time"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
-	"github.com/navarkos/navarkos/bench/traces"
 	"github.com/navarkos/navarkos/internal/simulate"
+	"github.com/navarkos/navarkos/internal/simulate/traces"
 )
 
 // maxUpload bounds an uploaded trace and pools together.

@@ -17,13 +17,13 @@ var TraceKinds = []string{"diurnal", "bursty", "compliance",
 	"diurnal-4-regions", "follow-the-sun", "flash-crowd", "weekly-batch", "mixed-compliance",
 	"long-idle", "oscillation", "steady-onprem", "onprem-teams", "spot-heavy", "slow-and-fast"}
 
-// TracePools names, for each trace kind, the pools of bench/traces it is meant for: some
+// TracePools names, for each trace kind, the pools of internal/simulate/traces it is meant for: some
 // shapes are only interesting beside pools that make the obvious choice wrong.
 var TracePools = map[string]string{
 	"steady-onprem": "pools-onprem.yaml", "onprem-teams": "pools-onprem.yaml", "spot-heavy": "pools-spot-heavy.yaml", "slow-and-fast": "pools-slow-and-fast.yaml",
 }
 
-// PoolsFor is the pools file of bench/traces that a trace kind is meant for.
+// PoolsFor is the pools file of internal/simulate/traces that a trace kind is meant for.
 func PoolsFor(kind string) string {
 	if p, ok := TracePools[kind]; ok {
 		return p

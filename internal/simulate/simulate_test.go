@@ -214,7 +214,7 @@ func closeReports(a, b Report) bool {
 }
 
 func TestRunsAreDeterministic(t *testing.T) {
-	_, run := load(t, "../../bench/traces/pools.yaml", "../../bench/traces/compliance.csv")
+	_, run := load(t, "traces/pools.yaml", "traces/compliance.csv")
 	for _, p := range Policies {
 		if a, b := run(p), run(p); !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: two runs differ:\n%+v\n%+v", p, a, b)
@@ -463,7 +463,7 @@ func TestMovesAndChurnPerReplicaHour(t *testing.T) {
 		}
 	}()
 	for _, kind := range TraceKinds {
-		tr, run := load(t, "../../bench/traces/"+PoolsFor(kind), "../../bench/traces/"+kind+".csv")
+		tr, run := load(t, "traces/"+PoolsFor(kind), "traces/"+kind+".csv")
 		var demand float64
 		replicas := map[string]int32{}
 		next := 0
@@ -507,10 +507,10 @@ func TestTraceSuite(t *testing.T) {
 			if err := Generate(&generated, kind, 1); err != nil {
 				t.Fatal(err)
 			}
-			if shipped := string(mustRead(t, "../../bench/traces/"+kind+".csv")); shipped != generated.String() {
-				t.Fatalf("bench/traces/%s.csv is not what `navarkos simulate trace --kind %s` makes; regenerate it", kind, kind)
+			if shipped := string(mustRead(t, "traces/"+kind+".csv")); shipped != generated.String() {
+				t.Fatalf("internal/simulate/traces/%s.csv is not what `navarkos simulate trace --kind %s` makes; regenerate it", kind, kind)
 			}
-			_, run := load(t, "../../bench/traces/"+PoolsFor(kind), "../../bench/traces/"+kind+".csv")
+			_, run := load(t, "traces/"+PoolsFor(kind), "traces/"+kind+".csv")
 			var reports []Report
 			for _, policy := range Policies {
 				reports = append(reports, run(policy))

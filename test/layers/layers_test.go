@@ -77,7 +77,9 @@ func commandOf(path string) string { return childOf(path, "internal/cli/cmd") }
 //   - no controller depends on another controller;
 //   - no package under internal/ outside internal/cli depends on internal/cli, nor do its tests import it;
 //   - no command imports another command;
-//   - bench/ and test/ import neither commands nor controllers: only libraries.
+//   - bench/ and test/ import neither commands nor controllers: only libraries;
+//   - nothing outside bench/ and test/ imports bench/, nor do its tests: the product holds
+//     what it ships.
 func violations(pkgs []pkg) []string {
 	var out []string
 	for _, p := range pkgs {
@@ -100,6 +102,13 @@ func violations(pkgs []pkg) []string {
 			for _, d := range append(p.Imports, tests...) {
 				if other := commandOf(d); other != "" && other != own {
 					out = append(out, "command "+p.ImportPath+" imports command "+d+"; share a library instead")
+				}
+			}
+		}
+		if !under(p.ImportPath, "bench") && !under(p.ImportPath, "test") {
+			for _, d := range append(p.Imports, tests...) {
+				if under(d, "bench") {
+					out = append(out, p.ImportPath+" imports "+d+"; the product imports nothing from bench/")
 				}
 			}
 		}
@@ -139,6 +148,11 @@ func TestLayersSeeCrossings(t *testing.T) {
 		{"command to library", pkg{ImportPath: m("internal/cli/cmd/explain"), Imports: []string{m("internal/report"), m("internal/cli/options")}}, 0},
 		{"bench to a controller", pkg{ImportPath: m("bench/lifecycle"), Imports: []string{m("internal/controller/cluster")}}, 1},
 		{"e2e test to a command", pkg{ImportPath: m("test/e2e"), TestImports: []string{m("internal/cli/cmd/kubeconfig")}}, 1},
+		{"the product to bench", pkg{ImportPath: m("internal/dashboard"), Imports: []string{m("bench/traces")}}, 1},
+		{"a product test to bench", pkg{ImportPath: m("internal/simulate"), XTestImports: []string{m("bench/internal/stats")}}, 1},
+		{"a command to bench", pkg{ImportPath: m("cmd/navarkos"), Imports: []string{m("bench/planner")}}, 1},
+		{"bench to bench", pkg{ImportPath: m("bench/planner-ensemble"), Imports: []string{m("bench/internal/stats")}}, 0},
+		{"a package named like bench", pkg{ImportPath: m("internal/benchmark"), Imports: []string{m("internal/benchmarks")}}, 0},
 		{"e2e test to libraries", pkg{ImportPath: m("test/e2e"), TestImports: []string{m("internal/member"), m("internal/setup")}}, 0},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,7 @@ func run(t *testing.T, args ...string) (string, error) {
 }
 
 func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
-	out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/bursty.csv", "-o", "json")
+	out, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", "../../../simulate/traces/bursty.csv", "-o", "json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestJSONHasOneObjectPerPolicyWithTheContractFields(t *testing.T) {
 }
 
 func TestTableComparesWithTheLowerBound(t *testing.T) {
-	out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/compliance.csv")
+	out, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", "../../../simulate/traces/compliance.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestTableComparesWithTheLowerBound(t *testing.T) {
 // pools, and its remote share rises; an out-of-range threshold is refused by name.
 func TestLocalityThresholdChangesThePlan(t *testing.T) {
 	remote := func(threshold string) float64 {
-		out, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/oscillation.csv", "--policy", "planner", "-o", "json", "--locality-threshold", threshold)
+		out, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", "../../../simulate/traces/oscillation.csv", "--policy", "planner", "-o", "json", "--locality-threshold", threshold)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestLocalityThresholdChangesThePlan(t *testing.T) {
 	if near, priceOnly := remote("0.75"), remote("0"); !(near < priceOnly) {
 		t.Errorf("remote share %.2f at the default threshold, %.2f at 0: want less near", near, priceOnly)
 	}
-	if _, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", "../../../../bench/traces/oscillation.csv", "--locality-threshold", "2"); err == nil || !strings.Contains(err.Error(), "--locality-threshold must be between 0 and 1") {
+	if _, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", "../../../simulate/traces/oscillation.csv", "--locality-threshold", "2"); err == nil || !strings.Contains(err.Error(), "--locality-threshold must be between 0 and 1") {
 		t.Errorf("a threshold of 2: %v", err)
 	}
 }
@@ -82,11 +82,11 @@ func TestBadInputNamesTheFileAndLine(t *testing.T) {
 	if err := os.WriteFile(trace, []byte("t_seconds,workload,replicas,cpu_millis,memory_mib,regions,constraints\n0,web,2,100,64,,\n60,web,-3,100,64,,\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", trace)
+	_, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", trace)
 	if err == nil || !strings.Contains(err.Error(), trace+": line 3: replicas") {
 		t.Fatalf("error %v, want the file and line 3", err)
 	}
-	if _, err := run(t, "--pools", "../../../../bench/traces/pools.yaml", "--trace", trace, "--policy", "magic"); err == nil || !strings.Contains(err.Error(), `--policy "magic"`) {
+	if _, err := run(t, "--pools", "../../../simulate/traces/pools.yaml", "--trace", trace, "--policy", "magic"); err == nil || !strings.Contains(err.Error(), `--policy "magic"`) {
 		t.Fatalf("error %v, want the bad policy named", err)
 	}
 }
