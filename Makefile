@@ -1,4 +1,5 @@
-# Navarkos: `make` builds everything, `make run` starts a local fleet, `make test` runs every test.
+# Navarkos: `make` builds everything, `make run` starts a local fleet, `make test` runs every test
+# (`make test-unit`, the quick tests that need no built tool, then `make test-e2e`, all at full length).
 GO ?= go
 BIN := $(CURDIR)/bin
 DATA_DIR ?= $(HOME)/.navarkos
@@ -6,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -p 1: local clusters of different test packages would otherwise race for the same free ports.
 GOTEST_FLAGS ?= -p 1 -timeout 45m
 
-.PHONY: all build tools test-tools navarkos run test test-unit generate verify-generate bench charts clean
+.PHONY: all build tools test-tools navarkos run test test-unit test-e2e fuzz lint generate bench charts clean
 
 all: build
 
@@ -27,12 +28,29 @@ navarkos:
 run: build
 	$(BIN)/navarkos up --data-dir $(DATA_DIR)
 
-test: build test-tools
+test: test-unit test-e2e
+
+# The packages whose tests need no built tool (hack/test-packages.sh), in short mode: on a fresh
+# clone with no bin/, in about a minute.
+test-unit:
+	$(GO) test -short $$(GO=$(GO) hack/test-packages.sh unit)
+
+# Every package at full length, with the tools in bin/: kube-apiservers, local fleets, BIND,
+# Chromium and the Fn server; then short fuzz runs of the DNS message handling and the
+# simulator's parsers.
+test-e2e: build test-tools
 	KUBEBUILDER_ASSETS=$(BIN) NAVARKOS_BIN_DIR=$(BIN) $(GO) test $(GOTEST_FLAGS) ./...
-	# Short fuzz runs of the DNS message handling and the simulator's parsers, beyond their seed corpora.
+	$(MAKE) fuzz
+
+fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 10s ./internal/dns
 	$(GO) test -run '^$$' -fuzz FuzzParseTrace -fuzztime 10s ./internal/simulate
 	$(GO) test -run '^$$' -fuzz FuzzParsePools -fuzztime 10s ./internal/simulate
+
+# go vet and staticcheck (a tool of the module: go.mod pins its version).
+lint:
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # A Helm chart repository of charts/fn and charts/navarkos in dist/charts (CHARTS_URL: where it is served).
 charts:
@@ -50,16 +68,16 @@ bench: build test-tools
 	bench/cluster-lifecycle.sh
 	bench/scheduling.sh
 	bench/fleet-simulator.sh
-	go run ./bench/planner
+	$(GO) run ./bench/planner
 	bench/dns-qps.sh
-	go run ./bench/dnsfailover -bin-dir bin
-	go run ./bench/fninstall -bin-dir bin
-	go run ./bench/dashboard
+	$(GO) run ./bench/dnsfailover -bin-dir bin
+	$(GO) run ./bench/fninstall -bin-dir bin
+	$(GO) run ./bench/dashboard
 	bench/propagation.sh
 	bench/propagation.sh -rate 10
-	go run ./bench/failover -bin-dir bin
+	$(GO) run ./bench/failover -bin-dir bin
 	bench/tool-build.sh kwok 3
-	go run ./bench/capi -bin-dir bin
+	$(GO) run ./bench/capi -bin-dir bin
 
 clean:
 	rm -rf $(BIN) dist

@@ -420,5 +420,5 @@ type ClusterPoolList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ClusterPool{}, &ClusterPoolList{})
+	register(&ClusterPool{}, &ClusterPoolList{})
 }

@@ -275,5 +275,5 @@ type GlobalIngressList struct {
 var DNSEndpointGVK = schema.GroupVersionKind{Group: "externaldns.k8s.io", Version: "v1alpha1", Kind: "DNSEndpoint"}
 
 func init() {
-	SchemeBuilder.Register(&GlobalIngress{}, &GlobalIngressList{})
+	register(&GlobalIngress{}, &GlobalIngressList{})
 }

@@ -511,5 +511,5 @@ type ClusterPlacementList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Placement{}, &PlacementList{}, &ClusterPlacement{}, &ClusterPlacementList{})
+	register(&Placement{}, &PlacementList{}, &ClusterPlacement{}, &ClusterPlacementList{})
 }

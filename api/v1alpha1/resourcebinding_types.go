@@ -206,5 +206,5 @@ type ResourceBindingList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ResourceBinding{}, &ResourceBindingList{})
+	register(&ResourceBinding{}, &ResourceBindingList{})
 }

@@ -245,7 +245,7 @@ func waitFleet(ctx context.Context, c client.Client, f Fleet, r Release, revisio
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("Fn release %s is not ready after %s: %s", r.Name, timeout, strings.Join(waiting, "; "))
+			return fmt.Errorf("the Fn release %s is not ready after %s: %s", r.Name, timeout, strings.Join(waiting, "; "))
 		case <-time.After(fleetPoll):
 		}
 	}

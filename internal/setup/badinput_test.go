@@ -46,7 +46,7 @@ func TestBadDurationsAreRefusedAndTheControllersGoOn(t *testing.T) {
 		for i := range crd.Spec.Versions {
 			withoutRules(crd.Spec.Versions[i].Schema.OpenAPIV3Schema)
 		}
-		g.Expect(c.Patch(ctx, crd, client.Apply, client.FieldOwner("navarkos"), client.ForceOwnership)).To(Succeed())
+		g.Expect(setup.Apply(ctx, c, crd, client.ForceOwnership)).To(Succeed())
 	}
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})).To(Succeed())
 	stored := map[string]*unstructured.Unstructured{

@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -48,6 +49,16 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return out, nil
 }
 
+// Apply applies obj, with its apiVersion and kind set, by server-side apply as the setup's
+// field owner.
+func Apply(ctx context.Context, c client.Client, obj client.Object, opts ...client.ApplyOption) error {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return err
+	}
+	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: u}), append([]client.ApplyOption{fieldOwner}, opts...)...)
+}
+
 // InstallCRDs applies the CRDs and the system namespace, waits until the CRDs are served, and
 // applies the Bindings' admission policy and the tenants' roles of the Navarkos kinds.
 func InstallCRDs(ctx context.Context, c client.Client) error {
@@ -56,12 +67,12 @@ func InstallCRDs(ctx context.Context, c client.Client) error {
 		return err
 	}
 	for _, obj := range crds {
-		if err := c.Patch(ctx, obj, client.Apply, fieldOwner, client.ForceOwnership); err != nil {
+		if err := Apply(ctx, c, obj, client.ForceOwnership); err != nil {
 			return fmt.Errorf("failed to apply CRD %s: %w", obj.Name, err)
 		}
 	}
 	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}}
-	if err := c.Patch(ctx, ns, client.Apply, fieldOwner); err != nil {
+	if err := Apply(ctx, c, ns); err != nil {
 		return fmt.Errorf("failed to apply namespace %s: %w", ns.Name, err)
 	}
 	if err := waitForCRDs(ctx, c, crds...); err != nil {

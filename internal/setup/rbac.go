@@ -120,7 +120,7 @@ func setKinds(objs []client.Object) {
 // applyAll applies each object with server-side apply, as the setup's field owner.
 func applyAll(ctx context.Context, c client.Client, objs ...client.Object) error {
 	for _, o := range objs {
-		if err := c.Patch(ctx, o, client.Apply, fieldOwner, client.ForceOwnership); err != nil {
+		if err := Apply(ctx, c, o, client.ForceOwnership); err != nil {
 			return fmt.Errorf("failed to apply %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
 		}
 	}

@@ -115,10 +115,6 @@ type allocation struct {
 	clusters, nodes int32
 }
 
-func (a allocation) costPerHour() float64 {
-	return float64(a.clusters)*a.pool.ClusterPrice + float64(a.nodes)*a.pool.NodePrice
-}
-
 // cheapestCapacity buys exactly the nodes each class needs, from its cheapest eligible
 // pools, within what the pools may still hold (clustersLeft, by pool name). A later class
 // fills the room left in the clusters an earlier one bought before paying for new ones.

@@ -9,8 +9,12 @@ import (
 	"github.com/navarkos/navarkos/internal/simulate"
 )
 
-// propertyPairs is how many random trace and pool pairs the yardsticks are checked on.
-const propertyPairs = 200
+// propertyPairs is how many random trace and pool pairs the yardsticks are checked on;
+// shortPropertyPairs in short mode (make test-unit), where the full run would take minutes.
+const (
+	propertyPairs      = 200
+	shortPropertyPairs = 10
+)
 
 // propertyStep is the virtual time between decisions in the property test: the yardsticks
 // hold whatever the step, and a longer one replays the 200 pairs in minutes, not an hour.
@@ -22,7 +26,11 @@ const propertyStep = 5 * time.Minute
 // bound, neither policy without foresight leaves less unplaced than the floor, and every
 // oracle of the frontier leaves at least the floor unplaced.
 func TestYardsticksHoldOnRandomPairs(t *testing.T) {
-	for seed := uint64(1); seed <= propertyPairs; seed++ {
+	pairs := uint64(propertyPairs)
+	if testing.Short() {
+		pairs = shortPropertyPairs
+	}
+	for seed := uint64(1); seed <= pairs; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
 			_, trace, pools := randomPair(t, seed)

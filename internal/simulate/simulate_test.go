@@ -510,6 +510,9 @@ func TestTraceSuite(t *testing.T) {
 			if shipped := string(mustRead(t, "traces/"+kind+".csv")); shipped != generated.String() {
 				t.Fatalf("internal/simulate/traces/%s.csv is not what `navarkos simulate trace --kind %s` makes; regenerate it", kind, kind)
 			}
+			if testing.Short() {
+				t.Skip("short mode: the trace is what the generator makes; its replays run at full length (make test-e2e)")
+			}
 			_, run := load(t, "traces/"+PoolsFor(kind), "traces/"+kind+".csv")
 			var reports []Report
 			for _, policy := range Policies {
