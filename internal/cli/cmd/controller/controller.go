@@ -55,7 +55,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", n6sv1alpha1.SystemNamespace, "namespace of the leader election Lease")
 	fs.BoolVar(&f.leaseInCluster, "leader-election-in-cluster", false, "hold the leader election Lease in the cluster this pod runs in, rather than in the fleet API")
 	fs.StringArrayVar(&f.applyFiles, "apply", nil, "YAML file of fleet objects (e.g. ClusterPools) to apply at start; repeatable")
-	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting; false waits until `navarkos bootstrap` has")
+	fs.BoolVar(&f.installCRDs, "install-crds", true, "apply the Navarkos CRDs before starting; false waits until navarkos bootstrap has")
 	fs.BoolVar(&f.enableLocal, "enable-local-provider", false, "enable the local provider, with clusters under --data-dir")
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	fs.BoolVar(&f.kubeconfigPlugins, "allow-kubeconfig-plugins", false, "let joined clusters' kubeconfigs run exec and auth-provider plugins and read token, certificate and key files; whoever writes a join Secret then runs code here")
