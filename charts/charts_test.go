@@ -202,3 +202,37 @@ func valueKeys(values map[string]any, prefix string) []string {
 	}
 	return keys
 }
+
+// TestControlPlaneDNSZones: the chart passes each of dns.zones to the controllers as
+// --dns-zone, navarkos.local. by default, and its schema refuses a value that is no zone.
+func TestControlPlaneDNSZones(t *testing.T) {
+	ch, err := Load(Navarkos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ values, want string }{
+		{"{}", "--dns-zone=navarkos.local."},
+		{"dns: {zones: [shop.example.com, navarkos.local.]}", "--dns-zone=shop.example.com\n            - --dns-zone=navarkos.local."},
+	} {
+		vals := map[string]any{}
+		if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Render(t.Context(), ch, "navarkos", "navarkos-system", vals)
+		if err != nil {
+			t.Fatalf("values %s: %v", tc.values, err)
+		}
+		if !strings.Contains(out.Manifest, tc.want) {
+			t.Errorf("values %s: the controllers' arguments lack %q", tc.values, tc.want)
+		}
+	}
+	for _, bad := range []string{"dns: {zones: []}", "dns: {zones: [-shop.example.com.]}", "dns: {zones: ['Shop Example.']}", "dns: {zones: [local]}"} {
+		vals := map[string]any{}
+		if err := yaml.Unmarshal([]byte(bad), &vals); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Render(t.Context(), ch, "navarkos", "navarkos-system", vals); err == nil || !strings.Contains(err.Error(), "/dns/zones") {
+			t.Errorf("values %s: %v, want a refusal naming /dns/zones", bad, err)
+		}
+	}
+}

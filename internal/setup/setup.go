@@ -214,6 +214,8 @@ type DNSOptions struct {
 	Server *dns.Server
 	// Addr is where the embedded server listens, e.g. 127.0.0.1:5353; empty turns it off.
 	Addr string
+	// Zones are the zones GlobalIngresses may publish in, canonical; DefaultDNSZone when empty.
+	Zones []string
 	// Geo maps client subnets to regions for Geo answers.
 	Geo *dns.GeoTable
 	// Notify lists secondaries to NOTIFY when a zone changes; TransferFrom the networks allowed to AXFR.
@@ -227,10 +229,17 @@ type DNSOptions struct {
 	RateLimit *dns.RateLimiter
 }
 
+// DefaultDNSZone is the zone served when the operator names none, and the zone of a
+// GlobalIngress that names none.
+const DefaultDNSZone = globalingress.DefaultZone
+
 // setupDNS makes the registry of published hosts and, when asked, runs the embedded
 // authoritative server with the manager.
 func setupDNS(mgr ctrl.Manager, opts DNSOptions) (*dns.Registry, error) {
-	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone}}
+	registry := &dns.Registry{Origins: opts.Zones}
+	if len(registry.Origins) == 0 {
+		registry.Origins = []string{DefaultDNSZone}
+	}
 	server := opts.Server
 	if server == nil && opts.Addr != "" {
 		server = &dns.Server{Addr: opts.Addr, RateLimit: opts.RateLimit,

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	mdns "github.com/miekg/dns"
 	"github.com/spf13/pflag"
 
 	"github.com/navarkos/navarkos/internal/dns"
@@ -17,6 +19,7 @@ import (
 // DNS are the flags of the DNS server and publishers, shared by `up` and `controller`.
 type DNS struct {
 	Addr                              string
+	Zones                             []string
 	Notify, TransferFrom              []string
 	GeoFile                           string
 	Endpoints                         bool
@@ -29,7 +32,8 @@ type DNS struct {
 
 // AddFlags registers the DNS flags; defaultAddr is where the embedded server listens by default.
 func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
-	fs.StringVar(&d.Addr, "dns-addr", defaultAddr, "address of the embedded DNS server for the zone navarkos.local. (empty turns it off)")
+	fs.StringVar(&d.Addr, "dns-addr", defaultAddr, "address of the embedded DNS server for the --dns-zone zones (empty turns it off)")
+	fs.StringArrayVar(&d.Zones, "dns-zone", []string{setup.DefaultDNSZone}, "a zone GlobalIngresses may publish in, served by the embedded server and sent through the DNSEndpoint publisher; repeatable")
 	fs.StringSliceVar(&d.Notify, "dns-notify", nil, "secondaries (host:port) to NOTIFY when a zone changes; they may AXFR from --dns-transfer-from")
 	fs.StringSliceVar(&d.TransferFrom, "dns-transfer-from", nil, "networks (CIDR) allowed to AXFR the zones (default: loopback only)")
 	fs.StringVar(&d.GeoFile, "dns-geo", "", "YAML file mapping client subnets to regions for Geo answers: {prefixes: {CIDR: region}, nearest: {region: [regions]}}")
@@ -54,6 +58,11 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 // Options turns the flags into the controllers' DNS options.
 func (d *DNS) Options() (setup.DNSOptions, error) {
 	opts := setup.DNSOptions{Addr: d.Addr, Endpoints: d.Endpoints, Notify: d.Notify}
+	zones, err := d.zones()
+	if err != nil {
+		return opts, err
+	}
+	opts.Zones = zones
 	if d.GeoFile != "" {
 		data, err := os.ReadFile(d.GeoFile)
 		if err != nil {
@@ -90,6 +99,26 @@ func (d *DNS) Options() (setup.DNSOptions, error) {
 		Secret: strings.TrimSpace(string(secret)), Algorithm: d.RFC2136Algorithm,
 	}
 	return opts, nil
+}
+
+// zones checks the --dns-zone values and makes them canonical: fully qualified, lower case,
+// each once.
+func (d *DNS) zones() ([]string, error) {
+	if len(d.Zones) == 0 {
+		return nil, errors.New("--dns-zone: at least one zone is needed")
+	}
+	var out []string
+	for _, z := range d.Zones {
+		if _, ok := mdns.IsDomainName(z); !ok || strings.Trim(z, ".") == "" || strings.Contains(z, "*") {
+			return nil, fmt.Errorf("--dns-zone %q: not a zone name, such as shop.example.com", z)
+		}
+		z = strings.ToLower(mdns.CanonicalName(z))
+		if slices.Contains(out, z) {
+			return nil, fmt.Errorf("--dns-zone %q: given twice", z)
+		}
+		out = append(out, z)
+	}
+	return out, nil
 }
 
 // rateLimit checks the response-rate limiting flags; nil when every rate is unlimited.

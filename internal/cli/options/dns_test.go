@@ -50,3 +50,30 @@ func TestRateLimitFlags(t *testing.T) {
 		t.Fatalf("all rates 0: %+v, %v; want the limiter off", l, err)
 	}
 }
+
+// TestZoneFlags: navarkos.local. is the zone by default; --dns-zone, repeated, names the zones
+// instead, made canonical; a name that is not a zone, the root, a wildcard or a zone given
+// twice is refused by name.
+func TestZoneFlags(t *testing.T) {
+	zones := func(args ...string) ([]string, error) {
+		var d DNS
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		d.AddFlags(fs, "127.0.0.1:5353")
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := d.Options()
+		return opts.Zones, err
+	}
+	if got, err := zones(); err != nil || strings.Join(got, ",") != "navarkos.local." {
+		t.Errorf("default zones %v, %v; want navarkos.local.", got, err)
+	}
+	if got, err := zones("--dns-zone", "Shop.Example.com", "--dns-zone", "navarkos.local."); err != nil || strings.Join(got, ",") != "shop.example.com.,navarkos.local." {
+		t.Errorf("zones %v, %v; want shop.example.com. and navarkos.local.", got, err)
+	}
+	for _, bad := range [][]string{{"--dns-zone", "."}, {"--dns-zone", "*.example.com"}, {"--dns-zone", "a..b"}, {"--dns-zone", "example.com", "--dns-zone", "EXAMPLE.com."}} {
+		if _, err := zones(bad...); err == nil || !strings.Contains(err.Error(), "--dns-zone") {
+			t.Errorf("%v: %v, want an error naming --dns-zone", bad, err)
+		}
+	}
+}

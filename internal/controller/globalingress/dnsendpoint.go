@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
@@ -73,19 +75,30 @@ func (r *Reconciler) publishEndpoints(ctx context.Context, gi *n6sv1alpha1.Globa
 		if err := controllerutil.SetControllerReference(gi, ep, r.Client.Scheme()); err != nil {
 			return err
 		}
-		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ep), client.FieldOwner("navarkos"), client.ForceOwnership); err != nil {
+		err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ep), client.FieldOwner("navarkos"), client.ForceOwnership)
+		if meta.IsNoMatchError(err) {
+			return errNoDNSEndpointCRD
+		}
+		if err != nil {
 			return fmt.Errorf("failed to apply DNSEndpoint %s/%s: %w", ep.GetNamespace(), ep.GetName(), err)
 		}
 	}
 	return r.pruneEndpoints(ctx, gi, wanted)
 }
 
+// errNoDNSEndpointCRD is the publisher's failure when ExternalDNS's CRD is missing, saying what to do.
+var errNoDNSEndpointCRD = errors.New("the DNSEndpoint CRD of ExternalDNS is not installed in the fleet API: install it, or run the controllers without --publish-dnsendpoints")
+
 // pruneEndpoints deletes the DNSEndpoints this GlobalIngress controls that are not wanted.
 // Only those with its controller reference are touched, whatever their labels say.
 func (r *Reconciler) pruneEndpoints(ctx context.Context, gi *n6sv1alpha1.GlobalIngress, wanted map[string]bool) error {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(n6sv1alpha1.DNSEndpointGVK.GroupVersion().WithKind("DNSEndpointList"))
-	if err := r.Client.List(ctx, list, client.InNamespace(gi.Namespace), client.MatchingLabels{globalIngressLabel: gi.Name}); err != nil {
+	err := r.Client.List(ctx, list, client.InNamespace(gi.Namespace), client.MatchingLabels{globalIngressLabel: gi.Name})
+	if meta.IsNoMatchError(err) {
+		return nil // without the CRD there is no DNSEndpoint to delete
+	}
+	if err != nil {
 		return fmt.Errorf("failed to list the DNSEndpoints of GlobalIngress %s/%s: %w", gi.Namespace, gi.Name, err)
 	}
 	for i := range list.Items {

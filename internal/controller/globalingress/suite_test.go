@@ -38,7 +38,13 @@ func TestMain(m *testing.M) {
 // its registry and publishers. stop ends it; the test's end does too.
 func startReconciler(t *testing.T, settings func(*globalingress.Reconciler)) (r *globalingress.Reconciler, stop func()) {
 	t.Helper()
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
+	return startReconcilerOn(t, restConfig, settings)
+}
+
+// startReconcilerOn is startReconciler against the API server of cfg.
+func startReconcilerOn(t *testing.T, cfg *rest.Config, settings func(*globalingress.Reconciler)) (r *globalingress.Reconciler, stop func()) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: setup.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
 	if err != nil {
 		t.Fatal(err)
