@@ -223,6 +223,10 @@ const (
 
 // Condition types and reasons of GlobalIngresses.
 const (
+	// DNSZonesAnnotation, on a Namespace, lists the zones (comma-separated) its GlobalIngresses
+	// may publish in, among those the control plane serves; without it, any served zone. A
+	// Namespace is the operator's to annotate: tenants' roles cannot change it.
+	DNSZonesAnnotation = "n6s.io/dns-zones"
 	// GlobalIngressReadyCondition is True when the hosts are published with at least one healthy target.
 	GlobalIngressReadyCondition = "Ready"
 	// GlobalIngressPublishedReason: published, with healthy targets.
@@ -237,6 +241,9 @@ const (
 	// GlobalIngressZoneNotServedReason: the zone is not one this control plane serves; nothing
 	// is published.
 	GlobalIngressZoneNotServedReason = "ZoneNotServed"
+	// GlobalIngressZoneNotAllowedReason: the zone is served, but the namespace's
+	// DNSZonesAnnotation does not list it; nothing is published.
+	GlobalIngressZoneNotAllowedReason = "ZoneNotAllowed"
 	// GlobalIngressReservedNameReason: a host is a served zone's apex, name server or SOA
 	// primary, which are the operator's; those hosts are not published, the others are.
 	GlobalIngressReservedNameReason = "ReservedName"

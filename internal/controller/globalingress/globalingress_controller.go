@@ -103,6 +103,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&n6sv1alpha1.ResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.ofBinding)).
 		// Only a change of health or labels matters; heartbeats need not recheck every host.
 		Watches(&n6sv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.all), builder.WithPredicates(healthOrLabelsChanged())).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.inNamespace), builder.WithPredicates(zonesChanged())).
 		Named("globalingress").
 		Complete(r)
 }
@@ -134,7 +135,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// After a restart, the names published before come from the status, so that a host
 	// removed while the controllers were down is removed from the external server too.
 	r.adoptPublished(req.String(), gi)
-	if !r.servesZone(zoneOf(gi)) {
+	if reason, message, err := r.zoneRefusal(ctx, gi); err != nil || reason != "" {
+		if err != nil {
+			return ctrl.Result{}, err
+		}
 		if err := r.forget(ctx, req.String()); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -143,9 +147,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{}, err
 			}
 		}
-		// A change of spec brings it back.
-		return ctrl.Result{}, r.writeRefusal(ctx, gi, n6sv1alpha1.GlobalIngressZoneNotServedReason,
-			fmt.Sprintf("zone %s is not served here (served: %s); nothing is published", zoneOf(gi), strings.Join(r.Registry.Origins, ", ")))
+		// A change of spec, or of the namespace's zones, brings it back.
+		return ctrl.Result{}, r.writeRefusal(ctx, gi, reason, message)
 	}
 	taken, err := r.claimedElsewhere(ctx, gi)
 	if err != nil {

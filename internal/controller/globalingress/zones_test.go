@@ -6,6 +6,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -85,4 +87,54 @@ func TestAMissingDNSEndpointCRDIsACondition(t *testing.T) {
 		g.Expect(served.Message).To(ContainSubstring("the DNSEndpoint CRD of ExternalDNS is not installed in the fleet API: install it, or run the controllers without --publish-dnsendpoints"))
 		g.Expect(condition(g, c, "nocrd-other", n6sv1alpha1.GlobalIngressPublishedCondition).Reason).To(Equal(n6sv1alpha1.GlobalIngressZoneNotServedReason))
 	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for both GlobalIngresses' Published conditions")
+}
+
+// TestNamespacesMayBeLimitedToZones: the operator's n6s.io/dns-zones annotation on a namespace
+// limits its GlobalIngresses to the zones it lists, among those served: another served zone
+// gets ZoneNotAllowed, and listing it later publishes it. A namespace without the annotation
+// may use every served zone. The namespace's own admin, by ServiceAccount token, cannot
+// change the annotation.
+func TestNamespacesMayBeLimitedToZones(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	registry := &dns.Registry{Origins: []string{globalingress.DefaultZone, "a.example.com.", "b.example.com."}}
+	startReconciler(t, func(r *globalingress.Reconciler) { r.Registry = registry })
+	team := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "zones-team", Annotations: map[string]string{n6sv1alpha1.DNSZonesAnnotation: "a.example.com"}}}
+	g.Expect(k8s.Create(ctx, team)).To(Succeed())
+	inZone := func(name, ns, zone string) *n6sv1alpha1.GlobalIngress {
+		gi := testGlobalIngress(name, func(s *n6sv1alpha1.GlobalIngressSpec) { s.Zone, s.Hosts = zone, []string{"www." + zone} })
+		gi.Namespace = ns
+		g.Expect(k8s.Create(ctx, gi)).To(Succeed())
+		return gi
+	}
+	published := func(g Gomega, ns, name string) *metav1.Condition {
+		gi := &n6sv1alpha1.GlobalIngress{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, gi)).To(Succeed())
+		c := meta.FindStatusCondition(gi.Status.Conditions, n6sv1alpha1.GlobalIngressPublishedCondition)
+		g.Expect(c).NotTo(BeNil())
+		return c
+	}
+	inZone("allowed", "zones-team", "a.example.com.")
+	inZone("elsewhere", "zones-team", "b.example.com.")
+	inZone("anywhere", "default", "b.example.com.")
+	g.Eventually(func(g Gomega) {
+		c := published(g, "zones-team", "elsewhere")
+		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressZoneNotAllowedReason))
+		g.Expect(c.Message).To(ContainSubstring("namespace zones-team may publish only in zones a.example.com. (annotation n6s.io/dns-zones on the namespace, set by the operator), not in b.example.com."))
+		g.Expect(published(g, "zones-team", "allowed").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressZoneNotAllowedReason))
+		g.Expect(published(g, "default", "anywhere").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressZoneNotAllowedReason))
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for ZoneNotAllowed in zones-team only")
+
+	tenant, _, err := testenv.TenantClient(ctx, restConfig, client.Options{Scheme: setup.Scheme()}, "zones-team", "team", "admin")
+	g.Expect(err).NotTo(HaveOccurred())
+	grab := &corev1.Namespace{}
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Name: "zones-team"}, grab)).To(Succeed())
+	before := grab.DeepCopy()
+	grab.Annotations[n6sv1alpha1.DNSZonesAnnotation] = "a.example.com,b.example.com"
+	g.Expect(apierrors.IsForbidden(tenant.Patch(ctx, grab, client.MergeFrom(before)))).To(BeTrue(), "the namespace's admin may not widen its zones")
+
+	g.Expect(k8s.Patch(ctx, grab, client.MergeFrom(before))).To(Succeed(), "the operator may")
+	g.Eventually(func(g Gomega) {
+		g.Expect(published(g, "zones-team", "elsewhere").Reason).NotTo(Equal(n6sv1alpha1.GlobalIngressZoneNotAllowedReason))
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for the newly listed zone to be published")
 }
