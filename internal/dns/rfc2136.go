@@ -23,8 +23,11 @@ var ErrNotOwned = errors.New("the name holds records that Navarkos did not creat
 // signed with TSIG. Beside each name's A and AAAA records it keeps a TXT ownership marker,
 // and it never changes a name whose records carry no marker of its own.
 type RFC2136 struct {
-	// Server is the primary's host:port; Zone the zone to update, fully qualified.
-	Server, Zone string
+	// Server is the primary's host:port.
+	Server string
+	// Zones are the zones to update on it, fully qualified; a name goes to the closest
+	// zone that holds it.
+	Zones []string
 	// KeyName, Secret (base64) and Algorithm (e.g. hmac-sha256.) are the TSIG key.
 	KeyName, Secret, Algorithm string
 	// Timeout bounds each exchange; 5 s when zero.
@@ -112,10 +115,30 @@ func (p *RFC2136) Remove(ctx context.Context, owner string) error {
 	return errors.Join(errs...)
 }
 
+// ZoneOf is the closest of the zones that holds name, and whether one does.
+func (p *RFC2136) ZoneOf(name string) (string, bool) {
+	name = mdns.CanonicalName(name)
+	best := ""
+	for _, z := range p.Zones {
+		z = mdns.CanonicalName(z)
+		if (name == z || strings.HasSuffix(name, "."+z)) && len(z) > len(best) {
+			best = z
+		}
+	}
+	return best, best != ""
+}
+
+// Apex reports whether name is the apex of one of the zones: its name servers' records are
+// the operator's, and never Navarkos's to change.
+func (p *RFC2136) Apex(name string) bool {
+	return slices.ContainsFunc(p.Zones, func(z string) bool { return mdns.CanonicalName(z) == mdns.CanonicalName(name) })
+}
+
 // set replaces a name's addresses, creating its ownership marker, if the name is free or ours.
 func (p *RFC2136) set(ctx context.Context, owner, name string, addrs []netip.Addr, ttl uint32) error {
-	if !strings.HasSuffix(name, "."+mdns.CanonicalName(p.Zone)) && name != mdns.CanonicalName(p.Zone) {
-		return fmt.Errorf("%s is outside zone %s", name, p.Zone)
+	zone, ok := p.ZoneOf(name)
+	if !ok {
+		return fmt.Errorf("%s is outside the zones %s", name, strings.Join(p.Zones, ", "))
 	}
 	state, err := p.owned(ctx, owner, name)
 	if err != nil {
@@ -125,7 +148,7 @@ func (p *RFC2136) set(ctx context.Context, owner, name string, addrs []netip.Add
 		return fmt.Errorf("%s: %w", name, ErrNotOwned)
 	}
 	m := new(mdns.Msg)
-	m.SetUpdate(mdns.CanonicalName(p.Zone))
+	m.SetUpdate(zone)
 	if state == ours {
 		m.Answer = append(m.Answer, p.stillOurs(owner, name))
 	} else {
@@ -148,12 +171,16 @@ func (p *RFC2136) set(ctx context.Context, owner, name string, addrs []netip.Add
 
 // remove deletes a name's addresses and marker, if they are ours.
 func (p *RFC2136) remove(ctx context.Context, owner, name string) error {
+	zone, inZone := p.ZoneOf(name)
+	if !inZone {
+		return nil // never published: it is in none of the zones
+	}
 	state, err := p.owned(ctx, owner, name)
 	if err != nil || state != ours {
 		return err
 	}
 	m := new(mdns.Msg)
-	m.SetUpdate(mdns.CanonicalName(p.Zone))
+	m.SetUpdate(zone)
 	m.Answer = append(m.Answer, p.stillOurs(owner, name))
 	m.RemoveRRset([]mdns.RR{&mdns.A{Hdr: hdr(name, mdns.TypeA, 0)}, &mdns.AAAA{Hdr: hdr(name, mdns.TypeAAAA, 0)}})
 	m.Remove([]mdns.RR{p.marker(owner, name)})
@@ -176,7 +203,11 @@ func (p *RFC2136) owned(ctx context.Context, owner, name string) (ownership, err
 		m.SetQuestion(name, qtype)
 		resp, err := p.exchange(ctx, m)
 		if err != nil {
-			return free, fmt.Errorf("failed to look up %s on %s: %w", name, p.Server, err)
+			return free, fmt.Errorf("the primary %s did not answer for %s (check --rfc2136-server, and that the server is up): %w", p.Server, name, err)
+		}
+		if resp.Rcode == mdns.RcodeRefused || resp.Rcode == mdns.RcodeNotAuth {
+			zone, _ := p.ZoneOf(name)
+			return free, fmt.Errorf("the primary %s refused to answer for %s: it does not serve zone %s (name its zones with --rfc2136-zone)", p.Server, name, zone)
 		}
 		for _, rr := range resp.Answer {
 			found = true
@@ -217,10 +248,13 @@ func (p *RFC2136) send(ctx context.Context, m *mdns.Msg, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s on %s: %w", what, p.Server, err)
 	}
-	if resp.Rcode != mdns.RcodeSuccess {
-		return fmt.Errorf("%s on %s: the server answered %s", what, p.Server, mdns.RcodeToString[resp.Rcode])
+	switch resp.Rcode {
+	case mdns.RcodeSuccess:
+		return nil
+	case mdns.RcodeRefused:
+		return fmt.Errorf("%s on %s: the server answered REFUSED: allow updates of zone %s by TSIG key %q there (BIND: allow-update)", what, p.Server, m.Question[0].Name, keyName)
 	}
-	return nil
+	return fmt.Errorf("%s on %s: the server answered %s", what, p.Server, mdns.RcodeToString[resp.Rcode])
 }
 
 func (p *RFC2136) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {

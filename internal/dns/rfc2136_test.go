@@ -3,6 +3,7 @@ package dns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -49,7 +50,7 @@ func ips(ss ...string) []netip.Addr {
 func TestRFC2136AgainstBIND(t *testing.T) {
 	server := testenv.StartBIND(t, "example.test")
 	ctx := context.Background()
-	p := &RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: testenv.BINDKey}
+	p := &RFC2136{Server: server, Zones: []string{"example.test."}, KeyName: "navarkos", Secret: testenv.BINDKey}
 
 	// Created, with the ownership marker.
 	if err := p.Sync(ctx, "shop/web", map[string][]netip.Addr{"shop.example.test": ips("127.1.0.1", "127.1.0.2")}, 5); err != nil {
@@ -99,7 +100,7 @@ func TestRFC2136AgainstBIND(t *testing.T) {
 
 func TestRFC2136WrongKeyIsAClearError(t *testing.T) {
 	server := testenv.StartBIND(t, "example.test")
-	p := &RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
+	p := &RFC2136{Server: server, Zones: []string{"example.test."}, KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
 	err := p.Sync(context.Background(), "shop/web", map[string][]netip.Addr{"shop.example.test": ips("127.1.0.1")}, 5)
 	if err == nil || !strings.Contains(err.Error(), `update shop.example.test.`) || !strings.Contains(err.Error(), `refused TSIG key "navarkos"`) {
 		t.Fatalf("a wrong key: %v, want an error naming the update", err)
@@ -107,5 +108,59 @@ func TestRFC2136WrongKeyIsAClearError(t *testing.T) {
 	t.Logf("with a wrong key: %v", err)
 	if got := records(t, server, "shop.example.test.", mdns.TypeA); len(got) != 0 {
 		t.Fatalf("records made with a wrong key: %v", got)
+	}
+}
+
+// TestRFC2136UpdatesEachZone: with several zones, each name is updated in the closest zone
+// that holds it, on one primary; a name in none is refused, naming the zones; the apexes are
+// the zones' own.
+func TestRFC2136UpdatesEachZone(t *testing.T) {
+	server := testenv.StartBIND(t, "example.test", "shop.example.org")
+	ctx := context.Background()
+	p := &RFC2136{Server: server, Zones: []string{"example.test.", "shop.example.org."}, KeyName: "navarkos", Secret: testenv.BINDKey}
+	hosts := map[string][]netip.Addr{"www.example.test": ips("127.1.0.1"), "app.shop.example.org": ips("127.1.0.2")}
+	if err := p.Sync(ctx, "shop/web", hosts, 5); err != nil {
+		t.Fatal(err)
+	}
+	if got := records(t, server, "www.example.test.", mdns.TypeA); !slices.Equal(got, []string{"127.1.0.1"}) {
+		t.Errorf("www.example.test A: %v", got)
+	}
+	if got := records(t, server, "app.shop.example.org.", mdns.TypeA); !slices.Equal(got, []string{"127.1.0.2"}) {
+		t.Errorf("app.shop.example.org A: %v", got)
+	}
+	err := p.Sync(ctx, "shop/web", map[string][]netip.Addr{"www.example.org": ips("127.1.0.3")}, 5)
+	if err == nil || !strings.Contains(err.Error(), "www.example.org. is outside the zones example.test., shop.example.org.") {
+		t.Errorf("a name in no zone: %v, want it refused naming the zones", err)
+	}
+	if z, ok := p.ZoneOf("a.b.shop.example.org"); !ok || z != "shop.example.org." {
+		t.Errorf("ZoneOf(a.b.shop.example.org) = %q, %v", z, ok)
+	}
+	if !p.Apex("shop.example.org") || p.Apex("app.shop.example.org") {
+		t.Error("Apex: want the zones' apexes only")
+	}
+	if err := p.Remove(ctx, "shop/web"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"www.example.test.", "app.shop.example.org."} {
+		if got := records(t, server, name, mdns.TypeA); len(got) != 0 {
+			t.Errorf("%s left after remove: %v", name, got)
+		}
+	}
+}
+
+// TestRFC2136FailuresSayWhatToDo: a zone the primary does not serve, and a primary that does
+// not answer, each fail with an error that says what to check.
+func TestRFC2136FailuresSayWhatToDo(t *testing.T) {
+	server := testenv.StartBIND(t, "example.test")
+	ctx := context.Background()
+	p := &RFC2136{Server: server, Zones: []string{"example.test.", "elsewhere.test."}, KeyName: "navarkos", Secret: testenv.BINDKey}
+	err := p.Sync(ctx, "shop/web", map[string][]netip.Addr{"www.elsewhere.test": ips("127.1.0.1")}, 5)
+	if err == nil || !strings.Contains(err.Error(), "it does not serve zone elsewhere.test. (name its zones with --rfc2136-zone)") {
+		t.Errorf("a zone the primary does not serve: %v", err)
+	}
+	gone := &RFC2136{Server: fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)), Zones: []string{"example.test."}, KeyName: "navarkos", Secret: testenv.BINDKey, Timeout: time.Second}
+	err = gone.Sync(ctx, "shop/web", map[string][]netip.Addr{"www.example.test": ips("127.1.0.1")}, 5)
+	if err == nil || !strings.Contains(err.Error(), "did not answer for www.example.test. (check --rfc2136-server, and that the server is up)") {
+		t.Errorf("a primary that does not answer: %v", err)
 	}
 }

@@ -16,11 +16,10 @@ import (
 // BINDKey is the TSIG key the test's BIND accepts updates with.
 const BINDKey = "bmF2YXJrb3MtdGVzdC1rZXktb2YtMzItYnl0ZXMhISE="
 
-// StartBIND runs a real BIND (named) on a free loopback port, primary for zone (e.g.
+// StartBIND runs a real BIND (named) on a free loopback port, primary for each zone (e.g.
 // example.test) with dynamic updates allowed by TSIG key "navarkos", and one record of
-// someone else: foreign.<zone> A 192.0.2.1.
-func StartBIND(t *testing.T, zone string) string {
-	zone = strings.TrimSuffix(zone, ".")
+// someone else in each: foreign.<zone> A 192.0.2.1.
+func StartBIND(t *testing.T, zones ...string) string {
 	t.Helper()
 	named, err := exec.LookPath("named")
 	if err != nil {
@@ -29,14 +28,11 @@ func StartBIND(t *testing.T, zone string) string {
 			t.Fatal("BIND's named is needed for the RFC 2136 tests: apt-get install bind9 (.ci/run does)")
 		}
 	}
+	if len(zones) == 0 {
+		t.Fatal("StartBIND needs a zone")
+	}
 	dir := t.TempDir()
 	port := FreePort(t)
-	zoneFile := fmt.Sprintf(`$TTL 60
-@ IN SOA ns1.%[1]s. hostmaster.%[1]s. 1 60 30 86400 5
-@ IN NS ns1.%[1]s.
-ns1 IN A 127.0.0.1
-foreign IN A 192.0.2.1
-`, zone)
 	conf := fmt.Sprintf(`options {
 	directory "%[1]s";
 	listen-on port %[2]d { 127.0.0.1; };
@@ -50,10 +46,20 @@ foreign IN A 192.0.2.1
 };
 key "navarkos" { algorithm hmac-sha256; secret "%[3]s"; };
 controls { };
-zone "%[4]s" { type primary; file "%[1]s/zone.db"; allow-update { key "navarkos"; }; };
-`, dir, port, BINDKey, zone)
-	if err := os.WriteFile(filepath.Join(dir, "zone.db"), []byte(zoneFile), 0o644); err != nil {
-		t.Fatal(err)
+`, dir, port, BINDKey)
+	for i, zone := range zones {
+		zone = strings.TrimSuffix(zone, ".")
+		zoneFile := fmt.Sprintf(`$TTL 60
+@ IN SOA ns1.%[1]s. hostmaster.%[1]s. 1 60 30 86400 5
+@ IN NS ns1.%[1]s.
+ns1 IN A 127.0.0.1
+foreign IN A 192.0.2.1
+`, zone)
+		file := filepath.Join(dir, fmt.Sprintf("zone%d.db", i))
+		if err := os.WriteFile(file, []byte(zoneFile), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		conf += fmt.Sprintf("zone %q { type primary; file %q; allow-update { key \"navarkos\"; }; };\n", zone, file)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "named.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -74,7 +80,7 @@ zone "%[4]s" { type primary; file "%[1]s/zone.db"; allow-update { key "navarkos"
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m := new(mdns.Msg)
-		m.SetQuestion(zone+".", mdns.TypeSOA)
+		m.SetQuestion(mdns.Fqdn(zones[len(zones)-1]), mdns.TypeSOA)
 		if resp, _, err := (&mdns.Client{Net: "tcp", Timeout: time.Second}).Exchange(m, addr); err == nil && resp.Rcode == mdns.RcodeSuccess {
 			return addr
 		}
@@ -84,7 +90,7 @@ zone "%[4]s" { type primary; file "%[1]s/zone.db"; allow-update { key "navarkos"
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("named did not answer for %s within 30s:\n%s", zone, logs.String())
+			t.Fatalf("named did not answer for %s within 30s:\n%s", zones, logs.String())
 		}
 	}
 }

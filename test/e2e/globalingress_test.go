@@ -44,7 +44,7 @@ func TestGlobalIngress(t *testing.T) {
 	}
 	// A real BIND, primary for the same zone, gets the records by RFC 2136 beside the embedded server.
 	bind := testenv.StartBIND(t, "navarkos.local")
-	rfc2136 := &dns.RFC2136{Server: bind, Zone: "navarkos.local.", KeyName: "navarkos", Secret: testenv.BINDKey}
+	rfc2136 := &dns.RFC2136{Server: bind, Zones: []string{"navarkos.local."}, KeyName: "navarkos", Secret: testenv.BINDKey}
 	f := startFleetWith(t, setup.Options{HealthInterval: healthInterval, Planner: setup.PlannerOptions{Disabled: true},
 		DNS: setup.DNSOptions{Server: server, Geo: geo, Endpoints: true, RFC2136: rfc2136}})
 	g.Expect(testenv.InstallExternalDNSCRD(ctx, f.client)).To(Succeed())

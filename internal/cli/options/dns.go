@@ -23,7 +23,8 @@ type DNS struct {
 	Notify, TransferFrom              []string
 	GeoFile                           string
 	Endpoints                         bool
-	RFC2136Server, RFC2136Zone        string
+	RFC2136Server                     string
+	RFC2136Zones                      []string
 	RFC2136KeyName, RFC2136SecretFile string
 	RFC2136Algorithm                  string
 	RRL                               dns.RateLimits
@@ -39,7 +40,7 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 	fs.StringVar(&d.GeoFile, "dns-geo", "", "YAML file mapping client subnets to regions for Geo answers: {prefixes: {CIDR: region}, nearest: {region: [regions]}}")
 	fs.BoolVar(&d.Endpoints, "publish-dnsendpoints", false, "also write an ExternalDNS DNSEndpoint per global host (the CRD must be installed)")
 	fs.StringVar(&d.RFC2136Server, "rfc2136-server", "", "also publish by RFC 2136 dynamic update to this primary, host:port")
-	fs.StringVar(&d.RFC2136Zone, "rfc2136-zone", "", "zone to update on the RFC 2136 server; hosts inside it are published")
+	fs.StringArrayVar(&d.RFC2136Zones, "rfc2136-zone", nil, "a zone to update on the RFC 2136 server, repeatable; default: the --dns-zone zones")
 	fs.StringVar(&d.RFC2136KeyName, "rfc2136-tsig-key-name", "", "name of the TSIG key for RFC 2136 updates")
 	fs.StringVar(&d.RFC2136SecretFile, "rfc2136-tsig-secret-file", "", "file holding the base64 TSIG secret")
 	fs.StringVar(&d.RFC2136Algorithm, "rfc2136-tsig-algorithm", "hmac-sha256", "TSIG algorithm")
@@ -58,7 +59,7 @@ func (d *DNS) AddFlags(fs *pflag.FlagSet, defaultAddr string) {
 // Options turns the flags into the controllers' DNS options.
 func (d *DNS) Options() (setup.DNSOptions, error) {
 	opts := setup.DNSOptions{Addr: d.Addr, Endpoints: d.Endpoints, Notify: d.Notify}
-	zones, err := d.zones()
+	zones, err := canonicalZones("--dns-zone", d.Zones)
 	if err != nil {
 		return opts, err
 	}
@@ -87,34 +88,40 @@ func (d *DNS) Options() (setup.DNSOptions, error) {
 	if d.RFC2136Server == "" {
 		return opts, nil
 	}
-	if d.RFC2136Zone == "" || d.RFC2136KeyName == "" || d.RFC2136SecretFile == "" {
-		return opts, errors.New("--rfc2136-server needs --rfc2136-zone, --rfc2136-tsig-key-name and --rfc2136-tsig-secret-file")
+	if d.RFC2136KeyName == "" || d.RFC2136SecretFile == "" {
+		return opts, errors.New("--rfc2136-server needs --rfc2136-tsig-key-name and --rfc2136-tsig-secret-file")
+	}
+	rfcZones := zones
+	if len(d.RFC2136Zones) > 0 {
+		if rfcZones, err = canonicalZones("--rfc2136-zone", d.RFC2136Zones); err != nil {
+			return opts, err
+		}
 	}
 	secret, err := os.ReadFile(d.RFC2136SecretFile)
 	if err != nil {
 		return opts, fmt.Errorf("--rfc2136-tsig-secret-file: %w", err)
 	}
 	opts.RFC2136 = &dns.RFC2136{
-		Server: d.RFC2136Server, Zone: d.RFC2136Zone, KeyName: d.RFC2136KeyName,
+		Server: d.RFC2136Server, Zones: rfcZones, KeyName: d.RFC2136KeyName,
 		Secret: strings.TrimSpace(string(secret)), Algorithm: d.RFC2136Algorithm,
 	}
 	return opts, nil
 }
 
-// zones checks the --dns-zone values and makes them canonical: fully qualified, lower case,
-// each once.
-func (d *DNS) zones() ([]string, error) {
-	if len(d.Zones) == 0 {
-		return nil, errors.New("--dns-zone: at least one zone is needed")
+// canonicalZones checks the zones of a flag and makes them canonical: fully qualified, lower
+// case, each once.
+func canonicalZones(flag string, zones []string) ([]string, error) {
+	if len(zones) == 0 {
+		return nil, fmt.Errorf("%s: at least one zone is needed", flag)
 	}
 	var out []string
-	for _, z := range d.Zones {
+	for _, z := range zones {
 		if _, ok := mdns.IsDomainName(z); !ok || strings.Trim(z, ".") == "" || strings.Contains(z, "*") {
-			return nil, fmt.Errorf("--dns-zone %q: not a zone name, such as shop.example.com", z)
+			return nil, fmt.Errorf("%s %q: not a zone name, such as shop.example.com", flag, z)
 		}
 		z = strings.ToLower(mdns.CanonicalName(z))
 		if slices.Contains(out, z) {
-			return nil, fmt.Errorf("--dns-zone %q: given twice", z)
+			return nil, fmt.Errorf("%s %q: given twice", flag, z)
 		}
 		out = append(out, z)
 	}

@@ -2,6 +2,8 @@ package options
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,5 +77,39 @@ func TestZoneFlags(t *testing.T) {
 		if _, err := zones(bad...); err == nil || !strings.Contains(err.Error(), "--dns-zone") {
 			t.Errorf("%v: %v, want an error naming --dns-zone", bad, err)
 		}
+	}
+}
+
+// TestRFC2136ZonesFollowTheDNSZones: the RFC 2136 publisher updates the --dns-zone zones
+// unless --rfc2136-zone, repeatable, names its own; it needs its TSIG key either way.
+func TestRFC2136ZonesFollowTheDNSZones(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "tsig")
+	if err := os.WriteFile(secret, []byte("c2VjcmV0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rfc := func(args ...string) ([]string, error) {
+		var d DNS
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		d.AddFlags(fs, "127.0.0.1:5353")
+		if err := fs.Parse(append([]string{"--rfc2136-server", "127.0.0.1:53", "--rfc2136-tsig-key-name", "k"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := d.Options()
+		if err != nil {
+			return nil, err
+		}
+		return opts.RFC2136.Zones, nil
+	}
+	if got, err := rfc("--rfc2136-tsig-secret-file", secret, "--dns-zone", "shop.example.com", "--dns-zone", "navarkos.local."); err != nil || strings.Join(got, ",") != "shop.example.com.,navarkos.local." {
+		t.Errorf("without --rfc2136-zone: %v, %v; want the --dns-zone zones", got, err)
+	}
+	if got, err := rfc("--rfc2136-tsig-secret-file", secret, "--rfc2136-zone", "a.example.com", "--rfc2136-zone", "b.example.com."); err != nil || strings.Join(got, ",") != "a.example.com.,b.example.com." {
+		t.Errorf("with --rfc2136-zone twice: %v, %v", got, err)
+	}
+	if _, err := rfc("--rfc2136-tsig-secret-file", secret, "--rfc2136-zone", "*.example.com"); err == nil || !strings.Contains(err.Error(), "--rfc2136-zone") {
+		t.Errorf("a wildcard zone: %v, want an error naming --rfc2136-zone", err)
+	}
+	if _, err := rfc(); err == nil || !strings.Contains(err.Error(), "--rfc2136-tsig-secret-file") {
+		t.Errorf("without the TSIG secret: %v", err)
 	}
 }

@@ -101,7 +101,7 @@ func withheldHosts(reserved []string, taken map[string]string) *refusal {
 func (r *Reconciler) reservedHosts(gi *n6sv1alpha1.GlobalIngress) []string {
 	var out []string
 	for h := range hostSet(gi) {
-		if r.Registry.Reserved(h) || (r.RFC2136 != nil && h == mdns.CanonicalName(r.RFC2136.Zone)) {
+		if r.Registry.Reserved(h) || (r.RFC2136 != nil && r.RFC2136.Apex(h)) {
 			out = append(out, h)
 		}
 	}
@@ -113,7 +113,7 @@ func (r *Reconciler) reservedHosts(gi *n6sv1alpha1.GlobalIngress) []string {
 // a GlobalIngress may not make Navarkos authoritative for a zone of its own choosing.
 func (r *Reconciler) servesZone(zone string) bool {
 	zone = mdns.CanonicalName(zone)
-	if r.RFC2136 != nil && mdns.CanonicalName(r.RFC2136.Zone) == zone {
+	if r.RFC2136 != nil && r.RFC2136.Apex(zone) {
 		return true
 	}
 	return slices.ContainsFunc(r.Registry.Origins, func(o string) bool { return mdns.CanonicalName(o) == zone })

@@ -27,8 +27,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	mdns "github.com/miekg/dns"
-
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/dns"
 	"github.com/navarkos/navarkos/internal/member"
@@ -188,16 +186,15 @@ func (r *Reconciler) adoptPublished(owner string, gi *n6sv1alpha1.GlobalIngress)
 	if r.RFC2136 == nil {
 		return
 	}
-	zone := &dns.Zone{Origin: mdns.CanonicalName(r.RFC2136.Zone)}
 	var names []string
 	for _, h := range gi.Status.Hosts {
-		if zone.Contains(h.Host) {
+		if _, ok := r.RFC2136.ZoneOf(h.Host); ok {
 			names = append(names, h.Host)
 		}
 	}
 	if !gi.DeletionTimestamp.IsZero() {
 		for _, h := range gi.Spec.Hosts {
-			if zone.Contains(h) {
+			if _, ok := r.RFC2136.ZoneOf(h); ok {
 				names = append(names, h)
 			}
 		}
@@ -217,10 +214,9 @@ func (r *Reconciler) forget(ctx context.Context, owner string) error {
 
 // publishRFC2136 sends the hosts inside the external zone, with every answered address.
 func (r *Reconciler) publishRFC2136(ctx context.Context, owner string, gi *n6sv1alpha1.GlobalIngress, targets []dns.Target) error {
-	zone := &dns.Zone{Origin: mdns.CanonicalName(r.RFC2136.Zone)}
 	hosts := map[string][]netip.Addr{}
 	for _, h := range gi.Spec.Hosts {
-		if zone.Contains(h) {
+		if _, ok := r.RFC2136.ZoneOf(h); ok {
 			hosts[h] = dns.Select(targets, dns.Policy{Strategy: dns.RoundRobin}, nil, "", 0)
 		}
 	}

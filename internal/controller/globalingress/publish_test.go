@@ -25,7 +25,7 @@ func TestRefusedUpdateIsACondition(t *testing.T) {
 	ctx := context.Background()
 	r, _ := startReconciler(t, func(r *globalingress.Reconciler) {
 		r.Registry = &dns.Registry{}
-		r.RFC2136 = &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
+		r.RFC2136 = &dns.RFC2136{Server: server, Zones: []string{"example.test."}, KeyName: "navarkos", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkhIQ=="}
 	})
 
 	gi := testGlobalIngress("refused", func(s *n6sv1alpha1.GlobalIngressSpec) {

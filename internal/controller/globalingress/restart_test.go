@@ -26,7 +26,7 @@ func TestNoDanglingRecordsAcrossRestarts(t *testing.T) {
 	run := func() (stop func()) {
 		_, stop = startReconciler(t, func(r *globalingress.Reconciler) {
 			r.Registry = &dns.Registry{Origins: []string{globalingress.DefaultZone}}
-			r.RFC2136 = &dns.RFC2136{Server: server, Zone: "example.test.", KeyName: "navarkos", Secret: testenv.BINDKey}
+			r.RFC2136 = &dns.RFC2136{Server: server, Zones: []string{"example.test."}, KeyName: "navarkos", Secret: testenv.BINDKey}
 		})
 		return stop
 	}

@@ -23,7 +23,7 @@ func (r *Reconciler) zoneRefusal(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 	zone := zoneOf(gi)
 	if !r.servesZone(zone) {
 		return n6sv1alpha1.GlobalIngressZoneNotServedReason,
-			fmt.Sprintf("zone %s is not served here (served: %s); nothing is published", zone, strings.Join(r.Registry.Origins, ", ")), nil
+			fmt.Sprintf("zone %s is not served here (served: %s); nothing is published", zone, strings.Join(r.servedZones(), ", ")), nil
 	}
 	ns := &corev1.Namespace{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Name: gi.Namespace}, ns); err != nil {
@@ -36,6 +36,19 @@ func (r *Reconciler) zoneRefusal(ctx context.Context, gi *n6sv1alpha1.GlobalIngr
 	return n6sv1alpha1.GlobalIngressZoneNotAllowedReason,
 		fmt.Sprintf("namespace %s may publish only in zones %s (annotation %s on the namespace, set by the operator), not in %s; nothing is published",
 			gi.Namespace, strings.Join(allowed, ", "), n6sv1alpha1.DNSZonesAnnotation, zone), nil
+}
+
+// servedZones are the zones of the embedded server and of the RFC 2136 publisher, each once.
+func (r *Reconciler) servedZones() []string {
+	out := slices.Clone(r.Registry.Origins)
+	if r.RFC2136 != nil {
+		for _, z := range r.RFC2136.Zones {
+			if !slices.Contains(out, mdns.CanonicalName(z)) {
+				out = append(out, mdns.CanonicalName(z))
+			}
+		}
+	}
+	return out
 }
 
 // namespaceZones is the namespace's DNSZonesAnnotation, each zone canonical, and whether it
