@@ -10,9 +10,11 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/navarkos/navarkos/internal/dns"
+	"github.com/navarkos/navarkos/internal/setup"
 )
 
-func parseDNS(t *testing.T, args ...string) (*dns.RateLimiter, error) {
+// dnsOptions parses args as the DNS flags and turns them into the controllers' options.
+func dnsOptions(t *testing.T, args ...string) (setup.DNSOptions, error) {
 	t.Helper()
 	var d DNS
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
@@ -20,7 +22,12 @@ func parseDNS(t *testing.T, args ...string) (*dns.RateLimiter, error) {
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	opts, err := d.Options()
+	return d.Options()
+}
+
+func parseDNS(t *testing.T, args ...string) (*dns.RateLimiter, error) {
+	t.Helper()
+	opts, err := dnsOptions(t, args...)
 	return opts.RateLimit, err
 }
 
@@ -58,13 +65,7 @@ func TestRateLimitFlags(t *testing.T) {
 // twice is refused by name.
 func TestZoneFlags(t *testing.T) {
 	zones := func(args ...string) ([]string, error) {
-		var d DNS
-		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-		d.AddFlags(fs, "127.0.0.1:5353")
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := d.Options()
+		opts, err := dnsOptions(t, args...)
 		return opts.Zones, err
 	}
 	if got, err := zones(); err != nil || strings.Join(got, ",") != "navarkos.local." {
@@ -88,13 +89,7 @@ func TestRFC2136ZonesFollowTheDNSZones(t *testing.T) {
 		t.Fatal(err)
 	}
 	rfc := func(args ...string) ([]string, error) {
-		var d DNS
-		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-		d.AddFlags(fs, "127.0.0.1:5353")
-		if err := fs.Parse(append([]string{"--rfc2136-server", "127.0.0.1:53", "--rfc2136-tsig-key-name", "k"}, args...)); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := d.Options()
+		opts, err := dnsOptions(t, append([]string{"--rfc2136-server", "127.0.0.1:53", "--rfc2136-tsig-key-name", "k"}, args...)...)
 		if err != nil {
 			return nil, err
 		}
