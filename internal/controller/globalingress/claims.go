@@ -113,10 +113,7 @@ func (r *Reconciler) reservedHosts(gi *n6sv1alpha1.GlobalIngress) []string {
 // a GlobalIngress may not make Navarkos authoritative for a zone of its own choosing.
 func (r *Reconciler) servesZone(zone string) bool {
 	zone = mdns.CanonicalName(zone)
-	if r.RFC2136 != nil && r.RFC2136.Apex(zone) {
-		return true
-	}
-	return slices.ContainsFunc(r.Registry.Origins, func(o string) bool { return mdns.CanonicalName(o) == zone })
+	return slices.ContainsFunc(r.servedZones(), func(o string) bool { return mdns.CanonicalName(o) == zone })
 }
 
 // sharingHosts maps a GlobalIngress to the others that claim one of its hosts, so that a

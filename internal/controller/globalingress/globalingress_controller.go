@@ -591,8 +591,13 @@ func healthOrLabelsChanged() predicate.Funcs {
 }
 
 func (r *Reconciler) all(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.requests(ctx)
+}
+
+// requests are the GlobalIngresses that opts list, as reconcile requests; none when the list fails.
+func (r *Reconciler) requests(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
 	list := &n6sv1alpha1.GlobalIngressList{}
-	if err := r.Client.List(ctx, list); err != nil {
+	if err := r.Client.List(ctx, list, opts...); err != nil {
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

@@ -69,15 +69,7 @@ func namespaceZones(ns *corev1.Namespace) ([]string, bool) {
 
 // inNamespace maps a Namespace to its GlobalIngresses.
 func (r *Reconciler) inNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	list := &n6sv1alpha1.GlobalIngressList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(o.GetName())); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, gi := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&gi)})
-	}
-	return out
+	return r.requests(ctx, client.InNamespace(o.GetName()))
 }
 
 // zonesChanged passes a Namespace's updates that change its DNSZonesAnnotation.

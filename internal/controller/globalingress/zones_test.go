@@ -93,7 +93,7 @@ func TestAMissingDNSEndpointCRDIsACondition(t *testing.T) {
 // limits its GlobalIngresses to the zones it lists, among those served: another served zone
 // gets ZoneNotAllowed, and listing it later publishes it. A namespace without the annotation
 // may use every served zone. The namespace's own admin, by ServiceAccount token, cannot
-// change the annotation.
+// change the annotation, and a garbled annotation allows nothing without stopping the others.
 func TestNamespacesMayBeLimitedToZones(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -132,6 +132,16 @@ func TestNamespacesMayBeLimitedToZones(t *testing.T) {
 	before := grab.DeepCopy()
 	grab.Annotations[n6sv1alpha1.DNSZonesAnnotation] = "a.example.com,b.example.com"
 	g.Expect(apierrors.IsForbidden(tenant.Patch(ctx, grab, client.MergeFrom(before)))).To(BeTrue(), "the namespace's admin may not widen its zones")
+
+	// An annotation that names no zone, or garbage, allows nothing, says so, and stops nothing.
+	odd := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "zones-odd", Annotations: map[string]string{n6sv1alpha1.DNSZonesAnnotation: " ,not a zone!,*"}}}
+	g.Expect(k8s.Create(ctx, odd)).To(Succeed())
+	inZone("garbled", "zones-odd", "a.example.com.")
+	g.Eventually(func(g Gomega) {
+		c := published(g, "zones-odd", "garbled")
+		g.Expect(c.Reason).To(Equal(n6sv1alpha1.GlobalIngressZoneNotAllowedReason))
+		g.Expect(c.Message).To(ContainSubstring("not in a.example.com."))
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed(), "waiting for a garbled annotation to allow nothing")
 
 	g.Expect(k8s.Patch(ctx, grab, client.MergeFrom(before))).To(Succeed(), "the operator may")
 	g.Eventually(func(g Gomega) {
