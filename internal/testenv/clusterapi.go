@@ -344,26 +344,6 @@ func writeServingCert(dir string) ([]byte, error) {
 	return certPEM, os.WriteFile(filepath.Join(dir, "tls.key"), keyPEM, 0o600)
 }
 
-// freePorts returns n TCP ports of 127.0.0.1 that were free a moment ago, all different.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
 // ApplyManifests creates the objects of a multi-document YAML file in a namespace; those that
 // exist are left as they are.
 func ApplyManifests(ctx context.Context, c client.Client, path, namespace string) error {
