@@ -17,8 +17,8 @@ build: tools navarkos
 tools:
 	@hack/build-tools.sh
 
-# The above and what only the tests run: the Cluster API controllers of the capi provider's tests
-# and Fn's fnserver (about 7 more minutes on a first build).
+# The above and what only the tests run: the Cluster API controllers of the capi provider's tests,
+# Fn's fnserver and ExternalDNS (about 11 more minutes on a first build).
 test-tools:
 	@hack/build-tools.sh --with-test-tools
 

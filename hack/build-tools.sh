@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes components, etcd, kwok and kwokctl into bin/ from the
 # Go module proxy; with --with-test-tools, also what only the tests run: the
-# Cluster API controllers of the capi provider's tests, and the Fn server whose
-# api and lb roles the Fn chart's real-server test runs. A binary that already reports the right version is
+# Cluster API controllers of the capi provider's tests, the Fn server whose
+# api and lb roles the Fn chart's real-server test runs, and ExternalDNS, which the
+# DNSEndpoint end-to-end test runs against BIND. A binary that already reports the right version is
 # skipped, and a kubectl on PATH within one minor version of the components is reused.
 #
 # Each tool module is built by one `go build` of all its missing commands, so the
@@ -22,6 +23,9 @@ KWOK_VERSION=v0.8.0
 CAPI_VERSION=v1.14.2
 # Pinned exactly: the proxy serves this version but not fn's version list.
 FN_VERSION=v0.3.749
+# The version hack/tools/externaldns/go.mod requires; the tests install its DNSEndpoint CRD.
+EXTERNAL_DNS_VERSION=$(awk '$1 == "require" { $0 = substr($0, 9) } $1 == "sigs.k8s.io/external-dns" { print $2 }' \
+  "$root/hack/tools/externaldns/go.mod")
 kube_minor=$(cut -d. -f2 <<<"$KUBE_VERSION")
 
 # version_of BINARY: the version output of BINARY, or nothing when it does not run.
@@ -119,7 +123,7 @@ build() {
   cd "$root"
 }
 
-kube=() etcd=() kwok=() capi=() fn=()
+kube=() etcd=() kwok=() capi=() fn=() externaldns=()
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   has "$c" "$KUBE_VERSION" || kube+=("$c=k8s.io/kubernetes/cmd/$c")
 done
@@ -132,6 +136,8 @@ done
 # fnserver prints no version: its build information says which module it was built from.
 # It needs cgo, for sqlite.
 $with_test_tools && { has_module fnserver github.com/fnproject/fn "$FN_VERSION" || fn+=("fnserver=github.com/fnproject/fn/cmd/fnserver"); }
+$with_test_tools && { has_module external-dns sigs.k8s.io/external-dns "$EXTERNAL_DNS_VERSION" ||
+  externaldns+=("external-dns=sigs.k8s.io/external-dns"); }
 
 # The Cluster API controllers, for the capi provider's tests: core, the kubeadm
 # bootstrap and control-plane providers, and the test infrastructure provider.
@@ -143,7 +149,7 @@ $with_test_tools && for pair in capi-core=sigs.k8s.io/cluster-api/core \
 done
 
 steps=0
-for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]} ${#capi[@]} ${#fn[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
+for n in ${#kube[@]} ${#etcd[@]} ${#kwok[@]} ${#capi[@]} ${#fn[@]} ${#externaldns[@]}; do [ "$n" -eq 0 ] || steps=$((steps + 1)); done
 [ "$steps" -eq 0 ] && exit 0
 echo "Building $steps tool module(s) into bin/; a first build on 2 cores with empty Go caches takes 25 to 30 minutes" >&2
 
@@ -154,4 +160,6 @@ kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.i
 [ ${#kwok[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" kwok "" "${kwok[@]}"; }
 [ ${#capi[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" capi "" "${capi[@]}"; }
 [ ${#fn[@]} -eq 0 ] || { step=$((step + 1)); CGO_ENABLED=1 build "$step/$steps" fn "" "${fn[@]}"; }
+[ ${#externaldns[@]} -eq 0 ] || { step=$((step + 1)); build "$step/$steps" externaldns \
+  "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION" "${externaldns[@]}"; }
 echo "All tools are in bin/ ($(elapsed))" >&2

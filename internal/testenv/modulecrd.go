@@ -16,16 +16,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// ExternalDNSVersion is the ExternalDNS release whose DNSEndpoint CRD the tests install.
-const ExternalDNSVersion = "v0.20.0"
-
 // GatewayAPIVersion is the Gateway API release whose HTTPRoute CRD the chart tests install.
 const GatewayAPIVersion = "v1.6.3"
-
-// InstallExternalDNSCRD installs ExternalDNS's own DNSEndpoint CRD, taken from its module.
-func InstallExternalDNSCRD(ctx context.Context, c client.Client) error {
-	return InstallModuleCRD(ctx, c, "sigs.k8s.io/external-dns@"+ExternalDNSVersion, "config/crd/standard/dnsendpoints.externaldns.k8s.io.yaml")
-}
 
 // InstallHTTPRouteCRD installs the Gateway API's own HTTPRoute CRD, taken from its module.
 func InstallHTTPRouteCRD(ctx context.Context, c client.Client) error {
