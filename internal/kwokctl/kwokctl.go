@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/yaml"
 )
 
 // Runner runs kwokctl against one work directory, with the binaries of one bin directory.
@@ -47,6 +48,8 @@ type CreateOptions struct {
 	Disable []string
 	// ExtraArgs are component=flag=value pairs.
 	ExtraArgs []string
+	// Env are component=NAME=VALUE environment variables of the components.
+	Env []string
 	// APIServerPort fixes the kube-apiserver port; 0 picks a free one.
 	APIServerPort int
 	// Wait is how long kwokctl waits for the cluster to be ready.
@@ -201,15 +204,12 @@ func (r Runner) Create(ctx context.Context, name string, opts CreateOptions) err
 	for _, a := range opts.ExtraArgs {
 		args = append(args, "--extra-args", a)
 	}
-	if opts.PodReadyDelay > 0 {
-		path, err := r.writeStages(name, opts.PodReadyDelay)
-		if err != nil {
-			return err
-		}
-		defer os.Remove(path)
-		args = append(args, "--config", path)
+	cfg, err := r.writeCreateConfig(name, opts)
+	if err != nil {
+		return err
 	}
-	if err := r.run(ctx, name, args...); err != nil {
+	defer os.Remove(cfg)
+	if err := r.runWith(ctx, name, cfg, args...); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(r.ClusterDir(name), completeMarker), nil, 0o600); err != nil {
@@ -331,28 +331,94 @@ func (r Runner) Delete(ctx context.Context, name string) error {
 
 func (r Runner) bin(name string) string { return filepath.Join(r.BinDir, name) }
 
-// config is kwokctl's configuration for every cluster Navarkos runs. It binds every component
-// to the loopback address: kwokctl's default, 0.0.0.0, would open etcd, which has no
-// authentication here, to the network. Passing it also keeps a user's ~/.kwok/kwok.yaml out.
-const config = `apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokctlConfiguration
-options:
-  bindAddress: 127.0.0.1
-`
-
-// configPath writes kwokctl's configuration into the work directory, once, and returns its path.
+// configPath writes kwokctl's shared configuration into the work directory, once, and
+// returns its path.
 func (r Runner) configPath() (string, error) {
+	data, err := configFile(CreateOptions{})
+	if err != nil {
+		return "", err
+	}
 	path := filepath.Join(r.WorkDir, "navarkos-kwokctl.yaml")
-	if got, err := os.ReadFile(path); err == nil && string(got) == config {
+	if got, err := os.ReadFile(path); err == nil && bytes.Equal(got, data) {
 		return path, nil
 	}
+	return path, r.writeWorkFile(path, data)
+}
+
+// writeCreateConfig writes the configuration of one creation into the work directory and
+// returns its path; kwokctl keeps what it read in the cluster's own configuration, which its
+// later commands use.
+func (r Runner) writeCreateConfig(name string, opts CreateOptions) (string, error) {
+	data, err := configFile(opts)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(r.WorkDir, "navarkos-create-"+name+".yaml")
+	return path, r.writeWorkFile(path, data)
+}
+
+func (r Runner) writeWorkFile(path string, data []byte) error {
 	if err := os.MkdirAll(r.WorkDir, 0o750); err != nil {
-		return "", fmt.Errorf("failed to create kwokctl's work directory: %w", err)
+		return fmt.Errorf("failed to create kwokctl's work directory: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		return "", fmt.Errorf("failed to write kwokctl's configuration: %w", err)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("failed to write kwokctl's configuration %s: %w", path, err)
 	}
-	return path, nil
+	return nil
+}
+
+// configFile is a kwokctl configuration: every component bound to the loopback address
+// (kwokctl's default, 0.0.0.0, would open etcd, which has no authentication here, to the
+// network), the components' environment of opts, and the Stages of opts' pod readiness
+// delay. Passing it also keeps a user's ~/.kwok/kwok.yaml out.
+func configFile(opts CreateOptions) ([]byte, error) {
+	doc := map[string]any{
+		"apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+		"kind":       "KwokctlConfiguration",
+		"options":    map[string]any{"bindAddress": "127.0.0.1"},
+	}
+	patches, err := componentEnv(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	if len(patches) > 0 {
+		doc["componentsPatches"] = patches
+	}
+	data, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte("---\n"), data...)
+	if opts.PodReadyDelay > 0 {
+		st, err := stages(opts.PodReadyDelay)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+	}
+	return out, nil
+}
+
+// componentEnv turns component=NAME=VALUE pairs into kwokctl's componentsPatches, one per
+// component in the order first named.
+func componentEnv(env []string) ([]map[string]any, error) {
+	var patches []map[string]any
+	index := map[string]int{}
+	for _, e := range env {
+		component, nameValue, ok1 := strings.Cut(e, "=")
+		name, value, ok2 := strings.Cut(nameValue, "=")
+		if !ok1 || !ok2 || component == "" || name == "" {
+			return nil, fmt.Errorf("environment %q is not component=NAME=VALUE", e)
+		}
+		i, seen := index[component]
+		if !seen {
+			i = len(patches)
+			index[component] = i
+			patches = append(patches, map[string]any{"name": component, "extraEnvs": []map[string]string{}})
+		}
+		patches[i]["extraEnvs"] = append(patches[i]["extraEnvs"].([]map[string]string), map[string]string{"name": name, "value": value})
+	}
+	return patches, nil
 }
 
 // DefaultCommandTimeout bounds one kwokctl command that the caller's context leaves
@@ -360,15 +426,21 @@ func (r Runner) configPath() (string, error) {
 // creation's own wait (CreateOptions.Wait) is added to it.
 const DefaultCommandTimeout = 3 * time.Minute
 
+// run runs a kwokctl command on a cluster with the shared configuration.
 func (r Runner) run(ctx context.Context, name string, args ...string) error {
+	cfg, err := r.configPath()
+	if err != nil {
+		return err
+	}
+	return r.runWith(ctx, name, cfg, args...)
+}
+
+// runWith runs a kwokctl command on a cluster with the configuration file cfg.
+func (r Runner) runWith(ctx context.Context, name, cfg string, args ...string) error {
 	if _, bounded := ctx.Deadline(); !bounded {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cmp.Or(r.CommandTimeout, DefaultCommandTimeout)+waitOf(args))
 		defer cancel()
-	}
-	cfg, err := r.configPath()
-	if err != nil {
-		return err
 	}
 	args = append([]string{"--name", name, "--config", cfg}, args...)
 	cmd := exec.CommandContext(ctx, r.bin("kwokctl"), args...)

@@ -3,8 +3,6 @@ package kwokctl
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	nodefast "sigs.k8s.io/kwok/kustomize/stage/node/fast"
@@ -42,21 +40,4 @@ func stages(podReadyDelay time.Duration) ([]byte, error) {
 		out.Write(data)
 	}
 	return out.Bytes(), nil
-}
-
-// writeStages writes a cluster's stage configuration into the work directory and returns its
-// path; kwokctl keeps what it read in the cluster's own configuration.
-func (r Runner) writeStages(name string, podReadyDelay time.Duration) (string, error) {
-	data, err := stages(podReadyDelay)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(r.WorkDir, 0o750); err != nil {
-		return "", fmt.Errorf("failed to create kwokctl's work directory: %w", err)
-	}
-	path := filepath.Join(r.WorkDir, "navarkos-stages-"+name+".yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return "", fmt.Errorf("failed to write the stages of local cluster %s: %w", name, err)
-	}
-	return path, nil
 }

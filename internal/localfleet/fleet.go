@@ -34,6 +34,8 @@ type Fleet struct {
 	BinDir string
 	// APIServerPort fixes the fleet API server's port on first creation; 0 picks a free one.
 	APIServerPort int
+	// Members lightens the components of the local members it creates.
+	MemberProfile local.MemberProfile
 }
 
 // KubeconfigPath is where the fleet's admin kubeconfig is written.
@@ -51,7 +53,7 @@ func (f Fleet) APIServerDir() string { return f.Runner().ClusterDir(APIServerNam
 
 // LocalProvider is the local provider over the fleet's work directory.
 func (f Fleet) LocalProvider() *local.Provider {
-	return &local.Provider{Runner: f.Runner(), CreateTimeout: 2 * time.Minute, Reserved: APIServerName}
+	return &local.Provider{Runner: f.Runner(), CreateTimeout: 2 * time.Minute, Reserved: APIServerName, Profile: f.MemberProfile}
 }
 
 // Members lists the local member clusters.

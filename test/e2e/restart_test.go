@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -18,6 +21,7 @@ import (
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/internal/localfleet"
+	"github.com/navarkos/navarkos/internal/provider/local"
 	"github.com/navarkos/navarkos/internal/setup"
 	"github.com/navarkos/navarkos/internal/testenv"
 )
@@ -68,6 +72,7 @@ func TestRestartSafety(t *testing.T) {
 	for _, exe := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"} {
 		g.Expect(testenv.CountProcesses(exe, clusterDir)).To(Equal(1), "exactly one %s for the member", exe)
 	}
+	expectLightMember(t, clusterDir)
 	controlPlane := fl.APIServerDir()
 	g.Expect(testenv.CountProcesses("kube-apiserver", controlPlane)).To(Equal(1), "exactly one fleet API server")
 	g.Expect(testenv.CountProcesses("etcd", controlPlane)).To(Equal(1), "exactly one fleet etcd")
@@ -119,4 +124,28 @@ func fleetClient(t *testing.T, fl localfleet.Fleet) client.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// expectLightMember: the member's components run with the light profile of the local
+// provider's defaults: GOGC 50 for each, no leader election, and only a member's controllers.
+func expectLightMember(t *testing.T, clusterDir string) {
+	t.Helper()
+	for _, p := range testenv.ProcessesUnder(clusterDir) {
+		pid, cmdline, _ := strings.Cut(p, ": ")
+		exe := filepath.Base(strings.Fields(cmdline)[0])
+		environ, err := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+		if err != nil {
+			t.Fatalf("the environment of %s: %v", exe, err)
+		}
+		if !slices.Contains(strings.Split(string(environ), "\x00"), fmt.Sprintf("GOGC=%d", local.DefaultMemberGOGC)) {
+			t.Errorf("%s runs without GOGC=%d", exe, local.DefaultMemberGOGC)
+		}
+		if (exe == "kube-controller-manager" || exe == "kube-scheduler") && !strings.Contains(cmdline, "--leader-elect=false") {
+			t.Errorf("%s elects a leader: %s", exe, cmdline)
+		}
+		if exe == "kube-controller-manager" && (!strings.Contains(cmdline, "--controllers=deployment-controller,") ||
+			strings.Contains(cmdline, "certificatesigningrequest")) {
+			t.Errorf("kube-controller-manager runs more than a member's controllers: %s", cmdline)
+		}
+	}
 }

@@ -33,6 +33,8 @@ type Provider struct {
 	// Reserved is a cluster name in the work directory that is not a member, such as the
 	// fleet API server's; the provider refuses to touch it.
 	Reserved string
+	// Profile lightens the components of the members it creates.
+	Profile MemberProfile
 
 	// creating serializes creations: kwokctl picks free ports by probing, so two creations
 	// at once can pick the same ones.
@@ -101,7 +103,9 @@ func (p *Provider) Create(ctx context.Context, req provider.Request) error {
 	p.creating.Lock()
 	defer p.creating.Unlock()
 	// The pool's own arguments come last, so that they win.
-	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: []string{kwokctl.NoFsync}, PodReadyDelay: n6sv1alpha1.DefaultPodReadyDelay}
+	profileArgs, env := p.Profile.createOptions()
+	opts := kwokctl.CreateOptions{Wait: p.CreateTimeout, ExtraArgs: append([]string{kwokctl.NoFsync}, profileArgs...),
+		Env: env, PodReadyDelay: n6sv1alpha1.DefaultPodReadyDelay}
 	if req.Pool != nil && req.Pool.Template != nil && req.Pool.Template.Local != nil {
 		// A malformed delay, stored before the API checked it, gets the default.
 		opts.PodReadyDelay, _ = req.Pool.Template.Local.PodReadyDelayOr(n6sv1alpha1.DefaultPodReadyDelay)

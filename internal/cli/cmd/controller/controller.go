@@ -33,6 +33,7 @@ type flagpole struct {
 	maxConcurrentWork int
 	kubeconfigPlugins bool
 	planner           options.Planner
+	members           options.LocalMembers
 	dns               options.DNS
 }
 
@@ -60,6 +61,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.IntVar(&f.maxConcurrentWork, "max-concurrent-clusters", 4, "how many clusters the Cluster Manager works on at once")
 	fs.BoolVar(&f.kubeconfigPlugins, "allow-kubeconfig-plugins", false, "let joined clusters' kubeconfigs run exec and auth-provider plugins and read token, certificate and key files; whoever writes a join Secret then runs code here")
 	f.planner.AddFlags(fs)
+	f.members.AddFlags(fs)
 	f.dns.AddFlags(fs, "")
 	return cmd
 }
@@ -93,7 +95,11 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 	}
 	providers := provider.Registry{n6sv1alpha1.ProviderStatic: static.Provider{}}
 	if f.enableLocal {
-		providers[n6sv1alpha1.ProviderLocal] = g.Fleet().LocalProvider()
+		fleet := g.Fleet()
+		if fleet.MemberProfile, err = f.members.Options(); err != nil {
+			return err
+		}
+		providers[n6sv1alpha1.ProviderLocal] = fleet.LocalProvider()
 	}
 	mgr, err := setup.NewManager(ctx, cfg, setup.Options{
 		Providers:               providers,

@@ -28,6 +28,7 @@ type flagpole struct {
 	dashboardAddr  string
 	dns            options.DNS
 	planner        options.Planner
+	members        options.LocalMembers
 }
 
 // NewCommand returns `navarkos up`.
@@ -52,6 +53,7 @@ Run it again with the same --data-dir to resume.`,
 	cmd.Flags().StringVar(&f.dashboardAddr, "dashboard-addr", "127.0.0.1:0", "loopback address of the dashboard (port 0: a free one; empty turns it off)")
 	f.dns.AddFlags(cmd.Flags(), "127.0.0.1:5353")
 	f.planner.AddFlags(cmd.Flags())
+	f.members.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -64,8 +66,12 @@ func runE(ctx context.Context, out io.Writer, g *options.Global, f *flagpole) er
 	if err != nil {
 		return err
 	}
+	profile, err := f.members.Options()
+	if err != nil {
+		return err
+	}
 	fl := g.Fleet()
-	fl.APIServerPort = f.apiServerPort
+	fl.APIServerPort, fl.MemberProfile = f.apiServerPort, profile
 	if err := os.MkdirAll(g.DataDir, 0o700); err != nil {
 		return fmt.Errorf("failed to create data directory %s: %w", g.DataDir, err)
 	}
