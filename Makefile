@@ -66,6 +66,7 @@ generate:
 # Every benchmark of the README's performance section; about 70 minutes on 2 cores (the tool build alone takes 30).
 bench: build test-tools
 	bench/cluster-lifecycle.sh
+	$(GO) run ./bench/members -bin-dir bin
 	bench/scheduling.sh
 	bench/fleet-simulator.sh
 	$(GO) run ./bench/planner

@@ -33,3 +33,18 @@ func TestCPUOf(t *testing.T) {
 
 // burned keeps the busy loop of TestCPUOf from being optimized away.
 var burned int
+
+// TestMemoryOf: the test process has resident and private memory, its shares are no more
+// than its pages, and no process reads as zero.
+func TestMemoryOf(t *testing.T) {
+	m := MemoryOf(os.Getpid())
+	if m.RSS < 1<<20 || m.Anonymous < 1<<20 {
+		t.Errorf("memory of the test process = %+v, want at least 1 MiB resident and private", m)
+	}
+	if m.PSS > m.RSS || m.Anonymous > m.RSS {
+		t.Errorf("memory of the test process = %+v: PSS and private memory must be within RSS", m)
+	}
+	if m := MemoryOf(-1); m != (Memory{}) {
+		t.Errorf("memory of no process = %+v, want zero", m)
+	}
+}
