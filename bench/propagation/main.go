@@ -118,10 +118,12 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 		names = append(names, fmt.Sprintf("m%d", i))
 	}
 	fmt.Fprintf(os.Stderr, "waiting for %d member clusters\n", nClusters)
+	membersStart := time.Now()
 	members, err := benchfleet.StartMembers(ctx, c, names, func(cfg *rest.Config) { cfg.QPS, cfg.Burst = 500, 1000 })
 	if err != nil {
 		return err
 	}
+	membersReady := time.Since(membersStart)
 
 	s := &seen{times: map[string]time.Time{}}
 	for name, m := range members {
@@ -150,9 +152,9 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 
 	// The members' CPU while nothing is created, so that only the creations' own cost is counted.
 	fmt.Fprintf(os.Stderr, "measuring the members' idle CPU for %s\n", idleSample)
-	idleBefore := byProcess(fl.DataDir, cpuTime)
-	time.Sleep(idleSample)
-	idlePerSecond := membersCPU(idleBefore, byProcess(fl.DataDir, cpuTime)).Seconds() / idleSample.Seconds()
+	idle := measureIdle(fl, names)
+	idlePerSecond := idle.membersCPU
+	printFleetFootprint(nClusters, membersReady, idle)
 
 	var results []result
 	for _, rate := range rates {

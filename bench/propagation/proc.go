@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
 )
@@ -75,4 +76,48 @@ func printCPU(before, after map[string]int64, wall time.Duration) {
 	}
 	title := fmt.Sprintf("CPU used while propagating (%.0f s wall clock, %.0f s of CPU over all cores)", wall.Seconds(), time.Duration(total).Seconds())
 	printShares(title, "CPU seconds", float64(time.Second), used)
+}
+
+// idleFleet is what the fleet costs the machine while nothing is created.
+type idleFleet struct {
+	// membersCPU is the members' components' CPU, in cores.
+	membersCPU float64
+	// machineIdle is the share of the machine's CPU time spent idle.
+	machineIdle float64
+	// memory is each member's memory.
+	memory []procfs.Memory
+}
+
+// measureIdle reads the members' and the machine's CPU over idleSample, and each member's
+// memory at its end.
+func measureIdle(fl localfleet.Fleet, names []string) idleFleet {
+	before := byProcess(fl.DataDir, cpuTime)
+	total0, idle0 := procfs.MachineCPU()
+	time.Sleep(idleSample)
+	total1, idle1 := procfs.MachineCPU()
+	out := idleFleet{
+		membersCPU:  membersCPU(before, byProcess(fl.DataDir, cpuTime)).Seconds() / idleSample.Seconds(),
+		machineIdle: float64(idle1-idle0) / float64(total1-total0),
+	}
+	for _, name := range names {
+		out.memory = append(out.memory, procfs.MemoryUnder(fl.Runner().ClusterDir(name)))
+	}
+	return out
+}
+
+// printFleetFootprint prints how long the members took to be Ready and what they cost idle.
+func printFleetFootprint(n int, ready time.Duration, idle idleFleet) {
+	const mib = 1 << 20
+	var total procfs.Memory
+	var rss, pss, private []float64
+	for _, m := range idle.memory {
+		total = total.Add(m)
+		rss, pss, private = append(rss, float64(m.RSS)/mib), append(pss, float64(m.PSS)/mib), append(private, float64(m.Anonymous)/mib)
+	}
+	fmt.Printf("| %d members, idle | figure |\n|---|---|\n", n)
+	fmt.Printf("| all Ready, from the first Cluster's creation | %.0f s |\n", ready.Seconds())
+	fmt.Printf("| one member, median: RSS / PSS / private | %.0f / %.0f / %.0f MiB |\n", stats.Median(rss), stats.Median(pss), stats.Median(private))
+	fmt.Printf("| all members: RSS / PSS / private | %.0f / %.0f / %.0f MiB |\n", float64(total.RSS)/mib, float64(total.PSS)/mib, float64(total.Anonymous)/mib)
+	fmt.Printf("| members' CPU, idle (%s) | %.2f cores |\n", idleSample, idle.membersCPU)
+	fmt.Printf("| machine idle CPU over the same window | %.0f%% |\n\n", 100*idle.machineIdle)
 }

@@ -30,3 +30,26 @@ func CPUOf(pid int) time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * clockTick
 }
+
+// MachineCPU reads the time all CPUs of the machine have spent since boot, and how much of it
+// idle (idle and waiting for I/O), from /proc/stat; zeros when it cannot be read.
+func MachineCPU() (total, idle time.Duration) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 6 || fields[0] != "cpu" {
+		return 0, 0
+	}
+	var ticks, idleTicks int64
+	for i, f := range fields[1:] {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		ticks += v
+		if i == 3 || i == 4 { // idle, iowait
+			idleTicks += v
+		}
+	}
+	return time.Duration(ticks) * clockTick, time.Duration(idleTicks) * clockTick
+}

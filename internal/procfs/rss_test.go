@@ -48,3 +48,11 @@ func TestMemoryOf(t *testing.T) {
 		t.Errorf("memory of no process = %+v, want zero", m)
 	}
 }
+
+// TestMachineCPU: the machine has run, and idled no longer than it ran.
+func TestMachineCPU(t *testing.T) {
+	total, idle := MachineCPU()
+	if total <= 0 || idle < 0 || idle > total {
+		t.Errorf("machine CPU total %v, idle %v: want idle within a positive total", total, idle)
+	}
+}

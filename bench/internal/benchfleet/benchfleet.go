@@ -87,8 +87,10 @@ func StartMembers(ctx context.Context, c client.Client, names []string, tune fun
 		}
 	}
 	members := map[string]kubernetes.Interface{}
+	// The local provider makes one cluster at a time: the wait grows with their number.
+	deadline := time.Now().Add(max(5*time.Minute, time.Duration(len(names))*perMemberWait))
 	for _, name := range names {
-		err := WaitFor(ctx, 5*time.Minute, 100*time.Millisecond, func() bool {
+		err := WaitFor(ctx, time.Until(deadline), 100*time.Millisecond, func() bool {
 			cl := &n6sv1alpha1.Cluster{}
 			return c.Get(ctx, client.ObjectKey{Name: name}, cl) == nil && cl.Status.Phase == n6sv1alpha1.ClusterPhaseReady
 		})
@@ -110,6 +112,9 @@ func StartMembers(ctx context.Context, c client.Client, names []string, tune fun
 	}
 	return members, nil
 }
+
+// perMemberWait is how long StartMembers waits for each member it starts, on a busy machine.
+const perMemberWait = 20 * time.Second
 
 // Deployment is a Deployment of replicas labelled app=name, for the benchmarks' fleets.
 func Deployment(namespace, name string, replicas int32) *appsv1.Deployment {
