@@ -399,10 +399,22 @@ func configFile(opts CreateOptions) ([]byte, error) {
 	return out, nil
 }
 
+// componentPatch is one component's entry in kwokctl's componentsPatches.
+type componentPatch struct {
+	Name      string   `json:"name"`
+	ExtraEnvs []envVar `json:"extraEnvs"`
+}
+
+// envVar is one environment variable of a component.
+type envVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
 // componentEnv turns component=NAME=VALUE pairs into kwokctl's componentsPatches, one per
 // component in the order first named.
-func componentEnv(env []string) ([]map[string]any, error) {
-	var patches []map[string]any
+func componentEnv(env []string) ([]componentPatch, error) {
+	var patches []componentPatch
 	index := map[string]int{}
 	for _, e := range env {
 		component, nameValue, ok1 := strings.Cut(e, "=")
@@ -414,9 +426,9 @@ func componentEnv(env []string) ([]map[string]any, error) {
 		if !seen {
 			i = len(patches)
 			index[component] = i
-			patches = append(patches, map[string]any{"name": component, "extraEnvs": []map[string]string{}})
+			patches = append(patches, componentPatch{Name: component})
 		}
-		patches[i]["extraEnvs"] = append(patches[i]["extraEnvs"].([]map[string]string), map[string]string{"name": name, "value": value})
+		patches[i].ExtraEnvs = append(patches[i].ExtraEnvs, envVar{Name: name, Value: value})
 	}
 	return patches, nil
 }
