@@ -125,15 +125,14 @@ func bringUp(ctx context.Context, p *local.Provider, req provider.Request, repli
 	if _, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
+	err = benchfleet.WaitFor(ctx, 3*time.Minute, time.Second, func() bool {
 		got, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{})
-		if err == nil && got.Status.ReadyReplicas == replicas {
-			return nil
-		}
-		time.Sleep(time.Second)
+		return err == nil && got.Status.ReadyReplicas == replicas
+	})
+	if err != nil {
+		return fmt.Errorf("deployment web of %s, %d Ready replicas: %w", req.Name, replicas, err)
 	}
-	return fmt.Errorf("deployment web of %s: not %d Ready replicas within 3 minutes", req.Name, replicas)
+	return nil
 }
 
 // idleWindow reads, for each variant's member, the CPU its processes use over one window and

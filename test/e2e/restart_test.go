@@ -93,6 +93,10 @@ func TestRestartSafety(t *testing.T) {
 		expectReady(g, cl, 2)
 		g.Expect(cl.Status.Endpoint).To(Equal(endpoint))
 	}, clusterTimeout, poll).Should(Succeed(), "waiting for the cluster to come back after a restart")
+	// The status above may still be the one the last run wrote: wait for the components.
+	g.Eventually(func() int { return len(testenv.ProcessesUnder(clusterDir)) }, clusterTimeout, poll).
+		Should(Equal(5), "waiting for the member's five components to run again")
+	expectLightMember(t, clusterDir) // a resumed member keeps its profile
 	g.Expect(third.stop(t, syscall.SIGTERM)).To(Succeed(), "navarkos up must exit cleanly on SIGTERM:\n%s", third.output.String())
 	g.Expect(testenv.ProcessesUnder(dataDir)).To(BeEmpty())
 }
@@ -130,9 +134,11 @@ func fleetClient(t *testing.T, fl localfleet.Fleet) client.Client {
 // provider's defaults: GOGC 50 for each, no leader election, and only a member's controllers.
 func expectLightMember(t *testing.T, clusterDir string) {
 	t.Helper()
+	seen := map[string]bool{}
 	for _, p := range testenv.ProcessesUnder(clusterDir) {
 		pid, cmdline, _ := strings.Cut(p, ": ")
 		exe := filepath.Base(strings.Fields(cmdline)[0])
+		seen[exe] = true
 		environ, err := os.ReadFile(filepath.Join("/proc", pid, "environ"))
 		if err != nil {
 			t.Fatalf("the environment of %s: %v", exe, err)
@@ -147,5 +153,8 @@ func expectLightMember(t *testing.T, clusterDir string) {
 			strings.Contains(cmdline, "certificatesigningrequest")) {
 			t.Errorf("kube-controller-manager runs more than a member's controllers: %s", cmdline)
 		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("the member runs %v: want its five components to check", seen)
 	}
 }
