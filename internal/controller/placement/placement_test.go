@@ -261,6 +261,36 @@ func TestFailoverAfterToleration(t *testing.T) {
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for the new replicas to be shared")
 }
 
+// TestADuplicatedWorkloadAtZeroStaysOnItsClusters: a Duplicated workload with no replicas,
+// made so or scaled down to zero, is still bound to every cluster the engine chose, at zero
+// replicas, so that its member objects are scaled down rather than deleted.
+func TestADuplicatedWorkloadAtZeroStaysOnItsClusters(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "zero"}})).To(Succeed())
+	readyCluster(t, "zero-a", "eu", time.Hour, true)
+	readyCluster(t, "zero-b", "us", time.Hour, true)
+	g.Expect(k8s.Create(ctx, testDeployment("zero", "idle", 0))).To(Succeed())
+	g.Expect(k8s.Create(ctx, testDeployment("zero", "web", 2))).To(Succeed())
+	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "zero", Name: "both"},
+		Spec: n6sv1alpha1.PlacementSpec{
+			ResourceSelectors: []n6sv1alpha1.ResourceSelector{{APIVersion: "apps/v1", Kind: "Deployment"}},
+			ClusterAffinity:   &n6sv1alpha1.ClusterAffinity{ClusterNames: []string{"zero-a", "zero-b"}},
+			Replicas:          &n6sv1alpha1.ReplicaScheduling{Mode: n6sv1alpha1.ReplicaModeDuplicated},
+		},
+	})).To(Succeed())
+	for name, want := range map[string]map[string]int32{"idle": {"zero-a": 0, "zero-b": 0}, "web": {"zero-a": 2, "zero-b": 2}} {
+		g.Eventually(func(g Gomega) {
+			g.Expect(bindingReplicas(g, "zero", "deployment-"+name)).To(Equal(want))
+		}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for Deployment %s on both clusters", name)
+	}
+	scaleDeployment(t, "zero", "web", 0)
+	g.Eventually(func(g Gomega) {
+		g.Expect(bindingReplicas(g, "zero", "deployment-web")).To(Equal(map[string]int32{"zero-a": 0, "zero-b": 0}))
+	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for Deployment web at zero replicas on both clusters")
+}
+
 func scaleDeployment(t *testing.T, ns, name string, replicas int32) {
 	t.Helper()
 	d := &appsv1.Deployment{}

@@ -100,17 +100,28 @@ func targets(d placement.Result) []n6sv1alpha1.TargetCluster {
 }
 
 // stepResult is the decision as far as the move has reached: the step's replicas per
-// cluster, with the decision's scores, reason and unplaced count.
+// cluster, with the decision's scores, reason and unplaced count. A cluster the decision
+// gives no replicas but lists all the same (a Duplicated workload scaled to zero) runs no pod
+// to move, so it is in the result at once: the workload stays there, at zero replicas.
 func stepResult(d placement.Result, step placement.Step) placement.Result {
 	out := d
 	out.Assignments = nil
-	score := map[string]int64{}
 	for _, a := range d.Assignments {
-		score[a.Cluster] = a.Score
+		if n, moving := step.Replicas[a.Cluster]; moving || a.Replicas == 0 {
+			a.Replicas = n
+			out.Assignments = append(out.Assignments, a)
+		}
+	}
+	listed := map[string]bool{}
+	for _, a := range d.Assignments {
+		listed[a.Cluster] = true
 	}
 	for _, c := range slices.Sorted(maps.Keys(step.Replicas)) {
-		out.Assignments = append(out.Assignments, placement.Assignment{Cluster: c, Replicas: step.Replicas[c], Score: score[c]})
+		if !listed[c] {
+			out.Assignments = append(out.Assignments, placement.Assignment{Cluster: c, Replicas: step.Replicas[c]})
+		}
 	}
+	slices.SortFunc(out.Assignments, func(a, b placement.Assignment) int { return strings.Compare(a.Cluster, b.Cluster) })
 	return out
 }
 
