@@ -12,10 +12,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	n6sv1alpha1 "github.com/navarkos/navarkos/api/v1alpha1"
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
@@ -47,7 +47,8 @@ import (
 // idleSample is how long the members' idle CPU is measured before the first rate.
 const idleSample = 20 * time.Second
 
-// profilePath, when set, receives a CPU profile of the fleet phase; dumpPath every latency.
+// profilePath and memProfilePath, when set, receive the controllers' CPU profile of the fleet
+// phase and their heap at its end; dumpPath every latency.
 var profilePath, memProfilePath, dumpPath string
 
 // freezeMember asks for the frozen-member detection time at the end.
@@ -60,8 +61,8 @@ func main() {
 	rates := flag.String("rates", "", "comma-separated rates to sweep instead of -rate, e.g. 5,10,20,40")
 	flag.BoolVar(&freezeMember, "freeze-member", false, "at the end, freeze one member's kube-apiserver (SIGSTOP) and time until its Cluster is not Healthy")
 	binDir := flag.String("bin-dir", "bin", "directory with the Kubernetes, etcd and kwok binaries")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fleet phase to this file")
-	flag.StringVar(&memProfilePath, "memprofile", "", "write a heap profile at the end of the fleet phase to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write the controllers' CPU profile of the fleet phase to this file")
+	flag.StringVar(&memProfilePath, "memprofile", "", "write the controllers' heap profile at the end of the fleet phase to this file")
 	flag.StringVar(&dumpPath, "dump", "", "write every latency as CSV (deployment,cluster,created_ms,latency_ms) to this file")
 	flag.Parse()
 	profilePath = *cpuProfile
@@ -107,11 +108,14 @@ func (s *seen) get(key string) (time.Time, bool) {
 
 func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 	ctx := context.Background()
-	fl, c, stop, err := benchfleet.Start(ctx, binDir)
+	bf, err := benchfleet.StartProcess(ctx, binDir)
+	if bf != nil {
+		defer bf.Stop()
+	}
 	if err != nil {
 		return err
 	}
-	defer stop()
+	fl, c := bf.Fleet, bf.Client
 
 	var names []string
 	for i := range nClusters {
@@ -152,13 +156,13 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 
 	// The members' CPU while nothing is created, so that only the creations' own cost is counted.
 	fmt.Fprintf(os.Stderr, "measuring the members' idle CPU for %s\n", idleSample)
-	idle := measureIdle(fl, names)
+	idle := measureIdle(bf, names)
 	idlePerSecond := idle.membersCPU
 	printFleetFootprint(nClusters, membersReady, idle)
 
 	var results []result
 	for _, rate := range rates {
-		r, err := measure(ctx, fl, c, members, names, s, nDeployments, rate, idlePerSecond)
+		r, err := measure(ctx, bf, members, names, s, nDeployments, rate, idlePerSecond)
 		if err != nil {
 			return err
 		}
@@ -189,10 +193,10 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 		}
 	}
 	last := results[len(results)-1]
-	rss := byProcess(fl.APIServerDir(), procfs.RSSOf)
+	rss := byProcess(fl.APIServerDir(), bf.PID, procfs.RSSOf)
 	printShares(fmt.Sprintf("Control-plane RSS after the last rate (%d Deployments per rate, %d clusters)", nDeployments, nClusters), "MiB", 1<<20, rss)
 	printCPU(last.cpuBefore, last.cpuAfter, last.wall)
-	if err := printReconcileTimes(); err != nil {
+	if err := printReconcileTimes(ctx, bf.MetricsURL); err != nil {
 		return err
 	}
 	return printAPIRequests(ctx, fl.KubeconfigPath(), 12)
@@ -212,11 +216,12 @@ type result struct {
 
 // measure creates n Deployments directly in every member at the rate (the baseline), then n
 // on the fleet API at the same rate, and waits for each in every member.
-func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members map[string]kubernetes.Interface, names []string, s *seen, n int, rate, idlePerSecond float64) (result, error) {
+func measure(ctx context.Context, bf *benchfleet.Process, members map[string]kubernetes.Interface, names []string, s *seen, n int, rate, idlePerSecond float64) (result, error) {
 	r := result{rate: rate}
+	fl, c := bf.Fleet, bf.Client
 	tag := strconv.FormatFloat(rate, 'f', -1, 64)
 	fmt.Fprintf(os.Stderr, "rate %s/s: creating %d Deployments directly in each of %d members\n", tag, n, len(names))
-	directBefore, directStart := byProcess(fl.DataDir, cpuTime), time.Now()
+	directBefore, directStart := byProcess(fl.DataDir, bf.PID, cpuTime), time.Now()
 	sampled := members[names[0]]
 	requestsBefore, err := requestCounts(ctx, sampled)
 	if err != nil {
@@ -247,24 +252,28 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	marginal := func(before, after map[string]int64, wall time.Duration) float64 {
 		return (membersCPU(before, after).Seconds() - idlePerSecond*wall.Seconds()) / objects
 	}
-	r.directMembersCPUPerThousand = marginal(directBefore, byProcess(fl.DataDir, cpuTime), time.Since(directStart))
+	r.directMembersCPUPerThousand = marginal(directBefore, byProcess(fl.DataDir, bf.PID, cpuTime), time.Since(directStart))
 	requestsAfterDirect, err := requestCounts(ctx, sampled)
 	if err != nil {
 		return r, err
 	}
 
 	fmt.Fprintf(os.Stderr, "rate %s/s: creating %d Deployments on the fleet API\n", tag, n)
+	// The controllers' CPU profile covers the creations and a little after.
+	cpuProfileDone := make(chan error, 1)
 	if profilePath != "" {
-		f, err := os.Create(profilePath)
-		if err != nil {
-			return r, err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return r, err
-		}
-		defer pprof.StopCPUProfile()
+		seconds := int(math.Ceil(float64(n)/rate)) + 2
+		go func() {
+			cpuProfileDone <- fetch(ctx, fmt.Sprintf("%s/profile?seconds=%d", bf.PprofURL, seconds), profilePath)
+		}()
+	} else {
+		cpuProfileDone <- nil
 	}
-	r.cpuBefore = byProcess(fl.DataDir, cpuTime)
+	queuesBefore, err := snapshotQueues(ctx, bf.MetricsURL)
+	if err != nil {
+		return r, err
+	}
+	r.cpuBefore = byProcess(fl.DataDir, bf.PID, cpuTime)
 	start := time.Now()
 	created, err := createPaced(ctx, n, rate, "fleet-"+tag, func(d *appsv1.Deployment) error {
 		d.Namespace, d.Labels = "bench", map[string]string{"bench": "fleet"}
@@ -280,19 +289,22 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	if err := collect(ctx, created, []string{bindingsPrefix}, s, &bound); err != nil {
 		return r, err
 	}
-	r.cpuAfter, r.wall = byProcess(fl.DataDir, cpuTime), time.Since(start)
+	r.cpuAfter, r.wall = byProcess(fl.DataDir, bf.PID, cpuTime), time.Since(start)
+	queuesAfter, err := snapshotQueues(ctx, bf.MetricsURL)
+	if err != nil {
+		return r, err
+	}
+	printQueueWaits(fmt.Sprintf("%g Deployments/s", rate), queuesBefore, queuesAfter)
 	if dumpPath != "" {
 		if err := dump(strings.TrimSuffix(dumpPath, ".csv")+"-"+tag+".csv", created, append(slices.Clone(names), bindingsPrefix), s); err != nil {
 			return r, err
 		}
 	}
+	if err := <-cpuProfileDone; err != nil {
+		return r, err
+	}
 	if memProfilePath != "" {
-		f, err := os.Create(memProfilePath)
-		if err != nil {
-			return r, err
-		}
-		runtime.GC()
-		if err := errors.Join(pprof.WriteHeapProfile(f), f.Close()); err != nil {
+		if err := fetch(ctx, bf.PprofURL+"/heap?gc=1", memProfilePath); err != nil {
 			return r, err
 		}
 	}
@@ -314,32 +326,26 @@ func measure(ctx context.Context, fl localfleet.Fleet, c client.Client, members 
 	return r, nil
 }
 
-// printReconcileTimes shows where the controllers spent their time, from controller-runtime's own metrics.
-func printReconcileTimes() error {
-	families, err := ctrlmetrics.Registry.Gather()
+// fetch writes what url serves to path.
+func fetch(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n| controller | reconciles | mean reconcile time |\n|---|---|---|\n")
-	for _, mf := range families {
-		if mf.GetName() != "controller_runtime_reconcile_time_seconds" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			h := m.GetHistogram()
-			if h.GetSampleCount() == 0 {
-				continue
-			}
-			name := ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "controller" {
-					name = l.GetValue()
-				}
-			}
-			fmt.Printf("| %s | %d | %.1f ms |\n", name, h.GetSampleCount(), 1000*h.GetSampleSum()/float64(h.GetSampleCount()))
-		}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	return errors.Join(err, f.Close())
 }
 
 // createPaced creates n Deployments at the given rate and returns their creation times.

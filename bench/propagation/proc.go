@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/bench/internal/stats"
 	"github.com/navarkos/navarkos/internal/localfleet"
 	"github.com/navarkos/navarkos/internal/procfs"
@@ -17,14 +18,21 @@ import (
 // clusterDir finds the cluster a component belongs to in its command line.
 var clusterDir = regexp.MustCompile(`/clusters/([^/]+)/`)
 
-// navarkosProcess names this process, which runs the controllers and the benchmark's watches.
-const navarkosProcess = "navarkos (controllers and the benchmark's watches)"
+// The processes that are not a cluster's components: the controllers, and this benchmark,
+// which creates the Deployments and watches for them in every member.
+const (
+	navarkosProcess  = "navarkos controller"
+	benchmarkProcess = "the benchmark (its creations and watches)"
+)
 
-// byProcess measures each kind of process: navarkos (this process), and each component of
-// the fleet API and, summed, of the members.
-func byProcess(dataDir string, measure func(pid int) int64) map[string]int64 {
-	out := map[string]int64{navarkosProcess: measure(os.Getpid())}
-	for _, p := range procfs.Under(dataDir) {
+// byProcess measures each kind of process: the navarkos controller, this benchmark, and each
+// component of the fleet API and, summed, of the members, of those whose command line names dir.
+func byProcess(dir string, controller int, measure func(pid int) int64) map[string]int64 {
+	out := map[string]int64{navarkosProcess: measure(controller), benchmarkProcess: measure(os.Getpid())}
+	for _, p := range procfs.Under(dir) {
+		if p.PID == controller {
+			continue
+		}
 		where := "members'"
 		for _, arg := range p.Cmdline {
 			if m := clusterDir.FindStringSubmatch(arg); m != nil && m[1] == localfleet.APIServerName {
@@ -90,13 +98,14 @@ type idleFleet struct {
 
 // measureIdle reads the members' and the machine's CPU over idleSample, and each member's
 // memory at its end.
-func measureIdle(fl localfleet.Fleet, names []string) idleFleet {
-	before := byProcess(fl.DataDir, cpuTime)
+func measureIdle(bf *benchfleet.Process, names []string) idleFleet {
+	fl := bf.Fleet
+	before := byProcess(fl.DataDir, bf.PID, cpuTime)
 	total0, idle0 := procfs.MachineCPU()
 	time.Sleep(idleSample)
 	total1, idle1 := procfs.MachineCPU()
 	out := idleFleet{
-		membersCPU:  membersCPU(before, byProcess(fl.DataDir, cpuTime)).Seconds() / idleSample.Seconds(),
+		membersCPU:  membersCPU(before, byProcess(fl.DataDir, bf.PID, cpuTime)).Seconds() / idleSample.Seconds(),
 		machineIdle: float64(idle1-idle0) / float64(total1-total0),
 	}
 	for _, name := range names {

@@ -52,6 +52,8 @@ type Options struct {
 	MetricsAddr string
 	// HealthProbeAddr serves /healthz and /readyz; empty turns them off.
 	HealthProbeAddr string
+	// PprofAddr serves Go's /debug/pprof profiles; empty turns them off.
+	PprofAddr string
 	// LeaderElection makes only one replica of the controllers act at a time.
 	LeaderElection bool
 	// LeaderElectionNamespace holds the leader election Lease.
@@ -111,6 +113,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manag
 		Scheme:                  Scheme(),
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  opts.HealthProbeAddr,
+		PprofBindAddress:        opts.PprofAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "navarkos-controllers.n6s.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,

@@ -24,6 +24,7 @@ type flagpole struct {
 	healthInterval    time.Duration
 	metricsAddr       string
 	probeAddr         string
+	pprofAddr         string
 	leaderElection    bool
 	leaderElectionNS  string
 	leaseInCluster    bool
@@ -52,6 +53,7 @@ func NewCommand(g *options.Global) *cobra.Command {
 	fs.DurationVar(&f.healthInterval, "health-interval", cluster.DefaultHealthInterval, "how often each cluster's health and capacity are checked")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", ":8080", "address to serve Prometheus metrics on (0 turns them off)")
 	fs.StringVar(&f.probeAddr, "health-probe-addr", ":8081", "address to serve /healthz and /readyz on")
+	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "address to serve Go's /debug/pprof profiles on, for CPU and heap profiles of the controllers (empty turns them off)")
 	fs.BoolVar(&f.leaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", n6sv1alpha1.SystemNamespace, "namespace of the leader election Lease")
 	fs.BoolVar(&f.leaseInCluster, "leader-election-in-cluster", false, "hold the leader election Lease in the cluster this pod runs in, rather than in the fleet API")
@@ -106,6 +108,7 @@ func runE(ctx context.Context, g *options.Global, f *flagpole) error {
 		HealthInterval:          f.healthInterval,
 		MetricsAddr:             f.metricsAddr,
 		HealthProbeAddr:         f.probeAddr,
+		PprofAddr:               f.pprofAddr,
 		LeaderElection:          f.leaderElection,
 		LeaderElectionNamespace: f.leaderElectionNS,
 		LeaderElectionConfig:    leaseConfig,
