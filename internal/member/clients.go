@@ -51,6 +51,13 @@ type cached struct {
 	// namespaces made or found in this member, so each is checked once per client.
 	namespaces *sync.Map
 	objects    *objectCache
+	follows    *followCache
+}
+
+// stop ends the member's watches.
+func (c cached) stop() {
+	c.objects.stop()
+	c.follows.stop()
 }
 
 // For returns a client of the named member cluster.
@@ -75,7 +82,7 @@ func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Clie
 	defer m.mu.Unlock()
 	got, ok := m.byName[cluster]
 	if ok && got.digest == digest {
-		return &Client{Client: got.client, namespaces: got.namespaces, objects: got.objects}, nil
+		return &Client{Client: got.client, namespaces: got.namespaces, objects: got.objects, follows: got.follows}, nil
 	}
 	cfg, err := m.Kubeconfigs.RESTConfig(data)
 	if err != nil {
@@ -94,15 +101,20 @@ func (m *Clients) ForCluster(ctx context.Context, c *n6sv1alpha1.Cluster) (*Clie
 	if err != nil {
 		return nil, err
 	}
+	follows, err := newFollowCache(watchCfg, m.Scheme, cluster)
+	if err != nil {
+		objects.stop()
+		return nil, err
+	}
 	if ok {
-		got.objects.stop()
+		got.stop()
 	}
 	if m.byName == nil {
 		m.byName = map[string]cached{}
 	}
-	entry := cached{digest: digest, client: cl, namespaces: &sync.Map{}, objects: objects}
+	entry := cached{digest: digest, client: cl, namespaces: &sync.Map{}, objects: objects, follows: follows}
 	m.byName[cluster] = entry
-	return &Client{Client: cl, namespaces: entry.namespaces, objects: objects}, nil
+	return &Client{Client: cl, namespaces: entry.namespaces, objects: objects, follows: follows}, nil
 }
 
 // Forget drops the client and the object cache of a cluster that left the fleet.
@@ -110,7 +122,7 @@ func (m *Clients) Forget(cluster string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if got, ok := m.byName[cluster]; ok {
-		got.objects.stop()
+		got.stop()
 		delete(m.byName, cluster)
 	}
 }
@@ -120,7 +132,7 @@ func (m *Clients) Stop() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, got := range m.byName {
-		got.objects.stop()
+		got.stop()
 		delete(m.byName, name)
 	}
 }
@@ -130,6 +142,7 @@ type Client struct {
 	client.Client
 	namespaces *sync.Map
 	objects    *objectCache
+	follows    *followCache
 }
 
 // Observe follows the kind in this member, from the first call on, and returns the cached,

@@ -27,8 +27,11 @@ const (
 	Provisioner = "n6s.io/local"
 	// provisionedBy is the annotation the PersistentVolume controller reads to know who deletes a volume.
 	provisionedBy = "pv.kubernetes.io/provisioned-by"
-	// pollInterval is how often a Ready local cluster is looked at for new claims.
-	pollInterval = 2 * time.Second
+	// resync looks at a Ready local cluster again now and then. Its StorageClasses, claims
+	// and volumes are watched, so this is a safety net.
+	resync = 10 * time.Minute
+	// follower names this controller's watches of members.
+	follower = "localstorage"
 )
 
 // Reconciler provisions volumes in the Ready clusters of the local provider.
@@ -37,6 +40,8 @@ type Reconciler struct {
 	Client client.Client
 	// Members gives clients of the member clusters.
 	Members *member.Clients
+
+	changes *member.Changes
 }
 
 // SetupWithManager runs the reconciler on Clusters.
@@ -44,7 +49,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Members == nil {
 		return errors.New("localstorage reconciler needs a Client and Members")
 	}
-	return ctrl.NewControllerManagedBy(mgr).For(&n6sv1alpha1.Cluster{}).Named("localstorage").Complete(r)
+	var err error
+	if r.changes, err = member.NewChanges(mgr); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).For(&n6sv1alpha1.Cluster{}).WatchesRawSource(r.changes.Source()).Named("localstorage").Complete(r)
 }
 
 // Reconcile makes sure the cluster has the StorageClass, gives pending claims a volume and
@@ -62,21 +71,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := ensureStorageClass(ctx, mc); err != nil {
+	var readers [3]client.Reader
+	for i, kind := range []client.Object{&storagev1.StorageClass{}, &corev1.PersistentVolumeClaim{}, &corev1.PersistentVolume{}} {
+		if readers[i], err = mc.Follow(ctx, kind, follower, func() { r.changes.Notify(c.Name) }); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if err := ensureStorageClass(ctx, readers[0], mc); err != nil {
 		return ctrl.Result{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	if err := provision(ctx, mc); err != nil {
+	if err := provision(ctx, readers[1], mc); err != nil {
 		return ctrl.Result{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	if err := reclaim(ctx, mc); err != nil {
+	if err := reclaim(ctx, readers[2], mc); err != nil {
 		return ctrl.Result{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	return ctrl.Result{RequeueAfter: pollInterval}, nil
+	return ctrl.Result{RequeueAfter: resync}, nil
 }
 
-func ensureStorageClass(ctx context.Context, mc client.Client) error {
+// ensureStorageClass makes the default StorageClass unless src shows it.
+func ensureStorageClass(ctx context.Context, src client.Reader, mc client.Client) error {
 	sc := &storagev1.StorageClass{}
-	err := mc.Get(ctx, client.ObjectKey{Name: StorageClassName}, sc)
+	err := src.Get(ctx, client.ObjectKey{Name: StorageClassName}, sc)
 	if err == nil || !apierrors.IsNotFound(err) {
 		return err
 	}
@@ -95,10 +111,10 @@ func ensureStorageClass(ctx context.Context, mc client.Client) error {
 	return nil
 }
 
-// provision makes a volume for each pending claim of the class that has none.
-func provision(ctx context.Context, mc client.Client) error {
+// provision makes a volume for each pending claim of the class, read from src, that has none.
+func provision(ctx context.Context, src client.Reader, mc client.Client) error {
 	claims := &corev1.PersistentVolumeClaimList{}
-	if err := mc.List(ctx, claims); err != nil {
+	if err := src.List(ctx, claims); err != nil {
 		return fmt.Errorf("failed to list PersistentVolumeClaims: %w", err)
 	}
 	for i := range claims.Items {
@@ -145,10 +161,10 @@ func volumeFor(pvc *corev1.PersistentVolumeClaim) *corev1.PersistentVolume {
 	}
 }
 
-// reclaim deletes the released volumes this provisioner made.
-func reclaim(ctx context.Context, mc client.Client) error {
+// reclaim deletes the released volumes, read from src, that this provisioner made.
+func reclaim(ctx context.Context, src client.Reader, mc client.Client) error {
 	volumes := &corev1.PersistentVolumeList{}
-	if err := mc.List(ctx, volumes); err != nil {
+	if err := src.List(ctx, volumes); err != nil {
 		return fmt.Errorf("failed to list PersistentVolumes: %w", err)
 	}
 	for i := range volumes.Items {

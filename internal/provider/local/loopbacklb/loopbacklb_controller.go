@@ -17,8 +17,12 @@ import (
 	"github.com/navarkos/navarkos/internal/member"
 )
 
-// pollInterval is how often a Ready local cluster is looked at for new Services and Ingresses.
-const pollInterval = time.Second
+// resync looks at a Ready local cluster again now and then. Its Services and Ingresses are
+// watched, so this is a safety net.
+const resync = 10 * time.Minute
+
+// follower names this controller's watches of members.
+const follower = "loopbacklb"
 
 // Reconciler assigns loopback addresses in the Ready clusters of the local provider.
 type Reconciler struct {
@@ -27,7 +31,8 @@ type Reconciler struct {
 	// Members gives clients of the member clusters.
 	Members *member.Clients
 
-	alloc Allocator
+	alloc   Allocator
+	changes *member.Changes
 }
 
 // SetupWithManager runs the reconciler on Clusters.
@@ -35,7 +40,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.Members == nil {
 		return errors.New("loopbacklb reconciler needs a Client and Members")
 	}
-	return ctrl.NewControllerManagedBy(mgr).For(&n6sv1alpha1.Cluster{}).Named("loopbacklb").Complete(r)
+	var err error
+	if r.changes, err = member.NewChanges(mgr); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).For(&n6sv1alpha1.Cluster{}).WatchesRawSource(r.changes.Source()).Named("loopbacklb").Complete(r)
 }
 
 // Reconcile gives addresses to a local cluster's LoadBalancer Services and Ingresses that lack them.
@@ -57,20 +66,30 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	keep := map[string]bool{}
-	if err := r.services(ctx, c.Name, mc, keep); err != nil {
+	notify := func() { r.changes.Notify(c.Name) }
+	services, err := mc.Follow(ctx, &corev1.Service{}, follower, notify)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.ingresses(ctx, c.Name, mc, keep); err != nil {
+	ingresses, err := mc.Follow(ctx, &networkingv1.Ingress{}, follower, notify)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	keep := map[string]bool{}
+	if err := r.services(ctx, c.Name, services, mc, keep); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.ingresses(ctx, c.Name, ingresses, mc, keep); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.alloc.ReleaseExcept(c.Name+"/", keep)
-	return ctrl.Result{RequeueAfter: pollInterval}, nil
+	return ctrl.Result{RequeueAfter: resync}, nil
 }
 
-func (r *Reconciler) services(ctx context.Context, cluster string, mc client.Client, keep map[string]bool) error {
+// services gives addresses to the LoadBalancer Services read from src, writing through mc.
+func (r *Reconciler) services(ctx context.Context, cluster string, src client.Reader, mc client.Client, keep map[string]bool) error {
 	list := &corev1.ServiceList{}
-	if err := mc.List(ctx, list); err != nil {
+	if err := src.List(ctx, list); err != nil {
 		return fmt.Errorf("failed to list the Services of cluster %s: %w", cluster, err)
 	}
 	for i := range list.Items {
@@ -94,9 +113,10 @@ func (r *Reconciler) services(ctx context.Context, cluster string, mc client.Cli
 	return nil
 }
 
-func (r *Reconciler) ingresses(ctx context.Context, cluster string, mc client.Client, keep map[string]bool) error {
+// ingresses gives addresses to the Ingresses read from src, writing through mc.
+func (r *Reconciler) ingresses(ctx context.Context, cluster string, src client.Reader, mc client.Client, keep map[string]bool) error {
 	list := &networkingv1.IngressList{}
-	if err := mc.List(ctx, list); err != nil {
+	if err := src.List(ctx, list); err != nil {
 		return fmt.Errorf("failed to list the Ingresses of cluster %s: %w", cluster, err)
 	}
 	for i := range list.Items {
