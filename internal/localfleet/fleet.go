@@ -26,6 +26,14 @@ const (
 	housekeepingControllers = "namespace,garbagecollector,serviceaccount-token,serviceaccount,clusterrole-aggregation"
 )
 
+// fleetComponentEnv lightens the fleet API's components as local members are lightened: a heap
+// that grows by half before a collection (docs/performance.md, the control plane).
+var fleetComponentEnv = []string{
+	"etcd=GOGC=" + strconv.Itoa(local.DefaultMemberGOGC),
+	"kube-apiserver=GOGC=" + strconv.Itoa(local.DefaultMemberGOGC),
+	"kube-controller-manager=GOGC=" + strconv.Itoa(local.DefaultMemberGOGC),
+}
+
 // Fleet is a local fleet rooted at a data directory.
 type Fleet struct {
 	// DataDir holds the fleet API server, the member clusters and the admin kubeconfig.
@@ -94,8 +102,11 @@ func (f Fleet) StartAPIServer(ctx context.Context) error {
 			return err
 		}
 		err := cp.Create(ctx, APIServerName, kwokctl.CreateOptions{
-			Disable:       []string{"kube-scheduler", "kwok-controller"},
-			ExtraArgs:     []string{"kube-controller-manager=controllers=" + housekeepingControllers, kwokctl.NoFsync},
+			Disable: []string{"kube-scheduler", "kwok-controller"},
+			// One kube-controller-manager runs: it has no leader to elect, nor a Lease to renew every 2 s.
+			ExtraArgs: []string{"kube-controller-manager=controllers=" + housekeepingControllers,
+				"kube-controller-manager=leader-elect=false", kwokctl.NoFsync},
+			Env:           fleetComponentEnv,
 			APIServerPort: f.APIServerPort,
 		})
 		if err != nil {
