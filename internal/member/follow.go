@@ -7,7 +7,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -107,15 +106,4 @@ func (c *Changes) Notify(cluster string) {
 	case c.events <- event.GenericEvent{Object: &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: cluster}}}:
 	case <-c.done:
 	}
-}
-
-// Metadata reads the metadata of one object in the member, whoever made it: from a watch of
-// its kind's metadata once that watch has listed the kind, from the member until then.
-func (c *Client) Metadata(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (*metav1.PartialObjectMetadata, error) {
-	obj := &metav1.PartialObjectMetadata{}
-	obj.SetGroupVersionKind(gvk)
-	if inf, err := c.follows.cache.GetInformer(ctx, obj, cache.BlockUntilSynced(false)); err == nil && inf.HasSynced() {
-		return obj, c.follows.cache.Get(ctx, key, obj)
-	}
-	return obj, c.Get(ctx, key, obj)
 }

@@ -324,9 +324,10 @@ func (r *Reconciler) applyTo(ctx context.Context, b *n6sv1alpha1.ResourceBinding
 	// The cache holds only Navarkos' objects: an object missing from it may still be someone
 	// else's, which only a placement that adopts may take over without asking.
 	if adopt := spec != nil && spec.ConflictPolicy == n6sv1alpha1.ConflictAdopt; !knownOurs && !adopt {
-		// Its metadata is all that is needed, read from a watch of the kind's metadata: no
-		// round trip stands between the Binding and the apply.
-		existing, err := mc.Metadata(ctx, gvk, key)
+		// Its metadata is all that is needed, and all that is asked for.
+		existing := &metav1.PartialObjectMetadata{}
+		existing.SetGroupVersionKind(gvk)
+		err = mc.Get(ctx, key, existing)
 		switch {
 		case err == nil && !ours(existing, b):
 			return fail(n6sv1alpha1.ResourceConflict, fmt.Errorf("%s %s already exists in cluster %s and Navarkos did not make it; set conflictPolicy: Adopt to take it over", desired.GetKind(), desired.GetName(), tc.Name))
