@@ -24,26 +24,9 @@ import (
 // apply, nor a member controller's own annotation, nor a status write that leaves the replica
 // counters alone wakes a Binding; a change of the counters does.
 func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
-	cfg, c := testenv.StartForTest(t, setup.Scheme(), func(ctx context.Context, c client.Client) error {
-		return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}})
-	})
-	ctx := t.Context()
-	kubeconfig, err := testenv.Kubeconfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := &n6sv1alpha1.SecretReference{Namespace: n6sv1alpha1.SystemNamespace, Name: "self-kubeconfig", Key: "kubeconfig"}
-	if err := c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}, Data: map[string][]byte{ref.Key: kubeconfig}}); err != nil {
-		t.Fatal(err)
-	}
 	seen := make(chan client.Object, 100)
-	members := &member.Clients{Fleet: c, Scheme: setup.Scheme(), OnChange: func(_ string, o client.Object) { seen <- o }}
-	t.Cleanup(members.Stop)
-	self := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "self"}, Status: n6sv1alpha1.ClusterStatus{KubeconfigSecretRef: ref}}
-	mc, err := members.ForCluster(ctx, self)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, mc := selfMember(t, func(_ string, o client.Object) { seen <- o })
+	ctx := t.Context()
 
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -58,6 +41,7 @@ func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
 		},
 	}
 	u := &unstructured.Unstructured{}
+	var err error
 	u.Object, err = runtime.DefaultUnstructuredConverter.ToUnstructured(d)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +97,62 @@ func TestMemberEventsThatCannotChangePropagationAreDropped(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatalf("waited 30s for the change of readyReplicas (resourceVersion %s) to be passed on", oneReady)
+		}
+	}
+}
+
+// selfMember starts an API server that is its own member cluster: a client of it, and a
+// member client of it as Navarkos has one, whose changes go to onChange.
+func selfMember(t *testing.T, onChange func(string, client.Object)) (client.Client, *member.Client) {
+	t.Helper()
+	cfg, c := testenv.StartForTest(t, setup.Scheme(), func(ctx context.Context, c client.Client) error {
+		return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n6sv1alpha1.SystemNamespace}})
+	})
+	kubeconfig, err := testenv.Kubeconfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := &n6sv1alpha1.SecretReference{Namespace: n6sv1alpha1.SystemNamespace, Name: "self-kubeconfig", Key: "kubeconfig"}
+	if err := c.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}, Data: map[string][]byte{ref.Key: kubeconfig}}); err != nil {
+		t.Fatal(err)
+	}
+	members := &member.Clients{Fleet: c, Scheme: setup.Scheme(), OnChange: onChange}
+	t.Cleanup(members.Stop)
+	self := &n6sv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "self"}, Status: n6sv1alpha1.ClusterStatus{KubeconfigSecretRef: ref}}
+	mc, err := members.ForCluster(t.Context(), self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, mc
+}
+
+// TestFollowedKindsAreWatchedWhoeverMadeThem: a followed kind's changes notify its follower,
+// whoever made the object, and are then read from the watch.
+func TestFollowedKindsAreWatchedWhoeverMadeThem(t *testing.T) {
+	c, mc := selfMember(t, nil)
+	ctx := t.Context()
+	notified := make(chan struct{}, 100)
+	follow := func() client.Reader {
+		t.Helper()
+		r, err := mc.Follow(ctx, &corev1.ConfigMap{}, "test", func() { notified <- struct{}{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	follow()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "someone-elses"}}
+	if err := c.Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(30 * time.Second)
+	for found := false; !found; {
+		select {
+		case <-notified:
+			got := &corev1.ConfigMap{}
+			found = follow().Get(ctx, client.ObjectKeyFromObject(cm), got) == nil
+		case <-deadline:
+			t.Fatal("waited 30s for a notification after which the followed ConfigMap reads from the watch")
 		}
 	}
 }
