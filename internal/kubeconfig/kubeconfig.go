@@ -5,6 +5,8 @@ package kubeconfig
 
 import (
 	"fmt"
+	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -33,7 +35,23 @@ func (p Policy) RESTConfig(data []byte) (*rest.Config, error) {
 		// The parser's message quotes structure, never credentials.
 		return nil, fmt.Errorf("not a usable kubeconfig: %v", err)
 	}
+	SkipCompressionOnLoopback(cfg)
 	return cfg, nil
+}
+
+// SkipCompressionOnLoopback asks an API server on this machine for uncompressed answers.
+// Asked for gzip, kube-apiserver compresses every watch stream: on loopback that spends the
+// CPU of both ends (8% of the controllers' in a propagation benchmark) and saves nothing.
+// A server elsewhere is still asked for gzip, which saves bandwidth on large lists.
+func SkipCompressionOnLoopback(cfg *rest.Config) {
+	u, err := url.Parse(cfg.Host)
+	if err != nil {
+		return
+	}
+	host := u.Hostname()
+	if addr, err := netip.ParseAddr(host); (err == nil && addr.IsLoopback()) || host == "localhost" {
+		cfg.DisableCompression = true
+	}
 }
 
 // Check refuses a kubeconfig that would run a command (exec or auth-provider plugins) or read

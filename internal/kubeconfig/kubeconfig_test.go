@@ -3,6 +3,8 @@ package kubeconfig
 import (
 	"strings"
 	"testing"
+
+	"k8s.io/client-go/rest"
 )
 
 const inline = `apiVersion: v1
@@ -49,5 +51,23 @@ func TestPolicy(t *testing.T) {
 	}
 	if _, err := (Policy{}).RESTConfig([]byte("\x00not: [yaml")); err == nil || !strings.Contains(err.Error(), "not a usable kubeconfig") {
 		t.Fatalf("garbage: got %v", err)
+	}
+}
+
+func TestOnlyLoopbackServersAreAskedForUncompressedAnswers(t *testing.T) {
+	for host, want := range map[string]bool{
+		"https://127.0.0.1:6443":         true,
+		"https://127.1.0.9:32767":        true,
+		"https://[::1]:6443":             true,
+		"https://localhost:6443":         true,
+		"https://10.0.0.1:6443":          false,
+		"https://api.example.com":        false,
+		"https://127.0.0.1.example.com/": false,
+	} {
+		cfg := &rest.Config{Host: host}
+		SkipCompressionOnLoopback(cfg)
+		if cfg.DisableCompression != want {
+			t.Errorf("%s: compression disabled %v, want %v", host, cfg.DisableCompression, want)
+		}
 	}
 }
