@@ -156,7 +156,14 @@ func run(nClusters, nDeployments int, rates []float64, binDir string) error {
 
 	// The members' CPU while nothing is created, so that only the creations' own cost is counted.
 	fmt.Fprintf(os.Stderr, "measuring the members' idle CPU for %s\n", idleSample)
-	idle := measureIdle(bf, names)
+	fleetAPI, err := kubernetes.NewForConfig(bf.Config)
+	if err != nil {
+		return err
+	}
+	idle, err := measureIdle(ctx, bf, fleetAPI, names)
+	if err != nil {
+		return err
+	}
 	idlePerSecond := idle.membersCPU
 	printFleetFootprint(nClusters, membersReady, idle)
 

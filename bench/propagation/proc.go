@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/navarkos/navarkos/bench/internal/benchfleet"
 	"github.com/navarkos/navarkos/bench/internal/stats"
@@ -94,27 +97,56 @@ type idleFleet struct {
 	machineIdle float64
 	// memory is each member's memory.
 	memory []procfs.Memory
+	// controlCPU and controlRSS are the controllers' and the fleet API server's CPU, in
+	// cores, and resident memory: what the members cost the control plane.
+	controlCPU, controlRSS map[string]float64
+	// fleetRequests are the fleet API server's requests a second, by verb and resource.
+	fleetRequests map[string]float64
 }
 
-// measureIdle reads the members' and the machine's CPU over idleSample, and each member's
-// memory at its end.
-func measureIdle(bf *benchfleet.Process, names []string) idleFleet {
+// controlPlane are the processes whose per-member cost the footprint reports.
+var controlPlane = []string{navarkosProcess, "fleet API kube-apiserver"}
+
+// measureIdle reads the members', the control plane's and the machine's CPU over idleSample,
+// the fleet API server's requests, and each member's memory at its end.
+func measureIdle(ctx context.Context, bf *benchfleet.Process, fleetAPI kubernetes.Interface, names []string) (idleFleet, error) {
 	fl := bf.Fleet
+	requests0, err := requestCounts(ctx, fleetAPI)
+	if err != nil {
+		return idleFleet{}, err
+	}
 	before := byProcess(fl.DataDir, bf.PID, cpuTime)
 	total0, idle0 := procfs.MachineCPU()
 	time.Sleep(idleSample)
 	total1, idle1 := procfs.MachineCPU()
+	after := byProcess(fl.DataDir, bf.PID, cpuTime)
+	requests1, err := requestCounts(ctx, fleetAPI)
+	if err != nil {
+		return idleFleet{}, err
+	}
 	out := idleFleet{
-		membersCPU:  membersCPU(before, byProcess(fl.DataDir, bf.PID, cpuTime)).Seconds() / idleSample.Seconds(),
-		machineIdle: float64(idle1-idle0) / float64(total1-total0),
+		membersCPU:    membersCPU(before, after).Seconds() / idleSample.Seconds(),
+		machineIdle:   float64(idle1-idle0) / float64(total1-total0),
+		controlCPU:    map[string]float64{},
+		controlRSS:    map[string]float64{},
+		fleetRequests: map[string]float64{},
+	}
+	rss := byProcess(fl.DataDir, bf.PID, procfs.RSSOf)
+	for _, name := range controlPlane {
+		out.controlCPU[name] = time.Duration(after[name]-before[name]).Seconds() / idleSample.Seconds()
+		out.controlRSS[name] = float64(rss[name]) / (1 << 20)
+	}
+	for k, v := range requests1 {
+		out.fleetRequests[k] = (v - requests0[k]) / idleSample.Seconds()
 	}
 	for _, name := range names {
 		out.memory = append(out.memory, procfs.MemoryUnder(fl.Runner().ClusterDir(name)))
 	}
-	return out
+	return out, nil
 }
 
-// printFleetFootprint prints how long the members took to be Ready and what they cost idle.
+// printFleetFootprint prints how long the members took to be Ready and what they cost idle:
+// the machine, and the control plane for each member.
 func printFleetFootprint(n int, ready time.Duration, idle idleFleet) {
 	const mib = 1 << 20
 	var total procfs.Memory
@@ -128,5 +160,22 @@ func printFleetFootprint(n int, ready time.Duration, idle idleFleet) {
 	fmt.Printf("| one member, median: RSS / PSS / private | %.0f / %.0f / %.0f MiB |\n", stats.Median(rss), stats.Median(pss), stats.Median(private))
 	fmt.Printf("| all members: RSS / PSS / private | %.0f / %.0f / %.0f MiB |\n", float64(total.RSS)/mib, float64(total.PSS)/mib, float64(total.Anonymous)/mib)
 	fmt.Printf("| members' CPU, idle (%s) | %.2f cores |\n", idleSample, idle.membersCPU)
-	fmt.Printf("| machine idle CPU over the same window | %.0f%% |\n\n", 100*idle.machineIdle)
+	fmt.Printf("| machine idle CPU over the same window | %.0f%% |\n", 100*idle.machineIdle)
+	for _, name := range controlPlane {
+		fmt.Printf("| %s: CPU / RSS | %.3f cores / %.0f MiB |\n", name, idle.controlCPU[name], idle.controlRSS[name])
+	}
+	var writes, reads float64
+	for k, v := range idle.fleetRequests {
+		switch verb, _, _ := strings.Cut(k, " "); verb {
+		case "GET", "LIST", "WATCH":
+			reads += v
+		default:
+			writes += v
+		}
+	}
+	fmt.Printf("| fleet API requests a second: writes / reads | %.2f / %.2f |\n", writes, reads)
+	for _, k := range busiest(idle.fleetRequests, 3) {
+		fmt.Printf("| fleet API, %s a second | %.2f |\n", k, idle.fleetRequests[k])
+	}
+	fmt.Println()
 }

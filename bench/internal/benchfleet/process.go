@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -28,6 +29,8 @@ const controllerStartTimeout = 2 * time.Minute
 type Process struct {
 	Fleet  localfleet.Fleet
 	Client client.Client
+	// Config is the fleet API's, for Client.
+	Config *rest.Config
 	// PID is the controllers' process.
 	PID int
 	// MetricsURL serves the controllers' Prometheus metrics.
@@ -65,6 +68,7 @@ func StartProcess(ctx context.Context, binDir string, args ...string) (p *Proces
 		return p, err
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
+	p.Config = cfg
 	if p.Client, err = client.New(cfg, client.Options{Scheme: setup.Scheme()}); err != nil {
 		return p, err
 	}
