@@ -222,10 +222,7 @@ func bindingReplicas(g Gomega, ns, name string) map[string]int32 {
 func TestFailoverAfterToleration(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "failover"}}
-	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
-	readyCluster(t, "fo-a", "eu", time.Hour, true)
-	readyCluster(t, "fo-b", "us", time.Hour, true)
+	namespaceAndTwoClusters(t, "failover", "fo")
 	g.Expect(k8s.Create(ctx, testDeployment("failover", "web", 6))).To(Succeed())
 	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "failover", Name: "web"},
@@ -267,9 +264,7 @@ func TestFailoverAfterToleration(t *testing.T) {
 func TestADuplicatedWorkloadAtZeroStaysOnItsClusters(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "zero"}})).To(Succeed())
-	readyCluster(t, "zero-a", "eu", time.Hour, true)
-	readyCluster(t, "zero-b", "us", time.Hour, true)
+	namespaceAndTwoClusters(t, "zero", "zero")
 	g.Expect(k8s.Create(ctx, testDeployment("zero", "idle", 0))).To(Succeed())
 	g.Expect(k8s.Create(ctx, testDeployment("zero", "web", 2))).To(Succeed())
 	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
@@ -291,6 +286,16 @@ func TestADuplicatedWorkloadAtZeroStaysOnItsClusters(t *testing.T) {
 	}, wait, 100*time.Millisecond).Should(Succeed(), "waiting for Deployment web at zero replicas on both clusters")
 }
 
+// namespaceAndTwoClusters makes namespace ns and two Ready clusters, prefix-a in eu and prefix-b in us.
+func namespaceAndTwoClusters(t *testing.T, ns, prefix string) {
+	t.Helper()
+	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	readyCluster(t, prefix+"-a", "eu", time.Hour, true)
+	readyCluster(t, prefix+"-b", "us", time.Hour, true)
+}
+
 func scaleDeployment(t *testing.T, ns, name string, replicas int32) {
 	t.Helper()
 	d := &appsv1.Deployment{}
@@ -309,9 +314,7 @@ func scaleDeployment(t *testing.T, ns, name string, replicas int32) {
 func TestDrainLimitMovesOnlyTheDifference(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	g.Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "drain"}})).To(Succeed())
-	readyCluster(t, "dr-a", "eu", time.Hour, true)
-	readyCluster(t, "dr-b", "us", time.Hour, true)
+	namespaceAndTwoClusters(t, "drain", "dr")
 	g.Expect(k8s.Create(ctx, testDeployment("drain", "web", 10))).To(Succeed())
 	g.Expect(k8s.Create(ctx, &n6sv1alpha1.Placement{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "drain", Name: "web"},
