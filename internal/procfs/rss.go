@@ -16,7 +16,7 @@ type Process struct {
 	Cmdline []string
 }
 
-// Under lists the live processes whose command line mentions dir.
+// Under lists the live processes whose command line mentions dir, or a path under it.
 func Under(dir string) []Process {
 	var out []Process
 	entries, _ := os.ReadDir("/proc")
@@ -26,11 +26,18 @@ func Under(dir string) []Process {
 			continue
 		}
 		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(raw), dir) && kwokctl.Alive(pid) {
+		if err == nil && mentions(string(raw), dir) && kwokctl.Alive(pid) {
 			out = append(out, Process{PID: pid, Cmdline: strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")})
 		}
 	}
 	return out
+}
+
+// mentions reports whether a NUL-separated command line names dir or a path under it: not a
+// sibling whose name dir begins, as clusters/m1 begins clusters/m10.
+func mentions(cmdline, dir string) bool {
+	dir = strings.TrimSuffix(dir, "/")
+	return strings.Contains(cmdline, dir+"/") || strings.Contains(cmdline+"\x00", dir+"\x00")
 }
 
 // RSSUnder sums the resident memory, in bytes, of the live processes whose command line mentions dir.
