@@ -180,3 +180,17 @@ func poolSpec(extra map[string]any) map[string]any {
 	}
 	return spec
 }
+
+// TestABadProfileAddressIsAClearError: a --pprof-addr that is no address stops the controllers
+// at start with an error that names it, rather than leaving them without profiles unnoticed.
+func TestABadProfileAddressIsAClearError(t *testing.T) {
+	env, cfg, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	_, err = setup.NewManager(t.Context(), cfg, setup.Options{PprofAddr: "not-an-address", Planner: setup.PlannerOptions{Disabled: true}})
+	if err == nil || !strings.Contains(err.Error(), "not-an-address") {
+		t.Fatalf("NewManager with a pprof address of %q: %v, want an error that names it", "not-an-address", err)
+	}
+}
